@@ -1,0 +1,188 @@
+import { randomUUID } from 'node:crypto';
+import type { DbClient } from '@statuspage/db';
+import { createExpressMiddleware } from '@trpc/server/adapters/express';
+import cors from 'cors';
+import express, { type ErrorRequestHandler, type Request } from 'express';
+import helmet from 'helmet';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import swaggerUi from 'swagger-ui-express';
+import { stringify } from 'yaml';
+import { createRestMiddleware, generateRestDocument } from './http/openapi-adapter';
+import { appRouter } from './routers';
+import { type AppServices, createContextFactory } from './trpc/context';
+
+export interface AppOptions {
+  services: AppServices;
+  db: Pick<DbClient, 'ping'>;
+  logger: Logger;
+  corsOrigins: string[];
+  bodyLimit: string;
+  trustProxy: string;
+  /** Turned off during shutdown so load balancers stop routing here. */
+  isReady?: () => boolean;
+  version?: string;
+}
+
+const extraPaths = {
+  '/healthz': {
+    get: {
+      operationId: 'healthz',
+      summary: 'Liveness probe',
+      responses: {
+        '200': { description: 'OK', content: { 'text/plain': { schema: { type: 'string', example: 'OK' } } } },
+      },
+    },
+  },
+  '/readyz': {
+    get: {
+      operationId: 'readyz',
+      summary: 'Readiness probe: the database answers',
+      responses: {
+        '200': { description: 'Ready', content: { 'text/plain': { schema: { type: 'string', example: 'OK' } } } },
+        '503': { description: 'Not ready' },
+      },
+    },
+  },
+};
+
+/** The OpenAPI document generated from the routers (what /api/openapi.json serves). */
+export function buildOpenApiDocument(version = '0.1.0') {
+  return generateRestDocument(appRouter, {
+    title: 'StatusPage API',
+    version,
+    description:
+      'Status page and incident communication. Success bodies are {"data": …}; errors are {"error": {"message", "details"}}.',
+    baseUrl: '/',
+    extraPaths,
+  });
+}
+
+const errorBody = (message: string) => ({ error: { message } });
+
+/** Builds the Express application (no listening; main.ts and the tests do that). */
+export function createApp(options: AppOptions) {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set(
+    'trust proxy',
+    options.trustProxy === 'true' ? true : options.trustProxy === 'false' ? false : options.trustProxy,
+  );
+  app.use(
+    pinoHttp({
+      logger: options.logger,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+    }),
+  );
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          // The docs page (swagger-ui) needs inline styles and data: images.
+          'style-src': ["'self'", "'unsafe-inline'"],
+          'img-src': ["'self'", 'data:'],
+        },
+      },
+    }),
+  );
+  app.use(cors({ origin: options.corsOrigins, credentials: true }));
+  app.use(express.json({ limit: options.bodyLimit }));
+
+  app.get('/healthz', (_req, res) => {
+    res.type('text/plain').send('OK');
+  });
+  app.get('/readyz', async (_req, res) => {
+    if (options.isReady && !options.isReady()) {
+      res.status(503).type('text/plain').send('shutting down');
+      return;
+    }
+    try {
+      await Promise.race([
+        options.db.ping(),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('database ping timed out')), 2000).unref()),
+      ]);
+      res.type('text/plain').send('OK');
+    } catch {
+      res.status(503).type('text/plain').send('database unavailable');
+    }
+  });
+
+  let document: ReturnType<typeof buildOpenApiDocument> | undefined;
+  const getDocument = () => {
+    document ??= buildOpenApiDocument(options.version);
+    return document;
+  };
+  app.get('/api/openapi.json', (_req, res) => {
+    res.json(getDocument());
+  });
+  app.get('/api/openapi.yaml', (_req, res) => {
+    res.type('application/yaml').send(stringify(getDocument()));
+  });
+  app.use('/docs', swaggerUi.serve, (req: Request, res: express.Response, next: express.NextFunction) =>
+    swaggerUi.setup(undefined, { swaggerOptions: { url: '/api/openapi.json', withCredentials: true } })(req, res, next),
+  );
+
+  const createContext = createContextFactory(options.services);
+  const onError = ({
+    error,
+    path,
+    req,
+  }: {
+    error: Error & { code?: string };
+    path: string | undefined;
+    req: Request;
+  }) => {
+    if (error.code === 'INTERNAL_SERVER_ERROR') {
+      req.log.error({ err: error.cause ?? error, procedure: path }, 'unhandled error in procedure');
+    }
+  };
+  app.use(
+    '/trpc',
+    createExpressMiddleware({
+      router: appRouter,
+      createContext: ({ req, res }) => createContext({ req, res }),
+      onError: ({ error, path, req }) => onError({ error, path, req: req as Request }),
+    }),
+  );
+
+  const rest = createRestMiddleware({ router: appRouter, createContext, onError });
+  app.use((req, res, next) => {
+    if (req.path.startsWith('/api/v1/')) {
+      rest(req, res, next);
+      return;
+    }
+    next();
+  });
+
+  app.use((_req, res) => {
+    res.status(404).json(errorBody('not found'));
+  });
+  const handleError: ErrorRequestHandler = (error, req, res, _next) => {
+    const status = typeof error?.status === 'number' ? error.status : 500;
+    if (error?.type === 'entity.parse.failed') {
+      res
+        .status(400)
+        .json({ error: { message: 'malformed JSON body', details: [{ field: 'body', message: 'malformed JSON' }] } });
+      return;
+    }
+    if (error?.type === 'entity.too.large') {
+      res.status(413).json(errorBody('request body too large'));
+      return;
+    }
+    if (status >= 400 && status < 500) {
+      res.status(status).json(errorBody(error.expose ? String(error.message) : 'bad request'));
+      return;
+    }
+    req.log?.error({ err: error }, 'unhandled error');
+    res.status(500).json(errorBody('internal error'));
+  };
+  app.use(handleError);
+  return app;
+}

@@ -1,0 +1,91 @@
+import { z } from 'zod';
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      const match = /^(\d+)(ms|s|m|h|d)?$/.exec(value.trim());
+      if (!match) {
+        ctx.addIssue({ code: 'custom', message: 'expected a duration such as 900s, 15m, 1h or 30d' });
+        return z.NEVER;
+      }
+      const factor = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400 }[(match[2] ?? 's') as 'ms' | 's' | 'm' | 'h' | 'd'];
+      return Math.round(Number(match[1]) * factor);
+    });
+
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65_535).default(fallback);
+
+/** The api's configuration: every variable it reads, with defaults (SPEC.md §5). */
+export const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  DATABASE_URL: z.url().optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  PGLITE_DATA_DIR: z.string().optional(),
+  REDIS_URL: z.url().optional(),
+  SERVER_HOST: z.string().default('0.0.0.0'),
+  SERVER_PORT: port(8080),
+  SERVER_METRICS_PORT: port(9090),
+  SERVER_SHUTDOWN_TIMEOUT: duration('10s'),
+  TRUST_PROXY: z.string().default('loopback'),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
+  CORS_ALLOWED_ORIGINS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    ),
+  COOKIE_SECURE: bool(true),
+  COOKIE_DOMAIN: z.string().optional(),
+  BODY_LIMIT: z.string().default('1mb'),
+  AUTH_ACCESS_TOKEN_TTL: duration('15m'),
+  AUTH_REFRESH_TOKEN_TTL: duration('30d'),
+  RATE_LIMIT_AUTH_PER_IP: z.coerce.number().int().min(1).default(20),
+  RATE_LIMIT_AUTH_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
+  RATE_LIMIT_AUTH_WINDOW: duration('1m'),
+  NOTIFICATIONS_ENABLED: bool(true),
+  NOTIFICATIONS_BASE_URL: z.url().default('http://localhost:8080'),
+  NOTIFICATIONS_EMAIL_ENABLED: bool(true),
+  NOTIFICATIONS_EMAIL_SMTP_HOST: z.string().default('localhost'),
+  NOTIFICATIONS_EMAIL_SMTP_PORT: port(1025),
+  NOTIFICATIONS_EMAIL_SMTP_USER: z.string().optional(),
+  NOTIFICATIONS_EMAIL_SMTP_PASSWORD: z.string().optional(),
+  NOTIFICATIONS_EMAIL_FROM_ADDRESS: z.string().default('statuspage@localhost'),
+  NOTIFICATIONS_TELEGRAM_ENABLED: bool(false),
+  NOTIFICATIONS_TELEGRAM_BOT_TOKEN: z.string().optional(),
+  NOTIFICATIONS_TELEGRAM_BOT_USERNAME: z.string().optional(),
+  NOTIFICATIONS_TELEGRAM_API_URL: z.url().default('https://api.telegram.org'),
+  NOTIFICATIONS_TELEGRAM_RATE_LIMIT: z.coerce.number().int().min(1).default(25),
+  NOTIFICATIONS_RETRY_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
+  NOTIFICATIONS_RETRY_INITIAL_BACKOFF: duration('1s'),
+  NOTIFICATIONS_RETRY_MAX_BACKOFF: duration('5m'),
+});
+export type Env = z.infer<typeof EnvSchema>;
+
+/**
+ * Parses the environment once. A bad value stops the process with a message
+ * naming the variable (empty strings count as unset).
+ */
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ''));
+  const result = EnvSchema.safeParse(cleaned);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return result.data;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}

@@ -1,0 +1,4 @@
+export { type AppOptions, buildOpenApiDocument, createApp } from './app';
+export { type Env, loadEnv } from './env';
+export { listProcedures } from './http/openapi-adapter';
+export { type AppRouter, appRouter } from './routers';

@@ -1,0 +1,25 @@
+import pino, { type Logger } from 'pino';
+
+/** The process logger: JSON lines (or pretty for development), secrets redacted. */
+export function createLogger(options: { level: string; format: 'json' | 'pretty'; name: string }): Logger {
+  return pino({
+    name: options.name,
+    level: options.level,
+    redact: {
+      paths: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'req.headers["x-csrf-token"]',
+        'res.headers["set-cookie"]',
+        '*.password',
+        '*.new_password',
+        '*.current_password',
+        '*.token',
+        '*.refresh_token',
+        '*.access_token',
+      ],
+      censor: '[redacted]',
+    },
+    ...(options.format === 'pretty' ? { transport: { target: 'pino-pretty', options: { colorize: true } } } : {}),
+  });
+}

@@ -1,0 +1,59 @@
+import { randomBytes } from 'node:crypto';
+import type { AuthenticatedSession, Core } from '@statuspage/core';
+import { parseCookie } from 'cookie';
+import type { Request, Response } from 'express';
+import type { Logger } from 'pino';
+import { ACCESS_COOKIE, type CookieSettings, REFRESH_COOKIE } from '../http/cookies';
+import type { AuthRateLimiter } from '../http/rate-limit';
+
+/** What every request's procedures can reach. */
+export interface AppServices {
+  core: Core;
+  cookies: CookieSettings;
+  rateLimiter: AuthRateLimiter;
+  /** E-mail delivery is configured (forgot-password answers 400 otherwise). */
+  emailEnabled: boolean;
+}
+
+export interface Credentials {
+  /** The access token, from `Authorization: Bearer` or the `access_token` cookie. */
+  token: string;
+  source: 'bearer' | 'cookie';
+}
+
+function readCredentials(req: Request, cookies: Record<string, string | undefined>): Credentials | null {
+  const header = req.headers.authorization;
+  if (header) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    return match?.[1] ? { token: match[1], source: 'bearer' } : null;
+  }
+  const cookie = cookies[ACCESS_COOKIE];
+  return cookie ? { token: cookie, source: 'cookie' } : null;
+}
+
+/** Per-request context: services, the request, a child logger and the (lazily resolved) session. */
+export function createContextFactory(services: AppServices) {
+  return ({ req, res }: { req: Request; res: Response }) => {
+    const cookies = parseCookie(req.headers.cookie ?? '');
+    const credentials = readCredentials(req, cookies);
+    let session: Promise<AuthenticatedSession | null> | undefined;
+    return {
+      ...services,
+      req,
+      res,
+      requestId: String(req.id ?? ''),
+      log: (req.log ?? undefined) as Logger | undefined,
+      ip: req.ip ?? req.socket.remoteAddress ?? 'unknown',
+      requestCookies: cookies,
+      credentials,
+      refreshCookie: cookies[REFRESH_COOKIE],
+      /** The signed-in session, resolved once per request. */
+      getSession() {
+        session ??= credentials ? services.core.auth.authenticate(credentials.token) : Promise.resolve(null);
+        return session;
+      },
+      newCsrfToken: () => randomBytes(24).toString('base64url'),
+    };
+  };
+}
+export type Context = Awaited<ReturnType<ReturnType<typeof createContextFactory>>>;

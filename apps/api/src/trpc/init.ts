@@ -1,0 +1,88 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { SessionUser } from '@statuspage/core';
+import { initTRPC, TRPCError } from '@trpc/server';
+import { CSRF_COOKIE, refreshAccessCookie } from '../http/cookies';
+import type { RestMeta } from '../http/openapi-adapter';
+import { RateLimited, type RateLimitedAction } from '../http/rate-limit';
+import type { Context } from './context';
+import { errorEnvelope, toTransportError } from './errors';
+
+const t = initTRPC
+  .context<Context>()
+  .meta<RestMeta>()
+  .create({
+    isDev: false,
+    errorFormatter({ shape, error }) {
+      const envelope = errorEnvelope(error);
+      return { ...shape, message: envelope.message, error: envelope };
+    },
+  });
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** Every procedure: domain and schema errors become their transport form here, once. */
+const baseProcedure = t.procedure.use(async ({ next, meta }) => {
+  const result = await next();
+  if (!result.ok) throw toTransportError(result.error, meta?.errorDetails ?? 'fields');
+  return result;
+});
+
+const roleRank = { user: 1, operator: 2, admin: 3 } as const;
+export type Role = keyof typeof roleRank;
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+function sameToken(a: string, b: string) {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+function requireRole(least: Role) {
+  return t.middleware(async ({ ctx, next }) => {
+    const session = await ctx.getSession();
+    if (!session || !ctx.credentials) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'authentication required' });
+    // Cookie-authenticated state changes must echo the csrf cookie (double submit).
+    if (ctx.credentials.source === 'cookie' && !SAFE_METHODS.has(ctx.req.method)) {
+      const header = ctx.req.headers['x-csrf-token'];
+      const cookie = ctx.requestCookies[CSRF_COOKIE];
+      if (typeof header !== 'string' || !cookie || !sameToken(header, cookie)) {
+        throw new TRPCError({ code: 'FORBIDDEN', message: 'missing or invalid CSRF token' });
+      }
+    }
+    if (roleRank[session.user.role] < roleRank[least]) {
+      throw new TRPCError({ code: 'FORBIDDEN', message: `requires the ${least} role` });
+    }
+    if (session.fresh && ctx.credentials.source === 'cookie') {
+      refreshAccessCookie(ctx.res, ctx.cookies, ctx.credentials.token);
+    }
+    const user: SessionUser = session.user;
+    return next({ ctx: { ...ctx, user, sessionId: session.sessionId } });
+  });
+}
+
+/** No credentials needed. */
+export const publicProcedure = baseProcedure.meta({ auth: 'public' });
+/** Any signed-in account. */
+export const userProcedure = baseProcedure.meta({ auth: 'user' }).use(requireRole('user'));
+/** Operators and admins. */
+export const operatorProcedure = baseProcedure.meta({ auth: 'operator' }).use(requireRole('operator'));
+/** Admins only. */
+export const adminProcedure = baseProcedure.meta({ auth: 'admin' }).use(requireRole('admin'));
+
+/**
+ * Counts an attempt against the per-IP and per-account limits of an auth
+ * action; over the limit answers 429 with Retry-After.
+ */
+export async function enforceRateLimit(ctx: Context, action: RateLimitedAction, account?: string) {
+  try {
+    await ctx.rateLimiter.consume(action, ctx.ip, account);
+  } catch (error) {
+    if (error instanceof RateLimited) {
+      ctx.res.setHeader('Retry-After', String(error.retryAfterSeconds));
+      throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: error.message });
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,21 @@
+import { z } from 'zod';
+
+/**
+ * Messages written to the outbox table in the same transaction as the write
+ * that causes them; the worker relays them to BullMQ with the row id as job id.
+ */
+export const PasswordResetEmail = z.object({
+  user_id: z.uuid(),
+  email: z.string(),
+  first_name: z.string(),
+  /** The single-use reset token; only its hash is kept in password_reset_tokens. */
+  token: z.string(),
+  expires_at: z.string(),
+});
+export type PasswordResetEmail = z.infer<typeof PasswordResetEmail>;
+
+export const outboxKinds = {
+  'email.password_reset': PasswordResetEmail,
+} as const;
+export type OutboxKind = keyof typeof outboxKinds;
+export type OutboxPayload<K extends OutboxKind> = z.infer<(typeof outboxKinds)[K]>;

@@ -1,0 +1,175 @@
+import type { CreateGroupInput, Group } from '@statuspage/contracts';
+import { type Database, serviceGroupMembers, serviceGroups, services } from '@statuspage/db';
+import { and, asc, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
+import { isUniqueViolation } from '../shared/pg-errors';
+import { servicesInActiveEvents } from './active-events';
+import { CatalogErrors } from './errors';
+import { normaliseArray } from './service-view';
+import type { CatalogDeps } from './services';
+
+export interface UpdateGroupCommand {
+  slug: string;
+  new_slug: string;
+  name: string;
+  description?: string | undefined;
+  order?: number | undefined;
+  service_ids?: string[] | undefined;
+}
+
+// Member services of each group in display order; archived services only when asked for.
+const serviceIdsSql = (includeArchived: boolean) => sql<string[]>`coalesce((
+  select array_agg(${services.id} order by ${services.order}, ${services.name}, ${services.id})
+  from ${serviceGroupMembers}
+  join ${services} on ${services.id} = ${serviceGroupMembers.serviceId}
+  where ${serviceGroupMembers.groupId} = ${serviceGroups.id}
+  ${includeArchived ? sql`` : sql`and ${services.archivedAt} is null`}
+), '{}')`;
+
+/** Groups with their member services, in display order. One query. */
+async function selectGroupViews(
+  db: Database,
+  filter: { slug?: string; id?: string; includeArchived?: boolean },
+): Promise<Group[]> {
+  const conditions: SQL[] = [];
+  if (filter.slug !== undefined) conditions.push(eq(serviceGroups.slug, filter.slug));
+  if (filter.id !== undefined) conditions.push(eq(serviceGroups.id, filter.id));
+  if (!filter.includeArchived) conditions.push(isNull(serviceGroups.archivedAt));
+  const rows = await db
+    .select({ group: serviceGroups, serviceIds: serviceIdsSql(Boolean(filter.includeArchived)) })
+    .from(serviceGroups)
+    .where(and(...conditions))
+    .orderBy(asc(serviceGroups.order), asc(serviceGroups.name), asc(serviceGroups.id));
+  return rows.map(({ group, serviceIds }) => ({
+    id: group.id,
+    name: group.name,
+    slug: group.slug,
+    description: group.description,
+    service_ids: normaliseArray(serviceIds),
+    order: group.order,
+    created_at: group.createdAt.toISOString(),
+    updated_at: group.updatedAt.toISOString(),
+    archived_at: group.archivedAt?.toISOString() ?? null,
+  }));
+}
+
+/** Groups: CRUD with their services (M:N), archive/restore. */
+export function createGroupUseCases(deps: CatalogDeps) {
+  const { db, clock } = deps;
+
+  async function findRow(tx: Database, slug: string) {
+    const [row] = await tx.select().from(serviceGroups).where(eq(serviceGroups.slug, slug));
+    if (!row) throw CatalogErrors.groupNotFound();
+    return row;
+  }
+
+  async function view(tx: Database, id: string): Promise<Group> {
+    const [group] = await selectGroupViews(tx, { id, includeArchived: true });
+    if (!group) throw CatalogErrors.groupNotFound();
+    return group;
+  }
+
+  return {
+    /** Lists groups (archived ones only on request). */
+    list(filter: { include_archived: boolean }) {
+      return selectGroupViews(db, { includeArchived: filter.include_archived });
+    },
+
+    /** One group by slug, archived or not. */
+    async get(slug: string): Promise<Group> {
+      const [group] = await selectGroupViews(db, { slug, includeArchived: true });
+      if (!group) throw CatalogErrors.groupNotFound();
+      return group;
+    },
+
+    /** Creates an empty group. */
+    async create(input: CreateGroupInput): Promise<Group> {
+      try {
+        const [row] = await db
+          .insert(serviceGroups)
+          .values({ name: input.name, slug: input.slug, description: input.description, order: input.order })
+          .returning();
+        if (!row) throw new Error('insert returned no row');
+        return view(db, row.id);
+      } catch (error) {
+        if (isUniqueViolation(error)) throw CatalogErrors.groupSlugTaken();
+        throw error;
+      }
+    },
+
+    /** Updates a group; `service_ids`, when given, replaces its members. */
+    async update(input: UpdateGroupCommand): Promise<Group> {
+      try {
+        return await db.transaction(async (tx) => {
+          const row = await findRow(tx, input.slug);
+          if (input.service_ids) {
+            const wanted = [...new Set(input.service_ids)];
+            if (wanted.length > 0) {
+              const found = await tx
+                .select({ id: services.id })
+                .from(services)
+                .where(and(inArray(services.id, wanted), isNull(services.archivedAt)));
+              const known = new Set(found.map((service) => service.id));
+              const missing = wanted.filter((id) => !known.has(id));
+              if (missing.length > 0) throw CatalogErrors.unknownServices(missing);
+            }
+            await tx.delete(serviceGroupMembers).where(eq(serviceGroupMembers.groupId, row.id));
+            if (wanted.length > 0) {
+              await tx.insert(serviceGroupMembers).values(wanted.map((serviceId) => ({ serviceId, groupId: row.id })));
+            }
+          }
+          await tx
+            .update(serviceGroups)
+            .set({
+              name: input.name,
+              slug: input.new_slug,
+              ...(input.description !== undefined ? { description: input.description } : {}),
+              ...(input.order !== undefined ? { order: input.order } : {}),
+              updatedAt: clock(),
+            })
+            .where(eq(serviceGroups.id, row.id));
+          return view(tx, row.id);
+        });
+      } catch (error) {
+        if (isUniqueViolation(error)) throw CatalogErrors.groupSlugTaken();
+        throw error;
+      }
+    },
+
+    /**
+     * Archives a group. Refused while it still has services that are not
+     * archived (the contract's rule) or while one of them is in an active event.
+     */
+    async archive(slug: string) {
+      await db.transaction(async (tx) => {
+        const row = await findRow(tx, slug);
+        if (row.archivedAt) return;
+        const members = await tx
+          .select({ id: services.id })
+          .from(serviceGroupMembers)
+          .innerJoin(services, eq(services.id, serviceGroupMembers.serviceId))
+          .where(and(eq(serviceGroupMembers.groupId, row.id), isNull(services.archivedAt)));
+        const memberIds = members.map((member) => member.id);
+        if ((await servicesInActiveEvents(tx, memberIds)).length > 0) throw CatalogErrors.inActiveEvent('group');
+        if (memberIds.length > 0) throw CatalogErrors.groupHasServices();
+        await tx
+          .update(serviceGroups)
+          .set({ archivedAt: clock(), updatedAt: clock() })
+          .where(eq(serviceGroups.id, row.id));
+      });
+    },
+
+    /** Brings an archived group back. */
+    async restore(slug: string): Promise<Group> {
+      return db.transaction(async (tx) => {
+        const row = await findRow(tx, slug);
+        if (!row.archivedAt) throw CatalogErrors.notArchived('group');
+        await tx
+          .update(serviceGroups)
+          .set({ archivedAt: null, updatedAt: clock() })
+          .where(eq(serviceGroups.id, row.id));
+        return view(tx, row.id);
+      });
+    },
+  };
+}
+export type GroupUseCases = ReturnType<typeof createGroupUseCases>;

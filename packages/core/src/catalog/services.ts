@@ -1,0 +1,238 @@
+import type { CreateServiceInput, Service, ServiceStatus, StatusLogEntry } from '@statuspage/contracts';
+import {
+  type Database,
+  serviceGroupMembers,
+  serviceGroups,
+  serviceStatusLog,
+  services,
+  serviceTags,
+} from '@statuspage/db';
+import { and, count, desc, eq, inArray, isNull } from 'drizzle-orm';
+import type { Clock } from '../shared/clock';
+import { isUniqueViolation } from '../shared/pg-errors';
+import { servicesInActiveEvents } from './active-events';
+import { CatalogErrors } from './errors';
+import { selectServiceViews } from './service-view';
+
+export interface CatalogDeps {
+  db: Database;
+  clock: Clock;
+}
+
+export interface UpdateServiceCommand {
+  slug: string;
+  new_slug: string;
+  name: string;
+  description?: string | undefined;
+  status: ServiceStatus;
+  group_ids?: string[] | undefined;
+  order?: number | undefined;
+  reason?: string | undefined;
+}
+
+/** Fails unless every id names a group that exists and is not archived. */
+export async function assertGroupsExist(tx: Database, ids: readonly string[]) {
+  const wanted = [...new Set(ids)];
+  if (wanted.length === 0) return wanted;
+  const found = await tx
+    .select({ id: serviceGroups.id })
+    .from(serviceGroups)
+    .where(and(inArray(serviceGroups.id, wanted), isNull(serviceGroups.archivedAt)));
+  const known = new Set(found.map((row) => row.id));
+  const missing = wanted.filter((id) => !known.has(id));
+  if (missing.length > 0) throw CatalogErrors.unknownGroups(missing);
+  return wanted;
+}
+
+/** Services: CRUD, archive/restore, tags and the status log. */
+export function createServiceUseCases(deps: CatalogDeps) {
+  const { db, clock } = deps;
+
+  async function findRow(tx: Database, slug: string, lock = false) {
+    const query = tx.select().from(services).where(eq(services.slug, slug));
+    // Locking serialises concurrent changes, so status-log entries chain old → new correctly.
+    const [row] = lock ? await query.for('update') : await query;
+    if (!row) throw CatalogErrors.serviceNotFound();
+    return row;
+  }
+
+  async function view(tx: Database, id: string): Promise<Service> {
+    const [service] = await selectServiceViews(tx, { ids: [id], includeArchived: true });
+    if (!service) throw CatalogErrors.serviceNotFound();
+    return service;
+  }
+
+  async function replaceGroups(tx: Database, serviceId: string, groupIds: readonly string[]) {
+    await tx.delete(serviceGroupMembers).where(eq(serviceGroupMembers.serviceId, serviceId));
+    if (groupIds.length > 0) {
+      await tx.insert(serviceGroupMembers).values(groupIds.map((groupId) => ({ serviceId, groupId })));
+    }
+  }
+
+  return {
+    /** Lists services (archived ones only on request), filtered by group or effective status. */
+    list(filter: { group_id?: string | undefined; status?: ServiceStatus | undefined; include_archived: boolean }) {
+      return selectServiceViews(db, {
+        ...(filter.group_id ? { groupId: filter.group_id } : {}),
+        ...(filter.status ? { status: filter.status } : {}),
+        includeArchived: filter.include_archived,
+      });
+    },
+
+    /** One service by slug, archived or not. */
+    async get(slug: string): Promise<Service> {
+      const [service] = await selectServiceViews(db, { slug, includeArchived: true });
+      if (!service) throw CatalogErrors.serviceNotFound();
+      return service;
+    },
+
+    /** Creates a service in its groups with its tags; its first status is logged. */
+    async create(actorId: string, input: CreateServiceInput): Promise<Service> {
+      try {
+        return await db.transaction(async (tx) => {
+          const groupIds = await assertGroupsExist(tx, input.group_ids);
+          const [row] = await tx
+            .insert(services)
+            .values({
+              name: input.name,
+              slug: input.slug,
+              description: input.description,
+              status: input.status,
+              order: input.order,
+            })
+            .returning();
+          if (!row) throw new Error('insert returned no row');
+          await replaceGroups(tx, row.id, groupIds);
+          const tags = Object.entries(input.tags ?? {});
+          if (tags.length > 0) {
+            await tx.insert(serviceTags).values(tags.map(([key, value]) => ({ serviceId: row.id, key, value })));
+          }
+          await tx.insert(serviceStatusLog).values({
+            serviceId: row.id,
+            oldStatus: null,
+            newStatus: row.status,
+            sourceType: 'manual',
+            reason: 'service created',
+            createdBy: actorId,
+          });
+          return view(tx, row.id);
+        });
+      } catch (error) {
+        if (isUniqueViolation(error)) throw CatalogErrors.serviceSlugTaken();
+        throw error;
+      }
+    },
+
+    /** Updates a service; a change of status is logged with its reason. */
+    async update(actorId: string, input: UpdateServiceCommand): Promise<Service> {
+      try {
+        return await db.transaction(async (tx) => {
+          const before = await findRow(tx, input.slug, true);
+          const groupIds = input.group_ids ? await assertGroupsExist(tx, input.group_ids) : undefined;
+          await tx
+            .update(services)
+            .set({
+              name: input.name,
+              slug: input.new_slug,
+              status: input.status,
+              ...(input.description !== undefined ? { description: input.description } : {}),
+              ...(input.order !== undefined ? { order: input.order } : {}),
+              updatedAt: clock(),
+            })
+            .where(eq(services.id, before.id));
+          if (groupIds) await replaceGroups(tx, before.id, groupIds);
+          if (before.status !== input.status) {
+            await tx.insert(serviceStatusLog).values({
+              serviceId: before.id,
+              oldStatus: before.status,
+              newStatus: input.status,
+              sourceType: 'manual',
+              reason: input.reason ?? '',
+              createdBy: actorId,
+            });
+          }
+          return view(tx, before.id);
+        });
+      } catch (error) {
+        if (isUniqueViolation(error)) throw CatalogErrors.serviceSlugTaken();
+        throw error;
+      }
+    },
+
+    /** Archives a service; refused while it is in an active event. Archiving twice is a no-op. */
+    async archive(slug: string) {
+      await db.transaction(async (tx) => {
+        const row = await findRow(tx, slug, true);
+        if (row.archivedAt) return;
+        if ((await servicesInActiveEvents(tx, [row.id])).length > 0) throw CatalogErrors.inActiveEvent('service');
+        await tx.update(services).set({ archivedAt: clock(), updatedAt: clock() }).where(eq(services.id, row.id));
+      });
+    },
+
+    /** Brings an archived service back. */
+    async restore(slug: string): Promise<Service> {
+      return db.transaction(async (tx) => {
+        const row = await findRow(tx, slug);
+        if (!row.archivedAt) throw CatalogErrors.notArchived('service');
+        await tx.update(services).set({ archivedAt: null, updatedAt: clock() }).where(eq(services.id, row.id));
+        return view(tx, row.id);
+      });
+    },
+
+    /** The service's tags (key → value). */
+    async getTags(slug: string): Promise<Record<string, string>> {
+      const row = await findRow(db, slug);
+      const tags = await db.select().from(serviceTags).where(eq(serviceTags.serviceId, row.id));
+      return Object.fromEntries(tags.map((tag) => [tag.key, tag.value]));
+    },
+
+    /** Replaces all tags of a service. */
+    async setTags(slug: string, tags: Record<string, string>): Promise<Record<string, string>> {
+      return db.transaction(async (tx) => {
+        const row = await findRow(tx, slug);
+        await tx.delete(serviceTags).where(eq(serviceTags.serviceId, row.id));
+        const entries = Object.entries(tags);
+        if (entries.length > 0) {
+          await tx.insert(serviceTags).values(entries.map(([key, value]) => ({ serviceId: row.id, key, value })));
+        }
+        await tx.update(services).set({ updatedAt: clock() }).where(eq(services.id, row.id));
+        return Object.fromEntries(entries);
+      });
+    },
+
+    /** The status log of a service, newest first. */
+    async statusLog(slug: string, page: { limit: number; offset: number }) {
+      const row = await findRow(db, slug);
+      const where = eq(serviceStatusLog.serviceId, row.id);
+      const [entries, totals] = await Promise.all([
+        db
+          .select()
+          .from(serviceStatusLog)
+          .where(where)
+          .orderBy(desc(serviceStatusLog.createdAt), desc(serviceStatusLog.id))
+          .limit(page.limit)
+          .offset(page.offset),
+        db.select({ total: count() }).from(serviceStatusLog).where(where),
+      ]);
+      return {
+        entries: entries.map(
+          (entry): StatusLogEntry => ({
+            id: entry.id,
+            service_id: entry.serviceId,
+            old_status: entry.oldStatus,
+            new_status: entry.newStatus,
+            source_type: entry.sourceType,
+            event_id: entry.eventId,
+            reason: entry.reason,
+            created_by: entry.createdBy,
+            created_at: entry.createdAt.toISOString(),
+          }),
+        ),
+        total: totals[0]?.total ?? 0,
+        limit: page.limit,
+        offset: page.offset,
+      };
+    },
+  };
+}
+export type ServiceUseCases = ReturnType<typeof createServiceUseCases>;

@@ -1,0 +1,25 @@
+import { DomainError } from '../shared/errors';
+
+/** The identity module's failures. */
+export const IdentityErrors = {
+  emailTaken: () => new DomainError('conflict', 'identity.email_taken', 'a user with this email already exists'),
+  invalidCredentials: () =>
+    new DomainError('unauthenticated', 'identity.invalid_credentials', 'invalid email or password'),
+  accountDisabled: () => new DomainError('forbidden', 'identity.account_disabled', 'account is deactivated'),
+  invalidRefreshToken: () =>
+    new DomainError('unauthenticated', 'identity.invalid_refresh_token', 'invalid or expired refresh token'),
+  refreshTokenReused: () =>
+    new DomainError(
+      'unauthenticated',
+      'identity.refresh_token_reused',
+      'refresh token was already used; the session has been revoked',
+    ),
+  wrongCurrentPassword: () =>
+    new DomainError('invalid', 'identity.wrong_current_password', 'current password is incorrect', [
+      { field: 'current_password', message: 'current password is incorrect' },
+    ]),
+  invalidResetToken: () => new DomainError('invalid', 'identity.invalid_reset_token', 'invalid or expired reset token'),
+  userNotFound: () => new DomainError('not_found', 'identity.user_not_found', 'user not found'),
+  selfModification: (what: string) =>
+    new DomainError('conflict', 'identity.self_modification', `you cannot ${what} your own account`),
+};

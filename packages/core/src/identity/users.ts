@@ -1,0 +1,116 @@
+import type { AdminCreateUserInput, AdminUpdateUserInput, ListUsersInput, User } from '@statuspage/contracts';
+import { type Database, users } from '@statuspage/db';
+import { asc, count, eq } from 'drizzle-orm';
+import type { Clock } from '../shared/clock';
+import { isUniqueViolation } from '../shared/pg-errors';
+import { IdentityErrors } from './errors';
+import { hashPassword } from './passwords';
+import { toUserDto } from './user-dto';
+
+export interface UserAdminDeps {
+  db: Database;
+  clock: Clock;
+  /** Ends every session of a user (from the auth use-cases). */
+  revokeAllForUser(tx: Database, userId: string): Promise<void>;
+}
+
+/** Admin operations on accounts. Users are never deleted, only deactivated. */
+export function createUserAdminUseCases(deps: UserAdminDeps) {
+  const { db, clock } = deps;
+
+  async function findUser(id: string) {
+    const [row] = await db.select().from(users).where(eq(users.id, id));
+    if (!row) throw IdentityErrors.userNotFound();
+    return row;
+  }
+
+  return {
+    /** Lists users, optionally of one role, oldest first. */
+    async list(input: ListUsersInput) {
+      const where = input.role ? eq(users.role, input.role) : undefined;
+      const [rows, totals] = await Promise.all([
+        db
+          .select()
+          .from(users)
+          .where(where)
+          .orderBy(asc(users.createdAt), asc(users.id))
+          .limit(input.limit)
+          .offset(input.offset),
+        db.select({ total: count() }).from(users).where(where),
+      ]);
+      return { users: rows.map(toUserDto), total: totals[0]?.total ?? 0, limit: input.limit, offset: input.offset };
+    },
+
+    /** Creates an account that must change its password at first sign-in. */
+    async create(input: AdminCreateUserInput): Promise<User> {
+      const passwordHash = await hashPassword(input.password);
+      try {
+        const [row] = await db
+          .insert(users)
+          .values({
+            email: input.email,
+            passwordHash,
+            firstName: input.first_name ?? '',
+            lastName: input.last_name ?? '',
+            role: input.role,
+            mustChangePassword: true,
+          })
+          .returning();
+        if (!row) throw new Error('insert returned no row');
+        return toUserDto(row);
+      } catch (error) {
+        if (isUniqueViolation(error)) throw IdentityErrors.emailTaken();
+        throw error;
+      }
+    },
+
+    /** One user by id. */
+    async get(id: string): Promise<User> {
+      return toUserDto(await findUser(id));
+    },
+
+    /**
+     * Updates role, active flag or names. An admin cannot change their own
+     * role or deactivate themselves; deactivation ends the user's sessions.
+     */
+    async update(actorId: string, input: AdminUpdateUserInput): Promise<User> {
+      const current = await findUser(input.id);
+      if (current.id === actorId) {
+        if (input.role !== undefined && input.role !== current.role)
+          throw IdentityErrors.selfModification('change the role of');
+        if (input.is_active === false) throw IdentityErrors.selfModification('deactivate');
+      }
+      return db.transaction(async (tx) => {
+        const [row] = await tx
+          .update(users)
+          .set({
+            ...(input.role !== undefined ? { role: input.role } : {}),
+            ...(input.is_active !== undefined ? { isActive: input.is_active } : {}),
+            ...(input.first_name !== undefined ? { firstName: input.first_name } : {}),
+            ...(input.last_name !== undefined ? { lastName: input.last_name } : {}),
+            updatedAt: clock(),
+          })
+          .where(eq(users.id, input.id))
+          .returning();
+        if (!row) throw IdentityErrors.userNotFound();
+        if (input.is_active === false) await deps.revokeAllForUser(tx, row.id);
+        return toUserDto(row);
+      });
+    },
+
+    /** Sets a new password chosen by an admin; the user must change it and is signed out everywhere. */
+    async resetPassword(actorId: string, id: string, newPassword: string) {
+      const user = await findUser(id);
+      if (user.id === actorId) throw IdentityErrors.selfModification('reset the password of');
+      const passwordHash = await hashPassword(newPassword);
+      await db.transaction(async (tx) => {
+        await tx
+          .update(users)
+          .set({ passwordHash, mustChangePassword: true, updatedAt: clock() })
+          .where(eq(users.id, id));
+        await deps.revokeAllForUser(tx, id);
+      });
+    },
+  };
+}
+export type UserAdminUseCases = ReturnType<typeof createUserAdminUseCases>;

@@ -1,0 +1,27 @@
+/**
+ * The kinds of failure a use-case can report. The api maps each kind to one
+ * transport code in a single table (apps/api/src/trpc/errors.ts).
+ */
+export type DomainErrorKind =
+  | 'invalid'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'unprocessable'
+  | 'rate_limited';
+
+/** A failure the caller can act on; its message is safe to show. */
+export class DomainError extends Error {
+  override readonly name = 'DomainError';
+  constructor(
+    readonly kind: DomainErrorKind,
+    /** Stable machine name, e.g. `identity.email_taken`. */
+    readonly code: string,
+    message: string,
+    /** Field errors for `invalid`: `[{field, message}]`. */
+    readonly fields?: { field: string; message: string }[],
+  ) {
+    super(message);
+  }
+}

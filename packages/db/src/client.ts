@@ -1,0 +1,98 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ExtractTablesWithRelations } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import * as schema from './schema';
+
+export type Schema = typeof schema;
+/** The drizzle handle every query function takes: a database or a transaction. */
+export type Database = PgDatabase<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+export type Transaction = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+
+export interface DbClient {
+  db: Database;
+  /** `postgres` for a server given by DATABASE_URL, `pglite` for the embedded default. */
+  driver: 'postgres' | 'pglite';
+  /** Answers when the database answers; throws otherwise. */
+  ping(): Promise<void>;
+  /** Applies the committed migrations. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+  /** Connection pool occupancy, for metrics (PGlite has one connection). */
+  poolStats(): { total: number; idle: number };
+}
+
+export interface DbOptions {
+  /** PostgreSQL URL; without it the embedded PGlite database in `dataDir` is used. */
+  url?: string | undefined;
+  poolSize?: number;
+  /** Folder of the embedded database; `memory://` keeps it in memory. */
+  dataDir?: string;
+}
+
+export const migrationsFolder = fileURLToPath(new URL('../migrations', import.meta.url));
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+/** Where the embedded database lives when PGLITE_DATA_DIR is not set: `<repo>/.data/pglite`. */
+export const defaultPgliteDir = path.join(repoRoot, '.data', 'pglite');
+
+/** Opens the database: postgres.js when a URL is given, PGlite otherwise. */
+export async function createDb(options: DbOptions = {}): Promise<DbClient> {
+  if (options.url) return createPostgres(options.url, options.poolSize ?? 10);
+  return createPglite(options.dataDir ?? defaultPgliteDir);
+}
+
+async function createPostgres(url: string, poolSize: number): Promise<DbClient> {
+  const { default: postgres } = await import('postgres');
+  const { drizzle } = await import('drizzle-orm/postgres-js');
+  const { migrate } = await import('drizzle-orm/postgres-js/migrator');
+  const sql = postgres(url, {
+    max: poolSize,
+    onnotice: () => {},
+    connection: { application_name: 'statuspage' },
+  });
+  const db = drizzle(sql, { schema });
+  return {
+    db: db as unknown as Database,
+    driver: 'postgres',
+    async ping() {
+      await sql`select 1`;
+    },
+    async migrate() {
+      await migrate(db, { migrationsFolder });
+    },
+    async close() {
+      await sql.end({ timeout: 5 });
+    },
+    poolStats() {
+      // postgres.js does not expose its pool; report the configured size.
+      return { total: poolSize, idle: 0 };
+    },
+  };
+}
+
+async function createPglite(dataDir: string): Promise<DbClient> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { drizzle } = await import('drizzle-orm/pglite');
+  const { migrate } = await import('drizzle-orm/pglite/migrator');
+  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
+  const client = new PGlite(dataDir);
+  await client.waitReady;
+  const db = drizzle(client, { schema });
+  return {
+    db: db as unknown as Database,
+    driver: 'pglite',
+    async ping() {
+      await client.query('select 1');
+    },
+    async migrate() {
+      await migrate(db, { migrationsFolder });
+    },
+    async close() {
+      await client.close();
+    },
+    poolStats() {
+      return { total: 1, idle: 1 };
+    },
+  };
+}

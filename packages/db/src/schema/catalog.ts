@@ -1,0 +1,89 @@
+import { index, integer, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { users } from './identity';
+
+const tz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+export const serviceStatusEnum = pgEnum('service_status', [
+  'operational',
+  'degraded',
+  'partial_outage',
+  'major_outage',
+  'maintenance',
+]);
+export const statusSourceEnum = pgEnum('status_source', ['manual', 'event', 'webhook']);
+
+export const services = pgTable(
+  'services',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    name: text('name').notNull(),
+    slug: text('slug').notNull(),
+    description: text('description').notNull().default(''),
+    status: serviceStatusEnum('status').notNull().default('operational'),
+    order: integer('order').notNull().default(0),
+    createdAt: tz('created_at').notNull().defaultNow(),
+    updatedAt: tz('updated_at').notNull().defaultNow(),
+    archivedAt: tz('archived_at'),
+  },
+  (t) => [uniqueIndex('services_slug_key').on(t.slug), index('services_order_idx').on(t.order, t.name)],
+);
+
+export const serviceGroups = pgTable(
+  'service_groups',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    name: text('name').notNull(),
+    slug: text('slug').notNull(),
+    description: text('description').notNull().default(''),
+    order: integer('order').notNull().default(0),
+    createdAt: tz('created_at').notNull().defaultNow(),
+    updatedAt: tz('updated_at').notNull().defaultNow(),
+    archivedAt: tz('archived_at'),
+  },
+  (t) => [uniqueIndex('service_groups_slug_key').on(t.slug)],
+);
+
+export const serviceGroupMembers = pgTable(
+  'service_group_members',
+  {
+    serviceId: uuid('service_id')
+      .notNull()
+      .references(() => services.id, { onDelete: 'cascade' }),
+    groupId: uuid('group_id')
+      .notNull()
+      .references(() => serviceGroups.id, { onDelete: 'cascade' }),
+  },
+  (t) => [primaryKey({ columns: [t.serviceId, t.groupId] }), index('service_group_members_group_idx').on(t.groupId)],
+);
+
+export const serviceTags = pgTable(
+  'service_tags',
+  {
+    serviceId: uuid('service_id')
+      .notNull()
+      .references(() => services.id, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    value: text('value').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.serviceId, t.key] })],
+);
+
+/** Every change of a service's stored status, with where it came from. */
+export const serviceStatusLog = pgTable(
+  'service_status_log',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    serviceId: uuid('service_id')
+      .notNull()
+      .references(() => services.id, { onDelete: 'cascade' }),
+    oldStatus: serviceStatusEnum('old_status'),
+    newStatus: serviceStatusEnum('new_status').notNull(),
+    sourceType: statusSourceEnum('source_type').notNull(),
+    // The events issue adds the foreign key to events(id).
+    eventId: uuid('event_id'),
+    reason: text('reason').notNull().default(''),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: tz('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('service_status_log_service_idx').on(t.serviceId, t.createdAt)],
+);
