@@ -21,5 +21,9 @@ try {
     console.error(error.message);
     process.exit(78);
   }
+  if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    console.error(`cannot listen: ${(error as Error).message} (set SERVER_PORT to a free port)`);
+    process.exit(1);
+  }
   throw error;
 }

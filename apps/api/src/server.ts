@@ -89,10 +89,14 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
     isReady: () => ready,
   });
 
-  const server: Server = await new Promise((resolve, reject) => {
-    const listening = app.listen(env.SERVER_PORT, env.SERVER_HOST, (error?: Error) =>
-      error ? reject(error) : resolve(listening),
-    );
+  const server = await new Promise<Server>((resolve, reject) => {
+    const listening = app.listen(env.SERVER_PORT, env.SERVER_HOST);
+    listening.once('listening', () => resolve(listening));
+    listening.once('error', reject);
+  }).catch(async (error) => {
+    await redis?.quit().catch(() => redis?.disconnect());
+    await db.close();
+    throw error;
   });
   const address = server.address() as AddressInfo;
   const host = env.SERVER_HOST === '0.0.0.0' || env.SERVER_HOST === '::' ? '127.0.0.1' : env.SERVER_HOST;

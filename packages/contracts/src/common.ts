@@ -7,7 +7,8 @@ export const Slug = z
   .max(255)
   .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be lowercase letters and digits separated by single dashes');
 
-export const Uuid = z.uuid();
+// Any 8-4-4-4-12 hex id (PostgreSQL's uuid), not only RFC 9562 versions: unknown ids answer 404, not 400.
+export const Uuid = z.guid();
 export const Timestamp = z.iso.datetime({ offset: true });
 export const Email = z.email().max(254);
 export const Password = z.string().min(8).max(256);

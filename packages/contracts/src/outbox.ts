@@ -5,7 +5,7 @@ import { z } from 'zod';
  * that causes them; the worker relays them to BullMQ with the row id as job id.
  */
 export const PasswordResetEmail = z.object({
-  user_id: z.uuid(),
+  user_id: z.guid(),
   email: z.string(),
   first_name: z.string(),
   /** The single-use reset token; only its hash is kept in password_reset_tokens. */

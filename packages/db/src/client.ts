@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import * as schema from './schema';
@@ -31,8 +31,11 @@ export interface DbOptions {
   dataDir?: string;
 }
 
-export const migrationsFolder = fileURLToPath(new URL('../migrations', import.meta.url));
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+// Resolved through the package (not this file's URL) so that it holds when an
+// app bundles this package: the migrations stay in packages/db/migrations.
+const packageDir = path.dirname(createRequire(import.meta.url).resolve('@statuspage/db/package.json'));
+export const migrationsFolder = path.join(packageDir, 'migrations');
+const repoRoot = path.resolve(packageDir, '..', '..');
 /** Where the embedded database lives when PGLITE_DATA_DIR is not set: `<repo>/.data/pglite`. */
 export const defaultPgliteDir = path.join(repoRoot, '.data', 'pglite');
 

@@ -50,6 +50,7 @@ export const authRouter = router({
         summary: 'Log in',
         description:
           'Sets the access_token (HttpOnly, SameSite=Lax), refresh_token (HttpOnly, SameSite=Strict, Path=/api/v1/auth) and csrf_token cookies, and returns the tokens for API clients.',
+        errorResponses: [401, 403],
       },
       rateLimited: true,
     })
@@ -76,6 +77,7 @@ export const authRouter = router({
         summary: 'Rotate the refresh token',
         description:
           'Reads the refresh token from the body or the refresh_token cookie, sets new cookies. REST answers 204; tRPC callers receive the new token pair.',
+        errorResponses: [401, 403],
       },
       status: 204,
     })

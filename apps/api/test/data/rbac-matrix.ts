@@ -1,0 +1,28 @@
+/**
+ * The least role of every protected operation (SPEC.md §3, Identity).
+ * Operations not listed here must be public. The RBAC test fails when a
+ * protected procedure is missing from this table or declares another role.
+ */
+export const leastRole: Record<string, 'user' | 'operator' | 'admin'> = {
+  // any signed-in user
+  getCurrentUser: 'user',
+  updateProfile: 'user',
+  changePassword: 'user',
+  // operator
+  getServiceStatusLog: 'operator',
+  // admin
+  listUsers: 'admin',
+  adminCreateUser: 'admin',
+  getUser: 'admin',
+  adminUpdateUser: 'admin',
+  adminResetPassword: 'admin',
+  createService: 'admin',
+  updateService: 'admin',
+  deleteService: 'admin',
+  restoreService: 'admin',
+  updateServiceTags: 'admin',
+  createGroup: 'admin',
+  updateGroup: 'admin',
+  deleteGroup: 'admin',
+  restoreGroup: 'admin',
+};

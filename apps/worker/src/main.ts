@@ -1,0 +1,35 @@
+import pino from 'pino';
+import { ConfigError, loadWorkerEnv } from './env';
+import { startWorker } from './worker';
+
+let env: ReturnType<typeof loadWorkerEnv>;
+try {
+  env = loadWorkerEnv();
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(78);
+  }
+  throw error;
+}
+
+const logger = pino({ name: 'worker', level: env.LOG_LEVEL });
+const worker = startWorker(env, logger);
+
+const shutdown = (signal: string) => {
+  logger.info({ signal }, 'signal received');
+  const deadline = setTimeout(() => {
+    logger.error('shutdown deadline passed: exiting');
+    process.exit(1);
+  }, env.WORKER_SHUTDOWN_TIMEOUT * 1000);
+  deadline.unref();
+  worker.close().then(
+    () => process.exit(0),
+    (error) => {
+      logger.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    },
+  );
+};
+process.once('SIGTERM', () => shutdown('SIGTERM'));
+process.once('SIGINT', () => shutdown('SIGINT'));
