@@ -1,8 +1,14 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 
 /** The process logger: JSON lines (or pretty for development), secrets redacted. */
-export function createLogger(options: { level: string; format: 'json' | 'pretty'; name: string }): Logger {
-  return pino({
+export function createLogger(options: {
+  level: string;
+  format: 'json' | 'pretty';
+  name: string;
+  /** Where lines go (standard output by default). */
+  destination?: DestinationStream;
+}): Logger {
+  const settings: pino.LoggerOptions = {
     name: options.name,
     level: options.level,
     redact: {
@@ -20,6 +26,9 @@ export function createLogger(options: { level: string; format: 'json' | 'pretty'
       ],
       censor: '[redacted]',
     },
-    ...(options.format === 'pretty' ? { transport: { target: 'pino-pretty', options: { colorize: true } } } : {}),
-  });
+    ...(options.format === 'pretty' && !options.destination
+      ? { transport: { target: 'pino-pretty', options: { colorize: true } } }
+      : {}),
+  };
+  return options.destination ? pino(settings, options.destination) : pino(settings);
 }

@@ -1,0 +1,170 @@
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadEnv } from '../src/env';
+import { createLogger } from '../src/logger';
+import { type ApiServer, startApiServer } from '../src/server';
+import { startTestApi, unique } from './support/api';
+import { createHttp, type Http } from './support/client';
+import { devAccounts } from './support/factories';
+
+describe('http middleware', () => {
+  let api: ApiServer;
+  let http: Http;
+  beforeAll(async () => {
+    api = await startTestApi({
+      CORS_ALLOWED_ORIGINS: 'https://status.example.test,https://admin.example.test',
+      BODY_LIMIT: '2kb',
+    });
+    http = createHttp(api.url);
+  });
+  afterAll(() => api.close());
+
+  it('allows credentialed CORS for a configured origin', async () => {
+    const preflight = await http.request('OPTIONS', '/api/v1/services', {
+      headers: {
+        origin: 'https://admin.example.test',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type,x-csrf-token',
+      },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('https://admin.example.test');
+    expect(preflight.headers.get('access-control-allow-credentials')).toBe('true');
+  });
+
+  it('gives no CORS grant to other origins', async () => {
+    const response = await http.get('/api/v1/services', { headers: { origin: 'https://evil.example.test' } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('sets security headers', async () => {
+    const response = await http.get('/api/v1/services');
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(response.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    expect(response.headers.get('x-powered-by')).toBeNull();
+  });
+
+  it('answers 413 with the envelope for a body over the limit', async () => {
+    const response = await http.post('/api/v1/auth/register', {
+      body: { email: 'big@example.test', password: 'x'.repeat(5000) },
+    });
+    expect(response.status).toBe(413);
+    expect(response.body).toEqual({ error: { message: 'request body too large' } });
+  });
+
+  it('answers 400 with the envelope for malformed JSON, on REST and tRPC alike', async () => {
+    const rest = await http.post('/api/v1/auth/login', { raw: '{"email": ' });
+    expect(rest.status).toBe(400);
+    expect(rest.body.error.message).toBe('malformed JSON body');
+    const trpc = await http.post('/trpc/auth.login', { raw: '{"email": ' });
+    expect(trpc.status).toBe(400);
+  });
+
+  it('answers 400 for a JSON body that is not an object', async () => {
+    const response = await http.post('/api/v1/auth/login', { raw: '[1,2]' });
+    expect(response.status).toBe(400);
+    expect(response.body.error.message).toEqual(expect.any(String));
+  });
+
+  it('answers 415 with the envelope for a body that is not JSON', async () => {
+    const response = await http.post('/api/v1/auth/login', {
+      raw: 'email=a@b.c',
+      headers: { 'content-type': 'text/plain' },
+    });
+    expect(response.status).toBe(415);
+    expect(response.body.error.message).toEqual(expect.any(String));
+  });
+
+  it('answers 404 with the envelope for unknown routes', async () => {
+    const rest = await http.get('/api/v1/nothing-here');
+    expect(rest.status).toBe(404);
+    expect(rest.body).toEqual({ error: { message: expect.any(String) } });
+    const other = await http.get('/nothing-here');
+    expect(other.status).toBe(404);
+    expect(other.body).toEqual({ error: { message: 'not found' } });
+  });
+
+  it('accepts a body-less POST without a content type', async () => {
+    const response = await http.post('/api/v1/auth/logout');
+    expect(response.status).toBe(204);
+    expect(response.text).toBe('');
+  });
+});
+
+describe('http logging', () => {
+  it('writes one JSON line per request with its request id, without secrets', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, callback) {
+        lines.push(...String(chunk).split('\n').filter(Boolean));
+        callback();
+      },
+    });
+    const env = loadEnv({
+      DATABASE_URL: (await import('vitest')).inject('databaseUrl'),
+      SERVER_HOST: '127.0.0.1',
+      SERVER_PORT: '0',
+      COOKIE_SECURE: 'false',
+    });
+    const api = await startApiServer(env, {
+      logger: createLogger({ level: 'info', format: 'json', name: 'api', destination: sink }),
+    });
+    try {
+      const http = createHttp(api.url);
+      const login = await http.post('/api/v1/auth/login', {
+        body: devAccounts.admin,
+        headers: { 'x-request-id': 'log-test-1' },
+      });
+      expect(login.status).toBe(200);
+      await http.get('/api/v1/me', { token: login.body.data.access_token, headers: { 'x-request-id': 'log-test-2' } });
+      const entries = lines.map((line) => JSON.parse(line));
+      const first = entries.find((entry) => entry.req?.id === 'log-test-1');
+      expect(first).toMatchObject({ req: { method: 'POST', url: '/api/v1/auth/login' }, res: { statusCode: 200 } });
+      expect(typeof first.responseTime).toBe('number');
+      const second = entries.find((entry) => entry.req?.id === 'log-test-2');
+      expect(second.req.headers.authorization).toBe('[redacted]');
+      const text = lines.join('\n');
+      expect(text).not.toContain(login.body.data.access_token);
+      expect(text).not.toContain(login.body.data.refresh_token);
+      expect(text).not.toContain(devAccounts.admin.password);
+    } finally {
+      await api.close();
+    }
+  });
+});
+
+describe('http rate limits without Redis', () => {
+  it('keeps limits in memory when REDIS_URL is unset', async () => {
+    const api = await startTestApi({ REDIS_URL: '', RATE_LIMIT_AUTH_PER_IP: '2' });
+    try {
+      const http = createHttp(api.url);
+      const email = `${unique('mem')}@example.test`;
+      const statuses: number[] = [];
+      for (let attempt = 0; attempt < 3; attempt++) {
+        statuses.push((await http.post('/api/v1/auth/login', { body: { email, password: 'wrong-password' } })).status);
+      }
+      expect(statuses).toEqual([401, 401, 429]);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('falls back to memory while Redis is unreachable', async () => {
+    const api = await startTestApi({ REDIS_URL: 'redis://127.0.0.1:1', RATE_LIMIT_AUTH_PER_IP: '2' });
+    try {
+      const http = createHttp(api.url);
+      const ok = await http.post('/api/v1/auth/login', { body: devAccounts.operator });
+      expect(ok.status).toBe(200);
+      const email = `${unique('down')}@example.test`;
+      const second = await http.post('/api/v1/auth/login', { body: { email, password: 'wrong-password' } });
+      expect(second.status).toBe(401);
+      const third = await http.post('/api/v1/auth/login', { body: { email, password: 'wrong-password' } });
+      expect(third.status).toBe(429);
+      expect(Number(third.headers.get('retry-after'))).toBeGreaterThan(0);
+    } finally {
+      await api.close();
+    }
+  });
+});
