@@ -5,7 +5,7 @@ import { createLogger } from '../src/logger';
 import { type ApiServer, startApiServer } from '../src/server';
 import { startTestApi, unique } from './support/api';
 import { createHttp, type Http } from './support/client';
-import { devAccounts } from './support/factories';
+import { adminToken, devAccounts } from './support/factories';
 
 describe('http middleware', () => {
   let api: ApiServer;
@@ -84,6 +84,19 @@ describe('http middleware', () => {
     const other = await http.get('/nothing-here');
     expect(other.status).toBe(404);
     expect(other.body).toEqual({ error: { message: 'not found' } });
+  });
+
+  it('refuses a body field named like a path parameter instead of letting the path win', async () => {
+    const admin = await adminToken(http);
+    const anonymous = await http.put('/api/v1/services/api/tags', { body: { slug: 'database', tags: {} } });
+    expect(anonymous.status).toBe(401);
+    const response = await http.put('/api/v1/services/api/tags', {
+      token: admin,
+      body: { slug: 'database', tags: { tier: '1' } },
+    });
+    expect(response.status).toBe(400);
+    expect(response.body.error.details).toEqual([{ field: 'slug', message: 'unknown field' }]);
+    expect((await http.get('/api/v1/services/api/tags')).body.data.tags).toEqual({});
   });
 
   it('accepts a body-less POST without a content type', async () => {

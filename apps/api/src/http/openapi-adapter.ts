@@ -112,8 +112,19 @@ function toRouteRegExp(path: string) {
   return new RegExp(`^${pattern}/?$`);
 }
 
-/** Keeps only `{error}` in error bodies and sends 204 without a body. */
-function shapeResponse(res: Response) {
+/** Input field → body field, to report validation errors under the names the client sent. */
+type ReverseAliases = Record<string, string>;
+
+function renameField(field: string, reverse: ReverseAliases) {
+  for (const [input, body] of Object.entries(reverse)) {
+    if (field === input) return body;
+    if (field.startsWith(`${input}.`)) return `${body}${field.slice(input.length)}`;
+  }
+  return field;
+}
+
+/** Keeps only `{error}` in error bodies (with aliased fields named as sent) and sends 204 without a body. */
+function shapeResponse(res: Response, reverse: ReverseAliases) {
   const end = res.end.bind(res) as (...args: unknown[]) => Response;
   res.end = ((chunk?: unknown, ...rest: unknown[]) => {
     if (res.statusCode === 204) {
@@ -122,8 +133,13 @@ function shapeResponse(res: Response) {
     }
     if (res.statusCode >= 400 && typeof chunk === 'string') {
       try {
-        const body = JSON.parse(chunk) as { error?: unknown; message?: string };
-        const error = body.error ?? { message: body.message ?? 'error' };
+        const body = JSON.parse(chunk) as { error?: { message?: string; details?: unknown }; message?: string };
+        const error: { message?: string; details?: unknown } = body.error ?? { message: body.message ?? 'error' };
+        if (Array.isArray(error.details)) {
+          error.details = error.details.map((detail: { field?: string }) =>
+            typeof detail?.field === 'string' ? { ...detail, field: renameField(detail.field, reverse) } : detail,
+          );
+        }
         return end(JSON.stringify({ error }), ...rest);
       } catch {
         // not JSON: pass through
@@ -149,13 +165,22 @@ export function createRestMiddleware<TContext>(options: RestMiddlewareOptions<TC
   )) {
     for (const input of procedure._def.inputs) lockCoercion(input, seen);
   }
-  const aliasRoutes = procedures
-    .filter((procedure) => procedure.meta?.bodyAliases && procedure.meta.openapi)
-    .map((procedure) => ({
-      method: procedure.meta?.openapi?.method ?? 'GET',
-      route: toRouteRegExp(procedure.meta?.openapi?.path ?? ''),
-      aliases: procedure.meta?.bodyAliases ?? {},
-    }));
+  // Routes with a body: path parameters and aliases, to vet body field names before the library merges them.
+  const bodyRoutes = procedures
+    .filter((procedure) => procedure.meta?.openapi && procedure.meta.openapi.method !== 'GET')
+    .map((procedure) => {
+      const path = procedure.meta?.openapi?.path ?? '';
+      const aliases = procedure.meta?.bodyAliases ?? {};
+      const pathParams = [...path.matchAll(/\{([^}]+)\}/g)].map((found) => found[1] ?? '');
+      return {
+        method: procedure.meta?.openapi?.method ?? 'GET',
+        route: toRouteRegExp(path),
+        aliases,
+        // Body fields that are not REST body fields: internal alias targets, and path
+        // parameters without an alias (the library would let the path silently win).
+        reserved: [...Object.values(aliases), ...pathParams.filter((name) => !(name in aliases))],
+      };
+    });
 
   const handler = createOpenApiExpressMiddleware({
     router: options.router,
@@ -176,21 +201,29 @@ export function createRestMiddleware<TContext>(options: RestMiddlewareOptions<TC
         req.body = {};
       }
     }
-    if (req.body && typeof req.body === 'object' && !Array.isArray(req.body)) {
-      const path = req.path;
-      const match = aliasRoutes.find((route) => route.method === req.method && route.route.test(path));
-      if (match) {
-        const body = { ...(req.body as Record<string, unknown>) };
-        for (const [from, to] of Object.entries(match.aliases)) {
-          if (from in body) {
-            body[to] = body[from];
-            delete body[from];
-          }
+    const reverse: ReverseAliases = {};
+    const match = bodyRoutes.find((route) => route.method === req.method && route.route.test(req.path));
+    if (match && req.body && typeof req.body === 'object' && !Array.isArray(req.body)) {
+      const body = { ...(req.body as Record<string, unknown>) };
+      // Reserved names are set aside under a name the strict input schema refuses as unknown
+      // (after the role check, so anonymous callers still get 401), reported under the name sent.
+      for (const name of match.reserved) {
+        if (name in body) {
+          body[`$body.${name}`] = body[name];
+          delete body[name];
+          reverse[`$body.${name}`] = name;
         }
-        req.body = body;
       }
+      for (const [from, to] of Object.entries(match.aliases)) {
+        if (from in body) {
+          body[to] = body[from];
+          delete body[from];
+        }
+      }
+      req.body = body;
+      for (const [from, to] of Object.entries(match.aliases)) reverse[to] = from;
     }
-    shapeResponse(res);
+    shapeResponse(res, reverse);
     await handler(req, res);
   };
 }

@@ -4,7 +4,7 @@ import { and, asc, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import { isUniqueViolation } from '../shared/pg-errors';
 import { servicesInActiveEvents } from './active-events';
 import { CatalogErrors } from './errors';
-import { normaliseArray } from './service-view';
+import { normaliseArray, qualified } from './service-view';
 import type { CatalogDeps } from './services';
 
 export interface UpdateGroupCommand {
@@ -18,22 +18,29 @@ export interface UpdateGroupCommand {
 
 // Member services of each group in display order; archived services only when asked for.
 const serviceIdsSql = (includeArchived: boolean) => sql<string[]>`coalesce((
-  select array_agg(${services.id} order by ${services.order}, ${services.name}, ${services.id})
+  select array_agg(${qualified(services.id)} order by ${qualified(services.order)}, ${qualified(services.name)}, ${qualified(services.id)})
   from ${serviceGroupMembers}
-  join ${services} on ${services.id} = ${serviceGroupMembers.serviceId}
-  where ${serviceGroupMembers.groupId} = ${serviceGroups.id}
-  ${includeArchived ? sql`` : sql`and ${services.archivedAt} is null`}
+  join ${services} on ${qualified(services.id)} = ${qualified(serviceGroupMembers.serviceId)}
+  where ${qualified(serviceGroupMembers.groupId)} = ${qualified(serviceGroups.id)}
+  ${includeArchived ? sql`` : sql`and ${qualified(services.archivedAt)} is null`}
 ), '{}')`;
 
 /** Groups with their member services, in display order. One query. */
 async function selectGroupViews(
   db: Database,
-  filter: { slug?: string; id?: string; includeArchived?: boolean },
+  filter: {
+    slug?: string;
+    id?: string;
+    /** The list's `include_archived`: archived groups, and archived services among the members. */
+    includeArchived?: boolean;
+    /** Finds a group by slug or id even when it is archived; its members still hide archived services. */
+    archivedGroups?: boolean;
+  },
 ): Promise<Group[]> {
   const conditions: SQL[] = [];
   if (filter.slug !== undefined) conditions.push(eq(serviceGroups.slug, filter.slug));
   if (filter.id !== undefined) conditions.push(eq(serviceGroups.id, filter.id));
-  if (!filter.includeArchived) conditions.push(isNull(serviceGroups.archivedAt));
+  if (!filter.includeArchived && !filter.archivedGroups) conditions.push(isNull(serviceGroups.archivedAt));
   const rows = await db
     .select({ group: serviceGroups, serviceIds: serviceIdsSql(Boolean(filter.includeArchived)) })
     .from(serviceGroups)
@@ -63,7 +70,7 @@ export function createGroupUseCases(deps: CatalogDeps) {
   }
 
   async function view(tx: Database, id: string): Promise<Group> {
-    const [group] = await selectGroupViews(tx, { id, includeArchived: true });
+    const [group] = await selectGroupViews(tx, { id, archivedGroups: true });
     if (!group) throw CatalogErrors.groupNotFound();
     return group;
   }
@@ -76,7 +83,7 @@ export function createGroupUseCases(deps: CatalogDeps) {
 
     /** One group by slug, archived or not. */
     async get(slug: string): Promise<Group> {
-      const [group] = await selectGroupViews(db, { slug, includeArchived: true });
+      const [group] = await selectGroupViews(db, { slug, archivedGroups: true });
       if (!group) throw CatalogErrors.groupNotFound();
       return group;
     },

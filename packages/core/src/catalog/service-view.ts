@@ -1,6 +1,15 @@
 import type { Service, ServiceStatus } from '@statuspage/contracts';
 import { type Database, serviceGroupMembers, serviceGroups, services } from '@statuspage/db';
-import { and, asc, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
+import { type AnyColumn, and, asc, eq, getTableName, inArray, isNull, type SQL, sql } from 'drizzle-orm';
+
+/**
+ * A column as `"table"."column"`. Drizzle leaves columns unqualified in a
+ * single-table select, so inside a correlated subquery `"id"` would bind to the
+ * subquery's own table instead of the outer row: subqueries must use this.
+ */
+export function qualified(column: AnyColumn): SQL {
+  return sql`${sql.identifier(getTableName(column.table))}.${sql.identifier(column.name)}`;
+}
 
 /**
  * The one place where a service's `effective_status` and `has_active_events`
@@ -13,10 +22,11 @@ export const hasActiveEventsSql: SQL<boolean> = sql<boolean>`false`;
 
 // Group memberships of each service, hiding archived groups.
 const groupIdsSql = sql<string[]>`coalesce((
-  select array_agg(${serviceGroupMembers.groupId} order by ${serviceGroupMembers.groupId})
+  select array_agg(${qualified(serviceGroupMembers.groupId)} order by ${qualified(serviceGroupMembers.groupId)})
   from ${serviceGroupMembers}
-  join ${serviceGroups} on ${serviceGroups.id} = ${serviceGroupMembers.groupId} and ${serviceGroups.archivedAt} is null
-  where ${serviceGroupMembers.serviceId} = ${services.id}
+  join ${serviceGroups} on ${qualified(serviceGroups.id)} = ${qualified(serviceGroupMembers.groupId)}
+    and ${qualified(serviceGroups.archivedAt)} is null
+  where ${qualified(serviceGroupMembers.serviceId)} = ${qualified(services.id)}
 ), '{}')`;
 
 export interface ServiceFilter {
@@ -38,7 +48,7 @@ export async function selectServiceViews(db: Database, filter: ServiceFilter = {
   if (!filter.includeArchived) conditions.push(isNull(services.archivedAt));
   if (filter.groupId !== undefined) {
     conditions.push(
-      sql`exists (select 1 from ${serviceGroupMembers} where ${serviceGroupMembers.serviceId} = ${services.id} and ${serviceGroupMembers.groupId} = ${filter.groupId})`,
+      sql`exists (select 1 from ${serviceGroupMembers} where ${qualified(serviceGroupMembers.serviceId)} = ${qualified(services.id)} and ${qualified(serviceGroupMembers.groupId)} = ${filter.groupId})`,
     );
   }
   if (filter.status !== undefined) conditions.push(sql`${effectiveStatusSql} = ${filter.status}`);
