@@ -46,7 +46,7 @@ export function setAuthCookies(
     serialize(REFRESH_COOKIE, tokens.refreshToken, {
       ...base,
       httpOnly: true,
-      sameSite: 'lax',
+      sameSite: 'strict',
       path: REFRESH_COOKIE_PATH,
       maxAge: settings.refreshTtlSeconds,
     }),
@@ -84,7 +84,7 @@ export function clearAuthCookies(res: Response, settings: CookieSettings) {
   append(res, serialize(ACCESS_COOKIE, '', { ...base, httpOnly: true, sameSite: 'lax', path: '/' }));
   append(
     res,
-    serialize(REFRESH_COOKIE, '', { ...base, httpOnly: true, sameSite: 'lax', path: REFRESH_COOKIE_PATH }),
+    serialize(REFRESH_COOKIE, '', { ...base, httpOnly: true, sameSite: 'strict', path: REFRESH_COOKIE_PATH }),
   );
   append(res, serialize(CSRF_COOKIE, '', { ...base, httpOnly: false, sameSite: 'lax', path: '/' }));
 }

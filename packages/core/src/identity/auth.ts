@@ -134,6 +134,11 @@ export function createAuthUseCases(deps: IdentityDeps) {
         .returning();
       if (!spent) {
         const [known] = await db.select().from(refreshTokens).where(eq(refreshTokens.tokenHash, tokenHash));
+        if (known && known.expiresAt > now) {
+          // Deactivation revokes every token; a genuine one presented afterwards is told why (403), as login is.
+          const [owner] = await db.select({ isActive: users.isActive }).from(users).where(eq(users.id, known.userId));
+          if (owner && !owner.isActive) throw IdentityErrors.accountDisabled();
+        }
         if (known?.rotatedAt) {
           await revokeFamily(known.familyId);
           throw IdentityErrors.refreshTokenReused();

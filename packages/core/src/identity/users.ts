@@ -28,16 +28,20 @@ export function createUserAdminUseCases(deps: UserAdminDeps) {
     /** Lists users, optionally of one role, oldest first. */
     async list(input: ListUsersInput) {
       const where = input.role ? eq(users.role, input.role) : undefined;
-      const [rows, totals] = await Promise.all([
-        db
-          .select()
-          .from(users)
-          .where(where)
-          .orderBy(asc(users.createdAt), asc(users.id))
-          .limit(input.limit)
-          .offset(input.offset),
-        db.select({ total: count() }).from(users).where(where),
-      ]);
+      // One snapshot for the page and the total, so a concurrent sign-up cannot make them disagree.
+      const [rows, totals] = await db.transaction(
+        async (tx) => [
+          await tx
+            .select()
+            .from(users)
+            .where(where)
+            .orderBy(asc(users.createdAt), asc(users.id))
+            .limit(input.limit)
+            .offset(input.offset),
+          await tx.select({ total: count() }).from(users).where(where),
+        ],
+        { isolationLevel: 'repeatable read', accessMode: 'read only' },
+      );
       return { users: rows.map(toUserDto), total: totals[0]?.total ?? 0, limit: input.limit, offset: input.offset };
     },
 
