@@ -167,9 +167,12 @@ export function createApp(options: AppOptions) {
   const handleError: ErrorRequestHandler = (error, req, res, _next) => {
     const status = typeof error?.status === 'number' ? error.status : 500;
     if (error?.type === 'entity.parse.failed') {
-      res
-        .status(400)
-        .json({ error: { message: 'malformed JSON body', details: [{ field: 'body', message: 'malformed JSON' }] } });
+      // The body parser runs before routing: ask the adapter how this operation reports details.
+      const details =
+        rest.detailsFormatFor(req.method, req.path) === 'string'
+          ? 'body: malformed JSON'
+          : [{ field: 'body', message: 'malformed JSON' }];
+      res.status(400).json({ error: { message: 'malformed JSON body', details } });
       return;
     }
     if (error?.type === 'entity.too.large') {

@@ -29,6 +29,7 @@ export const EnvSchema = z.object({
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   PGLITE_DATA_DIR: z.string().optional(),
   REDIS_URL: z.url().optional(),
+  REDIS_CONNECT_TIMEOUT: duration('3s'),
   SERVER_HOST: z.string().default('0.0.0.0'),
   SERVER_PORT: port(8080),
   SERVER_METRICS_PORT: port(9090),

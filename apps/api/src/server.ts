@@ -1,5 +1,7 @@
+import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
 import { createCore } from '@statuspage/core';
 import { createDb, type DbClient } from '@statuspage/db';
 import { Redis } from 'ioredis';
@@ -46,6 +48,9 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
     redis.on('ready', () => {
       warned = false;
     });
+    // Start counting attempts in Redis from the first request: memory counts are lost when it takes over.
+    await Promise.race([once(redis, 'ready'), delay(env.REDIS_CONNECT_TIMEOUT * 1000)]).catch(() => {});
+    if (redis.status !== 'ready') logger.warn('redis not ready yet: starting with in-memory rate limits');
   } else {
     logger.info('no REDIS_URL: rate limits are kept in memory; the outbox accumulates until a worker runs');
   }

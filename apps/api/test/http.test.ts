@@ -62,6 +62,32 @@ describe('http middleware', () => {
     expect(trpc.status).toBe(400);
   });
 
+  it('reports malformed JSON with string details on the operations documented that way', async () => {
+    const response = await http.post('/api/v1/auth/forgot-password', { raw: '{"email": ' });
+    expect(response.status).toBe(400);
+    expect(response.body).toEqual({ error: { message: 'malformed JSON body', details: 'body: malformed JSON' } });
+  });
+
+  it('ignores unknown query parameters (cache busters) but refuses unknown body fields', async () => {
+    const listed = await http.get('/api/v1/services?_=1700000000');
+    expect(listed.status).toBe(200);
+    const admin = await adminToken(http);
+    const users = await http.get('/api/v1/users?limit=1&nocache=1', { token: admin });
+    expect(users.status).toBe(200);
+    expect(users.body.data.limit).toBe(1);
+  });
+
+  it('names a refused path-parameter body field in string details as sent', async () => {
+    const admin = await adminToken(http);
+    const me = await http.get('/api/v1/me', { token: admin });
+    const response = await http.patch(`/api/v1/users/${me.body.data.id}`, {
+      token: admin,
+      body: { id: me.body.data.id, first_name: 'Ada' },
+    });
+    expect(response.status).toBe(400);
+    expect(response.body.error.details).toBe('id: unknown field');
+  });
+
   it('answers 400 for a JSON body that is not an object', async () => {
     const response = await http.post('/api/v1/auth/login', { raw: '[1,2]' });
     expect(response.status).toBe(400);

@@ -27,7 +27,8 @@ export type Service = z.infer<typeof Service>;
 export const ServiceResponse = envelope(Service);
 export const ServicesResponse = envelope(z.array(Service));
 
-export const ListServicesInput = z.strictObject({
+// Query-string inputs ignore unknown parameters (cache busters and the like); bodies are strict.
+export const ListServicesInput = z.object({
   group_id: Uuid.optional(),
   status: ServiceStatus.optional(),
   include_archived: QueryBoolean.default(false),
@@ -35,6 +36,8 @@ export const ListServicesInput = z.strictObject({
 export type ListServicesInput = z.infer<typeof ListServicesInput>;
 
 export const ServiceSlugInput = z.strictObject({ slug: z.string().min(1).max(255) });
+/** A service named in the path of a GET (unknown query parameters ignored). */
+export const ServiceSlugQuery = z.object({ slug: z.string().min(1).max(255) });
 
 export const CreateServiceInput = z.strictObject({
   name: Name,
@@ -78,7 +81,7 @@ export const StatusLogEntry = z.object({
   created_at: Timestamp,
 });
 export type StatusLogEntry = z.infer<typeof StatusLogEntry>;
-export const StatusLogInput = z.strictObject({
+export const StatusLogInput = z.object({
   slug: z.string().min(1).max(255),
   limit: queryInt({ min: 1, max: 100 }).default(50),
   offset: queryInt({ min: 0 }).default(0),
@@ -107,10 +110,12 @@ export type Group = z.infer<typeof Group>;
 export const GroupResponse = envelope(Group);
 export const GroupsResponse = envelope(z.array(Group));
 
-export const ListGroupsInput = z.strictObject({
+export const ListGroupsInput = z.object({
   include_archived: QueryBoolean.default(false),
 });
 export const GroupSlugInput = z.strictObject({ slug: z.string().min(1).max(255) });
+/** A group named in the path of a GET (unknown query parameters ignored). */
+export const GroupSlugQuery = z.object({ slug: z.string().min(1).max(255) });
 
 export const CreateGroupInput = z.strictObject({
   name: Name,

@@ -74,7 +74,8 @@ export const ChangePasswordInput = z.strictObject({
   new_password: Password,
 });
 
-export const ListUsersInput = z.strictObject({
+// Query-string inputs ignore unknown parameters; bodies are strict.
+export const ListUsersInput = z.object({
   role: Role.optional(),
   limit: queryInt({ min: 1, max: 100 }).default(20),
   offset: queryInt({ min: 0 }).default(0),
@@ -99,7 +100,7 @@ export const AdminCreateUserInput = z.strictObject({
 });
 export type AdminCreateUserInput = z.infer<typeof AdminCreateUserInput>;
 
-export const UserIdInput = z.strictObject({ id: Uuid });
+export const UserIdInput = z.object({ id: Uuid });
 
 export const AdminUpdateUserInput = z.strictObject({
   id: Uuid,

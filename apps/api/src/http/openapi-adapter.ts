@@ -139,6 +139,15 @@ function shapeResponse(res: Response, reverse: ReverseAliases) {
           error.details = error.details.map((detail: { field?: string }) =>
             typeof detail?.field === 'string' ? { ...detail, field: renameField(detail.field, reverse) } : detail,
           );
+        } else if (typeof error.details === 'string') {
+          // String details read "field: message; …": rename the fields at the start of each part.
+          error.details = error.details
+            .split('; ')
+            .map((part) => {
+              const colon = part.indexOf(': ');
+              return colon > 0 ? `${renameField(part.slice(0, colon), reverse)}${part.slice(colon)}` : part;
+            })
+            .join('; ');
         }
         return end(JSON.stringify({ error }), ...rest);
       } catch {
@@ -155,8 +164,13 @@ export interface RestMiddlewareOptions<TContext> {
   onError?(opts: { error: Error; path: string | undefined; req: Request }): void;
 }
 
+export interface RestMiddleware extends RequestHandler {
+  /** The validation-details format of the operation at this method and path (for errors raised before routing). */
+  detailsFormatFor(method: string, path: string): 'fields' | 'string';
+}
+
 /** The REST handler for every procedure with `meta.openapi`. Mount it last: it answers 404 itself. */
-export function createRestMiddleware<TContext>(options: RestMiddlewareOptions<TContext>): RequestHandler {
+export function createRestMiddleware<TContext>(options: RestMiddlewareOptions<TContext>): RestMiddleware {
   const procedures = listProcedures(options.router).filter((procedure) => procedure.meta?.openapi);
   const statusByPath = new Map(procedures.map((procedure) => [procedure.path, procedure.meta?.status ?? 200]));
   const seen = new Set<unknown>();
@@ -193,7 +207,13 @@ export function createRestMiddleware<TContext>(options: RestMiddlewareOptions<TC
     onError: ({ error, path, req }) => options.onError?.({ error, path, req: req as Request }),
   } as Parameters<typeof createOpenApiExpressMiddleware>[0]);
 
-  return async (req: Request, res: Response, _next: NextFunction) => {
+  const formatRoutes = procedures.map((procedure) => ({
+    method: procedure.meta?.openapi?.method ?? 'GET',
+    route: toRouteRegExp(procedure.meta?.openapi?.path ?? ''),
+    format: procedure.meta?.errorDetails ?? 'fields',
+  }));
+
+  const middleware = async (req: Request, res: Response, _next: NextFunction) => {
     if (req.method !== 'GET' && req.method !== 'HEAD' && !req.headers['content-type']) {
       const length = Number(req.headers['content-length'] ?? 0);
       if (!length && !req.headers['transfer-encoding']) {
@@ -226,6 +246,11 @@ export function createRestMiddleware<TContext>(options: RestMiddlewareOptions<TC
     shapeResponse(res, reverse);
     await handler(req, res);
   };
+  return Object.assign(middleware, {
+    detailsFormatFor(method: string, path: string) {
+      return formatRoutes.find((route) => route.method === method && route.route.test(path))?.format ?? 'fields';
+    },
+  });
 }
 
 const errorEnvelopeSchema = (details: 'fields' | 'string' | 'none') => ({

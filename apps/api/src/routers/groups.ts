@@ -2,6 +2,7 @@ import {
   CreateGroupInput,
   GroupResponse,
   GroupSlugInput,
+  GroupSlugQuery,
   GroupsResponse,
   ListGroupsInput,
   UpdateGroupInput,
@@ -40,7 +41,7 @@ export const groupsRouter = router({
     .meta({
       openapi: { method: 'GET', path: '/api/v1/groups/{slug}', operationId: 'getGroup', tags, summary: 'Get a group' },
     })
-    .input(GroupSlugInput)
+    .input(GroupSlugQuery)
     .output(GroupResponse)
     .query(async ({ ctx, input }) => ({ data: await ctx.core.groups.get(input.slug) })),
 

@@ -3,6 +3,7 @@ import {
   ListServicesInput,
   ServiceResponse,
   ServiceSlugInput,
+  ServiceSlugQuery,
   ServicesResponse,
   StatusLogInput,
   StatusLogResponse,
@@ -50,7 +51,7 @@ export const servicesRouter = router({
         summary: 'Get a service',
       },
     })
-    .input(ServiceSlugInput)
+    .input(ServiceSlugQuery)
     .output(ServiceResponse)
     .query(async ({ ctx, input }) => ({ data: await ctx.core.services.get(input.slug) })),
 
@@ -130,7 +131,7 @@ export const servicesRouter = router({
         summary: 'Tags of a service',
       },
     })
-    .input(ServiceSlugInput)
+    .input(ServiceSlugQuery)
     .output(TagsResponse)
     .query(async ({ ctx, input }) => ({ data: { tags: await ctx.core.services.getTags(input.slug) } })),
 
