@@ -5,7 +5,7 @@ import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
 import { writeOutbox } from '../outbox/write';
 import type { Clock } from '../shared/clock';
 import { generateToken, hashToken } from '../shared/crypto';
-import { isUniqueViolation } from '../shared/pg-errors';
+import { createAccount } from './accounts';
 import { IdentityErrors } from './errors';
 import { hashPassword, verifyPassword } from './passwords';
 import type { SessionManager, SessionUser } from './session-store';
@@ -83,24 +83,14 @@ export function createAuthUseCases(deps: IdentityDeps) {
 
     /** Registers a `user` account. Duplicate e-mail (any case) → conflict. */
     async register(input: RegisterInput): Promise<User> {
-      const passwordHash = await hashPassword(input.password);
-      try {
-        const [row] = await db
-          .insert(users)
-          .values({
-            email: input.email,
-            passwordHash,
-            firstName: input.first_name ?? '',
-            lastName: input.last_name ?? '',
-            role: 'user',
-          })
-          .returning();
-        if (!row) throw new Error('insert returned no row');
-        return toUserDto(row);
-      } catch (error) {
-        if (isUniqueViolation(error)) throw IdentityErrors.emailTaken();
-        throw error;
-      }
+      return createAccount(db, {
+        email: input.email,
+        password: input.password,
+        firstName: input.first_name,
+        lastName: input.last_name,
+        role: 'user',
+        mustChangePassword: false,
+      });
     },
 
     /** Checks the credentials and opens a session family. Deactivated accounts fail after the hash check. */

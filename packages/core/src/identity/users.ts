@@ -2,7 +2,7 @@ import type { AdminCreateUserInput, AdminUpdateUserInput, ListUsersInput, User }
 import { type Database, users } from '@statuspage/db';
 import { asc, count, eq } from 'drizzle-orm';
 import type { Clock } from '../shared/clock';
-import { isUniqueViolation } from '../shared/pg-errors';
+import { createAccount } from './accounts';
 import { IdentityErrors } from './errors';
 import { hashPassword } from './passwords';
 import { toUserDto } from './user-dto';
@@ -47,25 +47,14 @@ export function createUserAdminUseCases(deps: UserAdminDeps) {
 
     /** Creates an account that must change its password at first sign-in. */
     async create(input: AdminCreateUserInput): Promise<User> {
-      const passwordHash = await hashPassword(input.password);
-      try {
-        const [row] = await db
-          .insert(users)
-          .values({
-            email: input.email,
-            passwordHash,
-            firstName: input.first_name ?? '',
-            lastName: input.last_name ?? '',
-            role: input.role,
-            mustChangePassword: true,
-          })
-          .returning();
-        if (!row) throw new Error('insert returned no row');
-        return toUserDto(row);
-      } catch (error) {
-        if (isUniqueViolation(error)) throw IdentityErrors.emailTaken();
-        throw error;
-      }
+      return createAccount(db, {
+        email: input.email,
+        password: input.password,
+        firstName: input.first_name,
+        lastName: input.last_name,
+        role: input.role,
+        mustChangePassword: true,
+      });
     },
 
     /** One user by id. */
