@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createCore } from '@statuspage/core';
-import { createDb, type DbClient } from '@statuspage/db';
+import { createDb, type DbClient, defaultPgliteDir } from '@statuspage/db';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createApp } from './app';
@@ -32,7 +32,7 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
     // The embedded database belongs to this process alone: bring its schema up to date here.
     await db.migrate();
     logger.info(
-      { dataDir: env.PGLITE_DATA_DIR ?? '.data/pglite' },
+      { dataDir: env.PGLITE_DATA_DIR ?? defaultPgliteDir },
       'no DATABASE_URL: using the embedded PGlite database',
     );
   }
