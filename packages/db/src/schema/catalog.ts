@@ -1,16 +1,19 @@
-import { index, integer, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  type AnyPgColumn,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import { serviceStatusEnum, statusSourceEnum } from './enums';
+import { events } from './events';
 import { users } from './identity';
 
 const tz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
-
-export const serviceStatusEnum = pgEnum('service_status', [
-  'operational',
-  'degraded',
-  'partial_outage',
-  'major_outage',
-  'maintenance',
-]);
-export const statusSourceEnum = pgEnum('status_source', ['manual', 'event', 'webhook']);
 
 export const services = pgTable(
   'services',
@@ -79,8 +82,8 @@ export const serviceStatusLog = pgTable(
     oldStatus: serviceStatusEnum('old_status'),
     newStatus: serviceStatusEnum('new_status').notNull(),
     sourceType: statusSourceEnum('source_type').notNull(),
-    // The events issue adds the foreign key to events(id).
-    eventId: uuid('event_id'),
+    // Deleting an event deletes the status-log entries it caused.
+    eventId: uuid('event_id').references((): AnyPgColumn => events.id, { onDelete: 'cascade' }),
     reason: text('reason').notNull().default(''),
     createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: tz('created_at').notNull().defaultNow(),

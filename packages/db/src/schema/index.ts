@@ -1,3 +1,5 @@
 export * from './catalog';
+export * from './enums';
+export * from './events';
 export * from './identity';
 export * from './outbox';
