@@ -1,7 +1,10 @@
 import { router } from '../trpc/init';
 import { authRouter } from './auth';
+import { eventsRouter } from './events';
 import { groupsRouter } from './groups';
 import { servicesRouter } from './services';
+import { statusRouter } from './status';
+import { templatesRouter } from './templates';
 import { usersRouter } from './users';
 
 /** The root router: one sub-router per domain. */
@@ -10,5 +13,8 @@ export const appRouter = router({
   users: usersRouter,
   services: servicesRouter,
   groups: groupsRouter,
+  events: eventsRouter,
+  status: statusRouter,
+  templates: templatesRouter,
 });
 export type AppRouter = typeof appRouter;

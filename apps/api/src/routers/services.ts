@@ -1,6 +1,8 @@
 import {
   CreateServiceInput,
   ListServicesInput,
+  ServiceEventsInput,
+  ServiceEventsResponse,
   ServiceResponse,
   ServiceSlugInput,
   ServiceSlugQuery,
@@ -119,6 +121,26 @@ export const servicesRouter = router({
     .output(StatusLogResponse)
     .query(async ({ ctx, input }) => ({
       data: await ctx.core.services.statusLog(input.slug, { limit: input.limit, offset: input.offset }),
+    })),
+
+  events: publicProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/api/v1/services/{slug}/events',
+        operationId: 'getServiceEvents',
+        tags,
+        summary: 'Events of a service: active first, then newest',
+      },
+    })
+    .input(ServiceEventsInput)
+    .output(ServiceEventsResponse)
+    .query(async ({ ctx, input }) => ({
+      data: await ctx.core.events.forService(input.slug, {
+        status: input.status,
+        limit: input.limit,
+        offset: input.offset,
+      }),
     })),
 
   getTags: publicProcedure

@@ -10,6 +10,11 @@ export const leastRole: Record<string, 'user' | 'operator' | 'admin'> = {
   changePassword: 'user',
   // operator
   getServiceStatusLog: 'operator',
+  createEvent: 'operator',
+  addEventUpdate: 'operator',
+  listTemplates: 'operator',
+  getTemplate: 'operator',
+  previewTemplate: 'operator',
   // admin
   listUsers: 'admin',
   adminCreateUser: 'admin',
@@ -25,4 +30,7 @@ export const leastRole: Record<string, 'user' | 'operator' | 'admin'> = {
   updateGroup: 'admin',
   deleteGroup: 'admin',
   restoreGroup: 'admin',
+  deleteEvent: 'admin',
+  createTemplate: 'admin',
+  deleteTemplate: 'admin',
 };

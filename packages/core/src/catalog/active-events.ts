@@ -1,10 +1,19 @@
-import type { Database } from '@statuspage/db';
+import { inactiveEventStatuses } from '@statuspage/contracts';
+import { type Database, eventServices, events } from '@statuspage/db';
+import { and, eq, inArray, notInArray } from 'drizzle-orm';
 
 /**
  * Which of these services are in an active event (not resolved, completed or
- * scheduled). Archiving is refused for them. Events do not exist yet: the
- * events module fills this in.
+ * scheduled). Archiving is refused for them.
  */
-export async function servicesInActiveEvents(_db: Database, _serviceIds: readonly string[]): Promise<string[]> {
-  return [];
+export async function servicesInActiveEvents(db: Database, serviceIds: readonly string[]): Promise<string[]> {
+  if (serviceIds.length === 0) return [];
+  const rows = await db
+    .selectDistinct({ id: eventServices.serviceId })
+    .from(eventServices)
+    .innerJoin(events, eq(events.id, eventServices.eventId))
+    .where(
+      and(inArray(eventServices.serviceId, [...serviceIds]), notInArray(events.status, [...inactiveEventStatuses])),
+    );
+  return rows.map((row) => row.id);
 }

@@ -12,13 +12,34 @@ export function qualified(column: AnyColumn): SQL {
 }
 
 /**
- * The one place where a service's `effective_status` and `has_active_events`
- * are computed, as SQL so that a whole list is answered by one query.
- * Until events exist the effective status is the stored one; the events
- * module replaces these expressions with the worst status over active events.
+ * Active events: not resolved, completed or scheduled (a maintenance counts
+ * once it is in progress). As SQL over the events table aliased `ev`.
  */
-export const effectiveStatusSql: SQL<ServiceStatus> = sql<ServiceStatus>`${services.status}`;
-export const hasActiveEventsSql: SQL<boolean> = sql<boolean>`false`;
+export const activeEventSql = sql.raw(`ev.status not in ('resolved', 'completed', 'scheduled')`);
+
+/** Severity order of service statuses (SPEC.md §3): major_outage > partial_outage > degraded > maintenance > operational. */
+export const statusRankSql = (column: SQL) =>
+  sql`case ${column} when 'major_outage' then 4 when 'partial_outage' then 3 when 'degraded' then 2 when 'maintenance' then 1 else 0 end`;
+
+/**
+ * The one place where a service's `effective_status` and `has_active_events`
+ * are computed: the worst status the service has in its active events, else
+ * its stored status. SQL correlated with the outer `services` row, so a whole
+ * list is answered by one query (using the event_services(service_id) index).
+ */
+export const effectiveStatusSql: SQL<ServiceStatus> = sql<ServiceStatus>`coalesce((
+  select es.status from event_services es
+  join events ev on ev.id = es.event_id
+  where es.service_id = ${qualified(services.id)} and ${activeEventSql}
+  order by ${statusRankSql(sql.raw('es.status'))} desc
+  limit 1
+), ${qualified(services.status)})`;
+
+export const hasActiveEventsSql: SQL<boolean> = sql<boolean>`exists (
+  select 1 from event_services es
+  join events ev on ev.id = es.event_id
+  where es.service_id = ${qualified(services.id)} and ${activeEventSql}
+)`;
 
 // Group memberships of each service, hiding archived groups.
 const groupIdsSql = sql<string[]>`coalesce((

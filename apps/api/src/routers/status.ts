@@ -1,0 +1,35 @@
+import { PublicStatusResponse } from '@statuspage/contracts';
+import { z } from 'zod';
+import { publicProcedure, router } from '../trpc/init';
+
+const tags = ['status'];
+
+export const statusRouter = router({
+  current: publicProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/api/v1/status',
+        operationId: 'getPublicStatus',
+        tags,
+        summary: 'Events not closed: active ones first, then scheduled maintenance',
+      },
+    })
+    .input(z.void())
+    .output(PublicStatusResponse)
+    .query(async ({ ctx }) => ({ data: { events: await ctx.core.events.publicStatus() } })),
+
+  history: publicProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/api/v1/status/history',
+        operationId: 'getStatusHistory',
+        tags,
+        summary: 'The 50 most recently closed events',
+      },
+    })
+    .input(z.void())
+    .output(PublicStatusResponse)
+    .query(async ({ ctx }) => ({ data: { events: await ctx.core.events.history() } })),
+});
