@@ -6,7 +6,7 @@ import { createAuthUseCases, type IdentityConfig } from './identity/auth';
 import { createSessionManager } from './identity/session-store';
 import { createUserAdminUseCases } from './identity/users';
 import { type Clock, systemClock } from './shared/clock';
-import { createTemplateUseCases } from './templates/templates';
+import { assertTemplateExists, createTemplateUseCases } from './templates/templates';
 
 export { effectiveStatusSql, hasActiveEventsSql } from './catalog/service-view';
 export type { AuthenticatedSession, IdentityConfig } from './identity/auth';
@@ -53,7 +53,7 @@ export function createCore(options: CoreOptions) {
     services: createServiceUseCases({ db, clock }),
     groups: createGroupUseCases({ db, clock }),
     templates: createTemplateUseCases({ db, clock }),
-    events: createEventUseCases({ db, clock }),
+    events: createEventUseCases({ db, clock, assertTemplateExists }),
   };
 }
 export type Core = ReturnType<typeof createCore>;

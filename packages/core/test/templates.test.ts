@@ -224,7 +224,10 @@ describe('templates validation', () => {
     const error = caught as DomainError;
     expect(error.kind).toBe('invalid');
     expect(error.fields).toEqual([
-      { field: 'title_template', message: expect.stringMatching(/^unknown macro "\{\{\.Foo\}\}".* at line 1, column 1$/) },
+      {
+        field: 'title_template',
+        message: expect.stringMatching(/^unknown macro "\{\{\.Foo\}\}".* at line 1, column 1$/),
+      },
       { field: 'body_template', message: '"}}" without an opening "{{" at line 1, column 6' },
     ]);
     expect(error.message).toContain('title_template');

@@ -15,7 +15,13 @@ const tags = ['templates'];
 export const templatesRouter = router({
   list: operatorProcedure
     .meta({
-      openapi: { method: 'GET', path: '/api/v1/templates', operationId: 'listTemplates', tags, summary: 'List templates' },
+      openapi: {
+        method: 'GET',
+        path: '/api/v1/templates',
+        operationId: 'listTemplates',
+        tags,
+        summary: 'List templates',
+      },
     })
     .input(z.object({}))
     .output(TemplatesResponse)
@@ -29,7 +35,8 @@ export const templatesRouter = router({
         operationId: 'createTemplate',
         tags,
         summary: 'Create a template',
-        description: 'Title and body may use the macros {{.ServiceName}}, {{.ServiceGroupName}}, {{.StartedAt}}, ' +
+        description:
+          'Title and body may use the macros {{.ServiceName}}, {{.ServiceGroupName}}, {{.StartedAt}}, ' +
           '{{.ResolvedAt}}, {{.ScheduledStart}} and {{.ScheduledEnd}}; any other action or broken syntax is a 400.',
         errorResponses: [409],
       },

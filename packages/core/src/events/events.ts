@@ -21,7 +21,6 @@ import {
   eventUpdates,
   serviceStatusLog,
   services,
-  templates,
 } from '@statuspage/db';
 import { and, asc, desc, eq, inArray, ne, notInArray, type SQL, sql } from 'drizzle-orm';
 import type { Clock } from '../shared/clock';
@@ -39,6 +38,8 @@ import { activeFirst, countEvents, isActive, isClosed, selectEventViews, selectU
 export interface EventDeps {
   db: Database;
   clock: Clock;
+  /** Fails (invalid, field template_id) unless the template exists; provided by the templates module. */
+  assertTemplateExists(tx: Database, id: string): Promise<unknown>;
 }
 
 const isClosedStatus = (status: EventStatus) => (closedEventStatuses as readonly string[]).includes(status);
@@ -254,13 +255,7 @@ export function createEventUseCases(deps: EventDeps) {
       );
 
       return db.transaction(async (tx) => {
-        if (input.template_id) {
-          const [template] = await tx
-            .select({ id: templates.id })
-            .from(templates)
-            .where(eq(templates.id, input.template_id));
-          if (!template) throw EventErrors.invalid('template_id', `unknown template id: ${input.template_id}`);
-        }
+        if (input.template_id) await deps.assertTemplateExists(tx, input.template_id);
         await assertServicesUsable(
           tx,
           'affected_services',
@@ -293,16 +288,14 @@ export function createEventUseCases(deps: EventDeps) {
           .returning();
         if (!event) throw new Error('insert returned no row');
         if (serviceIds.length > 0) {
-          await tx
-            .insert(eventServices)
-            .values(
-              [...statuses].map(([serviceId, serviceStatus]) => ({
-                eventId: event.id,
-                serviceId,
-                status: serviceStatus,
-                addedAt: now,
-              })),
-            );
+          await tx.insert(eventServices).values(
+            [...statuses].map(([serviceId, serviceStatus]) => ({
+              eventId: event.id,
+              serviceId,
+              status: serviceStatus,
+              addedAt: now,
+            })),
+          );
         }
         if (input.affected_groups.length > 0) {
           await tx

@@ -68,8 +68,7 @@ function quoteAction(inner: string) {
  */
 export function parseTemplate(source: string): TemplatePart[] {
   const parts: TemplatePart[] = [];
-  const syntaxError = (problem: string, offset: number) =>
-    new TemplateSyntaxError(problem, positionOf(source, offset));
+  const syntaxError = (problem: string, offset: number) => new TemplateSyntaxError(problem, positionOf(source, offset));
   let cursor = 0;
   while (cursor < source.length) {
     const open = source.indexOf('{{', cursor);
@@ -119,7 +118,7 @@ export function formatTimestamp(value: Date): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 }
 
-function valueOf(macro: TemplateMacro, values: TemplateValues): string {
+function macroValue(macro: TemplateMacro, values: TemplateValues): string {
   const value = values[macro];
   if (value === undefined) return '';
   return value instanceof Date ? formatTimestamp(value) : value;
@@ -131,5 +130,5 @@ function valueOf(macro: TemplateMacro, values: TemplateValues): string {
  */
 export function renderTemplate(template: string | readonly TemplatePart[], values: TemplateValues): string {
   const parts = typeof template === 'string' ? parseTemplate(template) : template;
-  return parts.map((part) => (part.kind === 'text' ? part.text : valueOf(part.macro, values))).join('');
+  return parts.map((part) => (part.kind === 'text' ? part.text : macroValue(part.macro, values))).join('');
 }

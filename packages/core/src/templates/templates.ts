@@ -45,7 +45,10 @@ export function renderEventTemplate(
   template: Pick<Template, 'title_template' | 'body_template'>,
   values: TemplateValues,
 ): RenderedTemplate {
-  return { title: renderTemplate(template.title_template, values), body: renderTemplate(template.body_template, values) };
+  return {
+    title: renderTemplate(template.title_template, values),
+    body: renderTemplate(template.body_template, values),
+  };
 }
 
 /** The values a preview uses for every macro the request leaves out. */
