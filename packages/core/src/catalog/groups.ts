@@ -2,7 +2,7 @@ import type { CreateGroupInput, Group } from '@statuspage/contracts';
 import { type Database, serviceGroupMembers, serviceGroups, services } from '@statuspage/db';
 import { and, asc, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import { isUniqueViolation } from '../shared/pg-errors';
-import { servicesInActiveEvents } from './active-events';
+import { groupInActiveEvent, servicesInActiveEvents } from './active-events';
 import { CatalogErrors } from './errors';
 import { normaliseArray, qualified } from './service-view';
 import type { CatalogDeps } from './services';
@@ -156,7 +156,9 @@ export function createGroupUseCases(deps: CatalogDeps) {
           .innerJoin(services, eq(services.id, serviceGroupMembers.serviceId))
           .where(and(eq(serviceGroupMembers.groupId, row.id), isNull(services.archivedAt)));
         const memberIds = members.map((member) => member.id);
-        if ((await servicesInActiveEvents(tx, memberIds)).length > 0) throw CatalogErrors.inActiveEvent('group');
+        if ((await servicesInActiveEvents(tx, memberIds)).length > 0 || (await groupInActiveEvent(tx, row.id))) {
+          throw CatalogErrors.inActiveEvent('group');
+        }
         if (memberIds.length > 0) throw CatalogErrors.groupHasServices();
         await tx
           .update(serviceGroups)

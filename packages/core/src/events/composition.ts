@@ -75,15 +75,38 @@ export async function expandGroups(
   return expanded;
 }
 
-/** Locks service rows (in id order, so concurrent event writes cannot deadlock). */
-export async function lockServices(tx: Database, ids: readonly string[]) {
-  if (ids.length === 0) return;
-  await tx
-    .select({ id: services.id })
+/**
+ * Locks service rows (in id order, so concurrent event writes cannot deadlock)
+ * and returns the ids of those that are not archived, read under the lock.
+ * Archiving locks the service row too, so an archive running at the same time
+ * either finished first (and shows here) or sees this event.
+ */
+export async function lockServices(tx: Database, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await tx
+    .select({ id: services.id, archivedAt: services.archivedAt })
     .from(services)
     .where(inArray(services.id, [...ids]))
     .orderBy(asc(services.id))
     .for('update');
+  return new Set(rows.filter((row) => row.archivedAt === null).map((row) => row.id));
+}
+
+/**
+ * After locking: fails if an explicitly named service was archived meanwhile,
+ * and drops group-derived services that were.
+ */
+export function keepUsable(
+  usable: ReadonlySet<string>,
+  field: string,
+  explicit: readonly string[],
+  fromGroups: Map<string, ServiceStatus>,
+) {
+  const archived = explicit.filter((id) => !usable.has(id));
+  if (archived.length > 0) {
+    throw EventErrors.invalid(field, `unknown or archived service ids: ${archived.join(', ')}`);
+  }
+  for (const id of [...fromGroups.keys()]) if (!usable.has(id)) fromGroups.delete(id);
 }
 
 export interface StatusSnapshot {

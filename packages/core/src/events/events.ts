@@ -28,6 +28,7 @@ import {
   assertServicesUsable,
   assertUnique,
   expandGroups,
+  keepUsable,
   lockServices,
   type StatusSnapshot,
   snapshotStatuses,
@@ -208,11 +209,16 @@ export function createEventUseCases(deps: EventDeps) {
       return { events: list, total, limit: page.limit, offset: page.offset };
     },
 
-    /** What the public page shows now: events not closed (active ones first, then upcoming maintenance). */
+    /** What the public page shows now: active events (newest first), then upcoming maintenance (soonest first). */
     publicStatus() {
       return selectEventViews(db, {
         where: notInArray(events.status, [...closedEventStatuses]),
-        orderBy: [activeFirst, desc(events.createdAt), desc(events.id)],
+        orderBy: [
+          activeFirst,
+          sql`case when ${events.status} = 'scheduled' then ${events.scheduledStartAt} end asc nulls last`,
+          desc(events.createdAt),
+          desc(events.id),
+        ],
       });
     },
 
@@ -256,16 +262,14 @@ export function createEventUseCases(deps: EventDeps) {
 
       return db.transaction(async (tx) => {
         if (input.template_id) await deps.assertTemplateExists(tx, input.template_id);
-        await assertServicesUsable(
-          tx,
-          'affected_services',
-          input.affected_services.map((service) => service.service_id),
-        );
+        const explicitIds = input.affected_services.map((service) => service.service_id);
+        await assertServicesUsable(tx, 'affected_services', explicitIds);
         const statuses = await expandGroups(tx, 'affected_groups', input.affected_groups);
+        const usable = await lockServices(tx, [...new Set([...statuses.keys(), ...explicitIds])]);
+        keepUsable(usable, 'affected_services', explicitIds, statuses);
         for (const service of input.affected_services) statuses.set(service.service_id, service.status);
         const serviceIds = [...statuses.keys()];
 
-        await lockServices(tx, serviceIds);
         const before = await snapshotStatuses(tx, serviceIds);
         const [event] = await tx
           .insert(events)
@@ -393,12 +397,12 @@ export function createEventUseCases(deps: EventDeps) {
             `services both updated and removed: ${clash.map((service) => service.service_id).join(', ')}`,
           );
         }
-        await assertServicesUsable(
-          tx,
-          'add_services',
-          input.add_services.map((service) => service.service_id),
-        );
+        const addIds = input.add_services.map((service) => service.service_id);
+        await assertServicesUsable(tx, 'add_services', addIds);
         const fromGroups = await expandGroups(tx, 'add_groups', input.add_groups);
+        const usable = await lockServices(tx, [...new Set([...inEvent, ...fromGroups.keys(), ...addIds])]);
+        // Services already in the event may be archived (archiving is allowed during a scheduled maintenance).
+        keepUsable(new Set([...usable, ...inEvent]), 'add_services', addIds, fromGroups);
         const added = new Map<string, ServiceStatus>();
         for (const [serviceId, status] of fromGroups) {
           // Services already in the event keep their status; an explicit status wins over a group's.
@@ -408,7 +412,6 @@ export function createEventUseCases(deps: EventDeps) {
         for (const serviceId of added.keys()) removing.delete(serviceId);
 
         const involved = [...new Set([...inEvent, ...added.keys()])];
-        await lockServices(tx, involved);
         const before = await snapshotStatuses(tx, involved);
 
         for (const service of input.service_updates) {
@@ -470,7 +473,8 @@ export function createEventUseCases(deps: EventDeps) {
             ...(closing ? { resolvedAt: now } : {}),
           })
           .where(eq(events.id, event.id));
-        if (closing) {
+        // A maintenance closed before it started never affected its services: their stored status stays.
+        if (closing && event.status !== 'scheduled') {
           const remaining = involved.filter((id) => !removing.has(id));
           await restoreOperational(tx, event.id, remaining, now);
         }
