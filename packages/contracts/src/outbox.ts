@@ -14,8 +14,15 @@ export const PasswordResetEmail = z.object({
 });
 export type PasswordResetEmail = z.infer<typeof PasswordResetEmail>;
 
+/** An event message to fan out to the event's subscriber set (one delivery per channel). */
+export const NotificationFanout = z.object({ message_id: z.number().int() });
+/** One delivery to send now (verification codes, retries): already has its row. */
+export const NotificationDeliver = z.object({ delivery_id: z.number().int(), priority: z.enum(['high', 'normal']) });
+
 export const outboxKinds = {
   'email.password_reset': PasswordResetEmail,
+  'notification.fanout': NotificationFanout,
+  'notification.deliver': NotificationDeliver,
 } as const;
 export type OutboxKind = keyof typeof outboxKinds;
 export type OutboxPayload<K extends OutboxKind> = z.infer<(typeof outboxKinds)[K]>;

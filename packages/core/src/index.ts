@@ -5,6 +5,16 @@ import { createEventUseCases } from './events/events';
 import { createAuthUseCases, type IdentityConfig } from './identity/auth';
 import { createSessionManager } from './identity/session-store';
 import { createUserAdminUseCases } from './identity/users';
+import {
+  type ChannelProbe,
+  createChannelUseCases,
+  createDefaultEmailChannel,
+  type NotificationSettings,
+} from './notifications/channels';
+import { createDeliveryUseCases } from './notifications/deliveries';
+import { createEventNotifier } from './notifications/event-notifier';
+import { createSubscriptionUseCases } from './notifications/subscriptions';
+import { createUnsubscribeUseCase } from './notifications/unsubscribe';
 import { type Clock, systemClock } from './shared/clock';
 import { assertTemplateExists, createTemplateUseCases } from './templates/templates';
 
@@ -12,6 +22,15 @@ export { effectiveStatusSql, hasActiveEventsSql } from './catalog/service-view';
 export type { AuthenticatedSession, IdentityConfig } from './identity/auth';
 export { hashPassword, verifyPassword } from './identity/passwords';
 export type { SessionUser } from './identity/session-store';
+export { type ChannelProbe, type NotificationSettings, ProbeFailure } from './notifications/channels';
+export {
+  type RenderContext,
+  type RenderedMessage,
+  renderEventMessage,
+  renderPasswordReset,
+  renderVerification,
+} from './notifications/render';
+export { unsubscribeToken, verifyUnsubscribeToken } from './notifications/unsubscribe';
 export type { Clock } from './shared/clock';
 export { DomainError, type DomainErrorKind } from './shared/errors';
 export {
@@ -34,6 +53,15 @@ export {
 export interface CoreOptions {
   db: Database;
   identity: IdentityConfig;
+  notifications: {
+    settings: NotificationSettings;
+    /** Test messages for Telegram and Mattermost verification (the api provides it). */
+    probe: ChannelProbe;
+    /** Signs one-click unsubscribe links (shared by api and worker). */
+    secret: string;
+    /** New accounts get a verified e-mail channel (when e-mail notifications are on). */
+    defaultEmailChannel: boolean;
+  };
   clock?: Clock;
 }
 
@@ -41,7 +69,11 @@ export interface CoreOptions {
 export function createCore(options: CoreOptions) {
   const clock = options.clock ?? systemClock;
   const { db } = options;
+  const onAccountCreated = options.notifications.defaultEmailChannel
+    ? (tx: Database, user: { id: string; email: string }) => createDefaultEmailChannel(tx, user.id, user.email)
+    : undefined;
   const auth = createAuthUseCases({
+    onAccountCreated,
     db,
     clock,
     config: options.identity,
@@ -49,11 +81,26 @@ export function createCore(options: CoreOptions) {
   });
   return {
     auth,
-    users: createUserAdminUseCases({ db, clock, revokeAllForUser: auth.revokeAllForUser }),
+    users: createUserAdminUseCases({ db, clock, revokeAllForUser: auth.revokeAllForUser, onAccountCreated }),
     services: createServiceUseCases({ db, clock }),
     groups: createGroupUseCases({ db, clock }),
     templates: createTemplateUseCases({ db, clock }),
-    events: createEventUseCases({ db, clock, assertTemplateExists }),
+    events: createEventUseCases({ db, clock, assertTemplateExists, notifier: createEventNotifier() }),
+    channels: createChannelUseCases({
+      db,
+      clock,
+      settings: options.notifications.settings,
+      probe: options.notifications.probe,
+    }),
+    subscriptions: createSubscriptionUseCases({ db, clock }),
+    deliveries: createDeliveryUseCases({ db, clock }),
+    unsubscribe: createUnsubscribeUseCase({ db, clock, secret: options.notifications.secret }),
+    notificationsConfig: () => ({
+      available_channels: options.notifications.settings.availableTypes,
+      telegram: options.notifications.settings.telegramBotUsername
+        ? { bot_username: options.notifications.settings.telegramBotUsername }
+        : null,
+    }),
   };
 }
 export type Core = ReturnType<typeof createCore>;

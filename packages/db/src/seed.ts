@@ -1,7 +1,7 @@
 import { hash } from '@node-rs/argon2';
 import { eq } from 'drizzle-orm';
 import type { Database } from './client';
-import { serviceGroupMembers, serviceGroups, services, users } from './schema';
+import { notificationChannels, serviceGroupMembers, serviceGroups, services, users } from './schema';
 
 /** The development accounts of SPEC.md. Never created by a migration. */
 export const developmentAccounts = [
@@ -49,6 +49,14 @@ export async function seedDevelopmentData(db: Database) {
       .onConflictDoNothing()
       .returning({ id: users.id });
     usersCreated += inserted.length;
+    // Like registration: a verified default e-mail channel (it follows no service until chosen).
+    const [created] = inserted;
+    if (created) {
+      await db
+        .insert(notificationChannels)
+        .values({ userId: created.id, type: 'email', target: account.email, isVerified: true, isDefault: true })
+        .onConflictDoNothing();
+    }
   }
   const groupIds = new Map<string, string>();
   for (const group of demoGroups) {

@@ -34,6 +34,7 @@ import {
   snapshotStatuses,
 } from './composition';
 import { EventErrors } from './errors';
+import type { EventNotifier } from './ports';
 import { activeFirst, countEvents, isActive, isClosed, selectEventViews, selectUpdates, toUpdateDto } from './view';
 
 export interface EventDeps {
@@ -41,6 +42,8 @@ export interface EventDeps {
   clock: Clock;
   /** Fails (invalid, field template_id) unless the template exists; provided by the templates module. */
   assertTemplateExists(tx: Database, id: string): Promise<unknown>;
+  /** Subscriber sets and messages (the notifications module). */
+  notifier: EventNotifier;
 }
 
 const isClosedStatus = (status: EventStatus) => (closedEventStatuses as readonly string[]).includes(status);
@@ -336,6 +339,8 @@ export function createEventUseCases(deps: EventDeps) {
           actorId,
           reason: `event opened: ${input.title}`,
         });
+        // A past event is history: nobody is told about it.
+        if (!closed) await deps.notifier.opened(tx, event);
         return view(tx, event.id);
       });
     },
@@ -484,6 +489,15 @@ export function createEventUseCases(deps: EventDeps) {
           actorId,
           reason: input.reason ?? `event ${input.status}: ${input.message}`.slice(0, 500),
         });
+        const [updated] = await tx.select().from(events).where(eq(events.id, event.id));
+        if (updated) {
+          await deps.notifier.updated(
+            tx,
+            updated,
+            { status: input.status, message: input.message, notify: input.notify_subscribers },
+            [...added.keys()],
+          );
+        }
         return toUpdateDto(update);
       });
     },
@@ -497,6 +511,7 @@ export function createEventUseCases(deps: EventDeps) {
       await db.transaction(async (tx) => {
         const event = await findEvent(tx, id, true);
         if (!isClosedStatus(event.status) && event.status !== 'scheduled') throw EventErrors.deleteActive();
+        await deps.notifier.deleting(tx, event);
         await tx.delete(events).where(eq(events.id, id));
       });
     },

@@ -5,7 +5,7 @@ import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
 import { writeOutbox } from '../outbox/write';
 import type { Clock } from '../shared/clock';
 import { generateToken, hashToken } from '../shared/crypto';
-import { createAccount } from './accounts';
+import { type AccountCreatedHook, createAccount } from './accounts';
 import { IdentityErrors } from './errors';
 import { hashPassword, verifyPassword } from './passwords';
 import type { SessionManager, SessionUser } from './session-store';
@@ -23,6 +23,8 @@ export interface IdentityConfig {
 }
 
 export interface IdentityDeps {
+  /** Runs in the transaction that creates an account. */
+  onAccountCreated?: AccountCreatedHook | undefined;
   db: Database;
   sessions: SessionManager;
   clock: Clock;
@@ -83,14 +85,18 @@ export function createAuthUseCases(deps: IdentityDeps) {
 
     /** Registers a `user` account. Duplicate e-mail (any case) → conflict. */
     async register(input: RegisterInput): Promise<User> {
-      return createAccount(db, {
-        email: input.email,
-        password: input.password,
-        firstName: input.first_name,
-        lastName: input.last_name,
-        role: 'user',
-        mustChangePassword: false,
-      });
+      return createAccount(
+        db,
+        {
+          email: input.email,
+          password: input.password,
+          firstName: input.first_name,
+          lastName: input.last_name,
+          role: 'user',
+          mustChangePassword: false,
+        },
+        deps.onAccountCreated,
+      );
     },
 
     /** Checks the credentials and opens a session family. Deactivated accounts fail after the hash check. */

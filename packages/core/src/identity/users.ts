@@ -2,7 +2,7 @@ import type { AdminCreateUserInput, AdminUpdateUserInput, ListUsersInput, User }
 import { type Database, users } from '@statuspage/db';
 import { asc, count, eq } from 'drizzle-orm';
 import type { Clock } from '../shared/clock';
-import { createAccount } from './accounts';
+import { type AccountCreatedHook, createAccount } from './accounts';
 import { IdentityErrors } from './errors';
 import { hashPassword } from './passwords';
 import { toUserDto } from './user-dto';
@@ -10,6 +10,8 @@ import { toUserDto } from './user-dto';
 export interface UserAdminDeps {
   db: Database;
   clock: Clock;
+  /** Runs in the transaction that creates an account. */
+  onAccountCreated?: AccountCreatedHook | undefined;
   /** Ends every session of a user (from the auth use-cases). */
   revokeAllForUser(tx: Database, userId: string): Promise<void>;
 }
@@ -47,14 +49,18 @@ export function createUserAdminUseCases(deps: UserAdminDeps) {
 
     /** Creates an account that must change its password at first sign-in. */
     async create(input: AdminCreateUserInput): Promise<User> {
-      return createAccount(db, {
-        email: input.email,
-        password: input.password,
-        firstName: input.first_name,
-        lastName: input.last_name,
-        role: input.role,
-        mustChangePassword: true,
-      });
+      return createAccount(
+        db,
+        {
+          email: input.email,
+          password: input.password,
+          firstName: input.first_name,
+          lastName: input.last_name,
+          role: input.role,
+          mustChangePassword: true,
+        },
+        deps.onAccountCreated,
+      );
     },
 
     /** One user by id. */

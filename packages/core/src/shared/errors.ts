@@ -21,6 +21,8 @@ export class DomainError extends Error {
     message: string,
     /** Field errors for `invalid`: `[{field, message}]`. */
     readonly fields?: { field: string; message: string }[],
+    /** For `rate_limited`: when the caller may try again (sent as Retry-After). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }

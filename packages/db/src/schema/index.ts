@@ -2,4 +2,5 @@ export * from './catalog';
 export * from './enums';
 export * from './events';
 export * from './identity';
+export * from './notifications';
 export * from './outbox';

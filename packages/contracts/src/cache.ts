@@ -1,0 +1,21 @@
+import { z } from 'zod';
+
+/**
+ * Redis pub/sub channel on which a write announces that the public read
+ * cache of every api replica must be cleared. The api publishes on it after
+ * each successful mutation; any other writer of public data (the worker's
+ * scheduled transitions) publishes the same message.
+ */
+export const PUBLIC_CACHE_INVALIDATION_CHANNEL = 'statuspage:public-cache:invalidate';
+
+/**
+ * The message on that channel. Subscribers clear their cache on any message,
+ * even one that fails this schema; `origin` lets a replica skip its own.
+ */
+export const PublicCacheInvalidation = z.object({
+  /** Who published it: an api replica's instance id, or e.g. `worker`. */
+  origin: z.string().min(1),
+  /** What caused it (a procedure path such as `services.update`), for logs. */
+  reason: z.string().optional(),
+});
+export type PublicCacheInvalidation = z.infer<typeof PublicCacheInvalidation>;

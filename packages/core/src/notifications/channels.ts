@@ -1,0 +1,247 @@
+import { randomInt } from 'node:crypto';
+import type { ChannelType, CreateChannelInput, NotificationChannel } from '@statuspage/contracts';
+import {
+  channelVerifications,
+  type Database,
+  notificationChannels,
+  notificationDeliveries,
+  notificationMessages,
+} from '@statuspage/db';
+import { asc, eq, sql } from 'drizzle-orm';
+import { writeOutbox } from '../outbox/write';
+import type { Clock } from '../shared/clock';
+import { hashToken } from '../shared/crypto';
+import { isUniqueViolation } from '../shared/pg-errors';
+import { NotificationErrors } from './errors';
+
+export interface NotificationSettings {
+  /** Channel types this server can deliver to (Mattermost always; e-mail and Telegram by configuration). */
+  availableTypes: ChannelType[];
+  telegramBotUsername?: string | undefined;
+  /** Lifetime of an e-mail verification code. */
+  codeTtlSeconds: number;
+  /** Wrong codes allowed before a new one must be requested. */
+  maxCodeAttempts: number;
+  /** Minimum time between two codes. */
+  resendCooldownSeconds: number;
+}
+
+/** Sends a test message to prove a Telegram or Mattermost channel works; throws with a reason otherwise. */
+export interface ChannelProbe {
+  telegram(chatId: string, text: string): Promise<void>;
+  mattermost(webhookUrl: string, text: string): Promise<void>;
+}
+
+/** Why a probe failed, in words for the channel's owner. */
+export class ProbeFailure extends Error {
+  override readonly name = 'ProbeFailure';
+}
+
+export interface ChannelDeps {
+  db: Database;
+  clock: Clock;
+  settings: NotificationSettings;
+  probe: ChannelProbe;
+}
+
+/** The wire shape of a channel row. */
+export function toChannelDto(row: typeof notificationChannels.$inferSelect): NotificationChannel {
+  return {
+    id: row.id,
+    user_id: row.userId,
+    type: row.type,
+    target: row.target,
+    is_enabled: row.isEnabled,
+    is_verified: row.isVerified,
+    is_default: row.isDefault,
+    created_at: row.createdAt.toISOString(),
+    updated_at: row.updatedAt.toISOString(),
+  };
+}
+
+/** Creates the verified default e-mail channel of a new account (in its transaction). */
+export async function createDefaultEmailChannel(tx: Database, userId: string, email: string) {
+  await tx
+    .insert(notificationChannels)
+    .values({ userId, type: 'email', target: email.toLowerCase(), isVerified: true, isDefault: true })
+    .onConflictDoNothing();
+}
+
+/** A user's notification channels: CRUD and verification. */
+export function createChannelUseCases(deps: ChannelDeps) {
+  const { db, clock, settings } = deps;
+
+  async function ownChannel(tx: Database, userId: string, id: string, lock = false) {
+    const query = tx.select().from(notificationChannels).where(eq(notificationChannels.id, id));
+    const [row] = lock ? await query.for('update') : await query;
+    if (!row) throw NotificationErrors.channelNotFound();
+    if (row.userId !== userId) throw NotificationErrors.notYourChannel();
+    return row;
+  }
+
+  /** Issues a new code for an e-mail channel and queues the e-mail (high priority), in the caller's transaction. */
+  async function sendCode(tx: Database, channel: typeof notificationChannels.$inferSelect) {
+    const now = clock();
+    const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+    await tx
+      .insert(channelVerifications)
+      .values({
+        channelId: channel.id,
+        codeHash: hashToken(`${channel.id}:${code}`),
+        expiresAt: new Date(now.getTime() + settings.codeTtlSeconds * 1000),
+        attempts: 0,
+        sentAt: now,
+      })
+      .onConflictDoUpdate({
+        target: channelVerifications.channelId,
+        set: {
+          codeHash: sql`excluded.code_hash`,
+          expiresAt: sql`excluded.expires_at`,
+          attempts: 0,
+          sentAt: sql`excluded.sent_at`,
+        },
+      });
+    const [message] = await tx
+      .insert(notificationMessages)
+      .values({ kind: 'verification', payload: { code } })
+      .returning({ id: notificationMessages.id });
+    if (!message) throw new Error('insert returned no row');
+    const [delivery] = await tx
+      .insert(notificationDeliveries)
+      .values({ messageId: message.id, channelId: channel.id, channelType: channel.type, target: channel.target })
+      .returning({ id: notificationDeliveries.id });
+    if (!delivery) throw new Error('insert returned no row');
+    await writeOutbox(tx, 'notification.deliver', { delivery_id: delivery.id, priority: 'high' });
+  }
+
+  return {
+    /** The user's channels, default first, then oldest first. */
+    async list(userId: string): Promise<NotificationChannel[]> {
+      const rows = await db
+        .select()
+        .from(notificationChannels)
+        .where(eq(notificationChannels.userId, userId))
+        .orderBy(sql`${notificationChannels.isDefault} desc`, asc(notificationChannels.createdAt));
+      return rows.map(toChannelDto);
+    },
+
+    /** Adds an unverified channel; an e-mail channel gets its code by e-mail. */
+    async create(userId: string, input: CreateChannelInput): Promise<NotificationChannel> {
+      if (!settings.availableTypes.includes(input.type)) throw NotificationErrors.typeDisabled(input.type);
+      const target = input.type === 'email' ? input.target.toLowerCase() : input.target;
+      try {
+        return await db.transaction(async (tx) => {
+          const [row] = await tx.insert(notificationChannels).values({ userId, type: input.type, target }).returning();
+          if (!row) throw new Error('insert returned no row');
+          if (row.type === 'email') await sendCode(tx, row);
+          return toChannelDto(row);
+        });
+      } catch (error) {
+        if (isUniqueViolation(error)) throw NotificationErrors.duplicateChannel();
+        throw error;
+      }
+    },
+
+    /** Enables or disables a channel. */
+    async update(
+      userId: string,
+      id: string,
+      patch: { is_enabled?: boolean | undefined },
+    ): Promise<NotificationChannel> {
+      await ownChannel(db, userId, id);
+      const [row] = await db
+        .update(notificationChannels)
+        .set({ ...(patch.is_enabled !== undefined ? { isEnabled: patch.is_enabled } : {}), updatedAt: clock() })
+        .where(eq(notificationChannels.id, id))
+        .returning();
+      if (!row) throw NotificationErrors.channelNotFound();
+      return toChannelDto(row);
+    },
+
+    /** Deletes a channel (not the default e-mail channel). */
+    async delete(userId: string, id: string) {
+      const row = await ownChannel(db, userId, id);
+      if (row.isDefault) throw NotificationErrors.defaultChannel();
+      await db.delete(notificationChannels).where(eq(notificationChannels.id, id));
+    },
+
+    /**
+     * Verifies a channel: e-mail by its code (expiring, limited attempts);
+     * Telegram and Mattermost by a test message that must go through.
+     */
+    async verify(userId: string, id: string, code: string | undefined): Promise<NotificationChannel> {
+      const channel = await ownChannel(db, userId, id);
+      if (channel.isVerified) return toChannelDto(channel);
+      if (channel.type === 'email') {
+        if (!code) throw NotificationErrors.codeRequired();
+        const outcome = await db.transaction(async (tx) => {
+          const [pending] = await tx
+            .select()
+            .from(channelVerifications)
+            .where(eq(channelVerifications.channelId, id))
+            .for('update');
+          if (!pending) return NotificationErrors.noCodePending();
+          if (pending.attempts >= settings.maxCodeAttempts) return NotificationErrors.tooManyAttempts();
+          if (pending.expiresAt <= clock()) return NotificationErrors.codeExpired();
+          if (pending.codeHash !== hashToken(`${id}:${code}`)) {
+            await tx
+              .update(channelVerifications)
+              .set({ attempts: pending.attempts + 1 })
+              .where(eq(channelVerifications.channelId, id));
+            return NotificationErrors.wrongCode();
+          }
+          await tx.delete(channelVerifications).where(eq(channelVerifications.channelId, id));
+          const [row] = await tx
+            .update(notificationChannels)
+            .set({ isVerified: true, updatedAt: clock() })
+            .where(eq(notificationChannels.id, id))
+            .returning();
+          return row;
+        });
+        // Failed attempts are counted (committed) before the error is reported.
+        if (outcome instanceof Error) throw outcome;
+        if (!outcome) throw NotificationErrors.channelNotFound();
+        return toChannelDto(outcome);
+      }
+      const text = 'StatusPage: this channel is connected. You will receive status notifications here.';
+      try {
+        if (channel.type === 'telegram') await deps.probe.telegram(channel.target, text);
+        else await deps.probe.mattermost(channel.target, text);
+      } catch (error) {
+        if (error instanceof ProbeFailure) {
+          const hint =
+            channel.type === 'telegram' && settings.telegramBotUsername
+              ? ` — open https://t.me/${settings.telegramBotUsername}?start=${channel.id.replaceAll('-', '')} and press Start, then try again`
+              : '';
+          throw NotificationErrors.verificationFailed(`${error.message}${hint}`);
+        }
+        throw error;
+      }
+      const [row] = await db
+        .update(notificationChannels)
+        .set({ isVerified: true, updatedAt: clock() })
+        .where(eq(notificationChannels.id, id))
+        .returning();
+      if (!row) throw NotificationErrors.channelNotFound();
+      return toChannelDto(row);
+    },
+
+    /** Sends a new code to an unverified e-mail channel, at most once a minute. */
+    async resendCode(userId: string, id: string) {
+      await db.transaction(async (tx) => {
+        const channel = await ownChannel(tx, userId, id, true);
+        if (channel.type !== 'email') throw NotificationErrors.resendNotSupported();
+        if (channel.isVerified) throw NotificationErrors.alreadyVerified();
+        const [pending] = await tx.select().from(channelVerifications).where(eq(channelVerifications.channelId, id));
+        if (pending) {
+          const waited = (clock().getTime() - pending.sentAt.getTime()) / 1000;
+          if (waited < settings.resendCooldownSeconds) {
+            throw NotificationErrors.resendTooSoon(Math.ceil(settings.resendCooldownSeconds - waited));
+          }
+        }
+        await sendCode(tx, channel);
+      });
+    },
+  };
+}
+export type ChannelUseCases = ReturnType<typeof createChannelUseCases>;

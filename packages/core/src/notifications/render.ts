@@ -1,0 +1,97 @@
+import type { ChannelType, EventMessagePayload, MessageKind } from '@statuspage/contracts';
+
+export interface RenderContext {
+  /** Public URL of the status page (NOTIFICATIONS_BASE_URL). */
+  baseUrl: string;
+  /** One-click unsubscribe link of the recipient's channel (e-mail only). */
+  unsubscribeUrl?: string | undefined;
+}
+
+export interface RenderedMessage {
+  subject: string;
+  text: string;
+  /** E-mail only. */
+  html?: string | undefined;
+}
+
+const escapeHtml = (value: string) =>
+  value.replace(
+    /[&<>"']/g,
+    (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char] ?? char,
+  );
+
+const headline: Record<string, string> = {
+  initial: 'New',
+  update: 'Update',
+  resolved: 'Resolved',
+  completed: 'Completed',
+  cancelled: 'Cancelled',
+  reminder: 'Reminder',
+};
+
+const words = (status: string) => status.replaceAll('_', ' ');
+const utc = (iso: string | null) => (iso ? `${iso.slice(0, 16).replace('T', ' ')} UTC` : '');
+
+/** Renders an event message for one channel type (e-mail gets text and HTML). */
+export function renderEventMessage(
+  kind: MessageKind,
+  payload: EventMessagePayload,
+  channel: ChannelType,
+  context: RenderContext,
+): RenderedMessage {
+  const { event } = payload;
+  const link = `${context.baseUrl.replace(/\/$/, '')}/events/${event.id}`;
+  const what = event.type === 'maintenance' ? 'Maintenance' : 'Incident';
+  const subject = `[${headline[kind] ?? 'Update'}] ${what}: ${event.title}`;
+  const lines = [
+    `${what}: ${event.title}`,
+    `Status: ${words(event.status)}${event.severity ? ` · severity ${event.severity}` : ''}`,
+    ...(payload.services.length > 0 ? [`Affected: ${payload.services.join(', ')}`] : []),
+    ...(event.scheduled_start_at
+      ? [`Window: ${utc(event.scheduled_start_at)}${event.scheduled_end_at ? ` – ${utc(event.scheduled_end_at)}` : ''}`]
+      : []),
+    '',
+    payload.text,
+    '',
+    `Details: ${link}`,
+  ];
+  if (channel === 'mattermost') {
+    return { subject, text: [`#### ${subject}`, ...lines.slice(1)].join('\n') };
+  }
+  if (channel === 'telegram') return { subject, text: [subject, ...lines.slice(1)].join('\n') };
+  const text = [...lines, ...(context.unsubscribeUrl ? ['', `Unsubscribe: ${context.unsubscribeUrl}`] : [])].join('\n');
+  const html = `<!doctype html><html><body style="font-family:sans-serif">
+<h2>${escapeHtml(subject)}</h2>
+<p><strong>Status:</strong> ${escapeHtml(words(event.status))}${event.severity ? ` · severity ${escapeHtml(event.severity)}` : ''}</p>
+${payload.services.length > 0 ? `<p><strong>Affected:</strong> ${escapeHtml(payload.services.join(', '))}</p>` : ''}
+<p>${escapeHtml(payload.text).replaceAll('\n', '<br>')}</p>
+<p><a href="${escapeHtml(link)}">View on the status page</a></p>
+${context.unsubscribeUrl ? `<p style="font-size:small"><a href="${escapeHtml(context.unsubscribeUrl)}">Unsubscribe</a></p>` : ''}
+</body></html>`;
+  return { subject, text, html };
+}
+
+/** The e-mail with a channel verification code. */
+export function renderVerification(code: string, ttlMinutes: number): RenderedMessage {
+  const text = `Your StatusPage verification code is ${code}.\nIt expires in ${ttlMinutes} minutes. If you did not ask for it, ignore this e-mail.`;
+  return {
+    subject: `Your verification code: ${code}`,
+    text,
+    html: `<p>Your StatusPage verification code is <strong>${code}</strong>.</p><p>It expires in ${ttlMinutes} minutes. If you did not ask for it, ignore this e-mail.</p>`,
+  };
+}
+
+/** The password-reset e-mail. */
+export function renderPasswordReset(
+  payload: { first_name: string; token: string; expires_at: string },
+  context: RenderContext,
+): RenderedMessage {
+  const link = `${context.baseUrl.replace(/\/$/, '')}/reset-password?token=${encodeURIComponent(payload.token)}`;
+  const greeting = payload.first_name ? `Hello ${payload.first_name},` : 'Hello,';
+  const text = `${greeting}\n\nSomeone asked to reset the password of your StatusPage account.\nSet a new one here (the link works once, until ${utc(payload.expires_at)}):\n${link}\n\nIf it was not you, ignore this e-mail.`;
+  return {
+    subject: 'Reset your StatusPage password',
+    text,
+    html: `<p>${escapeHtml(greeting)}</p><p>Someone asked to reset the password of your StatusPage account.</p><p><a href="${escapeHtml(link)}">Set a new password</a> (the link works once, until ${escapeHtml(utc(payload.expires_at))}).</p><p>If it was not you, ignore this e-mail.</p>`,
+  };
+}
