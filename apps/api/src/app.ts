@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { DbClient } from '@statuspage/db';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import cors from 'cors';
@@ -9,6 +10,7 @@ import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
 import { stringify } from 'yaml';
 import { createRestMiddleware, generateRestDocument } from './http/openapi-adapter';
+import { createUnsubscribeRouter } from './http/unsubscribe';
 import { appRouter } from './routers';
 import { type AppServices, createContextFactory } from './trpc/context';
 
@@ -60,6 +62,17 @@ export function buildOpenApiDocument(version = '0.1.0') {
 
 const errorBody = (message: string) => ({ error: { message } });
 
+/** The request id of a request: a well-formed incoming X-Request-Id, else a new one (the public cache uses it too). */
+export function requestIdOf(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
+}
+
+/** CORS with credentials for the configured origins (the public cache computes its headers with the same). */
+export function corsMiddleware(origins: string[]) {
+  return cors({ origin: origins, credentials: true });
+}
+
 /** Builds the Express application (no listening; main.ts and the tests do that). */
 export function createApp(options: AppOptions) {
   const app = express();
@@ -72,8 +85,7 @@ export function createApp(options: AppOptions) {
     pinoHttp({
       logger: options.logger,
       genReqId: (req, res) => {
-        const given = req.headers['x-request-id'];
-        const id = typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
+        const id = requestIdOf(req);
         res.setHeader('X-Request-Id', id);
         return id;
       },
@@ -92,7 +104,7 @@ export function createApp(options: AppOptions) {
       },
     }),
   );
-  app.use(cors({ origin: options.corsOrigins, credentials: true }));
+  app.use(corsMiddleware(options.corsOrigins));
   app.use(express.json({ limit: options.bodyLimit }));
 
   app.get('/healthz', (_req, res) => {
@@ -128,6 +140,8 @@ export function createApp(options: AppOptions) {
   app.use('/docs', swaggerUi.serve, (req: Request, res: express.Response, next: express.NextFunction) =>
     swaggerUi.setup(undefined, { swaggerOptions: { url: '/api/openapi.json', withCredentials: true } })(req, res, next),
   );
+
+  app.use(createUnsubscribeRouter(options.services.core));
 
   const createContext = createContextFactory(options.services);
   const onError = ({

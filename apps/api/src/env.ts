@@ -22,6 +22,9 @@ const duration = (fallback: string) =>
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65_535).default(fallback);
 
+/** Used when APP_SECRET is unset; fine for development, logged as a warning (production checklist). */
+export const DEVELOPMENT_SECRET = 'statuspage-development-secret-change-me';
+
 /** The api's configuration: every variable it reads, with defaults (SPEC.md §5). */
 export const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -35,6 +38,7 @@ export const EnvSchema = z.object({
   SERVER_METRICS_PORT: port(9090),
   SERVER_SHUTDOWN_TIMEOUT: duration('10s'),
   TRUST_PROXY: z.string().default('loopback'),
+  PUBLIC_CACHE_TTL: duration('30s'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
   CORS_ALLOWED_ORIGINS: z
@@ -70,6 +74,12 @@ export const EnvSchema = z.object({
   NOTIFICATIONS_RETRY_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
   NOTIFICATIONS_RETRY_INITIAL_BACKOFF: duration('1s'),
   NOTIFICATIONS_RETRY_MAX_BACKOFF: duration('5m'),
+  NOTIFICATIONS_VERIFICATION_CODE_TTL: duration('15m'),
+  NOTIFICATIONS_VERIFICATION_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
+  NOTIFICATIONS_VERIFICATION_RESEND_COOLDOWN: duration('60s'),
+  NOTIFICATIONS_PROBE_TIMEOUT: duration('10s'),
+  /** Signs one-click unsubscribe links; api and worker must share it. */
+  APP_SECRET: z.string().min(16, 'APP_SECRET must be at least 16 characters').default(DEVELOPMENT_SECRET),
 });
 export type Env = z.infer<typeof EnvSchema>;
 

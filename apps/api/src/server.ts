@@ -1,20 +1,28 @@
 import { once } from 'node:events';
-import type { Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createCore } from '@statuspage/core';
 import { createDb, type DbClient, defaultPgliteDir } from '@statuspage/db';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { createApp } from './app';
-import type { Env } from './env';
+import { corsMiddleware, createApp, requestIdOf } from './app';
+import { DEVELOPMENT_SECRET, type Env } from './env';
+import { createPublicCache, type PublicCache } from './http/public-cache';
+import { type PublicCacheBus, startPublicCacheBus } from './http/public-cache-bus';
 import { createAuthRateLimiter } from './http/rate-limit';
 import { createLogger } from './logger';
+import { createChannelProbe } from './notifications/probe';
 
 export interface ApiServer {
   url: string;
   db: DbClient;
-  /** Graceful shutdown: readiness off → stop accepting and finish in-flight requests → Redis → database. */
+  /** The public read cache (its counters, for metrics and tests). */
+  publicCache: PublicCache;
+  /**
+   * Graceful shutdown: readiness off → stop accepting and finish in-flight requests →
+   * cache invalidation subscriber → Redis → database.
+   */
   close(): Promise<void>;
 }
 
@@ -22,6 +30,8 @@ export interface StartOptions {
   logger?: Logger;
   /** Prefix of the rate-limit keys in Redis (tests isolate their runs with it). */
   rateLimitPrefix?: string;
+  /** Redis channel of the public cache invalidations (tests isolate their runs with it). */
+  publicCacheChannel?: string;
 }
 
 /** Wires configuration, database, Redis and the app, and starts listening. */
@@ -55,6 +65,23 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
     logger.info('no REDIS_URL: rate limits are kept in memory; the outbox accumulates until a worker runs');
   }
 
+  const publicCache = createPublicCache({ ttlSeconds: env.PUBLIC_CACHE_TTL, logger });
+  let cacheBus: PublicCacheBus | undefined;
+  if (env.REDIS_URL && redis) {
+    // Other replicas clear their caches on our writes and we on theirs.
+    cacheBus = await startPublicCacheBus({
+      redisUrl: env.REDIS_URL,
+      publisher: redis,
+      cache: publicCache,
+      logger,
+      ...(options.publicCacheChannel ? { channel: options.publicCacheChannel } : {}),
+      readyTimeoutMs: env.REDIS_CONNECT_TIMEOUT * 1000,
+    });
+  }
+
+  const emailEnabled = env.NOTIFICATIONS_ENABLED && env.NOTIFICATIONS_EMAIL_ENABLED;
+  const telegramEnabled = env.NOTIFICATIONS_ENABLED && env.NOTIFICATIONS_TELEGRAM_ENABLED;
+  if (env.APP_SECRET === DEVELOPMENT_SECRET) logger.warn('APP_SECRET is the development default: set your own');
   const core = createCore({
     db: db.db,
     identity: {
@@ -62,6 +89,26 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
       refreshTtlSeconds: env.AUTH_REFRESH_TOKEN_TTL,
       resetTtlSeconds: 3600,
       resetCooldownSeconds: 300,
+    },
+    notifications: {
+      settings: {
+        availableTypes: [
+          ...(emailEnabled ? (['email'] as const) : []),
+          ...(telegramEnabled ? (['telegram'] as const) : []),
+          ...(env.NOTIFICATIONS_ENABLED ? (['mattermost'] as const) : []),
+        ],
+        telegramBotUsername: telegramEnabled ? env.NOTIFICATIONS_TELEGRAM_BOT_USERNAME : undefined,
+        codeTtlSeconds: env.NOTIFICATIONS_VERIFICATION_CODE_TTL,
+        maxCodeAttempts: env.NOTIFICATIONS_VERIFICATION_MAX_ATTEMPTS,
+        resendCooldownSeconds: env.NOTIFICATIONS_VERIFICATION_RESEND_COOLDOWN,
+      },
+      probe: createChannelProbe({
+        telegramBotToken: telegramEnabled ? env.NOTIFICATIONS_TELEGRAM_BOT_TOKEN : undefined,
+        telegramApiUrl: env.NOTIFICATIONS_TELEGRAM_API_URL,
+        timeoutMs: env.NOTIFICATIONS_PROBE_TIMEOUT * 1000,
+      }),
+      secret: env.APP_SECRET,
+      defaultEmailChannel: emailEnabled,
     },
   });
 
@@ -84,7 +131,8 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
         },
         redis,
       ),
-      emailEnabled: env.NOTIFICATIONS_ENABLED && env.NOTIFICATIONS_EMAIL_ENABLED,
+      emailEnabled,
+      publicCache,
     },
     db,
     logger,
@@ -94,11 +142,16 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
     isReady: () => ready,
   });
 
-  const server = await new Promise<Server>((resolve, reject) => {
-    const listening = app.listen(env.SERVER_PORT, env.SERVER_HOST);
-    listening.once('listening', () => resolve(listening));
-    listening.once('error', reject);
+  // Cache hits are answered before Express (it costs ~7× a bare handler); the rest goes to the app.
+  const server = createServer(
+    publicCache.handler({ app, cors: corsMiddleware(env.CORS_ALLOWED_ORIGINS), requestId: requestIdOf }),
+  );
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+    server.listen(env.SERVER_PORT, env.SERVER_HOST);
   }).catch(async (error) => {
+    await cacheBus?.close();
     await redis?.quit().catch(() => redis?.disconnect());
     await db.close();
     throw error;
@@ -112,6 +165,7 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
   return {
     url,
     db,
+    publicCache,
     close() {
       closing ??= (async () => {
         ready = false;
@@ -122,6 +176,7 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
           server.closeIdleConnections();
         });
         clearTimeout(deadline);
+        await cacheBus?.close();
         await redis?.quit().catch(() => redis?.disconnect());
         await db.close();
         logger.info('api stopped');

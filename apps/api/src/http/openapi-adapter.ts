@@ -223,6 +223,21 @@ export function createRestMiddleware<TContext>(options: RestMiddlewareOptions<TC
     }
     const reverse: ReverseAliases = {};
     const match = bodyRoutes.find((route) => route.method === req.method && route.route.test(req.path));
+    // The library spreads the body into an object: null, an array or a number would silently become {}.
+    if (
+      match &&
+      'body' in req &&
+      req.body !== undefined &&
+      (req.body === null || typeof req.body !== 'object' || Array.isArray(req.body))
+    ) {
+      res.status(400).json({
+        error: {
+          message: 'request body must be a JSON object',
+          details: [{ field: 'body', message: 'must be a JSON object' }],
+        },
+      });
+      return;
+    }
     if (match && req.body && typeof req.body === 'object' && !Array.isArray(req.body)) {
       const body = { ...(req.body as Record<string, unknown>) };
       // Reserved names are set aside under a name the strict input schema refuses as unknown

@@ -1,7 +1,9 @@
 import { router } from '../trpc/init';
 import { authRouter } from './auth';
+import { channelsRouter } from './channels';
 import { eventsRouter } from './events';
 import { groupsRouter } from './groups';
+import { notificationsRouter } from './notifications';
 import { servicesRouter } from './services';
 import { statusRouter } from './status';
 import { templatesRouter } from './templates';
@@ -16,5 +18,7 @@ export const appRouter = router({
   events: eventsRouter,
   status: statusRouter,
   templates: templatesRouter,
+  channels: channelsRouter,
+  notifications: notificationsRouter,
 });
 export type AppRouter = typeof appRouter;

@@ -4,6 +4,7 @@ import { parseCookie } from 'cookie';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { ACCESS_COOKIE, type CookieSettings, REFRESH_COOKIE } from '../http/cookies';
+import type { PublicCacheInvalidator } from '../http/public-cache';
 import type { AuthRateLimiter } from '../http/rate-limit';
 
 /** What every request's procedures can reach. */
@@ -13,6 +14,8 @@ export interface AppServices {
   rateLimiter: AuthRateLimiter;
   /** E-mail delivery is configured (forgot-password answers 400 otherwise). */
   emailEnabled: boolean;
+  /** The public read cache, cleared after every successful write (trpc/init.ts). */
+  publicCache: PublicCacheInvalidator;
 }
 
 export interface Credentials {

@@ -1,8 +1,9 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { SessionUser } from '@statuspage/core';
+import { DomainError, type SessionUser } from '@statuspage/core';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { CSRF_COOKIE, refreshAccessCookie } from '../http/cookies';
 import type { RestMeta } from '../http/openapi-adapter';
+import { mutationChangesPublicData } from '../http/public-cache';
 import { RateLimited, type RateLimitedAction } from '../http/rate-limit';
 import type { Context } from './context';
 import { errorEnvelope, toTransportError } from './errors';
@@ -21,10 +22,21 @@ const t = initTRPC
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-/** Every procedure: domain and schema errors become their transport form here, once. */
-const baseProcedure = t.procedure.use(async ({ next, meta }) => {
+/**
+ * Every procedure: domain and schema errors become their transport form here, once; a
+ * successful write clears the public read cache (here and on the other replicas) before
+ * its response is sent, so the writer's next read already sees it.
+ */
+const baseProcedure = t.procedure.use(async ({ ctx, next, meta, type, path }) => {
   const result = await next();
-  if (!result.ok) throw toTransportError(result.error, meta?.errorDetails ?? 'fields');
+  if (!result.ok) {
+    const cause = result.error.cause;
+    if (cause instanceof DomainError && cause.retryAfterSeconds) {
+      ctx.res.setHeader('Retry-After', String(cause.retryAfterSeconds));
+    }
+    throw toTransportError(result.error, meta?.errorDetails ?? 'fields');
+  }
+  if (type === 'mutation' && mutationChangesPublicData(path)) ctx.publicCache.invalidate(path);
   return result;
 });
 

@@ -8,6 +8,14 @@ export const leastRole: Record<string, 'user' | 'operator' | 'admin'> = {
   getCurrentUser: 'user',
   updateProfile: 'user',
   changePassword: 'user',
+  listMyChannels: 'user',
+  createChannel: 'user',
+  updateChannel: 'user',
+  deleteChannel: 'user',
+  verifyChannel: 'user',
+  resendVerificationCode: 'user',
+  getSubscriptionsMatrix: 'user',
+  setChannelSubscriptions: 'user',
   // operator
   getServiceStatusLog: 'operator',
   createEvent: 'operator',
@@ -31,6 +39,8 @@ export const leastRole: Record<string, 'user' | 'operator' | 'admin'> = {
   deleteGroup: 'admin',
   restoreGroup: 'admin',
   deleteEvent: 'admin',
+  listNotificationDeliveries: 'admin',
+  retryNotificationDelivery: 'admin',
   createTemplate: 'admin',
   deleteTemplate: 'admin',
 };

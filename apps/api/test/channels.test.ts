@@ -1,0 +1,826 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ApiServer } from '../src/server';
+import { startTestApi, unique } from './support/api';
+import { dataOf, expectPlainError, expectValidationError } from './support/catalog';
+import { createHttp, type Http } from './support/client';
+import { adminToken } from './support/factories';
+import {
+  type FakeTelegram,
+  type FakeWebhooks,
+  startFakeTelegram,
+  startFakeWebhooks,
+  telegramFailures,
+  unreachableUrl,
+} from './support/fakes';
+import { expectError, expectNoContent, openDatabase, registerAccount, type Sql, signIn } from './support/identity';
+import {
+  channelState,
+  createChannel,
+  expectChannelShape,
+  latestCode,
+  listChannels,
+  otherCode,
+  outboxRows,
+  uniqueAddress,
+  userNotificationState,
+  verificationCodes,
+  verifiedEmailChannel,
+  type WireChannel,
+} from './support/notifications';
+
+const BOT_TOKEN = '123456:fake-bot-token';
+const BOT_USERNAME = 'statuspage_test_bot';
+
+let api: ApiServer;
+let http: Http;
+let sql: Sql;
+let telegram: FakeTelegram;
+let webhooks: FakeWebhooks;
+
+beforeAll(async () => {
+  telegram = await startFakeTelegram({ token: BOT_TOKEN });
+  webhooks = await startFakeWebhooks();
+  api = await startTestApi({
+    NOTIFICATIONS_TELEGRAM_ENABLED: 'true',
+    NOTIFICATIONS_TELEGRAM_BOT_TOKEN: BOT_TOKEN,
+    NOTIFICATIONS_TELEGRAM_BOT_USERNAME: BOT_USERNAME,
+    NOTIFICATIONS_TELEGRAM_API_URL: telegram.apiRoot,
+    NOTIFICATIONS_PROBE_TIMEOUT: '3s',
+  });
+  http = createHttp(api.url);
+  sql = openDatabase();
+});
+afterAll(async () => {
+  await sql.end({ timeout: 5 });
+  await api.close();
+  await telegram.close();
+  await webhooks.close();
+});
+
+interface User {
+  id: string;
+  email: string;
+  token: string;
+}
+
+/** A newly registered `user`, signed in (bearer). */
+async function newUser(client: Http = http): Promise<User> {
+  const account = await registerAccount(client);
+  const session = await signIn(client, account.email, account.password);
+  return { id: account.id, email: account.email, token: session.access };
+}
+
+const uniqueChatId = () => String(1_000_000_000 + Math.floor(Math.random() * 1_000_000_000));
+
+const channelPath = (id: string, suffix = '') => `/api/v1/me/channels/${id}${suffix}`;
+
+describe('channels list', () => {
+  it('list answers 401 without credentials', async () => {
+    expectPlainError(await http.get('/api/v1/me/channels'), 401);
+    expectPlainError(await http.get('/api/v1/me/channels', { token: 'not-a-token' }), 401);
+  });
+
+  it('list shows only the caller’s channels, the default first, then oldest first', async () => {
+    const user = await newUser();
+    const other = await newUser();
+    const mattermost = await createChannel(http, user.token, 'mattermost', webhooks.url());
+    const email = await createChannel(http, user.token, 'email', uniqueAddress());
+    await createChannel(http, other.token, 'email', uniqueAddress());
+
+    const channels = await listChannels(http, user.token);
+    expect(channels).toHaveLength(3);
+    expect(channels[0]).toMatchObject({ is_default: true, type: 'email', target: user.email });
+    expect(channels.slice(1).map((channel) => channel.id)).toEqual([mattermost.id, email.id]);
+    for (const channel of channels) expect(channel.user_id).toBe(user.id);
+  });
+});
+
+describe('channels default e-mail channel', () => {
+  it('registration creates a verified, enabled default e-mail channel for the address', async () => {
+    const email = `${unique('Reg')}@Example.test`;
+    const registered = await http.post('/api/v1/auth/register', { body: { email, password: 'correct-horse-1' } });
+    expect(registered.status, registered.text).toBe(201);
+    const session = await signIn(http, email, 'correct-horse-1');
+
+    const channels = await listChannels(http, session.access);
+    expect(channels).toHaveLength(1);
+    expectChannelShape(channels[0], {
+      user_id: registered.body.data.id,
+      type: 'email',
+      target: email.toLowerCase(),
+      is_enabled: true,
+      is_verified: true,
+      is_default: true,
+    });
+    // Verified from the start: no code is sent to it.
+    expect(await verificationCodes(sql, channels[0]?.id ?? '')).toEqual([]);
+  });
+
+  it('admin user creation creates the verified default e-mail channel too', async () => {
+    const admin = await adminToken(http);
+    const email = `${unique('adm')}@example.test`;
+    const created = await http.post('/api/v1/users', {
+      token: admin,
+      body: { email, password: 'correct-horse-1', role: 'operator' },
+    });
+    expect(created.status, created.text).toBe(201);
+    const rows = await sql<{ type: string; target: string; is_verified: boolean; is_default: boolean }[]>`
+      select type, target, is_verified, is_default from notification_channels where user_id = ${created.body.data.id}`;
+    expect(rows).toEqual([{ type: 'email', target: email, is_verified: true, is_default: true }]);
+
+    const session = await signIn(http, email, 'correct-horse-1');
+    const channels = await listChannels(http, session.access);
+    expect(channels).toHaveLength(1);
+    expect(channels[0]).toMatchObject({ is_default: true, is_verified: true, target: email });
+  });
+
+  it('delete answers 409 for the default channel and keeps it', async () => {
+    const user = await newUser();
+    const [channel] = await listChannels(http, user.token);
+    const before = await channelState(sql, channel?.id ?? '');
+    expectPlainError(await http.delete(channelPath(channel?.id ?? ''), { token: user.token }), 409);
+    expect(await channelState(sql, channel?.id ?? '')).toEqual(before);
+    expect(await listChannels(http, user.token)).toEqual([channel]);
+  });
+
+  it('the default channel can be disabled and enabled again', async () => {
+    const user = await newUser();
+    const [channel] = await listChannels(http, user.token);
+    const off = dataOf<WireChannel>(
+      await http.patch(channelPath(channel?.id ?? ''), { token: user.token, body: { is_enabled: false } }),
+    );
+    expectChannelShape(off, { id: channel?.id, is_enabled: false, is_default: true, is_verified: true });
+    const on = dataOf<WireChannel>(
+      await http.patch(channelPath(channel?.id ?? ''), { token: user.token, body: { is_enabled: true } }),
+    );
+    expect(on.is_enabled).toBe(true);
+  });
+});
+
+describe('channels create', () => {
+  it('create answers 201 with an unverified e-mail channel and queues its code in the same transaction', async () => {
+    const user = await newUser();
+    const address = uniqueAddress('mixed');
+    const channel = await createChannel(http, user.token, 'email', address.toUpperCase());
+    expectChannelShape(channel, {
+      user_id: user.id,
+      type: 'email',
+      target: address.toLowerCase(),
+      is_enabled: true,
+      is_verified: false,
+      is_default: false,
+    });
+    expect(channel.created_at).toBe(channel.updated_at);
+
+    // One verification message, one pending delivery to the address, one high-priority outbox row.
+    const messages = await sql<{ id: string; kind: string; event_id: string | null; payload: { code: string } }[]>`
+      select m.id::text, m.kind, m.event_id, m.payload
+      from notification_messages m join notification_deliveries d on d.message_id = m.id
+      where d.channel_id = ${channel.id}`;
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toMatchObject({ kind: 'verification', event_id: null });
+    expect(messages[0]?.payload.code).toMatch(/^\d{6}$/);
+    const deliveries = await sql<
+      { id: string; channel_type: string; target: string; state: string; attempts: number }[]
+    >`select id::text, channel_type, target, state, attempts from notification_deliveries where channel_id = ${channel.id}`;
+    expect(deliveries).toEqual([
+      { id: expect.any(String), channel_type: 'email', target: address.toLowerCase(), state: 'pending', attempts: 0 },
+    ]);
+    const outbox = await outboxRows(sql, 'notification.deliver', 'delivery_id', deliveries[0]?.id ?? '');
+    expect(outbox).toHaveLength(1);
+    expect(outbox[0]?.payload).toEqual({ delivery_id: Number(deliveries[0]?.id), priority: 'high' });
+
+    // Only the code's hash is stored with the pending verification.
+    const [pending] = await sql<{ code_hash: string; attempts: number; expires_at: Date; sent_at: Date }[]>`
+      select code_hash, attempts, expires_at, sent_at from channel_verifications where channel_id = ${channel.id}`;
+    expect(pending?.attempts).toBe(0);
+    expect(pending?.code_hash).not.toContain(messages[0]?.payload.code);
+    const ttl = (pending?.expires_at.getTime() ?? 0) - (pending?.sent_at.getTime() ?? 0);
+    expect(ttl).toBe(15 * 60 * 1000);
+  });
+
+  it('create answers 201 for Telegram chat ids and @channel names, without a code', async () => {
+    const user = await newUser();
+    for (const target of [uniqueChatId(), `-100${uniqueChatId()}`, `@${unique('chan').replaceAll('-', '_')}`]) {
+      const channel = await createChannel(http, user.token, 'telegram', target);
+      expect(channel).toMatchObject({ user_id: user.id, type: 'telegram', target });
+      expect(await verificationCodes(sql, channel.id)).toEqual([]);
+      expect((await channelState(sql, channel.id)).verification).toEqual([]);
+    }
+  });
+
+  it('create answers 201 for a Mattermost webhook URL, without a code', async () => {
+    const user = await newUser();
+    const url = webhooks.url();
+    const channel = await createChannel(http, user.token, 'mattermost', url);
+    expect(channel).toMatchObject({ user_id: user.id, type: 'mattermost', target: url });
+    expect(await verificationCodes(sql, channel.id)).toEqual([]);
+    // Creating does not call the webhook; verifying does.
+    expect(webhooks.received(url)).toEqual([]);
+  });
+
+  it('create answers 409 for the same type and target twice (e-mail compared without case)', async () => {
+    const user = await newUser();
+    const address = uniqueAddress();
+    await createChannel(http, user.token, 'email', address);
+    const chatId = uniqueChatId();
+    await createChannel(http, user.token, 'telegram', chatId);
+    const url = webhooks.url();
+    await createChannel(http, user.token, 'mattermost', url);
+    const before = await userNotificationState(sql, user.id);
+
+    for (const body of [
+      { type: 'email', target: address },
+      { type: 'email', target: address.toUpperCase() },
+      { type: 'email', target: user.email },
+      { type: 'telegram', target: chatId },
+      { type: 'mattermost', target: url },
+    ]) {
+      expectPlainError(await http.post('/api/v1/me/channels', { token: user.token, body }), 409);
+    }
+    expect(await userNotificationState(sql, user.id)).toEqual(before);
+
+    // Another user may use the same targets.
+    const other = await newUser();
+    await createChannel(http, other.token, 'email', address);
+    await createChannel(http, other.token, 'telegram', chatId);
+    await createChannel(http, other.token, 'mattermost', url);
+  });
+
+  it('create answers 400 naming the field for missing, wrong-typed, unknown and invalid values, changing nothing', async () => {
+    const user = await newUser();
+    const before = await userNotificationState(sql, user.id);
+    const cases: [unknown, string][] = [
+      [{ target: uniqueAddress() }, 'type'],
+      [{ type: 'email' }, 'target'],
+      [{ type: 'sms', target: '+15550100' }, 'type'],
+      [{ type: 1, target: uniqueAddress() }, 'type'],
+      [{ type: 'email', target: 42 }, 'target'],
+      [{ type: 'email', target: '' }, 'target'],
+      [{ type: 'email', target: 'not-an-address' }, 'target'],
+      [{ type: 'telegram', target: 'alice' }, 'target'],
+      [{ type: 'telegram', target: '12ab' }, 'target'],
+      [{ type: 'mattermost', target: 'not a url' }, 'target'],
+      [{ type: 'mattermost', target: 'ftp://chat.example.test/hooks/abc' }, 'target'],
+      [{ type: 'email', target: uniqueAddress(), is_verified: true }, 'is_verified'],
+      [{ type: 'email', target: uniqueAddress(), is_default: true }, 'is_default'],
+    ];
+    for (const [body, field] of cases) {
+      expectValidationError(await http.post('/api/v1/me/channels', { token: user.token, body }), field);
+    }
+    expect(await userNotificationState(sql, user.id)).toEqual(before);
+  });
+
+  it('create answers 400 with the envelope to a malformed or non-object JSON body', async () => {
+    const user = await newUser();
+    const before = await userNotificationState(sql, user.id);
+    expectError(await http.post('/api/v1/me/channels', { token: user.token, raw: '{"type":"email",' }), 400, 'fields');
+    expectError(await http.post('/api/v1/me/channels', { token: user.token, raw: '["email"]' }), 400, 'fields');
+    expectError(await http.post('/api/v1/me/channels', { token: user.token, raw: 'null' }), 400, 'fields');
+    expect(await userNotificationState(sql, user.id)).toEqual(before);
+  });
+
+  it('create with cookie credentials needs the CSRF token (403 without it)', async () => {
+    const account = await registerAccount(http);
+    const session = await signIn(http, account.email, account.password);
+    const body = { type: 'email', target: uniqueAddress() };
+    expectPlainError(await http.post('/api/v1/me/channels', { cookie: session.cookie, body }), 403);
+    const created = await http.post('/api/v1/me/channels', {
+      cookie: session.cookie,
+      headers: { 'x-csrf-token': session.csrf },
+      body,
+    });
+    expect(created.status, created.text).toBe(201);
+    expect(await listChannels(http, session.access)).toHaveLength(2);
+  });
+
+  it('create answers 401 without credentials', async () => {
+    expectPlainError(await http.post('/api/v1/me/channels', { body: { type: 'email', target: uniqueAddress() } }), 401);
+  });
+});
+
+describe('channels update', () => {
+  it('update disables and enables a channel, answering the channel', async () => {
+    const user = await newUser();
+    const channel = await createChannel(http, user.token, 'mattermost', webhooks.url());
+    const off = dataOf<WireChannel>(
+      await http.patch(channelPath(channel.id), { token: user.token, body: { is_enabled: false } }),
+    );
+    expectChannelShape(off, { ...channel, is_enabled: false, updated_at: off.updated_at });
+    expect(Date.parse(off.updated_at)).toBeGreaterThanOrEqual(Date.parse(channel.updated_at));
+    expect((await listChannels(http, user.token)).find((item) => item.id === channel.id)?.is_enabled).toBe(false);
+
+    const on = dataOf<WireChannel>(
+      await http.patch(channelPath(channel.id), { token: user.token, body: { is_enabled: true } }),
+    );
+    expect(on.is_enabled).toBe(true);
+  });
+
+  it('update with an empty body answers the channel unchanged', async () => {
+    const user = await newUser();
+    const channel = await createChannel(http, user.token, 'email', uniqueAddress());
+    const same = dataOf<WireChannel>(await http.patch(channelPath(channel.id), { token: user.token, body: {} }));
+    expectChannelShape(same, { id: channel.id, is_enabled: true, is_verified: false, target: channel.target });
+  });
+
+  it('update answers 400 for wrong types, unknown fields, a bad id and malformed JSON, changing nothing', async () => {
+    const user = await newUser();
+    const channel = await createChannel(http, user.token, 'email', uniqueAddress());
+    const before = await channelState(sql, channel.id);
+    for (const [body, field] of [
+      [{ is_enabled: 'false' }, 'is_enabled'],
+      [{ is_enabled: 0 }, 'is_enabled'],
+      [{ is_enabled: null }, 'is_enabled'],
+      [{ target: uniqueAddress() }, 'target'],
+      [{ is_verified: true }, 'is_verified'],
+      [{ is_default: true }, 'is_default'],
+    ] as const) {
+      expectValidationError(await http.patch(channelPath(channel.id), { token: user.token, body }), field);
+    }
+    expectValidationError(
+      await http.patch(channelPath('not-a-uuid'), { token: user.token, body: { is_enabled: false } }),
+      'id',
+    );
+    expectError(await http.patch(channelPath(channel.id), { token: user.token, raw: '{"is_enabled":' }), 400, 'fields');
+    expect(await channelState(sql, channel.id)).toEqual(before);
+  });
+
+  it('update answers 403 for another user’s channel and 404 for an unknown one', async () => {
+    const owner = await newUser();
+    const other = await newUser();
+    const channel = await createChannel(http, owner.token, 'email', uniqueAddress());
+    const before = await channelState(sql, channel.id);
+    expectPlainError(
+      await http.patch(channelPath(channel.id), { token: other.token, body: { is_enabled: false } }),
+      403,
+    );
+    expectPlainError(
+      await http.patch(channelPath(randomUUID()), { token: owner.token, body: { is_enabled: false } }),
+      404,
+    );
+    expect(await channelState(sql, channel.id)).toEqual(before);
+  });
+
+  it('update answers 401 without credentials', async () => {
+    expectPlainError(await http.patch(channelPath(randomUUID()), { body: { is_enabled: false } }), 401);
+  });
+});
+
+describe('channels delete', () => {
+  it('delete answers 204 and removes the channel with its code and subscriptions', async () => {
+    const user = await newUser();
+    const channel = await createChannel(http, user.token, 'email', uniqueAddress());
+    const deliveries = (await channelState(sql, channel.id)).deliveries;
+    expect(deliveries).toHaveLength(1);
+
+    expectNoContent(await http.delete(channelPath(channel.id), { token: user.token }));
+    expect((await listChannels(http, user.token)).map((item) => item.id)).not.toContain(channel.id);
+    const after = await channelState(sql, channel.id);
+    expect(after.channel).toBeUndefined();
+    expect(after.verification).toEqual([]);
+    // The delivery history stays (without its channel).
+    const kept = await sql`select channel_id from notification_deliveries where id = ${deliveries[0]?.id}`;
+    expect(kept).toEqual([{ channel_id: null }]);
+
+    expectPlainError(await http.delete(channelPath(channel.id), { token: user.token }), 404);
+  });
+
+  it('delete removes a verified channel’s subscriptions', async () => {
+    const user = await newUser();
+    const admin = await adminToken(http);
+    const service = await http.post('/api/v1/services', {
+      token: admin,
+      body: { name: unique('Svc'), slug: unique('svc') },
+    });
+    expect(service.status, service.text).toBe(201);
+    const channel = await verifiedEmailChannel(http, sql, user.token);
+    const put = await http.put(channelPath(channel.id, '/subscriptions'), {
+      token: user.token,
+      body: { service_ids: [service.body.data.id] },
+    });
+    expect(put.status, put.text).toBe(200);
+    expectNoContent(await http.delete(channelPath(channel.id), { token: user.token }));
+    expect((await channelState(sql, channel.id)).subscriptions).toEqual([]);
+  });
+
+  it('delete answers 403 for another user’s channel, 404 for an unknown one and 400 for a bad id', async () => {
+    const owner = await newUser();
+    const other = await newUser();
+    const channel = await createChannel(http, owner.token, 'telegram', uniqueChatId());
+    expectPlainError(await http.delete(channelPath(channel.id), { token: other.token }), 403);
+    expectPlainError(await http.delete(channelPath(randomUUID()), { token: owner.token }), 404);
+    expectValidationError(await http.delete(channelPath('123'), { token: owner.token }), 'id');
+    expect((await listChannels(http, owner.token)).map((item) => item.id)).toContain(channel.id);
+  });
+
+  it('delete answers 401 without credentials', async () => {
+    expectPlainError(await http.delete(channelPath(randomUUID())), 401);
+  });
+});
+
+describe('channels e-mail verification', () => {
+  it('verify with the right code answers 200 with the verified channel and removes the pending code', async () => {
+    const user = await newUser();
+    const channel = await createChannel(http, user.token, 'email', uniqueAddress());
+    const code = await latestCode(sql, channel.id);
+    const verified = dataOf<WireChannel>(
+      await http.post(channelPath(channel.id, '/verify'), { token: user.token, body: { code } }),
+    );
+    expectChannelShape(verified, { ...channel, is_verified: true, updated_at: verified.updated_at });
+    expect((await channelState(sql, channel.id)).verification).toEqual([]);
+    expect((await listChannels(http, user.token)).find((item) => item.id === channel.id)?.is_verified).toBe(true);
+
+    // Verifying again is harmless.
+    const again = dataOf<WireChannel>(
+      await http.post(channelPath(channel.id, '/verify'), { token: user.token, body: { code } }),
+    );
+    expect(again.is_verified).toBe(true);
+  });
+
+  it('verify answers 400 for a wrong code, counts the attempt, and the right code still works', async () => {
+    const user = await newUser();
+    const channel = await createChannel(http, user.token, 'email', uniqueAddress());
+    const code = await latestCode(sql, channel.id);
+    const wrong = await http.post(channelPath(channel.id, '/verify'), {
+      token: user.token,
+      body: { code: otherCode(code) },
+    });
+    expect(wrong.status, wrong.text).toBe(400);
+    expect(wrong.body.error.message).toMatch(/code/i);
+    const [pending] = await sql<{ attempts: number }[]>`
+      select attempts from channel_verifications where channel_id = ${channel.id}`;
+    expect(pending?.attempts).toBe(1);
+    expect((await channelState(sql, channel.id)).channel?.is_verified).toBe(false);
+
+    const ok = await http.post(channelPath(channel.id, '/verify'), { token: user.token, body: { code } });
+    expect(ok.status, ok.text).toBe(200);
+    expect(ok.body.data.is_verified).toBe(true);
+  });
+
+  it('verify answers 400 for a missing, malformed or wrong-typed code and unknown fields, counting no attempt', async () => {
+    const user = await newUser();
+    const channel = await createChannel(http, user.token, 'email', uniqueAddress());
+    const before = await channelState(sql, channel.id);
+    const path = channelPath(channel.id, '/verify');
+    expectValidationError(await http.post(path, { token: user.token, body: {} }), 'code');
+    expectValidationError(await http.post(path, { token: user.token }), 'code');
+    for (const code of ['12345', '1234567', 'abcdef', ' 123456', 123456, null]) {
+      expectValidationError(await http.post(path, { token: user.token, body: { code } }), 'code');
+    }
+    const code = await latestCode(sql, channel.id);
+    expectValidationError(
+      await http.post(path, { token: user.token, body: { code, is_verified: true } }),
+      'is_verified',
+    );
+    expectError(await http.post(path, { token: user.token, raw: '{"code":"1' }), 400, 'fields');
+    expect(await channelState(sql, channel.id)).toEqual(before);
+  });
+
+  it('verify answers 429 after too many wrong codes, even for the right code, until a new code is sent', async () => {
+    const user = await newUser();
+    const channel = await createChannel(http, user.token, 'email', uniqueAddress());
+    const code = await latestCode(sql, channel.id);
+    const path = channelPath(channel.id, '/verify');
+    for (let attempt = 1; attempt <= 5; attempt += 1) {
+      const wrong = await http.post(path, { token: user.token, body: { code: otherCode(code) } });
+      expect(wrong.status, `attempt ${attempt}: ${wrong.text}`).toBe(400);
+    }
+    const blocked = await http.post(path, { token: user.token, body: { code } });
+    expectPlainError(blocked, 429);
+    expect(blocked.body.error.message).toMatch(/too many attempts/i);
+    expect((await channelState(sql, channel.id)).channel?.is_verified).toBe(false);
+
+    // A new code (once the resend cooldown has passed) opens verification again; the old code is void.
+    await sql`update channel_verifications set sent_at = sent_at - interval '61 seconds' where channel_id = ${channel.id}`;
+    const resent = await http.post(channelPath(channel.id, '/resend-code'), { token: user.token });
+    expect(resent.status, resent.text).toBe(200);
+    const fresh = await latestCode(sql, channel.id);
+    if (fresh !== code) expect((await http.post(path, { token: user.token, body: { code } })).status).toBe(400);
+    const ok = await http.post(path, { token: user.token, body: { code: fresh } });
+    expect(ok.status, ok.text).toBe(200);
+    expect(ok.body.data.is_verified).toBe(true);
+  });
+
+  it('verify answers 403 for another user’s channel and 404 for an unknown one', async () => {
+    const owner = await newUser();
+    const other = await newUser();
+    const channel = await createChannel(http, owner.token, 'email', uniqueAddress());
+    const code = await latestCode(sql, channel.id);
+    const before = await channelState(sql, channel.id);
+    expectPlainError(await http.post(channelPath(channel.id, '/verify'), { token: other.token, body: { code } }), 403);
+    expectPlainError(
+      await http.post(channelPath(randomUUID(), '/verify'), { token: owner.token, body: { code } }),
+      404,
+    );
+    expectValidationError(
+      await http.post(channelPath('nope', '/verify'), { token: owner.token, body: { code } }),
+      'id',
+    );
+    expect(await channelState(sql, channel.id)).toEqual(before);
+  });
+
+  it('verify answers 401 without credentials', async () => {
+    expectPlainError(await http.post(channelPath(randomUUID(), '/verify'), { body: { code: '123456' } }), 401);
+  });
+});
+
+describe('channels e-mail verification code expiry', () => {
+  let shortApi: ApiServer;
+  let shortHttp: Http;
+  beforeAll(async () => {
+    shortApi = await startTestApi({ NOTIFICATIONS_VERIFICATION_CODE_TTL: '1s' });
+    shortHttp = createHttp(shortApi.url);
+  });
+  afterAll(() => shortApi.close());
+
+  it('verify answers 400 for an expired code, and a resent code works', async () => {
+    const user = await newUser(shortHttp);
+    const channel = await createChannel(shortHttp, user.token, 'email', uniqueAddress());
+    const code = await latestCode(sql, channel.id);
+    await new Promise((resolve) => setTimeout(resolve, 1_300));
+
+    const expired = await shortHttp.post(channelPath(channel.id, '/verify'), { token: user.token, body: { code } });
+    expect(expired.status, expired.text).toBe(400);
+    expect(expired.body.error.message).toMatch(/expired/i);
+    expect((await channelState(sql, channel.id)).channel?.is_verified).toBe(false);
+
+    await sql`update channel_verifications set sent_at = sent_at - interval '61 seconds' where channel_id = ${channel.id}`;
+    const resent = await shortHttp.post(channelPath(channel.id, '/resend-code'), { token: user.token });
+    expect(resent.status, resent.text).toBe(200);
+    const fresh = await latestCode(sql, channel.id);
+    const ok = await shortHttp.post(channelPath(channel.id, '/verify'), { token: user.token, body: { code: fresh } });
+    expect(ok.status, ok.text).toBe(200);
+    expect(ok.body.data.is_verified).toBe(true);
+  });
+});
+
+describe('channels resend code', () => {
+  it('resend answers 429 with Retry-After within the cooldown, sending nothing', async () => {
+    const user = await newUser();
+    const channel = await createChannel(http, user.token, 'email', uniqueAddress());
+    const before = await channelState(sql, channel.id);
+    const response = await http.post(channelPath(channel.id, '/resend-code'), { token: user.token });
+    expectPlainError(response, 429);
+    expect(response.body.error.message).toMatch(/please wait before requesting a new code/);
+    const retryAfter = Number(response.headers.get('retry-after'));
+    expect(Number.isInteger(retryAfter)).toBe(true);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(await channelState(sql, channel.id)).toEqual(before);
+    expect(await verificationCodes(sql, channel.id)).toHaveLength(1);
+  });
+
+  it('resend after the cooldown answers 200, sends a new code that works while the old one does not', async () => {
+    const user = await newUser();
+    const channel = await createChannel(http, user.token, 'email', uniqueAddress());
+    const first = await latestCode(sql, channel.id);
+    // One wrong attempt on the first code: a new code starts its attempts over.
+    await http.post(channelPath(channel.id, '/verify'), { token: user.token, body: { code: otherCode(first) } });
+    await sql`update channel_verifications set sent_at = sent_at - interval '61 seconds' where channel_id = ${channel.id}`;
+
+    const response = await http.post(channelPath(channel.id, '/resend-code'), { token: user.token });
+    expect(dataOf<{ message: string }>(response)).toEqual({ message: expect.any(String) });
+    expect(Object.keys(response.body.data)).toEqual(['message']);
+    const codes = await verificationCodes(sql, channel.id);
+    expect(codes).toHaveLength(2);
+    const [pending] = await sql<{ attempts: number }[]>`
+      select attempts from channel_verifications where channel_id = ${channel.id}`;
+    expect(pending?.attempts).toBe(0);
+    const deliveries = (await channelState(sql, channel.id)).deliveries;
+    expect(deliveries).toHaveLength(2);
+    const outbox = await outboxRows(sql, 'notification.deliver', 'delivery_id', deliveries[1]?.id ?? '');
+    expect(outbox.map((row) => row.payload.priority)).toEqual(['high']);
+
+    // The cooldown starts again with the new code.
+    expectPlainError(await http.post(channelPath(channel.id, '/resend-code'), { token: user.token }), 429);
+
+    const fresh = codes[0] ?? '';
+    if (fresh !== first) {
+      const old = await http.post(channelPath(channel.id, '/verify'), { token: user.token, body: { code: first } });
+      expect(old.status, old.text).toBe(400);
+    }
+    const ok = await http.post(channelPath(channel.id, '/verify'), { token: user.token, body: { code: fresh } });
+    expect(ok.status, ok.text).toBe(200);
+  });
+
+  it('resend answers 400 for a verified channel and for Telegram and Mattermost channels', async () => {
+    const user = await newUser();
+    const [defaultChannel] = await listChannels(http, user.token);
+    const verified = await verifiedEmailChannel(http, sql, user.token);
+    const tg = await createChannel(http, user.token, 'telegram', uniqueChatId());
+    const mm = await createChannel(http, user.token, 'mattermost', webhooks.url());
+    const before = await userNotificationState(sql, user.id);
+    for (const id of [defaultChannel?.id ?? '', verified.id, tg.id, mm.id]) {
+      const response = await http.post(channelPath(id, '/resend-code'), { token: user.token });
+      expect(response.status, response.text).toBe(400);
+      expect(Object.keys(response.body)).toEqual(['error']);
+    }
+    const verifiedAnswer = await http.post(channelPath(verified.id, '/resend-code'), { token: user.token });
+    expect(verifiedAnswer.body.error.message).toMatch(/already verified/i);
+    expect(await userNotificationState(sql, user.id)).toEqual(before);
+  });
+
+  it('resend answers 403 for another user’s channel, 404 for an unknown one, 401 without credentials', async () => {
+    const owner = await newUser();
+    const other = await newUser();
+    const channel = await createChannel(http, owner.token, 'email', uniqueAddress());
+    await sql`update channel_verifications set sent_at = sent_at - interval '61 seconds' where channel_id = ${channel.id}`;
+    expectPlainError(await http.post(channelPath(channel.id, '/resend-code'), { token: other.token }), 403);
+    expectPlainError(await http.post(channelPath(randomUUID(), '/resend-code'), { token: owner.token }), 404);
+    expectPlainError(await http.post(channelPath(channel.id, '/resend-code')), 401);
+    expect(await verificationCodes(sql, channel.id)).toHaveLength(1);
+  });
+});
+
+describe('channels telegram verification', () => {
+  it('verify sends a test message through the Bot API and answers 200 with the verified channel', async () => {
+    const user = await newUser();
+    const chatId = uniqueChatId();
+    const channel = await createChannel(http, user.token, 'telegram', chatId);
+    const response = await http.post(channelPath(channel.id, '/verify'), { token: user.token });
+    const verified = dataOf<WireChannel>(response);
+    expectChannelShape(verified, { id: channel.id, type: 'telegram', target: chatId, is_verified: true });
+
+    const sent = telegram.messages(chatId);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.token).toBe(BOT_TOKEN);
+    // Exactly the Bot API's parameters (no client-side options leaking into the request).
+    expect(Object.keys(sent[0]?.body ?? {}).sort()).toEqual(['chat_id', 'text']);
+    expect(String(sent[0]?.body.chat_id)).toBe(chatId);
+    expect(sent[0]?.body.text).toEqual(expect.any(String));
+  });
+
+  it('verify answers 422 naming the bot deep link when the chat is not found, then 200 once Start was pressed', async () => {
+    const user = await newUser();
+    const chatId = uniqueChatId();
+    telegram.fail(chatId, telegramFailures.chatNotFound);
+    const channel = await createChannel(http, user.token, 'telegram', chatId);
+
+    const failed = await http.post(channelPath(channel.id, '/verify'), { token: user.token });
+    expectPlainError(failed, 422);
+    const message = failed.body.error.message as string;
+    expect(message).toMatch(/chat not found/i);
+    expect(message).toContain(`https://t.me/${BOT_USERNAME}?start=`);
+    expect(message).toMatch(/press Start/);
+    expect((await channelState(sql, channel.id)).channel?.is_verified).toBe(false);
+    expect(telegram.messages(chatId)).toHaveLength(1);
+
+    telegram.succeed(chatId);
+    const ok = await http.post(channelPath(channel.id, '/verify'), { token: user.token });
+    expect(ok.status, ok.text).toBe(200);
+    expect(ok.body.data.is_verified).toBe(true);
+  });
+
+  it('verify answers 422 naming the bot deep link when the bot is blocked', async () => {
+    const user = await newUser();
+    const chatId = uniqueChatId();
+    telegram.fail(chatId, telegramFailures.botBlocked);
+    const channel = await createChannel(http, user.token, 'telegram', chatId);
+    const failed = await http.post(channelPath(channel.id, '/verify'), { token: user.token });
+    expectPlainError(failed, 422);
+    expect(failed.body.error.message).toMatch(/blocked/i);
+    expect(failed.body.error.message).toContain(`https://t.me/${BOT_USERNAME}?start=`);
+    expect((await channelState(sql, channel.id)).channel?.is_verified).toBe(false);
+  });
+
+  it('verify answers 422 when the Bot API cannot be reached', async () => {
+    const unreachable = await startTestApi({
+      NOTIFICATIONS_TELEGRAM_ENABLED: 'true',
+      NOTIFICATIONS_TELEGRAM_BOT_TOKEN: BOT_TOKEN,
+      NOTIFICATIONS_TELEGRAM_BOT_USERNAME: BOT_USERNAME,
+      NOTIFICATIONS_TELEGRAM_API_URL: (await unreachableUrl('')).replace(/\/$/, ''),
+    });
+    try {
+      const client = createHttp(unreachable.url);
+      const user = await newUser(client);
+      const channel = await createChannel(client, user.token, 'telegram', uniqueChatId());
+      const failed = await client.post(channelPath(channel.id, '/verify'), { token: user.token });
+      expectPlainError(failed, 422);
+      expect((await channelState(sql, channel.id)).channel?.is_verified).toBe(false);
+    } finally {
+      await unreachable.close();
+    }
+  });
+});
+
+describe('channels verification timeouts', () => {
+  let quick: ApiServer;
+  let client: Http;
+  beforeAll(async () => {
+    quick = await startTestApi({
+      NOTIFICATIONS_TELEGRAM_ENABLED: 'true',
+      NOTIFICATIONS_TELEGRAM_BOT_TOKEN: BOT_TOKEN,
+      NOTIFICATIONS_TELEGRAM_BOT_USERNAME: BOT_USERNAME,
+      NOTIFICATIONS_TELEGRAM_API_URL: telegram.apiRoot,
+      NOTIFICATIONS_PROBE_TIMEOUT: '1s',
+    });
+    client = createHttp(quick.url);
+  });
+  afterAll(() => quick.close());
+
+  it('verify answers 422 when the Bot API does not answer in time', async () => {
+    const user = await newUser(client);
+    const chatId = uniqueChatId();
+    telegram.delay(chatId, 4_000);
+    const channel = await createChannel(client, user.token, 'telegram', chatId);
+    const started = Date.now();
+    const failed = await client.post(channelPath(channel.id, '/verify'), { token: user.token });
+    expectPlainError(failed, 422);
+    expect(Date.now() - started).toBeLessThan(3_500);
+    expect((await channelState(sql, channel.id)).channel?.is_verified).toBe(false);
+  });
+
+  it('verify answers 422 when the webhook does not answer in time', async () => {
+    const user = await newUser(client);
+    const url = webhooks.url();
+    webhooks.delay(url, 4_000);
+    const channel = await createChannel(client, user.token, 'mattermost', url);
+    const started = Date.now();
+    const failed = await client.post(channelPath(channel.id, '/verify'), { token: user.token });
+    expectPlainError(failed, 422);
+    expect(Date.now() - started).toBeLessThan(3_500);
+    expect((await channelState(sql, channel.id)).channel?.is_verified).toBe(false);
+  });
+});
+
+describe('channels mattermost verification', () => {
+  it('verify posts a test message to the webhook and answers 200 with the verified channel', async () => {
+    const user = await newUser();
+    const url = webhooks.url();
+    const channel = await createChannel(http, user.token, 'mattermost', url);
+    const verified = dataOf<WireChannel>(await http.post(channelPath(channel.id, '/verify'), { token: user.token }));
+    expectChannelShape(verified, { id: channel.id, type: 'mattermost', target: url, is_verified: true });
+    const received = webhooks.received(url);
+    expect(received).toHaveLength(1);
+    expect(received[0]?.method).toBe('POST');
+    expect(received[0]?.headers['content-type']).toContain('application/json');
+    expect(received[0]?.body.text).toEqual(expect.any(String));
+  });
+
+  it.each([404, 500])(
+    'verify answers 422 when the webhook answers %i, and the channel stays unverified',
+    async (status) => {
+      const user = await newUser();
+      const url = webhooks.url();
+      webhooks.fail(url, status);
+      const channel = await createChannel(http, user.token, 'mattermost', url);
+      const failed = await http.post(channelPath(channel.id, '/verify'), { token: user.token });
+      expectPlainError(failed, 422);
+      expect(failed.body.error.message).toMatch(/^channel verification failed/);
+      expect(failed.body.error.message).toContain(String(status));
+      expect(webhooks.received(url)).toHaveLength(1);
+      expect((await channelState(sql, channel.id)).channel?.is_verified).toBe(false);
+
+      webhooks.succeed(url);
+      const ok = await http.post(channelPath(channel.id, '/verify'), { token: user.token });
+      expect(ok.status, ok.text).toBe(200);
+    },
+  );
+
+  it('verify answers 422 when the webhook cannot be reached', async () => {
+    const user = await newUser();
+    const channel = await createChannel(http, user.token, 'mattermost', await unreachableUrl());
+    const failed = await http.post(channelPath(channel.id, '/verify'), { token: user.token });
+    expectPlainError(failed, 422);
+    expect(failed.body.error.message).toMatch(/reached/i);
+    expect((await channelState(sql, channel.id)).channel?.is_verified).toBe(false);
+  });
+});
+
+describe('channels with e-mail notifications disabled', () => {
+  let noEmail: ApiServer;
+  let client: Http;
+  beforeAll(async () => {
+    noEmail = await startTestApi({ NOTIFICATIONS_EMAIL_ENABLED: 'false' });
+    client = createHttp(noEmail.url);
+  });
+  afterAll(() => noEmail.close());
+
+  it('registration and admin creation create no default channel', async () => {
+    const user = await newUser(client);
+    expect(await listChannels(client, user.token)).toEqual([]);
+
+    const admin = await adminToken(client);
+    const created = await client.post('/api/v1/users', {
+      token: admin,
+      body: { email: `${unique('noemail')}@example.test`, password: 'correct-horse-1', role: 'user' },
+    });
+    expect(created.status, created.text).toBe(201);
+    expect(await sql`select id from notification_channels where user_id = ${created.body.data.id}`).toEqual([]);
+  });
+
+  it('create answers 400 for an e-mail channel and 400 for Telegram (not enabled), creating nothing', async () => {
+    const user = await newUser(client);
+    expectValidationError(
+      await client.post('/api/v1/me/channels', { token: user.token, body: { type: 'email', target: uniqueAddress() } }),
+      'type',
+    );
+    expectValidationError(
+      await client.post('/api/v1/me/channels', { token: user.token, body: { type: 'telegram', target: '12345' } }),
+      'type',
+    );
+    expect(await listChannels(client, user.token)).toEqual([]);
+    await createChannel(client, user.token, 'mattermost', webhooks.url());
+  });
+});
