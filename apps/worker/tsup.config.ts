@@ -10,4 +10,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   noExternal: [/^@statuspage\//],
+  // The db package's embedded PGlite driver is never loaded here (the worker requires DATABASE_URL).
+  external: ['@electric-sql/pglite'],
 });

@@ -1,18 +1,108 @@
 import { z } from 'zod';
 
-/** The worker's configuration. Redis is required: the worker's queues live there. */
-export const WorkerEnvSchema = z.object({
-  REDIS_URL: z.url({ message: 'REDIS_URL is required: the worker needs Redis (e.g. redis://127.0.0.1:6379)' }),
-  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
-  WORKER_SHUTDOWN_TIMEOUT: z.coerce.number().int().min(1).default(30),
-});
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+/** A duration (`250ms`, `30s`, `5m`, `1h`, `1d`; a bare number is seconds) in milliseconds. */
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      const match = /^(\d+)(ms|s|m|h|d)?$/.exec(value.trim());
+      if (!match) {
+        ctx.addIssue({ code: 'custom', message: 'expected a duration such as 500ms, 30s, 5m or 1h' });
+        return z.NEVER;
+      }
+      const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[
+        (match[2] ?? 's') as 'ms' | 's' | 'm' | 'h' | 'd'
+      ];
+      return Number(match[1]) * factor;
+    });
+
+const port = (fallback: number) => z.coerce.number().int().min(1).max(65_535).default(fallback);
+const count = (fallback: number, max = 10_000) => z.coerce.number().int().min(1).max(max).default(fallback);
+
+/** The api's default; the worker warns about it as the api does. */
+export const DEVELOPMENT_SECRET = 'statuspage-development-secret-change-me';
+
+/**
+ * The worker's configuration (SPEC.md §5 names). PostgreSQL and Redis are
+ * required: the embedded PGlite database belongs to the api process alone.
+ */
+export const WorkerEnvSchema = z
+  .object({
+    DATABASE_URL: z.url({
+      protocol: /^postgres(ql)?$/,
+      message:
+        'DATABASE_URL is required: the worker needs PostgreSQL (postgres://…); the embedded PGlite database cannot be shared between processes',
+    }),
+    DATABASE_POOL_SIZE: count(10, 200),
+    REDIS_URL: z.url({ message: 'REDIS_URL is required: the worker needs Redis (e.g. redis://127.0.0.1:6379)' }),
+    /** Prefix of every BullMQ key (separates deployments, or test runs, sharing one Redis). */
+    WORKER_QUEUE_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, `_`, `.` and `-` only')
+      .default('statuspage'),
+    /** Jobs each delivery queue works on at once in this process. */
+    WORKER_CONCURRENCY: count(20, 1000),
+    /** How often the outbox is polled for new rows. */
+    WORKER_OUTBOX_POLL_INTERVAL: duration('200ms'),
+    /** How long in-hand jobs get on SIGTERM before they are handed back. */
+    WORKER_SHUTDOWN_TIMEOUT: duration('30s'),
+    LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+
+    NOTIFICATIONS_ENABLED: bool(true),
+    NOTIFICATIONS_BASE_URL: z.url().default('http://localhost:8080'),
+    NOTIFICATIONS_EMAIL_ENABLED: bool(true),
+    NOTIFICATIONS_EMAIL_SMTP_HOST: z.string().min(1).default('localhost'),
+    NOTIFICATIONS_EMAIL_SMTP_PORT: port(1025),
+    NOTIFICATIONS_EMAIL_SMTP_USER: z.string().optional(),
+    NOTIFICATIONS_EMAIL_SMTP_PASSWORD: z.string().optional(),
+    /** Pooled SMTP connections (each stays open for any number of messages). */
+    NOTIFICATIONS_EMAIL_SMTP_MAX_CONNECTIONS: count(5, 100),
+    NOTIFICATIONS_EMAIL_FROM_ADDRESS: z.string().min(3).default('statuspage@localhost'),
+    NOTIFICATIONS_TELEGRAM_ENABLED: bool(false),
+    NOTIFICATIONS_TELEGRAM_BOT_TOKEN: z.string().optional(),
+    NOTIFICATIONS_TELEGRAM_API_URL: z.url().default('https://api.telegram.org'),
+    /** Telegram messages per second for the whole bot (all workers together). */
+    NOTIFICATIONS_TELEGRAM_RATE_LIMIT: count(25, 1000),
+    NOTIFICATIONS_RETRY_MAX_ATTEMPTS: count(5, 100),
+    NOTIFICATIONS_RETRY_INITIAL_BACKOFF: duration('1s'),
+    NOTIFICATIONS_RETRY_MAX_BACKOFF: duration('5m'),
+    /** How long one send (SMTP, Telegram, webhook) may take. */
+    NOTIFICATIONS_SEND_TIMEOUT: duration('30s'),
+    /** Lifetime of a verification code, quoted in its e-mail (the api enforces it). */
+    NOTIFICATIONS_VERIFICATION_CODE_TTL: duration('15m'),
+    /** Signs one-click unsubscribe links; must be the api's APP_SECRET. */
+    APP_SECRET: z.string().min(16, 'APP_SECRET must be at least 16 characters').default(DEVELOPMENT_SECRET),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NOTIFICATIONS_ENABLED && env.NOTIFICATIONS_TELEGRAM_ENABLED && !env.NOTIFICATIONS_TELEGRAM_BOT_TOKEN) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['NOTIFICATIONS_TELEGRAM_BOT_TOKEN'],
+        message: 'NOTIFICATIONS_TELEGRAM_BOT_TOKEN is required when NOTIFICATIONS_TELEGRAM_ENABLED is true',
+      });
+    }
+    if (env.NOTIFICATIONS_RETRY_MAX_BACKOFF < env.NOTIFICATIONS_RETRY_INITIAL_BACKOFF) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['NOTIFICATIONS_RETRY_MAX_BACKOFF'],
+        message: 'must not be shorter than NOTIFICATIONS_RETRY_INITIAL_BACKOFF',
+      });
+    }
+  });
 export type WorkerEnv = z.infer<typeof WorkerEnvSchema>;
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-/** Parses the environment once; a bad value names the variable. */
+/** Parses the environment once; a bad value names the variable (empty strings count as unset). */
 export function loadWorkerEnv(source: NodeJS.ProcessEnv = process.env): WorkerEnv {
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ''));
   const result = WorkerEnvSchema.safeParse(cleaned);

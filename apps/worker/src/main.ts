@@ -18,10 +18,11 @@ const worker = startWorker(env, logger);
 
 const shutdown = (signal: string) => {
   logger.info({ signal }, 'signal received');
+  // The worker hands back what it could not finish at WORKER_SHUTDOWN_TIMEOUT; this is the last resort.
   const deadline = setTimeout(() => {
     logger.error('shutdown deadline passed: exiting');
     process.exit(1);
-  }, env.WORKER_SHUTDOWN_TIMEOUT * 1000);
+  }, env.WORKER_SHUTDOWN_TIMEOUT + 5000);
   deadline.unref();
   worker.close().then(
     () => process.exit(0),
@@ -31,5 +32,9 @@ const shutdown = (signal: string) => {
     },
   );
 };
+worker.started.catch(() => {
+  // Already logged by the worker; without its queues this process has nothing to do.
+  worker.close().finally(() => process.exit(1));
+});
 process.once('SIGTERM', () => shutdown('SIGTERM'));
 process.once('SIGINT', () => shutdown('SIGINT'));

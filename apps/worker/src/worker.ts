@@ -1,19 +1,38 @@
+import { type ChannelType, channelTypes, DeliveryJob, OutboxJob, queueNames } from '@statuspage/contracts';
+import type { DbClient } from '@statuspage/db';
+import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { WorkerEnv } from './env';
+import { describeDatabase, openDatabase } from './database';
+import { DEVELOPMENT_SECRET, type WorkerEnv } from './env';
+import { createDeliveryStore, deliver } from './notifications/deliver';
+import { startDeliveryRepair } from './notifications/repair';
+import { createSenders } from './notifications/senders';
+import type { ChannelSender } from './notifications/senders/sender';
+import { processOutboxJob } from './outbox/process-outbox';
+import { createOutboxRelay, type OutboxRelay } from './outbox/relay';
+import { cappedExponentialBackoff } from './queues/backoff';
+import { createQueues, type Queues } from './queues/queues';
+import { type RegisterContext, register } from './queues/register';
 
 export interface RunningWorker {
   /** Resolves once Redis answered (the worker waits for it, logging while it does). */
   ready: Promise<void>;
-  /** Stops taking work, then closes connections; idempotent. */
+  /** Resolves once PostgreSQL and Redis answered and every queue is being worked (or the worker was closed first). */
+  started: Promise<void>;
+  /** Stops taking work, lets in-hand jobs finish (up to WORKER_SHUTDOWN_TIMEOUT), then closes connections; idempotent. */
   close(): Promise<void>;
 }
 
+/** Outbox jobs handled at once: fan-outs are one statement and a few bulk adds each. */
+const outboxConcurrency = 4;
+
 /**
- * The worker process: connects to Redis and waits for it as long as it takes.
- * Its queues (outbox relay, deliveries, maintenance scheduling) are added by
- * the notification and scheduling issues; they register here, between the
- * connection and the shutdown sequence.
+ * The worker process: waits for PostgreSQL and Redis (as long as it takes,
+ * logging why), then relays the outbox, fans messages out, and delivers them
+ * per channel type. Processors are registered between the connections and the
+ * shutdown sequence; shutdown goes outbox relay → workers (in-hand jobs
+ * finish, raced against the deadline) → queues → senders → Redis → PostgreSQL.
  */
 export function startWorker(env: WorkerEnv, logger: Logger): RunningWorker {
   const target = new URL(env.REDIS_URL);
@@ -28,6 +47,9 @@ export function startWorker(env: WorkerEnv, logger: Logger): RunningWorker {
     if (!waitingLogged) logger.warn({ err: error, redis: where }, `waiting for Redis at ${where}`);
     waitingLogged = true;
   });
+  redis.on('ready', () => {
+    waitingLogged = false;
+  });
   const ready = new Promise<void>((resolve) => {
     redis.once('ready', () => {
       logger.info({ redis: where }, 'worker connected to Redis and ready');
@@ -35,13 +57,134 @@ export function startWorker(env: WorkerEnv, logger: Logger): RunningWorker {
     });
   });
 
+  // Lets close() interrupt the waits of a start that has not finished.
+  let stopping = false;
+  let stopWaiting: () => void = () => {};
+  const stopped = new Promise<void>((resolve) => {
+    stopWaiting = resolve;
+  });
+  const stop = {
+    get value() {
+      return stopping;
+    },
+    sleep: (ms: number) => Promise.race([new Promise<void>((resolve) => setTimeout(resolve, ms).unref()), stopped]),
+  };
+
+  let db: DbClient | undefined;
+  let queues: Queues | undefined;
+  let senders: Record<ChannelType, ChannelSender> | undefined;
+  let relay: OutboxRelay | undefined;
+  let repair: ReturnType<typeof startDeliveryRepair> | undefined;
+  const workers: Worker[] = [];
+
+  const started = (async () => {
+    if (env.APP_SECRET === DEVELOPMENT_SECRET) {
+      logger.warn('APP_SECRET is the development default: unsubscribe links can be forged; set the api’s secret');
+    }
+    db = await openDatabase({ url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE, logger }, stop);
+    if (!db) return;
+    await Promise.race([ready, stopped]);
+    if (stopping) return;
+
+    queues = createQueues(redis, {
+      prefix: env.WORKER_QUEUE_PREFIX,
+      deliveryAttempts: env.NOTIFICATIONS_RETRY_MAX_ATTEMPTS,
+      logger,
+    });
+    senders = createSenders(env, logger);
+    const context: RegisterContext = {
+      connection: redis,
+      prefix: env.WORKER_QUEUE_PREFIX,
+      logger,
+      backoffStrategy: cappedExponentialBackoff(
+        env.NOTIFICATIONS_RETRY_INITIAL_BACKOFF,
+        env.NOTIFICATIONS_RETRY_MAX_BACKOFF,
+      ),
+    };
+    const outboxDeps = { db: db.db, queues };
+    workers.push(
+      register(context, {
+        queue: queueNames.outbox,
+        schema: OutboxJob,
+        concurrency: outboxConcurrency,
+        process: (data, _job, log) => processOutboxJob(outboxDeps, data, log),
+      }),
+    );
+    const deliveryDeps = {
+      db: db.db,
+      store: createDeliveryStore(db.db),
+      senders,
+      render: {
+        baseUrl: env.NOTIFICATIONS_BASE_URL,
+        appSecret: env.APP_SECRET,
+        verificationTtlMinutes: Math.max(1, Math.round(env.NOTIFICATIONS_VERIFICATION_CODE_TTL / 60_000)),
+      },
+      maxAttempts: env.NOTIFICATIONS_RETRY_MAX_ATTEMPTS,
+      pauseQueue: (type: ChannelType, ms: number) => (queues as Queues).delivery[type].rateLimit(ms),
+    };
+    const telegramRate = env.NOTIFICATIONS_TELEGRAM_RATE_LIMIT;
+    for (const type of channelTypes) {
+      workers.push(
+        register(context, {
+          queue: queueNames.delivery[type],
+          schema: DeliveryJob,
+          concurrency: type === 'telegram' ? Math.min(env.WORKER_CONCURRENCY, telegramRate) : env.WORKER_CONCURRENCY,
+          // Telegram allows about 30 messages a second per bot; the limiter holds for all workers together.
+          limiter: type === 'telegram' ? { max: telegramRate, duration: 1000 } : undefined,
+          process: (data, job, log, token) => deliver(deliveryDeps, data, job, log, token),
+        }),
+      );
+    }
+    relay = createOutboxRelay({
+      db: db.db,
+      queue: queues.outbox,
+      redis,
+      logger: logger.child({ component: 'outbox-relay' }),
+      pollIntervalMs: env.WORKER_OUTBOX_POLL_INTERVAL,
+    });
+    relay.start();
+    repair = startDeliveryRepair({ db: db.db, queues, logger: logger.child({ component: 'delivery-repair' }) });
+    logger.info(
+      {
+        database: describeDatabase(env.DATABASE_URL),
+        prefix: env.WORKER_QUEUE_PREFIX,
+        queues: [queueNames.outbox, ...Object.values(queueNames.delivery)],
+        concurrency: env.WORKER_CONCURRENCY,
+      },
+      'worker started: relaying the outbox and delivering notifications',
+    );
+  })();
+  started.catch((error) => logger.error({ err: error }, 'worker failed to start'));
+
   let closing: Promise<void> | undefined;
   return {
     ready,
+    started,
     close() {
       closing ??= (async () => {
         logger.info('worker shutting down');
-        await redis.quit().catch(() => redis.disconnect());
+        stopping = true;
+        stopWaiting();
+        await started.catch(() => {});
+        await relay?.stop();
+        await repair?.stop();
+        // Workers take no new jobs and wait for the ones in hand; past the deadline those are
+        // left to BullMQ's stalled-job check, which hands them to the next worker.
+        const finished = Promise.all(workers.map((worker) => worker.close())).then(() => true);
+        const deadline = new Promise<false>((resolve) =>
+          setTimeout(resolve, env.WORKER_SHUTDOWN_TIMEOUT, false).unref(),
+        );
+        if (await Promise.race([finished, deadline])) {
+          await queues?.close();
+          await Promise.all(Object.values(senders ?? {}).map((sender) => sender.close()));
+          // QUIT would wait in the offline queue of a connection that is down.
+          if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
+          else redis.disconnect();
+        } else {
+          logger.warn('shutdown deadline passed: jobs still in hand return to their queues when their locks expire');
+          redis.disconnect();
+        }
+        await db?.close();
         logger.info('worker stopped');
       })();
       return closing;

@@ -2,10 +2,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, inject, it } from 'vitest';
 
 const workerDir = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const redisUrl = process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379';
+const redisUrl = inject('redisUrl');
+const databaseUrl = inject('databaseUrl');
+const queuePrefix = `${inject('queuePrefix')}-process`;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -52,22 +54,45 @@ function runWorker(env: Record<string, string>) {
 
 describe('worker process', () => {
   it('connects to Redis and shuts down cleanly on SIGTERM', async () => {
-    const worker = runWorker({ REDIS_URL: redisUrl });
+    const worker = runWorker({ REDIS_URL: redisUrl, DATABASE_URL: databaseUrl, WORKER_QUEUE_PREFIX: queuePrefix });
     await worker.waitFor('worker connected to Redis and ready');
+    await worker.waitFor('worker started');
     worker.child.kill('SIGTERM');
     expect(await worker.exited).toBe(0);
     expect(worker.output()).toContain('worker stopped');
   });
 
   it('refuses to start without REDIS_URL, naming the variable', async () => {
-    const worker = runWorker({});
+    const worker = runWorker({ DATABASE_URL: databaseUrl });
     expect(await worker.exited).toBe(78);
     expect(worker.output()).toContain('REDIS_URL');
   });
 
+  it('refuses to start without a PostgreSQL DATABASE_URL, saying why', async () => {
+    const worker = runWorker({ REDIS_URL: redisUrl });
+    expect(await worker.exited).toBe(78);
+    expect(worker.output()).toContain('DATABASE_URL is required: the worker needs PostgreSQL');
+  });
+
+  it('waits for PostgreSQL with a clear log line and stops cleanly while waiting', async () => {
+    const port = await freePort();
+    const worker = runWorker({
+      REDIS_URL: redisUrl,
+      DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/statuspage`,
+      WORKER_QUEUE_PREFIX: queuePrefix,
+    });
+    await worker.waitFor(`waiting for PostgreSQL at 127.0.0.1:${port}/statuspage`);
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
+  });
+
   it('waits for Redis with a clear log line and proceeds when it comes up', async () => {
     const port = await freePort();
-    const worker = runWorker({ REDIS_URL: `redis://127.0.0.1:${port}` });
+    const worker = runWorker({
+      REDIS_URL: `redis://127.0.0.1:${port}`,
+      DATABASE_URL: databaseUrl,
+      WORKER_QUEUE_PREFIX: queuePrefix,
+    });
     await worker.waitFor(`waiting for Redis at 127.0.0.1:${port}`);
     const redis = spawn(
       'redis-server',
@@ -78,6 +103,7 @@ describe('worker process', () => {
     );
     children.push(redis);
     await worker.waitFor('worker connected to Redis and ready');
+    await worker.waitFor('worker started');
     worker.child.kill('SIGTERM');
     expect(await worker.exited).toBe(0);
   });

@@ -1,0 +1,176 @@
+import type { ChannelType, DeliveryJob } from '@statuspage/contracts';
+import { type Database, notificationChannels, notificationDeliveries, notificationMessages } from '@statuspage/db';
+import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import { createBatcher } from './batcher';
+import { eventKinds, type RenderSettings, renderDelivery, secretKinds } from './render-delivery';
+import { type ChannelSender, SendError } from './senders/sender';
+
+const d = notificationDeliveries;
+const m = notificationMessages;
+const c = notificationChannels;
+
+async function loadDeliveries(db: Database, ids: number[]) {
+  const rows = await db
+    .select({
+      id: d.id,
+      messageId: d.messageId,
+      channelId: d.channelId,
+      channelType: d.channelType,
+      target: d.target,
+      state: d.state,
+      attempts: d.attempts,
+      kind: m.kind,
+      payload: m.payload,
+      channelEnabled: c.isEnabled,
+      channelVerified: c.isVerified,
+    })
+    .from(d)
+    .innerJoin(m, eq(m.id, d.messageId))
+    .leftJoin(c, eq(c.id, d.channelId))
+    .where(inArray(d.id, [...new Set(ids)]));
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return ids.map((id) => byId.get(id));
+}
+type LoadedDelivery = NonNullable<Awaited<ReturnType<typeof loadDeliveries>>[number]>;
+
+/** Marks deliveries sent (one more attempt) and removes the secrets of the messages that carried one. */
+async function markSent(db: Database, sent: { id: number; messageId: number; secret: boolean }[]) {
+  const now = new Date();
+  const update = (tx: Database) =>
+    tx
+      .update(d)
+      .set({ state: 'sent', attempts: sql`${d.attempts} + 1`, sentAt: now, lastError: null, updatedAt: now })
+      .where(
+        and(
+          inArray(
+            d.id,
+            sent.map((row) => row.id),
+          ),
+          eq(d.state, 'pending'),
+        ),
+      );
+  const secretMessages = [...new Set(sent.filter((row) => row.secret).map((row) => row.messageId))];
+  if (secretMessages.length === 0) {
+    await update(db);
+  } else {
+    await db.transaction(async (tx) => {
+      await update(tx);
+      await tx
+        .update(m)
+        .set({ payload: sql`(${m.payload} - 'code' - 'token') || '{"scrubbed": true}'::jsonb` })
+        .where(inArray(m.id, secretMessages));
+    });
+  }
+  return sent.map(() => undefined);
+}
+
+/** The delivery rows the processor reads and writes; concurrent jobs share queries. */
+export function createDeliveryStore(db: Database) {
+  return {
+    load: createBatcher((ids: number[]) => loadDeliveries(db, ids)),
+    markSent: createBatcher((rows: { id: number; messageId: number; secret: boolean }[]) => markSent(db, rows)),
+  };
+}
+export type DeliveryStore = ReturnType<typeof createDeliveryStore>;
+
+export interface DeliveryDeps {
+  db: Database;
+  store: DeliveryStore;
+  senders: Record<ChannelType, ChannelSender>;
+  render: RenderSettings;
+  /** NOTIFICATIONS_RETRY_MAX_ATTEMPTS: attempts recorded in PostgreSQL beyond which a delivery fails. */
+  maxAttempts: number;
+  /** Pauses a whole queue (a Telegram 429 is about the bot, not one chat). */
+  pauseQueue(type: ChannelType, ms: number): Promise<void>;
+}
+
+export type DeliveryOutcome = 'sent' | 'skipped' | 'gone';
+
+async function record(
+  db: Database,
+  id: number,
+  values: { state?: 'pending' | 'failed'; lastError: string; countAttempt: boolean },
+) {
+  await db
+    .update(d)
+    .set({
+      lastError: values.lastError.slice(0, 2000),
+      updatedAt: new Date(),
+      ...(values.state ? { state: values.state } : {}),
+      ...(values.countAttempt ? { attempts: sql`${d.attempts} + 1` } : {}),
+    })
+    .where(and(eq(d.id, id), eq(d.state, 'pending')));
+}
+
+/**
+ * Sends one delivery. Idempotent: a delivery that is no longer pending (sent,
+ * or failed for good) is skipped. Every attempt is counted in PostgreSQL;
+ * the last one (or a permanent refusal) marks the row failed with its error,
+ * which is where admins see and retry it. A Telegram 429 pauses the queue for
+ * `retry_after` and postpones the job by as much; that is not an attempt.
+ * Secrets (verification codes, reset tokens) are removed from the message
+ * once it was sent. An event message whose channel was deleted or disabled
+ * after the fan-out is not sent (failed, with the reason).
+ */
+export async function deliver(
+  deps: DeliveryDeps,
+  data: DeliveryJob,
+  job: Job,
+  log: Logger,
+  token: string | undefined,
+): Promise<DeliveryOutcome> {
+  const { db } = deps;
+  const row: LoadedDelivery | undefined = await deps.store.load(data.delivery_id);
+  if (!row) {
+    log.warn({ deliveryId: data.delivery_id }, 'delivery row is gone');
+    return 'gone';
+  }
+  if (row.state !== 'pending') {
+    log.debug({ deliveryId: row.id, state: row.state }, 'delivery already handled; skipped');
+    return 'skipped';
+  }
+
+  const giveUp = async (reason: string): Promise<never> => {
+    await record(db, row.id, { state: 'failed', lastError: reason, countAttempt: false });
+    throw new UnrecoverableError(reason);
+  };
+  if (eventKinds.has(row.kind)) {
+    if (!row.channelId) return giveUp('the channel was deleted before delivery');
+    if (!row.channelEnabled || !row.channelVerified) return giveUp('the channel was disabled before delivery');
+  }
+  let message: ReturnType<typeof renderDelivery>;
+  try {
+    message = { ...renderDelivery(deps.render, row), id: `statuspage.delivery-${row.id}` };
+  } catch (error) {
+    return giveUp((error as Error).message);
+  }
+
+  try {
+    await deps.senders[row.channelType].send(row.target, message);
+  } catch (thrown) {
+    const error = thrown instanceof SendError ? thrown : new SendError(String((thrown as Error)?.message ?? thrown));
+    if (error.retryAfterMs !== undefined && row.channelType === 'telegram') {
+      log.warn({ retryAfterMs: error.retryAfterMs }, 'telegram asked us to slow down; queue paused');
+      await deps.pauseQueue(row.channelType, error.retryAfterMs);
+      await record(db, row.id, { lastError: error.message, countAttempt: false });
+      // Back to delayed until then (a postponement, not a failed attempt); its due time wakes the workers.
+      await job.moveToDelayed(Date.now() + error.retryAfterMs, token);
+      throw new DelayedError();
+    }
+    const attempt = row.attempts + 1;
+    const last = error.permanent || attempt >= deps.maxAttempts || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    if (error.disableChannel && row.channelId) {
+      await db.update(c).set({ isEnabled: false, updatedAt: new Date() }).where(eq(c.id, row.channelId));
+      log.warn({ channelId: row.channelId }, 'channel refuses our messages; disabled');
+    }
+    await record(db, row.id, { state: last ? 'failed' : 'pending', lastError: error.message, countAttempt: true });
+    if (last) throw new UnrecoverableError(error.message);
+    throw error;
+  }
+
+  await deps.store.markSent({ id: row.id, messageId: row.messageId, secret: secretKinds.has(row.kind) });
+  log.debug({ deliveryId: row.id, type: row.channelType }, 'delivered');
+  return 'sent';
+}

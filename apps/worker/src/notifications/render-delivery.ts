@@ -1,0 +1,73 @@
+import {
+  type ChannelType,
+  EventMessagePayload,
+  type MessageKind,
+  PasswordResetPayload,
+  VerificationPayload,
+} from '@statuspage/contracts';
+import { renderEventMessage, renderPasswordReset, renderVerification, unsubscribeToken } from '@statuspage/core';
+import type { OutgoingMessage } from './senders/sender';
+
+/** Kinds that tell subscribers about an event (they carry the unsubscribe link and headers). */
+export const eventKinds: ReadonlySet<string> = new Set<MessageKind>([
+  'initial',
+  'update',
+  'resolved',
+  'completed',
+  'cancelled',
+  'reminder',
+]);
+
+/** Kinds whose payload holds a secret, removed once the message went out. */
+export const secretKinds: ReadonlySet<string> = new Set<MessageKind>(['verification', 'password_reset']);
+
+export interface RenderSettings {
+  baseUrl: string;
+  appSecret: string;
+  verificationTtlMinutes: number;
+}
+
+export interface DeliveryToRender {
+  kind: string;
+  payload: unknown;
+  channelType: ChannelType;
+  channelId: string | null;
+}
+
+/** The payload cannot be rendered (malformed, or its secret was already removed): retrying will not help. */
+export class UnrenderableMessage extends Error {
+  override readonly name = 'UnrenderableMessage';
+}
+
+/** The one-click unsubscribe link of a channel (served by the api; RFC 8058). */
+export function unsubscribeUrl(settings: RenderSettings, channelId: string) {
+  const token = encodeURIComponent(unsubscribeToken(channelId, settings.appSecret));
+  return `${settings.baseUrl.replace(/\/$/, '')}/api/v1/notifications/unsubscribe?token=${token}`;
+}
+
+/** Renders a delivery for its channel type; event e-mails get the List-Unsubscribe headers. */
+export function renderDelivery(settings: RenderSettings, delivery: DeliveryToRender): OutgoingMessage {
+  const parse = <T>(schema: { safeParse(value: unknown): { success: true; data: T } | { success: false } }) => {
+    const result = schema.safeParse(delivery.payload);
+    if (!result.success) throw new UnrenderableMessage(`the ${delivery.kind} message has no usable payload`);
+    return result.data;
+  };
+  if (delivery.kind === 'verification') {
+    return renderVerification(parse(VerificationPayload).code, settings.verificationTtlMinutes);
+  }
+  if (delivery.kind === 'password_reset') {
+    return renderPasswordReset(parse(PasswordResetPayload), { baseUrl: settings.baseUrl });
+  }
+  if (!eventKinds.has(delivery.kind)) throw new UnrenderableMessage(`unknown message kind ${delivery.kind}`);
+  const link =
+    delivery.channelType === 'email' && delivery.channelId ? unsubscribeUrl(settings, delivery.channelId) : undefined;
+  const rendered = renderEventMessage(delivery.kind as MessageKind, parse(EventMessagePayload), delivery.channelType, {
+    baseUrl: settings.baseUrl,
+    unsubscribeUrl: link,
+  });
+  if (!link) return rendered;
+  return {
+    ...rendered,
+    headers: { 'List-Unsubscribe': `<${link}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+  };
+}

@@ -1,0 +1,45 @@
+import type { ChannelType } from '@statuspage/contracts';
+import type { Logger } from 'pino';
+import type { WorkerEnv } from '../../env';
+import { createEmailSender } from './email';
+import { createMattermostSender } from './mattermost';
+import { type ChannelSender, unavailableSender } from './sender';
+import { createTelegramSender } from './telegram';
+
+/** One sender per channel type, from configuration; a type that is switched off fails its deliveries at once. */
+export function createSenders(env: WorkerEnv, logger: Logger): Record<ChannelType, ChannelSender> {
+  const timeoutMs = env.NOTIFICATIONS_SEND_TIMEOUT;
+  if (!env.NOTIFICATIONS_ENABLED) {
+    const off = 'NOTIFICATIONS_ENABLED is false';
+    return {
+      email: unavailableSender('email', off),
+      telegram: unavailableSender('telegram', off),
+      mattermost: unavailableSender('mattermost', off),
+    };
+  }
+  return {
+    email: env.NOTIFICATIONS_EMAIL_ENABLED
+      ? createEmailSender(
+          {
+            host: env.NOTIFICATIONS_EMAIL_SMTP_HOST,
+            port: env.NOTIFICATIONS_EMAIL_SMTP_PORT,
+            user: env.NOTIFICATIONS_EMAIL_SMTP_USER,
+            password: env.NOTIFICATIONS_EMAIL_SMTP_PASSWORD,
+            from: env.NOTIFICATIONS_EMAIL_FROM_ADDRESS,
+            maxConnections: env.NOTIFICATIONS_EMAIL_SMTP_MAX_CONNECTIONS,
+            timeoutMs,
+          },
+          logger.child({ sender: 'email' }),
+        )
+      : unavailableSender('email', 'NOTIFICATIONS_EMAIL_ENABLED is false'),
+    telegram:
+      env.NOTIFICATIONS_TELEGRAM_ENABLED && env.NOTIFICATIONS_TELEGRAM_BOT_TOKEN
+        ? createTelegramSender({
+            botToken: env.NOTIFICATIONS_TELEGRAM_BOT_TOKEN,
+            apiUrl: env.NOTIFICATIONS_TELEGRAM_API_URL,
+            timeoutMs,
+          })
+        : unavailableSender('telegram', 'NOTIFICATIONS_TELEGRAM_ENABLED is false'),
+    mattermost: createMattermostSender({ timeoutMs }),
+  };
+}

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadWorkerEnv } from '../src/env';
+import { cappedExponentialBackoff } from '../src/queues/backoff';
+
+const required = { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/statuspage', REDIS_URL: 'redis://127.0.0.1:6379' };
+
+describe('worker configuration', () => {
+  it('parses the defaults of SPEC §5, durations in milliseconds', () => {
+    const env = loadWorkerEnv(required);
+    expect(env).toMatchObject({
+      DATABASE_POOL_SIZE: 10,
+      WORKER_CONCURRENCY: 20,
+      WORKER_OUTBOX_POLL_INTERVAL: 200,
+      WORKER_SHUTDOWN_TIMEOUT: 30_000,
+      NOTIFICATIONS_EMAIL_SMTP_PORT: 1025,
+      NOTIFICATIONS_TELEGRAM_ENABLED: false,
+      NOTIFICATIONS_TELEGRAM_API_URL: 'https://api.telegram.org',
+      NOTIFICATIONS_TELEGRAM_RATE_LIMIT: 25,
+      NOTIFICATIONS_RETRY_MAX_ATTEMPTS: 5,
+      NOTIFICATIONS_RETRY_INITIAL_BACKOFF: 1000,
+      NOTIFICATIONS_RETRY_MAX_BACKOFF: 300_000,
+      NOTIFICATIONS_VERIFICATION_CODE_TTL: 900_000,
+    });
+    expect(
+      loadWorkerEnv({ ...required, NOTIFICATIONS_RETRY_INITIAL_BACKOFF: '250ms', WORKER_SHUTDOWN_TIMEOUT: '10' }),
+    ).toMatchObject({ NOTIFICATIONS_RETRY_INITIAL_BACKOFF: 250, WORKER_SHUTDOWN_TIMEOUT: 10_000 });
+  });
+
+  it('names the variable that is missing or wrong', () => {
+    const problems = (source: Record<string, string>) => {
+      try {
+        loadWorkerEnv(source);
+        return '';
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        return (error as Error).message;
+      }
+    };
+    expect(problems({ REDIS_URL: required.REDIS_URL })).toContain(
+      'DATABASE_URL is required: the worker needs PostgreSQL',
+    );
+    expect(problems({ ...required, DATABASE_URL: 'file:./data' })).toContain('DATABASE_URL');
+    expect(problems({ ...required, NOTIFICATIONS_RETRY_MAX_BACKOFF: 'soon' })).toContain(
+      'NOTIFICATIONS_RETRY_MAX_BACKOFF: expected a duration',
+    );
+    expect(problems({ ...required, NOTIFICATIONS_TELEGRAM_ENABLED: 'true' })).toContain(
+      'NOTIFICATIONS_TELEGRAM_BOT_TOKEN is required when NOTIFICATIONS_TELEGRAM_ENABLED is true',
+    );
+    expect(problems({ ...required, WORKER_QUEUE_PREFIX: 'a:b' })).toContain('WORKER_QUEUE_PREFIX');
+  });
+
+  it('backs off exponentially from the initial delay up to the cap, and at least as long as a peer asked', () => {
+    const backoff = cappedExponentialBackoff(1000, 5000);
+    const delays = [1, 2, 3, 4, 5].map((attempt) => Number(backoff(attempt)));
+    expect(delays[0]).toBeGreaterThan(899);
+    expect(delays[0]).toBeLessThanOrEqual(1000);
+    expect(delays[1]).toBeGreaterThan(1799);
+    expect(delays[2]).toBeGreaterThan(3599);
+    expect(delays[3]).toBeLessThanOrEqual(5000);
+    expect(delays[4]).toBeLessThanOrEqual(5000);
+    const asked = Object.assign(new Error('slow down'), { retryAfterMs: 3000 });
+    expect(Number(backoff(1, undefined, asked))).toBe(3000);
+  });
+});

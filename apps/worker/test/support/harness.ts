@@ -1,0 +1,291 @@
+/**
+ * What the worker tests share: the run's database and queue prefix, the
+ * worker's configuration pointed at local protocol peers, an in-process or
+ * child-process worker, the api's use-cases (`createCore`, as the api wires
+ * them) to write what the api would write, and polling helpers.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CreateEventInput, CreateServiceInput } from '@statuspage/contracts';
+import { createCore } from '@statuspage/core';
+import { createDb } from '@statuspage/db';
+import pino from 'pino';
+import postgres from 'postgres';
+import { inject } from 'vitest';
+import { loadWorkerEnv, type WorkerEnv } from '../../src/env';
+import { type RunningWorker, startWorker } from '../../src/worker';
+
+export const workerDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const appSecret = 'worker-test-secret-0123456789';
+export const baseUrl = 'https://status.example.test';
+
+let counter = 0;
+/** A name no other test (or run) uses. */
+export function unique(prefix: string) {
+  counter += 1;
+  return `${prefix}-${Date.now().toString(36)}${counter}${randomBytes(2).toString('hex')}`;
+}
+
+/** The worker's environment for a test: this run's database and a queue prefix of the file's own. */
+export function testEnvVars(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    DATABASE_URL: inject('databaseUrl'),
+    DATABASE_POOL_SIZE: '10',
+    REDIS_URL: inject('redisUrl'),
+    WORKER_QUEUE_PREFIX: inject('queuePrefix'),
+    WORKER_OUTBOX_POLL_INTERVAL: '50ms',
+    WORKER_SHUTDOWN_TIMEOUT: '20s',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    NOTIFICATIONS_BASE_URL: baseUrl,
+    NOTIFICATIONS_EMAIL_FROM_ADDRESS: 'status@example.test',
+    NOTIFICATIONS_TELEGRAM_BOT_TOKEN: '123456:test-token',
+    NOTIFICATIONS_RETRY_MAX_ATTEMPTS: '3',
+    NOTIFICATIONS_RETRY_INITIAL_BACKOFF: '50ms',
+    NOTIFICATIONS_RETRY_MAX_BACKOFF: '400ms',
+    NOTIFICATIONS_SEND_TIMEOUT: '10s',
+    APP_SECRET: appSecret,
+    ...overrides,
+  };
+}
+
+export function testEnv(overrides: Record<string, string> = {}): WorkerEnv {
+  return loadWorkerEnv(testEnvVars(overrides));
+}
+
+/** A worker in this process (most tests: faster to start, same code path as the process). */
+export async function startTestWorker(env: WorkerEnv): Promise<RunningWorker> {
+  const worker = startWorker(env, pino({ name: 'worker', level: env.LOG_LEVEL }));
+  await worker.started;
+  return worker;
+}
+
+/** The api's use-cases over the run's database, wired as apps/api/src/server.ts wires them. */
+export async function createTestCore() {
+  const client = await createDb({ url: inject('databaseUrl'), poolSize: 4 });
+  const core = createCore({
+    db: client.db,
+    identity: { accessTtlSeconds: 900, refreshTtlSeconds: 86_400, resetTtlSeconds: 3600, resetCooldownSeconds: 300 },
+    notifications: {
+      settings: {
+        availableTypes: ['email', 'telegram', 'mattermost'],
+        telegramBotUsername: 'status_test_bot',
+        codeTtlSeconds: 900,
+        maxCodeAttempts: 5,
+        resendCooldownSeconds: 60,
+      },
+      // The api's test message on Telegram/Mattermost verification; what these tests count is the worker's.
+      probe: { telegram: async () => {}, mattermost: async () => {} },
+      secret: appSecret,
+      defaultEmailChannel: true,
+    },
+  });
+  const sql = postgres(inject('databaseUrl'), { max: 2, onnotice: () => {} });
+  return {
+    core,
+    sql,
+    async close() {
+      await sql.end({ timeout: 5 });
+      await client.close();
+    },
+  };
+}
+export type TestCore = Awaited<ReturnType<typeof createTestCore>>;
+
+/** Polls until `check` returns a value other than undefined/false. */
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Factories: what users and operators do, through the api's use-cases.
+
+export async function registerUser(t: TestCore, name = unique('user')) {
+  const email = `${name}@example.test`;
+  const user = await t.core.auth.register({ email, password: 'correct-horse-1', first_name: 'Test', last_name: name });
+  const [channel] = await t.core.channels.list(user.id);
+  if (!channel) throw new Error('registration made no default channel');
+  return { id: user.id, email, defaultChannel: channel };
+}
+
+export async function createService(t: TestCore, actorId: string) {
+  const slug = unique('svc');
+  return t.core.services.create(actorId, CreateServiceInput.parse({ name: `Service ${slug}`, slug }));
+}
+
+/** A channel subscribed to these services (or to all). */
+export async function subscribe(t: TestCore, userId: string, channelId: string, services: string[] | 'all') {
+  await t.core.subscriptions.set(userId, {
+    id: channelId,
+    subscribe_to_all_services: services === 'all',
+    service_ids: services === 'all' ? [] : services,
+  });
+}
+
+/** A Telegram or Mattermost channel, verified through the api's probe. */
+export async function addVerifiedChannel(t: TestCore, userId: string, type: 'telegram' | 'mattermost', target: string) {
+  const channel = await t.core.channels.create(userId, { type, target });
+  return t.core.channels.verify(userId, channel.id, undefined);
+}
+
+/** Opens an incident on these services with notify_subscribers. */
+export async function openIncident(t: TestCore, actorId: string, serviceIds: string[], title = unique('Incident')) {
+  return t.core.events.create(
+    actorId,
+    CreateEventInput.parse({
+      title,
+      type: 'incident',
+      status: 'investigating',
+      severity: 'major',
+      description: `${title}: we are looking into it`,
+      notify_subscribers: true,
+      affected_services: serviceIds.map((service_id) => ({ service_id, status: 'partial_outage' })),
+    }),
+  );
+}
+
+/**
+ * `count` users with a verified e-mail channel subscribed to a service,
+ * written in one statement: registering thousands of accounts through
+ * argon2 would take minutes. The event and its subscriber set still go
+ * through the use-cases.
+ */
+export async function bulkSubscribers(t: TestCore, serviceId: string, count: number, tag = unique('bulk')) {
+  await t.sql`
+    with u as (
+      insert into users (email, password_hash)
+      select ${tag} || '-' || g || '@example.test', 'not-a-password-hash' from generate_series(1, ${count}::int) g
+      returning id, email
+    ), c as (
+      insert into notification_channels (user_id, type, target, is_verified, is_default)
+      select id, 'email', email, true, true from u
+      returning id
+    )
+    insert into channel_subscriptions (channel_id, service_id) select id, ${serviceId}::uuid from c`;
+  return Array.from({ length: count }, (_, index) => `${tag}-${index + 1}@example.test`);
+}
+
+export interface DeliveryRow {
+  id: number;
+  message_id: number;
+  kind: string;
+  channel_id: string | null;
+  channel_type: string;
+  target: string;
+  state: 'pending' | 'sent' | 'failed';
+  attempts: number;
+  last_error: string | null;
+}
+
+/** Deliveries of an event's messages (or of any message to these targets). */
+export async function deliveriesOf(t: TestCore, where: { eventId?: string; targets?: string[] }) {
+  return t.sql<DeliveryRow[]>`
+    select d.id::int as id, d.message_id::int as message_id, m.kind, d.channel_id, d.channel_type::text as channel_type,
+           d.target, d.state::text as state, d.attempts, d.last_error
+    from notification_deliveries d join notification_messages m on m.id = d.message_id
+    where ${where.eventId ? t.sql`m.event_id = ${where.eventId}::uuid` : t.sql`true`}
+      and ${where.targets ? t.sql`d.target = any(${where.targets})` : t.sql`true`}
+    order by d.id`;
+}
+
+/** Waits until every delivery of these messages left `pending`, and there are `count` of them. */
+export async function settled(
+  t: TestCore,
+  where: { eventId?: string; targets?: string[] },
+  count: number,
+  timeoutMs = 20_000,
+) {
+  return waitFor(
+    `${count} settled deliveries`,
+    async () => {
+      const rows = await deliveriesOf(t, where);
+      return rows.length === count && rows.every((row) => row.state !== 'pending') ? rows : undefined;
+    },
+    timeoutMs,
+  );
+}
+
+// ---------------------------------------------------------------------------
+// Processes
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  waitFor(text: string, timeoutMs?: number): Promise<void>;
+  output(): string;
+}
+
+const children: ChildProcess[] = [];
+/** Kills what the tests spawned and did not stop themselves. */
+export function killChildren() {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+}
+
+/** Runs the worker's entry point as its own process and collects its output. */
+export function spawnWorker(env: Record<string, string>): WorkerProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: workerDir,
+    // Info level: the tests wait for the worker's log lines.
+    env: { PATH: process.env.PATH ?? '', ...env, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let output = '';
+  child.stdout?.on('data', (chunk) => {
+    output += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    output += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    child,
+    exited,
+    async waitFor(text, timeoutMs = 20_000) {
+      const started = Date.now();
+      while (!output.includes(text)) {
+        if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for "${text}"; output:\n${output}`);
+        if (child.exitCode !== null) throw new Error(`worker exited (${child.exitCode}) before "${text}":\n${output}`);
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    },
+    output: () => output,
+  };
+}
+
+/** A private redis-server (for tests that stop and start it). */
+export function startRedisServer(port: number) {
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+    },
+  );
+  children.push(child);
+  return child;
+}
