@@ -27,7 +27,7 @@ test: ## Every package's tests; needs PostgreSQL and Redis (pnpm test)
 test-unit: ## Unit tests: contracts and core (pnpm test:unit)
 	pnpm test:unit
 
-test-int: ## Integration tests: api, worker and db, on PostgreSQL and Redis (pnpm test:int)
+test-int: ## Integration tests: api, worker, db and sdk, on PostgreSQL and Redis (pnpm test:int)
 	pnpm test:int
 
 lint: ## Biome lint and format check (pnpm lint)

@@ -5,7 +5,7 @@ export default defineConfig({
     globalSetup: ['./test/support/global-setup.ts'],
     // Files run one at a time: each starts workers and protocol peers that want the CPU to themselves.
     fileParallelism: false,
-    testTimeout: 60_000,
+    testTimeout: 120_000,
     hookTimeout: 60_000,
   },
 });

@@ -10,6 +10,7 @@ import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
 import { stringify } from 'yaml';
 import { createRestMiddleware, generateRestDocument } from './http/openapi-adapter';
+import { QUEUE_DASHBOARD_PATH } from './http/queue-dashboard';
 import { createUnsubscribeRouter } from './http/unsubscribe';
 import { appRouter } from './routers';
 import { type AppServices, createContextFactory } from './trpc/context';
@@ -24,6 +25,8 @@ export interface AppOptions {
   /** Turned off during shutdown so load balancers stop routing here. */
   isReady?: () => boolean;
   version?: string;
+  /** The queue dashboard (bull-board, admins only), mounted at /admin/queues. */
+  queueDashboard?: express.Router;
 }
 
 const extraPaths = {
@@ -142,6 +145,7 @@ export function createApp(options: AppOptions) {
   );
 
   app.use(createUnsubscribeRouter(options.services.core));
+  if (options.queueDashboard) app.use(QUEUE_DASHBOARD_PATH, options.queueDashboard);
 
   const createContext = createContextFactory(options.services);
   const onError = ({

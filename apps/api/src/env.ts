@@ -37,6 +37,11 @@ export const EnvSchema = z.object({
   SERVER_PORT: port(8080),
   SERVER_METRICS_PORT: port(9090),
   SERVER_SHUTDOWN_TIMEOUT: duration('10s'),
+  /** The worker's BullMQ key prefix (the queue dashboard reads the worker's queues). */
+  WORKER_QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, `_`, `.` and `-` only')
+    .default('statuspage'),
   TRUST_PROXY: z.string().default('loopback'),
   PUBLIC_CACHE_TTL: duration('30s'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),

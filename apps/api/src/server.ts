@@ -10,15 +10,21 @@ import { corsMiddleware, createApp, requestIdOf } from './app';
 import { DEVELOPMENT_SECRET, type Env } from './env';
 import { createPublicCache, type PublicCache } from './http/public-cache';
 import { type PublicCacheBus, startPublicCacheBus } from './http/public-cache-bus';
+import { createQueueDashboard } from './http/queue-dashboard';
 import { createAuthRateLimiter } from './http/rate-limit';
+import { UNSUBSCRIBE_PATH } from './http/unsubscribe';
 import { createLogger } from './logger';
+import { createApiMetrics, createRouteResolver, type MetricsServer, startMetricsServer } from './metrics/metrics';
 import { createChannelProbe } from './notifications/probe';
+import { appRouter } from './routers';
 
 export interface ApiServer {
   url: string;
   db: DbClient;
   /** The public read cache (its counters, for metrics and tests). */
   publicCache: PublicCache;
+  /** Where Prometheus scrapes this process: `/metrics` on SERVER_METRICS_PORT, never on the public port. */
+  metricsUrl: string;
   /**
    * Graceful shutdown: readiness off → stop accepting and finish in-flight requests →
    * cache invalidation subscriber → Redis → database.
@@ -112,8 +118,10 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
     },
   });
 
+  const queueDashboard = createQueueDashboard({ core, redis, prefix: env.WORKER_QUEUE_PREFIX });
   let ready = true;
   const app = createApp({
+    queueDashboard: queueDashboard.router,
     services: {
       core,
       cookies: {
@@ -142,30 +150,49 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
     isReady: () => ready,
   });
 
+  const metrics = createApiMetrics({ db, publicCache, resolveRoute: routeResolver() });
   // Cache hits are answered before Express (it costs ~7× a bare handler); the rest goes to the app.
   const server = createServer(
-    publicCache.handler({ app, cors: corsMiddleware(env.CORS_ALLOWED_ORIGINS), requestId: requestIdOf }),
+    metrics.instrument(
+      publicCache.handler({
+        app: metrics.markRouted(app),
+        cors: corsMiddleware(env.CORS_ALLOWED_ORIGINS),
+        requestId: requestIdOf,
+      }),
+    ),
   );
+  let metricsServer: MetricsServer | undefined;
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
     server.listen(env.SERVER_PORT, env.SERVER_HOST);
-  }).catch(async (error) => {
-    await cacheBus?.close();
-    await redis?.quit().catch(() => redis?.disconnect());
-    await db.close();
-    throw error;
-  });
+  })
+    .then(async () => {
+      metricsServer = await startMetricsServer(metrics.registry, {
+        port: env.SERVER_METRICS_PORT,
+        host: env.SERVER_HOST,
+      });
+    })
+    .catch(async (error) => {
+      server.close(() => {});
+      await queueDashboard.close();
+      await cacheBus?.close();
+      await redis?.quit().catch(() => redis?.disconnect());
+      await db.close();
+      throw error;
+    });
   const address = server.address() as AddressInfo;
   const host = env.SERVER_HOST === '0.0.0.0' || env.SERVER_HOST === '::' ? '127.0.0.1' : env.SERVER_HOST;
   const url = `http://${host}:${address.port}`;
-  logger.info({ url }, 'api listening');
+  const metricsUrl = (metricsServer as MetricsServer).url;
+  logger.info({ url, metrics: metricsUrl }, 'api listening');
 
   let closing: Promise<void> | undefined;
   return {
     url,
     db,
     publicCache,
+    metricsUrl,
     close() {
       closing ??= (async () => {
         ready = false;
@@ -176,6 +203,8 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
           server.closeIdleConnections();
         });
         clearTimeout(deadline);
+        await metricsServer?.close();
+        await queueDashboard.close();
         await cacheBus?.close();
         await redis?.quit().catch(() => redis?.disconnect());
         await db.close();
@@ -184,4 +213,18 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
       return closing;
     },
   };
+}
+
+/** Route templates for the metrics labels: REST paths from the procedures' meta, tRPC names, fixed routes. */
+function routeResolver() {
+  const procedures = appRouter._def.procedures as Record<string, { _def?: { meta?: { openapi?: { path?: string } } } }>;
+  const restTemplates = Object.values(procedures).flatMap((procedure) => {
+    const path = procedure._def?.meta?.openapi?.path;
+    return path ? [path] : [];
+  });
+  return createRouteResolver({
+    restTemplates: [...new Set(restTemplates)],
+    procedures: Object.keys(procedures),
+    fixed: ['/healthz', '/readyz', '/api/openapi.json', '/api/openapi.yaml', UNSUBSCRIBE_PATH],
+  });
 }

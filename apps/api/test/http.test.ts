@@ -145,6 +145,7 @@ describe('http logging', () => {
       DATABASE_URL: (await import('vitest')).inject('databaseUrl'),
       SERVER_HOST: '127.0.0.1',
       SERVER_PORT: '0',
+      SERVER_METRICS_PORT: '0',
       COOKIE_SECURE: 'false',
     });
     const api = await startApiServer(env, {

@@ -15,7 +15,13 @@ describe('api on the embedded database', () => {
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'statuspage-pglite-'));
     // No DATABASE_URL and no REDIS_URL: PGlite in a data folder, in-memory rate limits.
-    const env = loadEnv({ PGLITE_DATA_DIR: dataDir, SERVER_HOST: '127.0.0.1', SERVER_PORT: '0', LOG_LEVEL: 'silent' });
+    const env = loadEnv({
+      PGLITE_DATA_DIR: dataDir,
+      SERVER_HOST: '127.0.0.1',
+      SERVER_PORT: '0',
+      SERVER_METRICS_PORT: '0',
+      LOG_LEVEL: 'silent',
+    });
     api = await startApiServer(env, { logger: createLogger({ level: 'silent', format: 'json', name: 'smoke' }) });
     http = createHttp(api.url);
   }, 120_000);

@@ -53,7 +53,13 @@ describe('api process', () => {
   it('finishes the request in flight on SIGTERM, then exits', async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'statuspage-process-'));
     folders.push(dataDir);
-    const api = runApi({ PGLITE_DATA_DIR: dataDir, SERVER_HOST: '127.0.0.1', SERVER_PORT: '0', LOG_LEVEL: 'info' });
+    const api = runApi({
+      PGLITE_DATA_DIR: dataDir,
+      SERVER_HOST: '127.0.0.1',
+      SERVER_PORT: '0',
+      SERVER_METRICS_PORT: '0',
+      LOG_LEVEL: 'info',
+    });
     const [, url] = (await api.waitFor(/"url":"(http:\/\/127\.0\.0\.1:\d+)"/)) as unknown as [string, string];
     // The body is sent in two parts with the signal in between, so the request is surely in flight.
     const body = JSON.stringify({ email: 'in-flight@example.test', password: 'in-flight-password' });

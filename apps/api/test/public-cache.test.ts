@@ -29,6 +29,7 @@ function startCachedApi(channel: string) {
     REDIS_URL: redisUrl,
     SERVER_HOST: '127.0.0.1',
     SERVER_PORT: '0',
+    SERVER_METRICS_PORT: '0',
     LOG_LEVEL: 'silent',
     COOKIE_SECURE: 'false',
     CORS_ALLOWED_ORIGINS: `${ALLOWED_ORIGIN},https://admin.example.test`,

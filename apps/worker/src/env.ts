@@ -53,6 +53,10 @@ export const WorkerEnvSchema = z
     WORKER_OUTBOX_POLL_INTERVAL: duration('200ms'),
     /** How long in-hand jobs get on SIGTERM before they are handed back. */
     WORKER_SHUTDOWN_TIMEOUT: duration('30s'),
+    /** How long before a scheduled maintenance starts its subscribers are reminded (0: no reminder). */
+    MAINTENANCE_REMINDER_LEAD: duration('60m'),
+    /** Port of the Prometheus `/metrics` endpoint (0: any free port). */
+    WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(9091),
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 
     NOTIFICATIONS_ENABLED: bool(true),

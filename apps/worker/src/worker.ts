@@ -1,10 +1,22 @@
-import { type ChannelType, channelTypes, DeliveryJob, OutboxJob, queueNames } from '@statuspage/contracts';
+import {
+  type ChannelType,
+  channelTypes,
+  DeliveryJob,
+  MaintenanceJob,
+  OutboxJob,
+  queueNames,
+} from '@statuspage/contracts';
+import { createEventsCore } from '@statuspage/core';
 import type { DbClient } from '@statuspage/db';
 import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import { describeDatabase, openDatabase } from './database';
 import { DEVELOPMENT_SECRET, type WorkerEnv } from './env';
+import { createMaintenanceAutomation } from './maintenance/automation';
+import { createMaintenanceMetrics, type MaintenanceMetrics } from './maintenance/metrics';
+import { createWorkerMetrics, type MetricsServer, startMetricsServer } from './metrics';
 import { createDeliveryStore, deliver } from './notifications/deliver';
 import { startDeliveryRepair } from './notifications/repair';
 import { createSenders } from './notifications/senders';
@@ -22,7 +34,18 @@ export interface RunningWorker {
   started: Promise<void>;
   /** Stops taking work, lets in-hand jobs finish (up to WORKER_SHUTDOWN_TIMEOUT), then closes connections; idempotent. */
   close(): Promise<void>;
+  /** Scheduled-maintenance counters (transitions, reminders, lag) for the metrics endpoint. */
+  metrics: {
+    maintenance: MaintenanceMetrics;
+    /** The Prometheus registry served at `/metrics` on WORKER_METRICS_PORT. */
+    registry: Registry;
+    /** The URL of `/metrics`, once its server listens. */
+    url(): string | undefined;
+  };
 }
+
+/** How often scheduled maintenance is reconciled (missed transitions, missing delayed jobs). */
+const reconcileEveryMs = 60_000;
 
 /** Outbox jobs handled at once: fan-outs are one statement and a few bulk adds each. */
 const outboxConcurrency = 4;
@@ -76,11 +99,18 @@ export function startWorker(env: WorkerEnv, logger: Logger): RunningWorker {
   let relay: OutboxRelay | undefined;
   let repair: ReturnType<typeof startDeliveryRepair> | undefined;
   const workers: Worker[] = [];
+  const maintenanceMetrics = createMaintenanceMetrics();
+  const workerMetrics = createWorkerMetrics(maintenanceMetrics);
+  let metricsServer: MetricsServer | undefined;
 
   const started = (async () => {
     if (env.APP_SECRET === DEVELOPMENT_SECRET) {
       logger.warn('APP_SECRET is the development default: unsubscribe links can be forged; set the api’s secret');
     }
+    metricsServer = await startMetricsServer(workerMetrics.registry, {
+      port: env.WORKER_METRICS_PORT,
+      host: '0.0.0.0',
+    });
     db = await openDatabase({ url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE, logger }, stop);
     if (!db) return;
     await Promise.race([ready, stopped]);
@@ -91,6 +121,7 @@ export function startWorker(env: WorkerEnv, logger: Logger): RunningWorker {
       deliveryAttempts: env.NOTIFICATIONS_RETRY_MAX_ATTEMPTS,
       logger,
     });
+    workerMetrics.attach({ db, queues: queues.all() });
     senders = createSenders(env, logger);
     const context: RegisterContext = {
       connection: redis,
@@ -101,7 +132,14 @@ export function startWorker(env: WorkerEnv, logger: Logger): RunningWorker {
         env.NOTIFICATIONS_RETRY_MAX_BACKOFF,
       ),
     };
-    const outboxDeps = { db: db.db, queues };
+    const maintenance = createMaintenanceAutomation({
+      events: createEventsCore(db.db),
+      queue: queues.maintenance,
+      redis,
+      metrics: maintenanceMetrics,
+      reminderLeadMs: env.MAINTENANCE_REMINDER_LEAD,
+    });
+    const outboxDeps = { db: db.db, queues, maintenance };
     workers.push(
       register(context, {
         queue: queueNames.outbox,
@@ -110,6 +148,24 @@ export function startWorker(env: WorkerEnv, logger: Logger): RunningWorker {
         process: (data, _job, log) => processOutboxJob(outboxDeps, data, log),
       }),
     );
+    workers.push(
+      register(context, {
+        queue: queueNames.maintenance,
+        schema: MaintenanceJob,
+        concurrency: outboxConcurrency,
+        process: (data, _job, log) => maintenance.run(data, log),
+      }),
+    );
+    await queues.maintenance.upsertJobScheduler(
+      'maintenance-reconcile',
+      { every: reconcileEveryMs },
+      { name: 'reconcile', data: { action: 'reconcile' } satisfies MaintenanceJob },
+    );
+    // At start, missed transitions are done at once rather than at the scheduler's first run.
+    const reconcileLog = logger.child({ component: 'maintenance-reconcile' });
+    void maintenance
+      .reconcile(reconcileLog)
+      .catch((error) => reconcileLog.error({ err: error }, 'reconciliation failed'));
     const deliveryDeps = {
       db: db.db,
       store: createDeliveryStore(db.db),
@@ -121,6 +177,7 @@ export function startWorker(env: WorkerEnv, logger: Logger): RunningWorker {
       },
       maxAttempts: env.NOTIFICATIONS_RETRY_MAX_ATTEMPTS,
       pauseQueue: (type: ChannelType, ms: number) => (queues as Queues).delivery[type].rateLimit(ms),
+      observe: workerMetrics.delivery,
     };
     const telegramRate = env.NOTIFICATIONS_TELEGRAM_RATE_LIMIT;
     for (const type of channelTypes) {
@@ -135,6 +192,7 @@ export function startWorker(env: WorkerEnv, logger: Logger): RunningWorker {
         }),
       );
     }
+    for (const worker of workers) worker.on('completed', () => workerMetrics.completed(worker.name));
     relay = createOutboxRelay({
       db: db.db,
       queue: queues.outbox,
@@ -148,7 +206,7 @@ export function startWorker(env: WorkerEnv, logger: Logger): RunningWorker {
       {
         database: describeDatabase(env.DATABASE_URL),
         prefix: env.WORKER_QUEUE_PREFIX,
-        queues: [queueNames.outbox, ...Object.values(queueNames.delivery)],
+        queues: [queueNames.outbox, queueNames.maintenance, ...Object.values(queueNames.delivery)],
         concurrency: env.WORKER_CONCURRENCY,
       },
       'worker started: relaying the outbox and delivering notifications',
@@ -160,6 +218,7 @@ export function startWorker(env: WorkerEnv, logger: Logger): RunningWorker {
   return {
     ready,
     started,
+    metrics: { maintenance: maintenanceMetrics, registry: workerMetrics.registry, url: () => metricsServer?.url },
     close() {
       closing ??= (async () => {
         logger.info('worker shutting down');
@@ -184,6 +243,7 @@ export function startWorker(env: WorkerEnv, logger: Logger): RunningWorker {
           logger.warn('shutdown deadline passed: jobs still in hand return to their queues when their locks expire');
           redis.disconnect();
         }
+        await metricsServer?.close();
         await db?.close();
         logger.info('worker stopped');
       })();

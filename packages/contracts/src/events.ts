@@ -114,6 +114,16 @@ export const AddEventUpdateInput = z.strictObject({
 });
 export type AddEventUpdateInput = z.infer<typeof AddEventUpdateInput>;
 
+/** Changes an open event's title, description or (maintenance) scheduled times. */
+export const UpdateEventInput = z.strictObject({
+  id: Uuid,
+  title: Title.optional(),
+  description: z.string().max(20_000).optional(),
+  scheduled_start_at: Timestamp.optional(),
+  scheduled_end_at: Timestamp.optional(),
+});
+export type UpdateEventInput = z.infer<typeof UpdateEventInput>;
+
 export const ServiceEventsInput = z.object({
   slug: z.string().min(1).max(255),
   status: z.enum(['active', 'resolved']).optional(),

@@ -19,7 +19,11 @@ export const NotificationFanout = z.object({ message_id: z.number().int() });
 /** One delivery to send now (verification codes, retries): already has its row. */
 export const NotificationDeliver = z.object({ delivery_id: z.number().int(), priority: z.enum(['high', 'normal']) });
 
+/** A maintenance whose schedule was set, changed or removed: the worker (re)creates its delayed jobs. */
+export const MaintenanceSchedule = z.object({ event_id: z.guid() });
+
 export const outboxKinds = {
+  'maintenance.schedule': MaintenanceSchedule,
   'email.password_reset': PasswordResetEmail,
   'notification.fanout': NotificationFanout,
   'notification.deliver': NotificationDeliver,

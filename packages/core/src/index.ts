@@ -50,6 +50,12 @@ export {
   sampleTemplateValues,
 } from './templates/templates';
 
+/** The events use-cases alone, wired as createCore wires them (the worker's scheduled maintenance). */
+export function createEventsCore(db: Database, clock: Clock = systemClock) {
+  return createEventUseCases({ db, clock, assertTemplateExists, notifier: createEventNotifier() });
+}
+export type EventsCore = ReturnType<typeof createEventsCore>;
+
 export interface CoreOptions {
   db: Database;
   identity: IdentityConfig;
@@ -85,7 +91,7 @@ export function createCore(options: CoreOptions) {
     services: createServiceUseCases({ db, clock }),
     groups: createGroupUseCases({ db, clock }),
     templates: createTemplateUseCases({ db, clock }),
-    events: createEventUseCases({ db, clock, assertTemplateExists, notifier: createEventNotifier() }),
+    events: createEventsCore(db, clock),
     channels: createChannelUseCases({
       db,
       clock,

@@ -10,6 +10,7 @@ import {
   EventUpdateResponse,
   EventUpdatesResponse,
   ListEventsInput,
+  UpdateEventInput,
 } from '@statuspage/contracts';
 import { z } from 'zod';
 import { adminProcedure, operatorProcedure, publicProcedure, router } from '../trpc/init';
@@ -55,6 +56,23 @@ export const eventsRouter = router({
     .input(EventIdQuery)
     .output(EventDetailResponse)
     .query(async ({ ctx, input }) => ({ data: await ctx.core.events.get(input.id) })),
+
+  update: operatorProcedure
+    .meta({
+      openapi: {
+        method: 'PATCH',
+        path: '/api/v1/events/{id}',
+        operationId: 'updateEvent',
+        tags,
+        summary: 'Change an open event: title, description, scheduled times',
+        description:
+          'Not in the contract (an extra operation). Scheduled times apply to maintenance only (end after start); a scheduled maintenance has its automatic start, completion and reminder moved, an in-progress one its completion. Closed events answer 409.',
+        errorResponses: [409],
+      },
+    })
+    .input(UpdateEventInput)
+    .output(EventResponse)
+    .mutation(async ({ ctx, input }) => ({ data: await ctx.core.events.update(input) })),
 
   delete: adminProcedure
     .meta({

@@ -20,6 +20,7 @@ export const leastRole: Record<string, 'user' | 'operator' | 'admin'> = {
   getServiceStatusLog: 'operator',
   createEvent: 'operator',
   addEventUpdate: 'operator',
+  updateEvent: 'operator',
   listTemplates: 'operator',
   getTemplate: 'operator',
   previewTemplate: 'operator',

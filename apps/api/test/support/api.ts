@@ -14,6 +14,7 @@ export async function startTestApi(overrides: Record<string, string> = {}): Prom
     REDIS_URL: redisUrl,
     SERVER_HOST: '127.0.0.1',
     SERVER_PORT: '0',
+    SERVER_METRICS_PORT: '0',
     LOG_LEVEL: 'silent',
     COOKIE_SECURE: 'false',
     RATE_LIMIT_AUTH_PER_IP: '100000',

@@ -3,6 +3,7 @@ import { type Database, notificationChannels, notificationDeliveries, notificati
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
+import type { DeliveryObserver } from '../metrics';
 import { createBatcher } from './batcher';
 import { eventKinds, type RenderSettings, renderDelivery, secretKinds } from './render-delivery';
 import { type ChannelSender, SendError } from './senders/sender';
@@ -23,6 +24,7 @@ async function loadDeliveries(db: Database, ids: number[]) {
       attempts: d.attempts,
       kind: m.kind,
       payload: m.payload,
+      messageCreatedAt: m.createdAt,
       channelEnabled: c.isEnabled,
       channelVerified: c.isVerified,
     })
@@ -84,6 +86,8 @@ export interface DeliveryDeps {
   maxAttempts: number;
   /** Pauses a whole queue (a Telegram 429 is about the bot, not one chat). */
   pauseQueue(type: ChannelType, ms: number): Promise<void>;
+  /** Counts final outcomes for the metrics endpoint. */
+  observe?: DeliveryObserver;
 }
 
 export type DeliveryOutcome = 'sent' | 'skipped' | 'gone';
@@ -134,6 +138,7 @@ export async function deliver(
 
   const giveUp = async (reason: string): Promise<never> => {
     await record(db, row.id, { state: 'failed', lastError: reason, countAttempt: false });
+    deps.observe?.failed(row.channelType, row.kind);
     throw new UnrecoverableError(reason);
   };
   if (eventKinds.has(row.kind)) {
@@ -166,11 +171,15 @@ export async function deliver(
       log.warn({ channelId: row.channelId }, 'channel refuses our messages; disabled');
     }
     await record(db, row.id, { state: last ? 'failed' : 'pending', lastError: error.message, countAttempt: true });
-    if (last) throw new UnrecoverableError(error.message);
+    if (last) {
+      deps.observe?.failed(row.channelType, row.kind);
+      throw new UnrecoverableError(error.message);
+    }
     throw error;
   }
 
   await deps.store.markSent({ id: row.id, messageId: row.messageId, secret: secretKinds.has(row.kind) });
+  deps.observe?.sent(row.channelType, row.kind, row.messageCreatedAt);
   log.debug({ deliveryId: row.id, type: row.channelType }, 'delivered');
   return 'sent';
 }

@@ -8,6 +8,7 @@ import { type Database, notificationDeliveries, notificationMessages, outbox } f
 import { eq, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
+import type { MaintenanceAutomation } from '../maintenance/automation';
 import { enqueueDeliveries, urgentKinds } from '../notifications/enqueue';
 import { fanOut } from '../notifications/fanout';
 import type { Queues } from '../queues/queues';
@@ -15,6 +16,7 @@ import type { Queues } from '../queues/queues';
 export interface OutboxDeps {
   db: Database;
   queues: Queues;
+  maintenance: MaintenanceAutomation;
 }
 
 /** Handles one relayed outbox row by its kind. */
@@ -26,6 +28,8 @@ export async function processOutboxJob(deps: OutboxDeps, job: OutboxJob, log: Lo
       return enqueueExistingDelivery(deps, job.payload, log);
     case 'email.password_reset':
       return queuePasswordReset(deps, job.outbox_id, job.payload, log);
+    case 'maintenance.schedule':
+      return deps.maintenance.schedule(job.payload.event_id, log);
   }
 }
 

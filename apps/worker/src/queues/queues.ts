@@ -6,6 +6,7 @@ import { cappedExponential } from './backoff';
 
 export interface Queues {
   outbox: Queue;
+  maintenance: Queue;
   delivery: Record<ChannelType, Queue>;
   all(): Queue[];
   close(): Promise<void>;
@@ -34,6 +35,12 @@ export function createQueues(
       removeOnFail: { age: 7 * 86_400 },
     },
   });
+  // Scheduled transitions and reminders: their ids are re-added on rescheduling, so none is kept once done.
+  const maintenance = new Queue(queueNames.maintenance, {
+    connection,
+    prefix: options.prefix,
+    defaultJobOptions: { attempts: 25, backoff, removeOnComplete: true, removeOnFail: { age: 7 * 86_400 } },
+  });
   const delivery = Object.fromEntries(
     channelTypes.map((type) => [
       type,
@@ -49,7 +56,7 @@ export function createQueues(
       }),
     ]),
   ) as Record<ChannelType, Queue>;
-  const all = () => [outbox, ...Object.values(delivery)];
+  const all = () => [outbox, maintenance, ...Object.values(delivery)];
   // While Redis is away every command errors; say so once per streak (and keep BullMQ from printing them).
   let lastError = 0;
   for (const queue of all()) {
@@ -60,6 +67,7 @@ export function createQueues(
   }
   return {
     outbox,
+    maintenance,
     delivery,
     all,
     async close() {

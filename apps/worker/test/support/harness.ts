@@ -37,6 +37,7 @@ export function testEnvVars(overrides: Record<string, string> = {}): Record<stri
     REDIS_URL: inject('redisUrl'),
     WORKER_QUEUE_PREFIX: inject('queuePrefix'),
     WORKER_OUTBOX_POLL_INTERVAL: '50ms',
+    WORKER_METRICS_PORT: '0',
     WORKER_SHUTDOWN_TIMEOUT: '20s',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
     NOTIFICATIONS_BASE_URL: baseUrl,
@@ -98,7 +99,8 @@ export type TestCore = Awaited<ReturnType<typeof createTestCore>>;
 export async function waitFor<T>(
   what: string,
   check: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 20_000,
+  // Generous: the whole suite shares 2 cores with PostgreSQL, Redis and the SMTP fake.
+  timeoutMs = 45_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -197,7 +199,7 @@ export async function deliveriesOf(t: TestCore, where: { eventId?: string; targe
     from notification_deliveries d join notification_messages m on m.id = d.message_id
     where ${where.eventId ? t.sql`m.event_id = ${where.eventId}::uuid` : t.sql`true`}
       and ${where.targets ? t.sql`d.target = any(${where.targets})` : t.sql`true`}
-    order by d.id`;
+    order by d.message_id, d.id`;
 }
 
 /** Waits until every delivery of these messages left `pending`, and there are `count` of them. */
@@ -205,7 +207,7 @@ export async function settled(
   t: TestCore,
   where: { eventId?: string; targets?: string[] },
   count: number,
-  timeoutMs = 20_000,
+  timeoutMs = 45_000,
 ) {
   return waitFor(
     `${count} settled deliveries`,

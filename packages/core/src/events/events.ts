@@ -11,6 +11,7 @@ import {
   type ListEventsInput,
   type ServiceStatus,
   statusesOf,
+  type UpdateEventInput,
 } from '@statuspage/contracts';
 import {
   type Database,
@@ -23,6 +24,7 @@ import {
   services,
 } from '@statuspage/db';
 import { and, asc, desc, eq, inArray, ne, notInArray, type SQL, sql } from 'drizzle-orm';
+import { writeOutbox } from '../outbox/write';
 import type { Clock } from '../shared/clock';
 import {
   assertServicesUsable,
@@ -51,6 +53,11 @@ const closingStatusOf = (type: 'incident' | 'maintenance'): EventStatus =>
   type === 'incident' ? 'resolved' : 'completed';
 
 type ChangeRow = typeof eventServiceChanges.$inferInsert;
+type EventRowType = typeof events.$inferSelect;
+
+/** A maintenance with a schedule: the worker keeps delayed jobs for it. */
+const isScheduledMaintenance = (event: EventRowType) =>
+  event.type === 'maintenance' && (event.scheduledStartAt !== null || event.scheduledEndAt !== null);
 
 /** Events: incidents and maintenance, their timeline, composition and effect on service status. */
 export function createEventUseCases(deps: EventDeps) {
@@ -143,6 +150,163 @@ export function createEventUseCases(deps: EventDeps) {
       }
     }
     return { startedAt, resolvedAt, scheduledStart, scheduledEnd };
+  }
+
+  function checkUpdateInput(input: AddEventUpdateInput) {
+    assertUnique(
+      'service_updates',
+      input.service_updates.map((service) => service.service_id),
+    );
+    assertUnique(
+      'add_services',
+      input.add_services.map((service) => service.service_id),
+    );
+    assertUnique(
+      'add_groups',
+      input.add_groups.map((group) => group.group_id),
+    );
+    assertUnique('remove_service_ids', input.remove_service_ids);
+  }
+
+  /** The body of an update, inside its transaction, on the event row locked by the caller. */
+  async function applyUpdate(
+    tx: Database,
+    event: EventRowType,
+    actorId: string | null,
+    input: AddEventUpdateInput,
+  ): Promise<EventUpdate> {
+    const now = clock();
+    if (isClosedStatus(event.status)) throw EventErrors.closed(event.status);
+    if (!statusesOf(event.type).includes(input.status)) {
+      throw EventErrors.invalid('status', `status ${input.status} is not a ${event.type} status`);
+    }
+
+    const current = await tx
+      .select({ serviceId: eventServices.serviceId })
+      .from(eventServices)
+      .where(eq(eventServices.eventId, event.id));
+    const inEvent = new Set(current.map((row) => row.serviceId));
+    const notInEvent = (ids: string[], field: string) => {
+      const missing = ids.filter((id) => !inEvent.has(id));
+      if (missing.length > 0) throw EventErrors.invalid(field, `services not in this event: ${missing.join(', ')}`);
+    };
+    notInEvent(
+      input.service_updates.map((service) => service.service_id),
+      'service_updates',
+    );
+    notInEvent(input.remove_service_ids, 'remove_service_ids');
+    const alreadyIn = input.add_services.filter((service) => inEvent.has(service.service_id));
+    if (alreadyIn.length > 0) {
+      throw EventErrors.invalid(
+        'add_services',
+        `services already in this event (use service_updates): ${alreadyIn.map((service) => service.service_id).join(', ')}`,
+      );
+    }
+    const removing = new Set(input.remove_service_ids);
+    const clash = input.service_updates.filter((service) => removing.has(service.service_id));
+    if (clash.length > 0) {
+      throw EventErrors.invalid(
+        'remove_service_ids',
+        `services both updated and removed: ${clash.map((service) => service.service_id).join(', ')}`,
+      );
+    }
+    const addIds = input.add_services.map((service) => service.service_id);
+    await assertServicesUsable(tx, 'add_services', addIds);
+    const fromGroups = await expandGroups(tx, 'add_groups', input.add_groups);
+    const usable = await lockServices(tx, [...new Set([...inEvent, ...fromGroups.keys(), ...addIds])]);
+    // Services already in the event may be archived (archiving is allowed during a scheduled maintenance).
+    keepUsable(new Set([...usable, ...inEvent]), 'add_services', addIds, fromGroups);
+    const added = new Map<string, ServiceStatus>();
+    for (const [serviceId, status] of fromGroups) {
+      // Services already in the event keep their status; an explicit status wins over a group's.
+      if (!inEvent.has(serviceId) || removing.has(serviceId)) added.set(serviceId, status);
+    }
+    for (const service of input.add_services) added.set(service.service_id, service.status);
+    for (const serviceId of added.keys()) removing.delete(serviceId);
+
+    const involved = [...new Set([...inEvent, ...added.keys()])];
+    const before = await snapshotStatuses(tx, involved);
+
+    for (const service of input.service_updates) {
+      await tx
+        .update(eventServices)
+        .set({ status: service.status })
+        .where(and(eq(eventServices.eventId, event.id), eq(eventServices.serviceId, service.service_id)));
+    }
+    if (removing.size > 0) {
+      await tx
+        .delete(eventServices)
+        .where(and(eq(eventServices.eventId, event.id), inArray(eventServices.serviceId, [...removing])));
+    }
+    if (added.size > 0) {
+      await tx
+        .insert(eventServices)
+        .values([...added].map(([serviceId, status]) => ({ eventId: event.id, serviceId, status, addedAt: now })))
+        .onConflictDoUpdate({
+          target: [eventServices.eventId, eventServices.serviceId],
+          set: { status: sql`excluded.status` },
+        });
+    }
+    if (input.add_groups.length > 0) {
+      await tx
+        .insert(eventGroups)
+        .values(input.add_groups.map((group) => ({ eventId: event.id, groupId: group.group_id, addedAt: now })))
+        .onConflictDoNothing();
+    }
+
+    const batchId = randomUUID();
+    const reason = input.reason ?? '';
+    const changes: ChangeRow[] = [
+      ...input.add_groups.map((group) => ({ groupId: group.group_id, action: 'added' as const })),
+      ...[...added.keys()].map((serviceId) => ({ serviceId, action: 'added' as const })),
+      ...[...removing].map((serviceId) => ({ serviceId, action: 'removed' as const })),
+    ].map((change) => ({ ...change, eventId: event.id, batchId, reason, createdBy: actorId, createdAt: now }));
+    if (changes.length > 0) await tx.insert(eventServiceChanges).values(changes);
+
+    const [update] = await tx
+      .insert(eventUpdates)
+      .values({
+        eventId: event.id,
+        status: input.status,
+        message: input.message,
+        notifySubscribers: input.notify_subscribers,
+        createdBy: actorId,
+        createdAt: now,
+      })
+      .returning();
+    if (!update) throw new Error('insert returned no row');
+
+    const closing = isClosedStatus(input.status);
+    await tx
+      .update(events)
+      .set({
+        status: input.status,
+        updatedAt: now,
+        ...(event.startedAt === null && input.status !== 'scheduled' ? { startedAt: now } : {}),
+        ...(closing ? { resolvedAt: now } : {}),
+      })
+      .where(eq(events.id, event.id));
+    // A maintenance closed before it started never affected its services: their stored status stays.
+    if (closing && event.status !== 'scheduled') {
+      const remaining = involved.filter((id) => !removing.has(id));
+      await restoreOperational(tx, event.id, remaining, now);
+    }
+    const after = await snapshotStatuses(tx, involved);
+    await logStatusChanges(tx, before, after, {
+      eventId: event.id,
+      actorId,
+      reason: input.reason ?? `event ${input.status}: ${input.message}`.slice(0, 500),
+    });
+    const [updated] = await tx.select().from(events).where(eq(events.id, event.id));
+    if (updated) {
+      await deps.notifier.updated(
+        tx,
+        updated,
+        { status: input.status, message: input.message, notify: input.notify_subscribers },
+        [...added.keys()],
+      );
+    }
+    return toUpdateDto(update);
   }
 
   return {
@@ -341,6 +505,9 @@ export function createEventUseCases(deps: EventDeps) {
         });
         // A past event is history: nobody is told about it.
         if (!closed) await deps.notifier.opened(tx, event);
+        if (!closed && isScheduledMaintenance(event)) {
+          await writeOutbox(tx, 'maintenance.schedule', { event_id: event.id });
+        }
         return view(tx, event.id);
       });
     },
@@ -350,156 +517,116 @@ export function createEventUseCases(deps: EventDeps) {
      * one transaction, recorded as one batch. Closing (resolved/completed)
      * returns services without another active event to operational.
      */
-    async addUpdate(actorId: string, input: AddEventUpdateInput): Promise<EventUpdate> {
-      const now = clock();
-      assertUnique(
-        'service_updates',
-        input.service_updates.map((service) => service.service_id),
-      );
-      assertUnique(
-        'add_services',
-        input.add_services.map((service) => service.service_id),
-      );
-      assertUnique(
-        'add_groups',
-        input.add_groups.map((group) => group.group_id),
-      );
-      assertUnique('remove_service_ids', input.remove_service_ids);
+    addUpdate(actorId: string | null, input: AddEventUpdateInput): Promise<EventUpdate> {
+      checkUpdateInput(input);
+      return db.transaction(async (tx) => {
+        const event = await findEvent(tx, input.id, true);
+        return applyUpdate(tx, event, actorId, input);
+      });
+    },
 
+    /**
+     * An automatic transition (scheduled maintenance): exactly what addUpdate
+     * does, without an author, but only while the event — locked — still has
+     * status `from`. Returns null, changing nothing, when it does not: a
+     * manual transition in the meantime wins, and racing workers transition once.
+     */
+    transitionIfStatus(
+      eventId: string,
+      from: EventStatus,
+      to: EventStatus,
+      message: string,
+    ): Promise<{ update: EventUpdate; event: EventRowType } | null> {
+      return db.transaction(async (tx) => {
+        const [event] = await tx.select().from(events).where(eq(events.id, eventId)).for('update');
+        if (event?.status !== from) return null;
+        const update = await applyUpdate(tx, event, null, {
+          id: eventId,
+          status: to,
+          message,
+          notify_subscribers: event.notifySubscribers,
+          service_updates: [],
+          add_services: [],
+          add_groups: [],
+          remove_service_ids: [],
+        });
+        return { update, event };
+      });
+    },
+
+    /**
+     * Changes an open event's title, description or scheduled times (end after
+     * start); a maintenance whose times moved gets its jobs rescheduled.
+     */
+    update(input: UpdateEventInput): Promise<Event> {
+      const now = clock();
       return db.transaction(async (tx) => {
         const event = await findEvent(tx, input.id, true);
         if (isClosedStatus(event.status)) throw EventErrors.closed(event.status);
-        if (!statusesOf(event.type).includes(input.status)) {
-          throw EventErrors.invalid('status', `status ${input.status} is not a ${event.type} status`);
-        }
-
-        const current = await tx
-          .select({ serviceId: eventServices.serviceId })
-          .from(eventServices)
-          .where(eq(eventServices.eventId, event.id));
-        const inEvent = new Set(current.map((row) => row.serviceId));
-        const notInEvent = (ids: string[], field: string) => {
-          const missing = ids.filter((id) => !inEvent.has(id));
-          if (missing.length > 0) throw EventErrors.invalid(field, `services not in this event: ${missing.join(', ')}`);
-        };
-        notInEvent(
-          input.service_updates.map((service) => service.service_id),
-          'service_updates',
-        );
-        notInEvent(input.remove_service_ids, 'remove_service_ids');
-        const alreadyIn = input.add_services.filter((service) => inEvent.has(service.service_id));
-        if (alreadyIn.length > 0) {
+        const scheduling = input.scheduled_start_at !== undefined || input.scheduled_end_at !== undefined;
+        if (scheduling && event.type !== 'maintenance') {
           throw EventErrors.invalid(
-            'add_services',
-            `services already in this event (use service_updates): ${alreadyIn.map((service) => service.service_id).join(', ')}`,
+            input.scheduled_start_at !== undefined ? 'scheduled_start_at' : 'scheduled_end_at',
+            'only maintenance can be scheduled',
           );
         }
-        const removing = new Set(input.remove_service_ids);
-        const clash = input.service_updates.filter((service) => removing.has(service.service_id));
-        if (clash.length > 0) {
-          throw EventErrors.invalid(
-            'remove_service_ids',
-            `services both updated and removed: ${clash.map((service) => service.service_id).join(', ')}`,
-          );
+        const start = input.scheduled_start_at ? new Date(input.scheduled_start_at) : event.scheduledStartAt;
+        const end = input.scheduled_end_at ? new Date(input.scheduled_end_at) : event.scheduledEndAt;
+        if (start && end && end <= start) {
+          throw EventErrors.invalid('scheduled_end_at', 'scheduled_end_at must be after scheduled_start_at');
         }
-        const addIds = input.add_services.map((service) => service.service_id);
-        await assertServicesUsable(tx, 'add_services', addIds);
-        const fromGroups = await expandGroups(tx, 'add_groups', input.add_groups);
-        const usable = await lockServices(tx, [...new Set([...inEvent, ...fromGroups.keys(), ...addIds])]);
-        // Services already in the event may be archived (archiving is allowed during a scheduled maintenance).
-        keepUsable(new Set([...usable, ...inEvent]), 'add_services', addIds, fromGroups);
-        const added = new Map<string, ServiceStatus>();
-        for (const [serviceId, status] of fromGroups) {
-          // Services already in the event keep their status; an explicit status wins over a group's.
-          if (!inEvent.has(serviceId) || removing.has(serviceId)) added.set(serviceId, status);
-        }
-        for (const service of input.add_services) added.set(service.service_id, service.status);
-        for (const serviceId of added.keys()) removing.delete(serviceId);
-
-        const involved = [...new Set([...inEvent, ...added.keys()])];
-        const before = await snapshotStatuses(tx, involved);
-
-        for (const service of input.service_updates) {
-          await tx
-            .update(eventServices)
-            .set({ status: service.status })
-            .where(and(eq(eventServices.eventId, event.id), eq(eventServices.serviceId, service.service_id)));
-        }
-        if (removing.size > 0) {
-          await tx
-            .delete(eventServices)
-            .where(and(eq(eventServices.eventId, event.id), inArray(eventServices.serviceId, [...removing])));
-        }
-        if (added.size > 0) {
-          await tx
-            .insert(eventServices)
-            .values([...added].map(([serviceId, status]) => ({ eventId: event.id, serviceId, status, addedAt: now })))
-            .onConflictDoUpdate({
-              target: [eventServices.eventId, eventServices.serviceId],
-              set: { status: sql`excluded.status` },
-            });
-        }
-        if (input.add_groups.length > 0) {
-          await tx
-            .insert(eventGroups)
-            .values(input.add_groups.map((group) => ({ eventId: event.id, groupId: group.group_id, addedAt: now })))
-            .onConflictDoNothing();
-        }
-
-        const batchId = randomUUID();
-        const reason = input.reason ?? '';
-        const changes: ChangeRow[] = [
-          ...input.add_groups.map((group) => ({ groupId: group.group_id, action: 'added' as const })),
-          ...[...added.keys()].map((serviceId) => ({ serviceId, action: 'added' as const })),
-          ...[...removing].map((serviceId) => ({ serviceId, action: 'removed' as const })),
-        ].map((change) => ({ ...change, eventId: event.id, batchId, reason, createdBy: actorId, createdAt: now }));
-        if (changes.length > 0) await tx.insert(eventServiceChanges).values(changes);
-
-        const [update] = await tx
-          .insert(eventUpdates)
-          .values({
-            eventId: event.id,
-            status: input.status,
-            message: input.message,
-            notifySubscribers: input.notify_subscribers,
-            createdBy: actorId,
-            createdAt: now,
-          })
-          .returning();
-        if (!update) throw new Error('insert returned no row');
-
-        const closing = isClosedStatus(input.status);
-        await tx
+        const [updated] = await tx
           .update(events)
           .set({
-            status: input.status,
+            ...(input.title !== undefined ? { title: input.title } : {}),
+            ...(input.description !== undefined ? { description: input.description } : {}),
+            scheduledStartAt: start,
+            scheduledEndAt: end,
             updatedAt: now,
-            ...(event.startedAt === null && input.status !== 'scheduled' ? { startedAt: now } : {}),
-            ...(closing ? { resolvedAt: now } : {}),
           })
-          .where(eq(events.id, event.id));
-        // A maintenance closed before it started never affected its services: their stored status stays.
-        if (closing && event.status !== 'scheduled') {
-          const remaining = involved.filter((id) => !removing.has(id));
-          await restoreOperational(tx, event.id, remaining, now);
+          .where(eq(events.id, event.id))
+          .returning();
+        const moved =
+          start?.getTime() !== event.scheduledStartAt?.getTime() || end?.getTime() !== event.scheduledEndAt?.getTime();
+        if (updated && moved && isScheduledMaintenance(updated)) {
+          await writeOutbox(tx, 'maintenance.schedule', { event_id: event.id });
         }
-        const after = await snapshotStatuses(tx, involved);
-        await logStatusChanges(tx, before, after, {
-          eventId: event.id,
-          actorId,
-          reason: input.reason ?? `event ${input.status}: ${input.message}`.slice(0, 500),
-        });
-        const [updated] = await tx.select().from(events).where(eq(events.id, event.id));
-        if (updated) {
-          await deps.notifier.updated(
-            tx,
-            updated,
-            { status: input.status, message: input.message, notify: input.notify_subscribers },
-            [...added.keys()],
-          );
-        }
-        return toUpdateDto(update);
+        return view(tx, event.id);
       });
+    },
+
+    /** Open maintenance with a start or end time (what the worker schedules and reconciles). */
+    listScheduledMaintenance(): Promise<EventRowType[]> {
+      return db
+        .select()
+        .from(events)
+        .where(
+          and(
+            eq(events.type, 'maintenance'),
+            inArray(events.status, ['scheduled', 'in_progress']),
+            sql`(${events.scheduledStartAt} is not null or ${events.scheduledEndAt} is not null)`,
+          ),
+        );
+    },
+
+    /**
+     * Queues the reminder of a scheduled maintenance with notify_subscribers
+     * that still starts at `scheduledStart`, once (keyed by event and start);
+     * false when there is nothing (more) to send.
+     */
+    remind(eventId: string, scheduledStart: Date, text: string): Promise<boolean> {
+      return db.transaction(async (tx) => {
+        const [event] = await tx.select().from(events).where(eq(events.id, eventId)).for('update');
+        if (event?.status !== 'scheduled' || !event.notifySubscribers) return false;
+        if (event.scheduledStartAt?.getTime() !== scheduledStart.getTime()) return false;
+        return deps.notifier.reminder(tx, event, text, `reminder-${eventId}-${scheduledStart.getTime()}`);
+      });
+    },
+
+    /** One event row, or undefined. */
+    async findRow(id: string): Promise<EventRowType | undefined> {
+      const [row] = await db.select().from(events).where(eq(events.id, id));
+      return row;
     },
 
     /**
@@ -513,6 +640,10 @@ export function createEventUseCases(deps: EventDeps) {
         if (!isClosedStatus(event.status) && event.status !== 'scheduled') throw EventErrors.deleteActive();
         await deps.notifier.deleting(tx, event);
         await tx.delete(events).where(eq(events.id, id));
+        // Its pending jobs go: the worker finds the event gone.
+        if (event.status === 'scheduled' && isScheduledMaintenance(event)) {
+          await writeOutbox(tx, 'maintenance.schedule', { event_id: event.id });
+        }
       });
     },
   };

@@ -17,6 +17,8 @@ export interface EventNotifier {
     update: { status: string; message: string; notify: boolean },
     addedServiceIds: readonly string[],
   ): Promise<void>;
+  /** A scheduled maintenance about to start: a reminder, once per dedupe key; false when already queued. */
+  reminder(tx: Database, event: EventRow, text: string, dedupeKey: string): Promise<boolean>;
   /** An event about to be deleted: a maintenance that has not started is announced as cancelled. */
   deleting(tx: Database, event: EventRow): Promise<void>;
 }

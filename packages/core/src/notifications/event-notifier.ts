@@ -48,12 +48,17 @@ async function payloadOf(tx: Database, event: EventRow, text: string): Promise<E
 }
 
 /** Writes an event message and its fan-out request to the outbox. */
-async function queueMessage(tx: Database, event: EventRow, kind: MessageKind, text: string) {
+async function queueMessage(tx: Database, event: EventRow, kind: MessageKind, text: string, dedupeKey?: string) {
   const [message] = await tx
     .insert(notificationMessages)
-    .values({ kind, eventId: event.id, payload: await payloadOf(tx, event, text) })
+    .values({ kind, eventId: event.id, dedupeKey, payload: await payloadOf(tx, event, text) })
+    .onConflictDoNothing({ target: notificationMessages.dedupeKey })
     .returning({ id: notificationMessages.id });
-  if (!message) throw new Error('insert returned no row');
+  // Only a dedupe key can make the insert a no-op: that message was queued before.
+  if (!message) {
+    if (dedupeKey) return undefined;
+    throw new Error('insert returned no row');
+  }
   await writeOutbox(tx, 'notification.fanout', { message_id: message.id });
   return message.id;
 }
@@ -75,9 +80,14 @@ export function createEventNotifier(): EventNotifier {
       await queueMessage(tx, event, kind, update.message);
     },
 
+    async reminder(tx, event, text, dedupeKey) {
+      return (await queueMessage(tx, event, 'reminder', text, dedupeKey)) !== undefined;
+    },
+
     async deleting(tx, event) {
       if (event.status !== 'scheduled' || !event.notifySubscribers) return;
       const messageId = await queueMessage(tx, event, 'cancelled', `${event.title} has been cancelled.`);
+      if (messageId === undefined) return;
       // The subscriber set goes with the event: its deliveries are written now.
       await tx.execute(sql`
         insert into notification_deliveries (message_id, channel_id, channel_type, target)

@@ -1,0 +1,244 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type ChannelType, channelTypes } from '@statuspage/contracts';
+import { type DbClient, outbox } from '@statuspage/db';
+import type { Queue } from 'bullmq';
+import { isNull, sql } from 'drizzle-orm';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { MaintenanceMetrics } from './maintenance/metrics';
+
+/** What the delivery processor reports (deliver.ts): one call per final outcome. */
+export interface DeliveryObserver {
+  sent(channelType: ChannelType, kind: string, messageCreatedAt: Date): void;
+  failed(channelType: ChannelType, kind: string): void;
+}
+
+/** The job states exposed as queue depth (failed has its own gauge). */
+const depthStates = ['waiting', 'active', 'delayed'] as const;
+
+/**
+ * The worker's Prometheus registry: default process metrics, deliveries,
+ * queue depths (read with getJobCounts at each scrape), outbox backlog,
+ * scheduled-maintenance counters and the DB pool. Sources that exist only once
+ * the worker has started are attached later.
+ */
+export function createWorkerMetrics(maintenance: MaintenanceMetrics) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const sources: { db?: DbClient; queues?: Queue[] } = {};
+
+  const sent = new Counter({
+    name: 'notifications_sent_total',
+    help: 'Notifications delivered, by channel type and message kind.',
+    labelNames: ['channel_type', 'kind'] as const,
+    registers: [registry],
+  });
+  const failed = new Counter({
+    name: 'notifications_failed_total',
+    help: 'Notifications that failed for good (last attempt or permanent refusal), by channel type and message kind.',
+    labelNames: ['channel_type', 'kind'] as const,
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'notification_delivery_latency_seconds',
+    help: 'Time from the creation of a message (the event update) to its delivery, by channel type.',
+    labelNames: ['channel_type'] as const,
+    buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900, 3600],
+    registers: [registry],
+  });
+  for (const type of channelTypes) latency.zero({ channel_type: type });
+  const completed = new Counter({
+    name: 'queue_jobs_completed_total',
+    help: 'Jobs this worker completed, by queue.',
+    labelNames: ['queue'] as const,
+    registers: [registry],
+  });
+
+  const counts = () =>
+    Promise.all(
+      (sources.queues ?? []).map(async (queue) => ({
+        queue: queue.name,
+        counts: await queue.getJobCounts(...depthStates, 'failed'),
+      })),
+    );
+  let pendingCounts: ReturnType<typeof counts> | undefined;
+  const readCounts = () => {
+    pendingCounts ??= counts().finally(() => {
+      pendingCounts = undefined;
+    });
+    return pendingCounts;
+  };
+  new Gauge({
+    name: 'queue_jobs',
+    help: 'Jobs per BullMQ queue by state (waiting, active, delayed).',
+    labelNames: ['queue', 'state'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const { queue, counts: c } of await readCounts()) {
+        for (const state of depthStates) this.set({ queue, state }, c[state] ?? 0);
+      }
+    },
+  });
+  new Gauge({
+    name: 'queue_failed_jobs',
+    help: 'Failed jobs kept per BullMQ queue.',
+    labelNames: ['queue'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const { queue, counts: c } of await readCounts()) this.set({ queue }, c.failed ?? 0);
+    },
+  });
+
+  let pendingOutbox: Promise<{ backlog: number; oldest: number }> | undefined;
+  const readOutbox = () => {
+    const db = sources.db;
+    if (!db) return Promise.resolve({ backlog: 0, oldest: 0 });
+    pendingOutbox ??= db.db
+      .select({
+        backlog: sql<number>`count(*)::int`,
+        oldest: sql<number>`coalesce(extract(epoch from now() - min(${outbox.createdAt})), 0)::float8`,
+      })
+      .from(outbox)
+      .where(isNull(outbox.dispatchedAt))
+      .then((rows) => ({ backlog: Number(rows[0]?.backlog ?? 0), oldest: Number(rows[0]?.oldest ?? 0) }))
+      .finally(() => {
+        pendingOutbox = undefined;
+      });
+    return pendingOutbox;
+  };
+  new Gauge({
+    name: 'outbox_backlog',
+    help: 'Outbox rows not yet dispatched to the queues.',
+    registers: [registry],
+    async collect() {
+      this.set((await readOutbox()).backlog);
+    },
+  });
+  new Gauge({
+    name: 'outbox_oldest_undispatched_age_seconds',
+    help: 'Age of the oldest undispatched outbox row (0 when there is none).',
+    registers: [registry],
+    async collect() {
+      this.set((await readOutbox()).oldest);
+    },
+  });
+  new Gauge({
+    name: 'db_pool_connections',
+    help: 'Database pool connections by state (in_use, idle).',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    collect() {
+      if (!sources.db) return;
+      const stats = sources.db.poolStats();
+      this.set({ state: 'in_use' }, Math.max(0, stats.total - stats.idle));
+      this.set({ state: 'idle' }, stats.idle);
+    },
+  });
+
+  // The maintenance registry keeps its own counts; these mirror them at each scrape.
+  new Counter({
+    name: 'maintenance_transitions_total',
+    help: 'Scheduled-maintenance transitions by kind (start, complete) and source (automatic, reconciled).',
+    labelNames: ['kind', 'source'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { kind, source, count } of maintenance.snapshot().transitions) this.inc({ kind, source }, count);
+    },
+  });
+  new Counter({
+    name: 'maintenance_reminders_total',
+    help: 'Scheduled-maintenance reminders queued.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(maintenance.snapshot().reminders);
+    },
+  });
+  new Counter({
+    name: 'maintenance_transition_lag_seconds_sum',
+    help: 'Sum of the delays between scheduled and actual transition times, by kind.',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [kind, lag] of Object.entries(maintenance.snapshot().lag)) this.inc({ kind }, lag.sumMs / 1000);
+    },
+  });
+  new Counter({
+    name: 'maintenance_transition_lag_seconds_count',
+    help: 'Transitions whose lag is summed in maintenance_transition_lag_seconds_sum, by kind.',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [kind, lag] of Object.entries(maintenance.snapshot().lag)) this.inc({ kind }, lag.count);
+    },
+  });
+  new Gauge({
+    name: 'maintenance_transition_lag_max_seconds',
+    help: 'Largest delay between a scheduled and an actual transition since the worker started, by kind.',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [kind, lag] of Object.entries(maintenance.snapshot().lag)) this.set({ kind }, lag.maxMs / 1000);
+    },
+  });
+
+  const observer: DeliveryObserver = {
+    sent(channelType, kind, messageCreatedAt) {
+      sent.inc({ channel_type: channelType, kind });
+      latency.observe({ channel_type: channelType }, Math.max(0, (Date.now() - messageCreatedAt.getTime()) / 1000));
+    },
+    failed(channelType, kind) {
+      failed.inc({ channel_type: channelType, kind });
+    },
+  };
+  return {
+    registry,
+    delivery: observer,
+    /** Counts a completed job of a queue (worker 'completed' listeners). */
+    completed(queue: string) {
+      completed.inc({ queue });
+    },
+    /** Attaches the database and queues once the worker has them. */
+    attach(attached: { db: DbClient; queues: Queue[] }) {
+      sources.db = attached.db;
+      sources.queues = attached.queues;
+    },
+  };
+}
+export type WorkerMetrics = ReturnType<typeof createWorkerMetrics>;
+
+/** Serves `GET /metrics` of a registry on the worker's metrics port. */
+export async function startMetricsServer(registry: Registry, options: { port: number; host: string }) {
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      return;
+    }
+    registry.metrics().then(
+      (body) => res.writeHead(200, { 'content-type': registry.contentType }).end(body),
+      (error: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(String(error)),
+    );
+  });
+  server.listen(options.port, options.host);
+  await once(server, 'listening');
+  const address = server.address() as AddressInfo;
+  const host = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
+  return {
+    url: `http://${host}:${address.port}/metrics`,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+export type MetricsServer = Awaited<ReturnType<typeof startMetricsServer>>;

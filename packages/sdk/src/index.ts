@@ -1,0 +1,9 @@
+export {
+  type AppRouter,
+  createStatusPageClient,
+  type StatusPageClient,
+  type StatusPageClientOptions,
+  type StatusPageHelpers,
+  type TokenPair,
+} from './client';
+export { type ErrorEnvelope, type FieldError, StatusPageError, toStatusPageError } from './errors';
