@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
-// ESM + declarations for publishing. The router types come from @statuspage/api as a
-// type-only import: nothing of the api is bundled or required at runtime.
+// ESM for publishing; the declarations come from scripts/build-types.ts (a self-contained
+// router type: nothing of the api is bundled, required at runtime or imported by the types).
 export default defineConfig({
   entry: ['src/index.ts'],
   format: ['esm'],
@@ -9,6 +9,5 @@ export default defineConfig({
   platform: 'neutral',
   sourcemap: true,
   clean: true,
-  dts: true,
   external: [/^@trpc\//],
 });

@@ -1,4 +1,5 @@
 export { type AppOptions, buildOpenApiDocument, createApp } from './app';
+export { type ClientRouter, clientRouter } from './client-router';
 export { type Env, loadEnv } from './env';
 export { listProcedures } from './http/openapi-adapter';
 export { type AppRouter, appRouter } from './routers';

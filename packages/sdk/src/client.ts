@@ -1,4 +1,3 @@
-import type { AppRouter } from '@statuspage/api';
 import {
   createTRPCClient,
   httpBatchLink,
@@ -9,6 +8,7 @@ import {
 } from '@trpc/client';
 import { observable, type Unsubscribable } from '@trpc/server/observable';
 import { errorCodeOf, toStatusPageError } from './errors';
+import type { AppRouter } from './router';
 
 export type { AppRouter };
 
