@@ -1,3 +1,4 @@
+import { networkListSetting } from '@statuspage/core';
 import { z } from 'zod';
 
 const bool = (fallback: boolean) =>
@@ -75,6 +76,7 @@ export const EnvSchema = z.object({
   NOTIFICATIONS_TELEGRAM_BOT_TOKEN: z.string().optional(),
   NOTIFICATIONS_TELEGRAM_BOT_USERNAME: z.string().optional(),
   NOTIFICATIONS_TELEGRAM_API_URL: z.url().default('https://api.telegram.org'),
+  NOTIFICATIONS_MATTERMOST_ALLOWED_NETWORKS: networkListSetting(),
   NOTIFICATIONS_TELEGRAM_RATE_LIMIT: z.coerce.number().int().min(1).default(25),
   NOTIFICATIONS_RETRY_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
   NOTIFICATIONS_RETRY_INITIAL_BACKOFF: duration('1s'),

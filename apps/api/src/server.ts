@@ -88,6 +88,12 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
   const emailEnabled = env.NOTIFICATIONS_ENABLED && env.NOTIFICATIONS_EMAIL_ENABLED;
   const telegramEnabled = env.NOTIFICATIONS_ENABLED && env.NOTIFICATIONS_TELEGRAM_ENABLED;
   if (env.APP_SECRET === DEVELOPMENT_SECRET) logger.warn('APP_SECRET is the development default: set your own');
+  const probe = createChannelProbe({
+    telegramBotToken: telegramEnabled ? env.NOTIFICATIONS_TELEGRAM_BOT_TOKEN : undefined,
+    telegramApiUrl: env.NOTIFICATIONS_TELEGRAM_API_URL,
+    timeoutMs: env.NOTIFICATIONS_PROBE_TIMEOUT * 1000,
+    mattermostAllowedNetworks: env.NOTIFICATIONS_MATTERMOST_ALLOWED_NETWORKS,
+  });
   const core = createCore({
     db: db.db,
     identity: {
@@ -108,11 +114,7 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
         maxCodeAttempts: env.NOTIFICATIONS_VERIFICATION_MAX_ATTEMPTS,
         resendCooldownSeconds: env.NOTIFICATIONS_VERIFICATION_RESEND_COOLDOWN,
       },
-      probe: createChannelProbe({
-        telegramBotToken: telegramEnabled ? env.NOTIFICATIONS_TELEGRAM_BOT_TOKEN : undefined,
-        telegramApiUrl: env.NOTIFICATIONS_TELEGRAM_API_URL,
-        timeoutMs: env.NOTIFICATIONS_PROBE_TIMEOUT * 1000,
-      }),
+      probe,
       secret: env.APP_SECRET,
       defaultEmailChannel: emailEnabled,
     },
@@ -176,6 +178,7 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
     .catch(async (error) => {
       server.close(() => {});
       await queueDashboard.close();
+      probe.close();
       await cacheBus?.close();
       await redis?.quit().catch(() => redis?.disconnect());
       await db.close();
@@ -205,6 +208,7 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
         clearTimeout(deadline);
         await metricsServer?.close();
         await queueDashboard.close();
+        probe.close();
         await cacheBus?.close();
         await redis?.quit().catch(() => redis?.disconnect());
         await db.close();

@@ -788,6 +788,81 @@ describe('channels mattermost verification', () => {
   });
 });
 
+describe('channels mattermost verification: private and local addresses', () => {
+  // A server as deployed by default: NOTIFICATIONS_MATTERMOST_ALLOWED_NETWORKS empty.
+  let strict: ApiServer;
+  let client: Http;
+  beforeAll(async () => {
+    strict = await startTestApi({ NOTIFICATIONS_MATTERMOST_ALLOWED_NETWORKS: '', NOTIFICATIONS_PROBE_TIMEOUT: '3s' });
+    client = createHttp(strict.url);
+  });
+  afterAll(() => strict.close());
+
+  const port = () => new URL(webhooks.baseUrl).port;
+  it.each([
+    ['loopback by address', () => webhooks.url()],
+    ['loopback by name (refused after DNS)', () => webhooks.url().replace('127.0.0.1', 'localhost')],
+    ['IPv6 loopback', () => `http://[::1]:${port()}/hooks/v6`],
+    ['the unspecified address', () => `http://0.0.0.0:${port()}/hooks/meta`],
+    ['the cloud metadata service (link-local)', () => 'http://169.254.169.254/latest/meta-data/'],
+    ['a private network', () => 'http://10.255.255.1/hooks/lan'],
+  ])('verify answers 422 for a webhook on %s, without calling it', async (_name, makeUrl) => {
+    const url = makeUrl();
+    const user = await newUser(client);
+    const channel = await createChannel(client, user.token, 'mattermost', url);
+    const before = webhooks.requests.length;
+    const started = Date.now();
+    const failed = await client.post(channelPath(channel.id, '/verify'), { token: user.token });
+    expectPlainError(failed, 422);
+    expect(failed.body.error.message).toMatch(/private or local network address/);
+    expect(failed.body.error.message).toContain('NOTIFICATIONS_MATTERMOST_ALLOWED_NETWORKS');
+    // Refused before connecting: no request reached the receiver, and no connection timeout was waited for.
+    expect(webhooks.requests.length).toBe(before);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect((await channelState(sql, channel.id)).channel?.is_verified).toBe(false);
+  });
+
+  it('an allowed network that does not hold the address does not open it', async () => {
+    const other = await startTestApi({ NOTIFICATIONS_MATTERMOST_ALLOWED_NETWORKS: '10.0.0.0/8, fd00::/8' });
+    try {
+      const otherClient = createHttp(other.url);
+      const user = await newUser(otherClient);
+      const channel = await createChannel(otherClient, user.token, 'mattermost', webhooks.url());
+      const failed = await otherClient.post(channelPath(channel.id, '/verify'), { token: user.token });
+      expectPlainError(failed, 422);
+      expect(failed.body.error.message).toMatch(/private or local network address/);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('the allowed networks let a webhook on them be verified', async () => {
+    const other = await startTestApi({ NOTIFICATIONS_MATTERMOST_ALLOWED_NETWORKS: '127.0.0.1/32' });
+    try {
+      const otherClient = createHttp(other.url);
+      const user = await newUser(otherClient);
+      const url = webhooks.url();
+      const channel = await createChannel(otherClient, user.token, 'mattermost', url);
+      const verified = dataOf<WireChannel>(
+        await otherClient.post(channelPath(channel.id, '/verify'), { token: user.token }),
+      );
+      expect(verified.is_verified).toBe(true);
+      expect(webhooks.received(url)).toHaveLength(1);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('refuses to start with a malformed network list, naming the variable', async () => {
+    await expect(startTestApi({ NOTIFICATIONS_MATTERMOST_ALLOWED_NETWORKS: '10.0.0.0/33' })).rejects.toThrow(
+      /NOTIFICATIONS_MATTERMOST_ALLOWED_NETWORKS/,
+    );
+    await expect(startTestApi({ NOTIFICATIONS_MATTERMOST_ALLOWED_NETWORKS: 'mattermost.lan' })).rejects.toThrow(
+      /NOTIFICATIONS_MATTERMOST_ALLOWED_NETWORKS/,
+    );
+  });
+});
+
 describe('channels with e-mail notifications disabled', () => {
   let noEmail: ApiServer;
   let client: Http;

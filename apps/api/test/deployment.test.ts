@@ -310,7 +310,7 @@ describe('docker-compose.yml', () => {
     expect(parsed.error?.issues ?? []).toEqual([]);
   });
 
-  it('wires api, worker and migrate to the same database, Redis, secret and public URL', () => {
+  it('wires api, worker and migrate to the same database, Redis, secret, public URL and webhook networks', () => {
     const api = environment('api');
     const worker = environment('worker');
     const migrate = environment('migrate');
@@ -319,6 +319,12 @@ describe('docker-compose.yml', () => {
     expect(worker.REDIS_URL).toBe(api.REDIS_URL);
     expect(worker.APP_SECRET).toBe(api.APP_SECRET);
     expect(worker.NOTIFICATIONS_BASE_URL).toBe(api.NOTIFICATIONS_BASE_URL);
+    for (const name of ['api', 'worker']) {
+      expect(service(name).environment, name).toMatchObject({
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: compose's syntax for the host's value
+        NOTIFICATIONS_MATTERMOST_ALLOWED_NETWORKS: '${NOTIFICATIONS_MATTERMOST_ALLOWED_NETWORKS:-}',
+      });
+    }
 
     const postgres = environment('postgres');
     const database = new URL(api.DATABASE_URL ?? '');

@@ -1,3 +1,4 @@
+import { networkListSetting } from '@statuspage/core';
 import { z } from 'zod';
 
 const bool = (fallback: boolean) =>
@@ -72,6 +73,7 @@ export const WorkerEnvSchema = z
     NOTIFICATIONS_TELEGRAM_ENABLED: bool(false),
     NOTIFICATIONS_TELEGRAM_BOT_TOKEN: z.string().optional(),
     NOTIFICATIONS_TELEGRAM_API_URL: z.url().default('https://api.telegram.org'),
+    NOTIFICATIONS_MATTERMOST_ALLOWED_NETWORKS: networkListSetting(),
     /** Telegram messages per second for the whole bot (all workers together). */
     NOTIFICATIONS_TELEGRAM_RATE_LIMIT: count(25, 1000),
     NOTIFICATIONS_RETRY_MAX_ATTEMPTS: count(5, 100),

@@ -9,6 +9,8 @@ import {
   startFakeWebhooks,
   telegramFailures,
 } from '../../api/test/support/fakes';
+import { createMattermostSender } from '../src/notifications/senders/mattermost';
+import { SendError } from '../src/notifications/senders/sender';
 import type { RunningWorker } from '../src/worker';
 import {
   addVerifiedChannel,
@@ -168,6 +170,31 @@ describe('delivery faults', () => {
     expect(rows.find((row) => row.target === gone)?.last_error).toContain('404');
     expect(webhooks.received(flaky)).toHaveLength(2);
     expect(webhooks.received(gone)).toHaveLength(1);
+  });
+
+  it('refuses, for good and without calling it, a webhook on a private address outside the allowed networks', async () => {
+    const hook = webhooks.url();
+    const strict = createMattermostSender({ timeoutMs: 2000, allowedNetworks: ['10.0.0.0/8'] });
+    const allowed = createMattermostSender({ timeoutMs: 2000, allowedNetworks: ['127.0.0.1/32'] });
+    try {
+      for (const url of [hook, hook.replace('127.0.0.1', 'localhost'), 'http://169.254.169.254/hooks/x']) {
+        const error = await strict.send(url, { subject: 's', text: 'hello' }).then(
+          () => undefined,
+          (failure: unknown) => failure,
+        );
+        expect(error, url).toBeInstanceOf(SendError);
+        expect((error as SendError).permanent, url).toBe(true);
+        expect((error as SendError).message, url).toMatch(
+          /^webhook address not allowed: .* (loopback|linkLocal) address/,
+        );
+      }
+      expect(webhooks.received(hook)).toHaveLength(0);
+      await allowed.send(hook, { subject: 's', text: 'hello' });
+      expect(webhooks.received(hook).map((request) => request.body)).toEqual([{ text: 'hello' }]);
+    } finally {
+      await strict.close();
+      await allowed.close();
+    }
   });
 
   it('fails a job whose payload does not match its schema at once, without retries', async () => {

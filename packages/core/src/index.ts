@@ -31,6 +31,14 @@ export {
   renderVerification,
 } from './notifications/render';
 export { unsubscribeToken, verifyUnsubscribeToken } from './notifications/unsubscribe';
+export {
+  createWebhookPoster,
+  isNetwork,
+  networkListSetting,
+  WebhookAddressRefused,
+  type WebhookPoster,
+  WebhookUnreachable,
+} from './notifications/webhook';
 export type { Clock } from './shared/clock';
 export { DomainError, type DomainErrorKind } from './shared/errors';
 export {

@@ -1,4 +1,4 @@
-import { type ChannelProbe, ProbeFailure } from '@statuspage/core';
+import { type ChannelProbe, createWebhookPoster, ProbeFailure, WebhookAddressRefused } from '@statuspage/core';
 import { Api, GrammyError, HttpError } from 'grammy';
 
 export interface ProbeSettings {
@@ -7,6 +7,8 @@ export interface ProbeSettings {
   telegramApiUrl: string;
   /** How long a test message may take. */
   timeoutMs: number;
+  /** Private networks Mattermost webhooks may be on (NOTIFICATIONS_MATTERMOST_ALLOWED_NETWORKS). */
+  mattermostAllowedNetworks?: readonly string[];
 }
 
 /**
@@ -14,7 +16,11 @@ export interface ProbeSettings {
  * and to Mattermost incoming webhooks. Failures become ProbeFailure with a
  * reason the channel's owner can act on (answered 422).
  */
-export function createChannelProbe(settings: ProbeSettings): ChannelProbe {
+export function createChannelProbe(settings: ProbeSettings): ChannelProbe & { close(): void } {
+  const webhooks = createWebhookPoster({
+    timeoutMs: settings.timeoutMs,
+    allowedNetworks: settings.mattermostAllowedNetworks ?? [],
+  });
   const api = settings.telegramBotToken
     ? new Api(settings.telegramBotToken, { apiRoot: settings.telegramApiUrl.replace(/\/$/, '') })
     : undefined;
@@ -40,23 +46,26 @@ export function createChannelProbe(settings: ProbeSettings): ChannelProbe {
       }
     },
     async mattermost(webhookUrl, text) {
-      let response: Response;
+      let response: Awaited<ReturnType<typeof webhooks.post>>;
       try {
-        response = await fetch(webhookUrl, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ text, username: 'StatusPage' }),
-          signal: AbortSignal.timeout(settings.timeoutMs),
-          redirect: 'error',
-        });
-      } catch {
+        response = await webhooks.post(webhookUrl, { text, username: 'StatusPage' });
+      } catch (error) {
+        if (error instanceof WebhookAddressRefused) {
+          throw new ProbeFailure(
+            'the webhook URL points to a private or local network address, which this server does not call ' +
+              '(an administrator can allow that network with NOTIFICATIONS_MATTERMOST_ALLOWED_NETWORKS)',
+          );
+        }
         throw new ProbeFailure('the webhook URL could not be reached');
       }
-      if (!response.ok) {
+      if (response.status < 200 || response.status >= 300) {
         throw new ProbeFailure(
           `the webhook answered ${response.status}; check that the URL is a Mattermost incoming webhook`,
         );
       }
+    },
+    close() {
+      webhooks.close();
     },
   };
 }

@@ -19,6 +19,8 @@ export async function startTestApi(overrides: Record<string, string> = {}): Prom
     COOKIE_SECURE: 'false',
     RATE_LIMIT_AUTH_PER_IP: '100000',
     RATE_LIMIT_AUTH_PER_ACCOUNT: '100000',
+    // The tests' webhook receivers listen on loopback.
+    NOTIFICATIONS_MATTERMOST_ALLOWED_NETWORKS: '127.0.0.0/8,::1',
     ...overrides,
   });
   return startApiServer(env, {

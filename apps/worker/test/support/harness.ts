@@ -47,6 +47,8 @@ export function testEnvVars(overrides: Record<string, string> = {}): Record<stri
     NOTIFICATIONS_RETRY_INITIAL_BACKOFF: '50ms',
     NOTIFICATIONS_RETRY_MAX_BACKOFF: '400ms',
     NOTIFICATIONS_SEND_TIMEOUT: '10s',
+    // The tests' webhook receivers listen on loopback.
+    NOTIFICATIONS_MATTERMOST_ALLOWED_NETWORKS: '127.0.0.0/8,::1',
     APP_SECRET: appSecret,
     ...overrides,
   };

@@ -40,6 +40,6 @@ export function createSenders(env: WorkerEnv, logger: Logger): Record<ChannelTyp
             timeoutMs,
           })
         : unavailableSender('telegram', 'NOTIFICATIONS_TELEGRAM_ENABLED is false'),
-    mattermost: createMattermostSender({ timeoutMs }),
+    mattermost: createMattermostSender({ timeoutMs, allowedNetworks: env.NOTIFICATIONS_MATTERMOST_ALLOWED_NETWORKS }),
   };
 }

@@ -1,0 +1,166 @@
+import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions, type LookupOneOptions } from 'node:dns';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
+import { z } from 'zod';
+
+/**
+ * Posts JSON to user-supplied webhook URLs (Mattermost incoming webhooks).
+ *
+ * A channel's owner chooses the URL, and the api (verification) and the
+ * worker (delivery) call it from inside the deployment's network: without a
+ * limit, any signed-in user could make them reach the metadata service, the
+ * database or the metrics port. The address actually connected to (after DNS,
+ * so a name that resolves to a private address is refused too) must be a
+ * public unicast address, or inside one of the allowed networks
+ * (`NOTIFICATIONS_MATTERMOST_ALLOWED_NETWORKS`, for a Mattermost on the LAN).
+ * The check runs in the connection's own DNS lookup, so the address judged is
+ * the one connected to (no second resolution to rebind). Redirects are not
+ * followed.
+ */
+export interface WebhookPosterOptions {
+  timeoutMs: number;
+  /** IPs or CIDRs that may be reached although they are private, loopback or link-local. */
+  allowedNetworks?: readonly string[];
+}
+
+export interface WebhookResponse {
+  status: number;
+  /** The start of the response body (for error messages). */
+  body: string;
+  retryAfter: string | undefined;
+}
+
+/** The webhook's address is not allowed: a private or local address outside the allowed networks. */
+export class WebhookAddressRefused extends Error {
+  override readonly name = 'WebhookAddressRefused';
+}
+
+/** The webhook could not be reached (DNS, connection, TLS, timeout). */
+export class WebhookUnreachable extends Error {
+  override readonly name = 'WebhookUnreachable';
+}
+
+/** True for `10.0.0.0/8`, `fd00::/8`, `192.168.1.10`… (what the allowed-networks setting accepts). */
+export function isNetwork(value: string) {
+  const [address = '', prefix] = value.split('/');
+  // net.isIP: four-part decimal IPv4 only (ipaddr.js alone accepts forms like `10.1`).
+  return isIP(address) !== 0 && (prefix === undefined || ipaddr.isValidCIDR(value));
+}
+
+/** A comma-separated list of IPs and CIDRs (the allowed-networks setting), as a list. */
+export const networkListSetting = () =>
+  z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter(Boolean),
+    )
+    .refine((entries) => entries.every(isNetwork), {
+      message: 'must be a comma-separated list of IP addresses or CIDR networks (e.g. 10.0.0.0/8,fd00::/8)',
+    });
+
+const BODY_LIMIT = 200;
+
+type Network = [ipaddr.IPv4 | ipaddr.IPv6, number];
+
+/**
+ * Why an address may not be called (undefined: it may). IPv4-mapped IPv6
+ * addresses are judged as the IPv4 address they carry.
+ */
+export function refusedAddress(address: string, allowed: readonly Network[]): string | undefined {
+  if (!ipaddr.isValid(address)) return `${address} is not an IP address`;
+  const parsed = ipaddr.process(address);
+  if (allowed.some(([network, bits]) => network.kind() === parsed.kind() && parsed.match(network, bits))) return;
+  const range = parsed.range();
+  return range === 'unicast' ? undefined : `${address} is a ${range} address`;
+}
+
+function parseNetworks(entries: readonly string[]): Network[] {
+  return entries.map((entry) => {
+    if (entry.includes('/')) return ipaddr.parseCIDR(entry);
+    const address = ipaddr.parse(entry);
+    return [address, address.kind() === 'ipv4' ? 32 : 128];
+  });
+}
+
+type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+
+export function createWebhookPoster(options: WebhookPosterOptions) {
+  const allowed = parseNetworks(options.allowedNetworks ?? []);
+  const refuse = (host: string, reason: string) =>
+    new WebhookAddressRefused(`${host}: ${reason}, outside the allowed networks`);
+
+  /** The connection's DNS lookup: every address the name resolves to must be allowed. */
+  function lookup(hostname: string, lookupOptions: LookupOneOptions | LookupAllOptions, callback: LookupCallback) {
+    dnsLookup(hostname, { ...lookupOptions, all: true }, (error, addresses) => {
+      if (error) return callback(error, []);
+      for (const { address } of addresses) {
+        const reason = refusedAddress(address, allowed);
+        if (reason) return callback(refuse(hostname, reason), []);
+      }
+      if (lookupOptions.all) return callback(null, addresses);
+      const [first] = addresses;
+      if (!first) return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), []);
+      callback(null, first.address, first.family);
+    });
+  }
+
+  const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+
+  return {
+    post(url: string, payload: unknown): Promise<WebhookResponse> {
+      const target = new URL(url);
+      const isHttps = target.protocol === 'https:';
+      if (!isHttps && target.protocol !== 'http:') {
+        return Promise.reject(new WebhookUnreachable(`unsupported protocol ${target.protocol}`));
+      }
+      // An address in the URL is connected to without a lookup: judge it here.
+      const literal = target.hostname.replace(/^\[(.*)\]$/, '$1');
+      if (isIP(literal) !== 0) {
+        const reason = refusedAddress(literal, allowed);
+        if (reason) return Promise.reject(refuse(target.hostname, reason));
+      }
+      const body = JSON.stringify(payload);
+      return new Promise((resolve, reject) => {
+        const req = (isHttps ? httpsRequest : httpRequest)(
+          target,
+          {
+            method: 'POST',
+            agent: isHttps ? agents.https : agents.http,
+            lookup: lookup as never,
+            headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+            signal: AbortSignal.timeout(options.timeoutMs),
+          },
+          (res) => {
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (chunk: string) => {
+              if (text.length < BODY_LIMIT) text += chunk;
+            });
+            res.on('error', (error) => reject(new WebhookUnreachable(error.message, { cause: error })));
+            res.on('end', () => {
+              const retryAfter = res.headers['retry-after'];
+              resolve({ status: res.statusCode ?? 0, body: text.slice(0, BODY_LIMIT), retryAfter });
+            });
+          },
+        );
+        req.on('error', (error) => {
+          if (error instanceof WebhookAddressRefused) return reject(error);
+          const reason = error.name === 'AbortError' ? `no answer within ${options.timeoutMs} ms` : error.message;
+          reject(new WebhookUnreachable(reason, { cause: error }));
+        });
+        req.end(body);
+      });
+    },
+    close() {
+      agents.http.destroy();
+      agents.https.destroy();
+    },
+  };
+}
+export type WebhookPoster = ReturnType<typeof createWebhookPoster>;

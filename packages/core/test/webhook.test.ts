@@ -1,0 +1,147 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createWebhookPoster,
+  isNetwork,
+  networkListSetting,
+  refusedAddress,
+  WebhookAddressRefused,
+  WebhookUnreachable,
+} from '../src/notifications/webhook';
+
+describe('refusedAddress', () => {
+  it.each([
+    ['127.0.0.1', 'loopback'],
+    ['10.1.2.3', 'private'],
+    ['192.168.0.10', 'private'],
+    ['172.16.5.4', 'private'],
+    ['169.254.169.254', 'linkLocal'],
+    ['100.64.0.1', 'carrierGradeNat'],
+    ['0.0.0.0', 'unspecified'],
+    ['224.0.0.1', 'multicast'],
+    ['255.255.255.255', 'broadcast'],
+    ['::1', 'loopback'],
+    ['::', 'unspecified'],
+    ['fd12:3456::1', 'uniqueLocal'],
+    ['fe80::1', 'linkLocal'],
+    ['::ffff:127.0.0.1', 'loopback'],
+    ['::ffff:10.0.0.1', 'private'],
+  ])('refuses %s (%s) by default', (address, range) => {
+    expect(refusedAddress(address, [])).toBe(`${address} is a ${range} address`);
+  });
+
+  it.each(['93.184.216.34', '1.1.1.1', '2606:4700:4700::1111', '::ffff:1.1.1.1'])('allows the public %s', (address) => {
+    expect(refusedAddress(address, [])).toBeUndefined();
+  });
+
+  it('allows private addresses inside the allowed networks only, whatever their family', async () => {
+    const { parseCIDR } = (await import('ipaddr.js')).default;
+    const allowed = ['10.0.0.0/8', 'fd00::/8', '127.0.0.1/32'].map((entry) => parseCIDR(entry));
+    expect(refusedAddress('10.20.30.40', allowed)).toBeUndefined();
+    expect(refusedAddress('fd12::1', allowed)).toBeUndefined();
+    expect(refusedAddress('127.0.0.1', allowed)).toBeUndefined();
+    expect(refusedAddress('127.0.0.2', allowed)).toBe('127.0.0.2 is a loopback address');
+    expect(refusedAddress('192.168.1.1', allowed)).toBe('192.168.1.1 is a private address');
+    expect(refusedAddress('::1', allowed)).toBe('::1 is a loopback address');
+  });
+});
+
+describe('the allowed-networks setting', () => {
+  it.each(['10.0.0.0/8', '192.168.1.10', 'fd00::/8', '::1', '0.0.0.0/0'])('accepts %s', (entry) => {
+    expect(isNetwork(entry)).toBe(true);
+  });
+
+  it.each(['10.0.0.0/33', '10.1/8', 'mattermost.lan', '10.0.0.0/8/8', 'fd00::/129', '', '10.0.0.0/'])(
+    'refuses %s',
+    (entry) => {
+      expect(isNetwork(entry)).toBe(false);
+    },
+  );
+
+  it('reads a comma-separated list, empty by default', () => {
+    expect(networkListSetting().parse(undefined)).toEqual([]);
+    expect(networkListSetting().parse(' 10.0.0.0/8, fd00::/8 ,')).toEqual(['10.0.0.0/8', 'fd00::/8']);
+    expect(networkListSetting().safeParse('10.0.0.0/8,intranet').success).toBe(false);
+  });
+});
+
+describe('createWebhookPoster', () => {
+  let server: Server;
+  let base: string;
+  const received: { path: string; body: string }[] = [];
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => {
+        body += chunk;
+      });
+      req.on('end', () => {
+        received.push({ path: req.url ?? '', body });
+        if (req.url === '/slow') return; // never answers
+        if (req.url === '/redirect') {
+          res.writeHead(302, { location: 'http://169.254.169.254/' }).end();
+          return;
+        }
+        res.writeHead(req.url === '/busy' ? 429 : 200, { 'retry-after': '7' }).end('ok from the receiver');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('posts JSON to an allowed address and returns the status, body start and Retry-After', async () => {
+    const poster = createWebhookPoster({ timeoutMs: 2000, allowedNetworks: ['127.0.0.0/8'] });
+    try {
+      expect(await poster.post(`${base}/hook`, { text: 'hi' })).toEqual({
+        status: 200,
+        body: 'ok from the receiver',
+        retryAfter: '7',
+      });
+      expect(await poster.post(`${base}/busy`, { text: 'hi' })).toMatchObject({ status: 429 });
+      expect(received.find((request) => request.path === '/hook')?.body).toBe('{"text":"hi"}');
+    } finally {
+      poster.close();
+    }
+  });
+
+  it('does not follow redirects', async () => {
+    const poster = createWebhookPoster({ timeoutMs: 2000, allowedNetworks: ['127.0.0.0/8'] });
+    try {
+      expect(await poster.post(`${base}/redirect`, {})).toMatchObject({ status: 302 });
+    } finally {
+      poster.close();
+    }
+  });
+
+  it('refuses loopback by address and by name before connecting', async () => {
+    const poster = createWebhookPoster({ timeoutMs: 2000 });
+    const before = received.length;
+    try {
+      await expect(poster.post(`${base}/hook`, {})).rejects.toThrow(WebhookAddressRefused);
+      const byName = poster.post(`${base.replace('127.0.0.1', 'localhost')}/hook`, {});
+      await expect(byName).rejects.toThrow(WebhookAddressRefused);
+      await expect(byName).rejects.toThrow(/^localhost: .* is a loopback address, outside the allowed networks$/);
+      await expect(poster.post('http://[::ffff:7f00:1]/hook', {})).rejects.toThrow(/loopback/);
+      expect(received.length).toBe(before);
+    } finally {
+      poster.close();
+    }
+  });
+
+  it('reports a timeout and an unknown host as unreachable', async () => {
+    const poster = createWebhookPoster({ timeoutMs: 300, allowedNetworks: ['127.0.0.0/8'] });
+    try {
+      await expect(poster.post(`${base}/slow`, {})).rejects.toThrow(new WebhookUnreachable('no answer within 300 ms'));
+      await expect(poster.post('http://no-such-host.invalid/hook', {})).rejects.toThrow(WebhookUnreachable);
+    } finally {
+      poster.close();
+    }
+  });
+});
