@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
-import { createCore } from '@statuspage/core';
+import { createCore, type MetricsServer, startMetricsServer } from '@statuspage/core';
 import { createDb, type DbClient, defaultPgliteDir } from '@statuspage/db';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -14,7 +14,7 @@ import { createQueueDashboard } from './http/queue-dashboard';
 import { createAuthRateLimiter } from './http/rate-limit';
 import { UNSUBSCRIBE_PATH } from './http/unsubscribe';
 import { createLogger } from './logger';
-import { createApiMetrics, createRouteResolver, type MetricsServer, startMetricsServer } from './metrics/metrics';
+import { createApiMetrics, createRouteResolver } from './metrics/metrics';
 import { createChannelProbe } from './notifications/probe';
 import { appRouter } from './routers';
 

@@ -68,8 +68,13 @@ describe('metrics api', () => {
   it('exposes outbox, database pool, public cache and process metrics', () => {
     expect(sample(text, 'outbox_backlog')).toBeGreaterThanOrEqual(0);
     expect(sample(text, 'outbox_oldest_undispatched_age_seconds')).toBeGreaterThanOrEqual(0);
-    expect(sample(text, 'db_pool_connections', { state: 'in_use' })).toBeGreaterThanOrEqual(0);
-    expect(sample(text, 'db_pool_connections', { state: 'idle' })).toBeGreaterThanOrEqual(0);
+    // The pool as PostgreSQL sees it: DATABASE_POOL_SIZE of the test api, and at least the connection that asked.
+    expect(sample(text, 'db_pool_max_connections')).toBe(4);
+    const inUse = sample(text, 'db_pool_connections', { state: 'in_use' }) ?? -1;
+    const idle = sample(text, 'db_pool_connections', { state: 'idle' }) ?? -1;
+    expect(idle).toBeGreaterThanOrEqual(1);
+    expect(inUse).toBeGreaterThanOrEqual(0);
+    expect(inUse + idle).toBeLessThanOrEqual(4);
     expect(sample(text, 'public_cache_requests_total', { result: 'hit' })).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'public_cache_requests_total', { result: 'miss' })).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'process_cpu_seconds_total')).toBeGreaterThan(0);

@@ -1,10 +1,7 @@
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { type ChannelType, channelTypes } from '@statuspage/contracts';
-import { type DbClient, outbox } from '@statuspage/db';
+import type { DbClient } from '@statuspage/db';
+import { registerDatabaseMetrics } from '@statuspage/db/metrics';
 import type { Queue } from 'bullmq';
-import { isNull, sql } from 'drizzle-orm';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { MaintenanceMetrics } from './maintenance/metrics';
 
@@ -92,52 +89,6 @@ export function createWorkerMetrics(maintenance: MaintenanceMetrics) {
     },
   });
 
-  let pendingOutbox: Promise<{ backlog: number; oldest: number }> | undefined;
-  const readOutbox = () => {
-    const db = sources.db;
-    if (!db) return Promise.resolve({ backlog: 0, oldest: 0 });
-    pendingOutbox ??= db.db
-      .select({
-        backlog: sql<number>`count(*)::int`,
-        oldest: sql<number>`coalesce(extract(epoch from now() - min(${outbox.createdAt})), 0)::float8`,
-      })
-      .from(outbox)
-      .where(isNull(outbox.dispatchedAt))
-      .then((rows) => ({ backlog: Number(rows[0]?.backlog ?? 0), oldest: Number(rows[0]?.oldest ?? 0) }))
-      .finally(() => {
-        pendingOutbox = undefined;
-      });
-    return pendingOutbox;
-  };
-  new Gauge({
-    name: 'outbox_backlog',
-    help: 'Outbox rows not yet dispatched to the queues.',
-    registers: [registry],
-    async collect() {
-      this.set((await readOutbox()).backlog);
-    },
-  });
-  new Gauge({
-    name: 'outbox_oldest_undispatched_age_seconds',
-    help: 'Age of the oldest undispatched outbox row (0 when there is none).',
-    registers: [registry],
-    async collect() {
-      this.set((await readOutbox()).oldest);
-    },
-  });
-  new Gauge({
-    name: 'db_pool_connections',
-    help: 'Database pool connections by state (in_use, idle).',
-    labelNames: ['state'] as const,
-    registers: [registry],
-    collect() {
-      if (!sources.db) return;
-      const stats = sources.db.poolStats();
-      this.set({ state: 'in_use' }, Math.max(0, stats.total - stats.idle));
-      this.set({ state: 'idle' }, stats.idle);
-    },
-  });
-
   // The maintenance registry keeps its own counts; these mirror them at each scrape.
   new Counter({
     name: 'maintenance_transitions_total',
@@ -207,38 +158,10 @@ export function createWorkerMetrics(maintenance: MaintenanceMetrics) {
     },
     /** Attaches the database and queues once the worker has them. */
     attach(attached: { db: DbClient; queues: Queue[] }) {
+      if (!sources.db) registerDatabaseMetrics(registry, attached.db);
       sources.db = attached.db;
       sources.queues = attached.queues;
     },
   };
 }
 export type WorkerMetrics = ReturnType<typeof createWorkerMetrics>;
-
-/** Serves `GET /metrics` of a registry on the worker's metrics port. */
-export async function startMetricsServer(registry: Registry, options: { port: number; host: string }) {
-  const server: Server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (path !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
-      return;
-    }
-    registry.metrics().then(
-      (body) => res.writeHead(200, { 'content-type': registry.contentType }).end(body),
-      (error: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(String(error)),
-    );
-  });
-  server.listen(options.port, options.host);
-  await once(server, 'listening');
-  const address = server.address() as AddressInfo;
-  const host = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
-  return {
-    url: `http://${host}:${address.port}/metrics`,
-    async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-    },
-  };
-}
-export type MetricsServer = Awaited<ReturnType<typeof startMetricsServer>>;

@@ -6,7 +6,7 @@ import {
   OutboxJob,
   queueNames,
 } from '@statuspage/contracts';
-import { createEventsCore } from '@statuspage/core';
+import { createEventsCore, type MetricsServer, startMetricsServer } from '@statuspage/core';
 import type { DbClient } from '@statuspage/db';
 import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -16,7 +16,7 @@ import { describeDatabase, openDatabase } from './database';
 import { DEVELOPMENT_SECRET, type WorkerEnv } from './env';
 import { createMaintenanceAutomation } from './maintenance/automation';
 import { createMaintenanceMetrics, type MaintenanceMetrics } from './maintenance/metrics';
-import { createWorkerMetrics, type MetricsServer, startMetricsServer } from './metrics';
+import { createWorkerMetrics } from './metrics';
 import { createDeliveryStore, deliver } from './notifications/deliver';
 import { startDeliveryRepair } from './notifications/repair';
 import { createSenders } from './notifications/senders';

@@ -112,7 +112,13 @@ describe('worker metrics', () => {
     expect(sample(text, 'queue_jobs_completed_total', { queue: 'outbox' })).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'outbox_backlog')).toBeGreaterThanOrEqual(0);
     expect(sample(text, 'outbox_oldest_undispatched_age_seconds')).toBeGreaterThanOrEqual(0);
-    expect(sample(text, 'db_pool_connections', { state: 'in_use' })).toBeGreaterThanOrEqual(0);
+    // The pool as PostgreSQL sees it: DATABASE_POOL_SIZE, and at least the connection that asked.
+    expect(sample(text, 'db_pool_max_connections')).toBe(10);
+    const inUse = sample(text, 'db_pool_connections', { state: 'in_use' }) ?? -1;
+    const idle = sample(text, 'db_pool_connections', { state: 'idle' }) ?? -1;
+    expect(idle).toBeGreaterThanOrEqual(1);
+    expect(inUse).toBeGreaterThanOrEqual(0);
+    expect(inUse + idle).toBeLessThanOrEqual(10);
     expect(sample(text, 'process_resident_memory_bytes')).toBeGreaterThan(0);
   });
 });

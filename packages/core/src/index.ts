@@ -39,6 +39,7 @@ export {
   type WebhookPoster,
   WebhookUnreachable,
 } from './notifications/webhook';
+export { type MetricsServer, type MetricsSource, startMetricsServer } from './observability/metrics-server';
 export type { Clock } from './shared/clock';
 export { DomainError, type DomainErrorKind } from './shared/errors';
 export {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -19,8 +20,19 @@ export interface DbClient {
   /** Applies the committed migrations. */
   migrate(): Promise<void>;
   close(): Promise<void>;
-  /** Connection pool occupancy, for metrics (PGlite has one connection). */
-  poolStats(): { total: number; idle: number };
+  /**
+   * This client's connections to PostgreSQL as the server sees them (from
+   * `pg_stat_activity`, by the client's own `application_name`): in use (a
+   * query or a transaction running) and idle, and the pool's size. Undefined
+   * for PGlite, which has no pool.
+   */
+  poolStats(): Promise<PoolStats | undefined>;
+}
+
+export interface PoolStats {
+  max: number;
+  inUse: number;
+  idle: number;
 }
 
 export interface DbOptions {
@@ -49,10 +61,12 @@ async function createPostgres(url: string, poolSize: number): Promise<DbClient> 
   const { default: postgres } = await import('postgres');
   const { drizzle } = await import('drizzle-orm/postgres-js');
   const { migrate } = await import('drizzle-orm/postgres-js/migrator');
+  // Unique per client, so that pg_stat_activity tells this pool's connections from others'.
+  const applicationName = `statuspage-${process.pid}-${randomBytes(4).toString('hex')}`;
   const sql = postgres(url, {
     max: poolSize,
     onnotice: () => {},
-    connection: { application_name: 'statuspage' },
+    connection: { application_name: applicationName },
   });
   const db = drizzle(sql, { schema });
   return {
@@ -67,9 +81,13 @@ async function createPostgres(url: string, poolSize: number): Promise<DbClient> 
     async close() {
       await sql.end({ timeout: 5 });
     },
-    poolStats() {
-      // postgres.js does not expose its pool; report the configured size.
-      return { total: poolSize, idle: 0 };
+    async poolStats() {
+      // The connection asking is counted as idle: it is only busy because of this question.
+      const [row] = await sql<{ in_use: number; idle: number }[]>`
+        select count(*) filter (where state <> 'idle' and pid <> pg_backend_pid())::int as in_use,
+               count(*) filter (where state = 'idle' or pid = pg_backend_pid())::int as idle
+        from pg_stat_activity where application_name = ${applicationName}`;
+      return { max: poolSize, inUse: row?.in_use ?? 0, idle: row?.idle ?? 0 };
     },
   };
 }
@@ -94,8 +112,8 @@ async function createPglite(dataDir: string): Promise<DbClient> {
     async close() {
       await client.close();
     },
-    poolStats() {
-      return { total: 1, idle: 1 };
+    async poolStats() {
+      return undefined;
     },
   };
 }

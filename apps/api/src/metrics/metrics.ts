@@ -1,10 +1,7 @@
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { DbClient } from '@statuspage/db';
-import { outbox } from '@statuspage/db';
-import { isNull, sql } from 'drizzle-orm';
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { registerDatabaseMetrics } from '@statuspage/db/metrics';
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import type { PublicCache } from '../http/public-cache';
 
 /** Requests the pre-router answered from the public cache, without Express. */
@@ -75,8 +72,7 @@ export function createApiMetrics(options: {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
-  registerOutboxMetrics(registry, options.db);
-  registerPoolMetrics(registry, options.db);
+  registerDatabaseMetrics(registry, options.db);
   // The cache keeps its own counts; these counters mirror them at each scrape.
   new Counter({
     name: 'public_cache_requests_total',
@@ -119,82 +115,3 @@ export function createApiMetrics(options: {
     },
   };
 }
-
-/** Outbox backlog and the age of its oldest undispatched row, read with one query per scrape. */
-export function registerOutboxMetrics(registry: Registry, db: Pick<DbClient, 'db'>) {
-  let pending: Promise<{ backlog: number; oldest: number }> | undefined;
-  const read = () => {
-    pending ??= db.db
-      .select({
-        backlog: sql<number>`count(*)::int`,
-        oldest: sql<number>`coalesce(extract(epoch from now() - min(${outbox.createdAt})), 0)::float8`,
-      })
-      .from(outbox)
-      .where(isNull(outbox.dispatchedAt))
-      .then((rows) => ({ backlog: Number(rows[0]?.backlog ?? 0), oldest: Number(rows[0]?.oldest ?? 0) }))
-      .finally(() => {
-        pending = undefined;
-      });
-    return pending;
-  };
-  new Gauge({
-    name: 'outbox_backlog',
-    help: 'Outbox rows not yet dispatched to the queues.',
-    registers: [registry],
-    async collect() {
-      this.set((await read()).backlog);
-    },
-  });
-  new Gauge({
-    name: 'outbox_oldest_undispatched_age_seconds',
-    help: 'Age of the oldest undispatched outbox row (0 when there is none).',
-    registers: [registry],
-    async collect() {
-      this.set((await read()).oldest);
-    },
-  });
-}
-
-/** Connections of the database pool in use and idle. */
-export function registerPoolMetrics(registry: Registry, db: Pick<DbClient, 'poolStats'>) {
-  new Gauge({
-    name: 'db_pool_connections',
-    help: 'Database pool connections by state (in_use, idle).',
-    labelNames: ['state'] as const,
-    registers: [registry],
-    collect() {
-      const stats = db.poolStats();
-      this.set({ state: 'in_use' }, Math.max(0, stats.total - stats.idle));
-      this.set({ state: 'idle' }, stats.idle);
-    },
-  });
-}
-
-/** Serves `GET /metrics` of a registry on its own port (never on the public one). */
-export async function startMetricsServer(registry: Registry, options: { port: number; host: string }) {
-  const server: Server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (path !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
-      return;
-    }
-    registry.metrics().then(
-      (body) => res.writeHead(200, { 'content-type': registry.contentType }).end(body),
-      (error: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(String(error)),
-    );
-  });
-  server.listen(options.port, options.host);
-  await once(server, 'listening');
-  const address = server.address() as AddressInfo;
-  const host = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
-  return {
-    url: `http://${host}:${address.port}/metrics`,
-    async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-    },
-  };
-}
-export type MetricsServer = Awaited<ReturnType<typeof startMetricsServer>>;
