@@ -1,31 +1,6 @@
+import { boolSetting, countSetting, durationSetting, portSetting } from '@statuspage/contracts';
 import { networkListSetting } from '@statuspage/core';
 import { z } from 'zod';
-
-const bool = (fallback: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0', 'yes', 'no'])
-    .default(fallback ? 'true' : 'false')
-    .transform((value) => value === 'true' || value === '1' || value === 'yes');
-
-/** A duration (`250ms`, `30s`, `5m`, `1h`, `1d`; a bare number is seconds) in milliseconds. */
-const duration = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((value, ctx) => {
-      const match = /^(\d+)(ms|s|m|h|d)?$/.exec(value.trim());
-      if (!match) {
-        ctx.addIssue({ code: 'custom', message: 'expected a duration such as 500ms, 30s, 5m or 1h' });
-        return z.NEVER;
-      }
-      const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[
-        (match[2] ?? 's') as 'ms' | 's' | 'm' | 'h' | 'd'
-      ];
-      return Number(match[1]) * factor;
-    });
-
-const port = (fallback: number) => z.coerce.number().int().min(1).max(65_535).default(fallback);
-const count = (fallback: number, max = 10_000) => z.coerce.number().int().min(1).max(max).default(fallback);
 
 /** The api's default; the worker warns about it as the api does. */
 export const DEVELOPMENT_SECRET = 'statuspage-development-secret-change-me';
@@ -41,7 +16,7 @@ export const WorkerEnvSchema = z
       message:
         'DATABASE_URL is required: the worker needs PostgreSQL (postgres://…); the embedded PGlite database cannot be shared between processes',
     }),
-    DATABASE_POOL_SIZE: count(10, 200),
+    DATABASE_POOL_SIZE: countSetting(10, 200),
     REDIS_URL: z.url({ message: 'REDIS_URL is required: the worker needs Redis (e.g. redis://127.0.0.1:6379)' }),
     /** Prefix of every BullMQ key (separates deployments, or test runs, sharing one Redis). */
     WORKER_QUEUE_PREFIX: z
@@ -49,40 +24,40 @@ export const WorkerEnvSchema = z
       .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, `_`, `.` and `-` only')
       .default('statuspage'),
     /** Jobs each delivery queue works on at once in this process. */
-    WORKER_CONCURRENCY: count(20, 1000),
+    WORKER_CONCURRENCY: countSetting(20, 1000),
     /** How often the outbox is polled for new rows. */
-    WORKER_OUTBOX_POLL_INTERVAL: duration('200ms'),
+    WORKER_OUTBOX_POLL_INTERVAL: durationSetting('200ms', 'ms'),
     /** How long in-hand jobs get on SIGTERM before they are handed back. */
-    WORKER_SHUTDOWN_TIMEOUT: duration('30s'),
+    WORKER_SHUTDOWN_TIMEOUT: durationSetting('30s', 'ms'),
     /** How long before a scheduled maintenance starts its subscribers are reminded (0: no reminder). */
-    MAINTENANCE_REMINDER_LEAD: duration('60m'),
+    MAINTENANCE_REMINDER_LEAD: durationSetting('60m', 'ms'),
     /** Port of the Prometheus `/metrics` endpoint (0: any free port). */
-    WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(9091),
+    WORKER_METRICS_PORT: portSetting(9091, { allowAny: true }),
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 
-    NOTIFICATIONS_ENABLED: bool(true),
+    NOTIFICATIONS_ENABLED: boolSetting(true),
     NOTIFICATIONS_BASE_URL: z.url().default('http://localhost:8080'),
-    NOTIFICATIONS_EMAIL_ENABLED: bool(true),
+    NOTIFICATIONS_EMAIL_ENABLED: boolSetting(true),
     NOTIFICATIONS_EMAIL_SMTP_HOST: z.string().min(1).default('localhost'),
-    NOTIFICATIONS_EMAIL_SMTP_PORT: port(1025),
+    NOTIFICATIONS_EMAIL_SMTP_PORT: portSetting(1025),
     NOTIFICATIONS_EMAIL_SMTP_USER: z.string().optional(),
     NOTIFICATIONS_EMAIL_SMTP_PASSWORD: z.string().optional(),
     /** Pooled SMTP connections (each stays open for any number of messages). */
-    NOTIFICATIONS_EMAIL_SMTP_MAX_CONNECTIONS: count(5, 100),
+    NOTIFICATIONS_EMAIL_SMTP_MAX_CONNECTIONS: countSetting(5, 100),
     NOTIFICATIONS_EMAIL_FROM_ADDRESS: z.string().min(3).default('statuspage@localhost'),
-    NOTIFICATIONS_TELEGRAM_ENABLED: bool(false),
+    NOTIFICATIONS_TELEGRAM_ENABLED: boolSetting(false),
     NOTIFICATIONS_TELEGRAM_BOT_TOKEN: z.string().optional(),
     NOTIFICATIONS_TELEGRAM_API_URL: z.url().default('https://api.telegram.org'),
     NOTIFICATIONS_MATTERMOST_ALLOWED_NETWORKS: networkListSetting(),
     /** Telegram messages per second for the whole bot (all workers together). */
-    NOTIFICATIONS_TELEGRAM_RATE_LIMIT: count(25, 1000),
-    NOTIFICATIONS_RETRY_MAX_ATTEMPTS: count(5, 100),
-    NOTIFICATIONS_RETRY_INITIAL_BACKOFF: duration('1s'),
-    NOTIFICATIONS_RETRY_MAX_BACKOFF: duration('5m'),
+    NOTIFICATIONS_TELEGRAM_RATE_LIMIT: countSetting(25, 1000),
+    NOTIFICATIONS_RETRY_MAX_ATTEMPTS: countSetting(5, 100),
+    NOTIFICATIONS_RETRY_INITIAL_BACKOFF: durationSetting('1s', 'ms'),
+    NOTIFICATIONS_RETRY_MAX_BACKOFF: durationSetting('5m', 'ms'),
     /** How long one send (SMTP, Telegram, webhook) may take. */
-    NOTIFICATIONS_SEND_TIMEOUT: duration('30s'),
+    NOTIFICATIONS_SEND_TIMEOUT: durationSetting('30s', 'ms'),
     /** Lifetime of a verification code, quoted in its e-mail (the api enforces it). */
-    NOTIFICATIONS_VERIFICATION_CODE_TTL: duration('15m'),
+    NOTIFICATIONS_VERIFICATION_CODE_TTL: durationSetting('15m', 'ms'),
     /** Signs one-click unsubscribe links; must be the api's APP_SECRET. */
     APP_SECRET: z.string().min(16, 'APP_SECRET must be at least 16 characters').default(DEVELOPMENT_SECRET),
   })
