@@ -1,6 +1,17 @@
 import type { Service, ServiceStatus } from '@statuspage/contracts';
 import { type Database, serviceGroupMembers, serviceGroups, services } from '@statuspage/db';
-import { type AnyColumn, and, asc, eq, getTableName, inArray, isNull, type SQL, sql } from 'drizzle-orm';
+import {
+  type AnyColumn,
+  and,
+  asc,
+  eq,
+  getTableName,
+  inArray,
+  isNull,
+  type SQL,
+  type SQLWrapper,
+  sql,
+} from 'drizzle-orm';
 
 /**
  * A column as `"table"."column"`. Drizzle leaves columns unqualified in a
@@ -58,22 +69,8 @@ export interface ServiceFilter {
   includeArchived?: boolean;
 }
 
-/** Services with their computed status and groups, in display order. One query. */
-export async function selectServiceViews(db: Database, filter: ServiceFilter = {}): Promise<Service[]> {
-  const conditions: SQL[] = [];
-  if (filter.slug !== undefined) conditions.push(eq(services.slug, filter.slug));
-  if (filter.ids !== undefined) {
-    if (filter.ids.length === 0) return [];
-    conditions.push(inArray(services.id, [...filter.ids]));
-  }
-  if (!filter.includeArchived) conditions.push(isNull(services.archivedAt));
-  if (filter.groupId !== undefined) {
-    conditions.push(
-      sql`exists (select 1 from ${serviceGroupMembers} where ${qualified(serviceGroupMembers.serviceId)} = ${qualified(services.id)} and ${qualified(serviceGroupMembers.groupId)} = ${filter.groupId})`,
-    );
-  }
-  if (filter.status !== undefined) conditions.push(sql`${effectiveStatusSql} = ${filter.status}`);
-  const rows = await db
+function serviceViewQuery(db: Database, conditions: SQL[]) {
+  return db
     .select({
       service: services,
       effectiveStatus: effectiveStatusSql,
@@ -83,6 +80,81 @@ export async function selectServiceViews(db: Database, filter: ServiceFilter = {
     .from(services)
     .where(and(...conditions))
     .orderBy(asc(services.order), asc(services.name), asc(services.id));
+}
+type ServiceViewRow = Awaited<ReturnType<typeof serviceViewQuery>>[number];
+type PreparedServiceViews = { execute(values: Record<string, unknown>): Promise<ServiceViewRow[]> };
+
+/**
+ * The list and slug lookups (the public reads) as prepared queries, one per filter shape
+ * and database handle: drizzle builds their SQL once, and on PostgreSQL postgres.js keeps
+ * them as server-side prepared statements, so the server plans them once per connection
+ * (planning this query costs several times its execution).
+ */
+const preparedByDb = new WeakMap<Database, Map<string, PreparedServiceViews>>();
+
+function preparedServiceViews(db: Database, filter: ServiceFilter): PreparedServiceViews {
+  const shape = [
+    filter.slug !== undefined ? 'slug' : '',
+    filter.includeArchived ? 'archived' : '',
+    filter.groupId !== undefined ? 'group' : '',
+    filter.status !== undefined ? 'status' : '',
+  ].join('_');
+  let cache = preparedByDb.get(db);
+  if (!cache) {
+    cache = new Map();
+    preparedByDb.set(db, cache);
+  }
+  let prepared = cache.get(shape);
+  if (!prepared) {
+    const placeholders = {
+      ...(filter.slug !== undefined ? { slug: sql.placeholder('slug') } : {}),
+      ...(filter.groupId !== undefined ? { groupId: sql.placeholder('groupId') } : {}),
+      ...(filter.status !== undefined ? { status: sql.placeholder('status') } : {}),
+      includeArchived: filter.includeArchived,
+    };
+    prepared = serviceViewQuery(db, filterConditions(placeholders)).prepare(
+      `service_views${shape}`,
+    ) as PreparedServiceViews;
+    cache.set(shape, prepared);
+  }
+  return prepared;
+}
+
+/** The WHERE conditions of a filter; its values may be placeholders (prepared queries). */
+function filterConditions(filter: {
+  slug?: string | SQLWrapper;
+  ids?: readonly string[];
+  groupId?: string | SQLWrapper;
+  status?: string | SQLWrapper;
+  includeArchived?: boolean | undefined;
+}): SQL[] {
+  const conditions: SQL[] = [];
+  if (filter.slug !== undefined) conditions.push(eq(services.slug, filter.slug));
+  if (filter.ids !== undefined) conditions.push(inArray(services.id, [...filter.ids]));
+  if (!filter.includeArchived) conditions.push(isNull(services.archivedAt));
+  if (filter.groupId !== undefined) {
+    conditions.push(
+      sql`exists (select 1 from ${serviceGroupMembers} where ${qualified(serviceGroupMembers.serviceId)} = ${qualified(services.id)} and ${qualified(serviceGroupMembers.groupId)} = ${filter.groupId})`,
+    );
+  }
+  if (filter.status !== undefined) conditions.push(sql`${effectiveStatusSql} = ${filter.status}`);
+  return conditions;
+}
+
+/** Services with their computed status and groups, in display order. One query. */
+export async function selectServiceViews(db: Database, filter: ServiceFilter = {}): Promise<Service[]> {
+  let rows: ServiceViewRow[];
+  if (filter.ids === undefined) {
+    rows = await preparedServiceViews(db, filter).execute({
+      slug: filter.slug,
+      groupId: filter.groupId,
+      status: filter.status,
+    });
+  } else {
+    // Id lists (inside write transactions) vary in length: built each time, as before.
+    if (filter.ids.length === 0) return [];
+    rows = await serviceViewQuery(db, filterConditions(filter));
+  }
   return rows.map((row) => ({
     id: row.service.id,
     name: row.service.name,
