@@ -42,18 +42,28 @@ describe('database metrics on PostgreSQL', () => {
     await Promise.all([other.ping(), other.ping()]);
     expect(await client.poolStats()).toEqual({ max: 3, inUse: 0, idle: 1 });
 
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     const running = Promise.all([
-      client.db.execute(sql`select pg_sleep(1.5)`),
+      client.db.execute(sql`select pg_sleep(3)`),
       client.db.transaction(async (tx) => {
         await tx.execute(sql`select 1`);
-        await sleep(1500);
+        await held;
       }),
     ]);
-    await sleep(500);
-    // The sleeping query (active) and the open transaction (idle in transaction); the asking connection is idle.
-    expect(await client.poolStats()).toEqual({ max: 3, inUse: 2, idle: 1 });
+    // The sleeping query (active) and the open transaction (idle in transaction); the asking
+    // connection is idle. Polled: on a loaded machine both may take a moment to start.
+    let during = await client.poolStats();
+    for (let i = 0; i < 40 && during?.inUse !== 2; i++) {
+      await sleep(50);
+      during = await client.poolStats();
+    }
+    expect(during).toEqual({ max: 3, inUse: 2, idle: 1 });
     expect(await sample(registry, 'db_pool_connections', { state: 'in_use' })).toBe(2);
     expect(await sample(registry, 'db_pool_max_connections')).toBe(3);
+    release();
     await running;
     expect(await client.poolStats()).toEqual({ max: 3, inUse: 0, idle: 3 });
     expect(await sample(registry, 'db_pool_connections', { state: 'idle' })).toBe(3);
