@@ -1,31 +1,12 @@
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiServer } from '../src/server';
+import { describe, expect, it } from 'vitest';
 import { startTestApi, unique } from './support/api';
-import { createHttp, type Http } from './support/client';
+import { createHttp } from './support/client';
 import { adminToken } from './support/factories';
-import {
-  expectError,
-  expectNoContent,
-  openDatabase,
-  registerAccount,
-  type Sql,
-  signIn,
-  tokenWorks,
-} from './support/identity';
+import { useTestApi } from './support/fixture';
+import { expectError, expectNoContent, registerAccount, signIn, tokenWorks } from './support/identity';
 
-let api: ApiServer;
-let http: Http;
-let sql: Sql;
-beforeAll(async () => {
-  api = await startTestApi();
-  http = createHttp(api.url);
-  sql = openDatabase();
-});
-afterAll(async () => {
-  await sql.end({ timeout: 5 });
-  await api.close();
-});
+const t = useTestApi();
 
 interface ResetMail {
   id: string;
@@ -35,14 +16,14 @@ interface ResetMail {
 
 /** The password-reset e-mails written to the outbox for a user, oldest first. */
 async function resetMails(userId: string): Promise<ResetMail[]> {
-  return sql<ResetMail[]>`
+  return t.sql<ResetMail[]>`
     select id::text, payload, created_at from outbox
     where kind = 'email.password_reset' and payload->>'user_id' = ${userId}
     order by id`;
 }
 
 async function forgot(email: string) {
-  const response = await http.post('/api/v1/auth/forgot-password', { body: { email } });
+  const response = await t.http.post('/api/v1/auth/forgot-password', { body: { email } });
   expect(response.status, response.text).toBe(200);
   expect(Object.keys(response.body)).toEqual(['data']);
   expect(Object.keys(response.body.data)).toEqual(['message']);
@@ -52,7 +33,7 @@ async function forgot(email: string) {
 
 /** Requests a reset for a new account and answers the account and the token from the outbox. */
 async function accountWithResetToken() {
-  const account = await registerAccount(http, { first_name: 'Rita' });
+  const account = await registerAccount(t.http, { first_name: 'Rita' });
   await forgot(account.email);
   const mails = await resetMails(account.id);
   expect(mails).toHaveLength(1);
@@ -63,7 +44,7 @@ async function accountWithResetToken() {
 
 describe('auth forgot password', () => {
   it('forgot password answers 200 with a message for a known e-mail and writes one reset e-mail', async () => {
-    const account = await registerAccount(http, { first_name: 'Rita' });
+    const account = await registerAccount(t.http, { first_name: 'Rita' });
     const before = Date.now();
     await forgot(account.email);
     const mails = await resetMails(account.id);
@@ -76,7 +57,7 @@ describe('auth forgot password', () => {
     expect(expiresAt - before).toBeLessThan(3_660_000);
 
     // Only the token's hash is kept.
-    const stored = await sql<{ token_hash: string }[]>`
+    const stored = await t.sql<{ token_hash: string }[]>`
       select token_hash from password_reset_tokens where user_id = ${account.id}`;
     expect(stored).toHaveLength(1);
     expect(stored[0]?.token_hash).not.toBe(payload?.token);
@@ -88,35 +69,35 @@ describe('auth forgot password', () => {
   });
 
   it('forgot password answers an unknown e-mail exactly like a known one and writes nothing', async () => {
-    const known = await registerAccount(http);
+    const known = await registerAccount(t.http);
     const knownResponse = await forgot(known.email);
     const email = `${unique('nobody')}@example.test`;
     const unknownResponse = await forgot(email);
     expect(unknownResponse.body).toEqual(knownResponse.body);
-    const rows = await sql`select 1 from outbox where kind = 'email.password_reset' and payload->>'email' = ${email}`;
+    const rows = await t.sql`select 1 from outbox where kind = 'email.password_reset' and payload->>'email' = ${email}`;
     expect(rows).toHaveLength(0);
   });
 
   it('forgot password finds the account in any case of the e-mail', async () => {
-    const account = await registerAccount(http);
+    const account = await registerAccount(t.http);
     await forgot(account.email.toUpperCase());
     expect(await resetMails(account.id)).toHaveLength(1);
   });
 
   it('forgot password writes no second e-mail within five minutes', async () => {
-    const account = await registerAccount(http);
+    const account = await registerAccount(t.http);
     await forgot(account.email);
     const second = await forgot(account.email);
     expect(second.body.data.message).toEqual(expect.any(String));
     expect(await resetMails(account.id)).toHaveLength(1);
-    const tokens = await sql`select 1 from password_reset_tokens where user_id = ${account.id}`;
+    const tokens = await t.sql`select 1 from password_reset_tokens where user_id = ${account.id}`;
     expect(tokens).toHaveLength(1);
   });
 
   it('forgot password writes a new e-mail once the cooldown has passed', async () => {
-    const account = await registerAccount(http);
+    const account = await registerAccount(t.http);
     await forgot(account.email);
-    await sql`
+    await t.sql`
       update password_reset_tokens set created_at = now() - interval '6 minutes' where user_id = ${account.id}`;
     await forgot(account.email);
     const mails = await resetMails(account.id);
@@ -125,9 +106,9 @@ describe('auth forgot password', () => {
   });
 
   it('forgot password answers 200 for a deactivated account and writes nothing', async () => {
-    const account = await registerAccount(http);
-    const admin = await adminToken(http);
-    const deactivate = await http.patch(`/api/v1/users/${account.id}`, { token: admin, body: { is_active: false } });
+    const account = await registerAccount(t.http);
+    const admin = await adminToken(t.http);
+    const deactivate = await t.http.patch(`/api/v1/users/${account.id}`, { token: admin, body: { is_active: false } });
     expect(deactivate.status).toBe(200);
     await forgot(account.email);
     expect(await resetMails(account.id)).toHaveLength(0);
@@ -141,17 +122,17 @@ describe('auth forgot password', () => {
       { email: 'someone@example.test', redirect: 'https://evil.example' },
     ];
     for (const body of bodies) {
-      const response = await http.post('/api/v1/auth/forgot-password', { body });
+      const response = await t.http.post('/api/v1/auth/forgot-password', { body });
       expectError(response, 400, 'string');
     }
-    const unknown = await http.post('/api/v1/auth/forgot-password', {
+    const unknown = await t.http.post('/api/v1/auth/forgot-password', {
       body: { email: 'someone@example.test', redirect: 'x' },
     });
     expect(unknown.body.error.details).toContain('redirect');
   });
 
   it('forgot password answers 400 with the envelope to a malformed JSON body', async () => {
-    const response = await http.post('/api/v1/auth/forgot-password', { raw: '{"email":' });
+    const response = await t.http.post('/api/v1/auth/forgot-password', { raw: '{"email":' });
     expect(response.status).toBe(400);
     expect(Object.keys(response.body)).toEqual(['error']);
     expect(response.body.error.message).toEqual(expect.any(String));
@@ -177,62 +158,64 @@ describe('auth forgot password', () => {
 describe('auth password reset', () => {
   it('reset password with the e-mailed token answers 204 and sets the new password', async () => {
     const account = await accountWithResetToken();
-    const response = await http.post('/api/v1/auth/reset-password', {
+    const response = await t.http.post('/api/v1/auth/reset-password', {
       body: { token: account.token, new_password: 'reset-pass-123' },
     });
     expectNoContent(response);
     expectError(
-      await http.post('/api/v1/auth/login', { body: { email: account.email, password: account.password } }),
+      await t.http.post('/api/v1/auth/login', { body: { email: account.email, password: account.password } }),
       401,
     );
-    const session = await signIn(http, account.email, 'reset-pass-123');
-    const me = await http.get('/api/v1/me', { token: session.access });
+    const session = await signIn(t.http, account.email, 'reset-pass-123');
+    const me = await t.http.get('/api/v1/me', { token: session.access });
     expect(me.body.data).toMatchObject({ id: account.id, must_change_password: false });
   });
 
   it('reset password ends every session of the user', async () => {
-    const account = await registerAccount(http);
-    const first = await signIn(http, account.email, account.password);
-    const second = await signIn(http, account.email, account.password);
+    const account = await registerAccount(t.http);
+    const first = await signIn(t.http, account.email, account.password);
+    const second = await signIn(t.http, account.email, account.password);
     await forgot(account.email);
     const token = (await resetMails(account.id))[0]?.payload.token;
     expectNoContent(
-      await http.post('/api/v1/auth/reset-password', { body: { token, new_password: 'reset-pass-123' } }),
+      await t.http.post('/api/v1/auth/reset-password', { body: { token, new_password: 'reset-pass-123' } }),
     );
-    expect(await tokenWorks(http, first.access)).toBe(false);
-    expect(await tokenWorks(http, second.access)).toBe(false);
-    expectError(await http.post('/api/v1/auth/refresh', { body: { refresh_token: first.refresh } }), 401);
-    expectError(await http.post('/api/v1/auth/refresh', { body: { refresh_token: second.refresh } }), 401);
+    expect(await tokenWorks(t.http, first.access)).toBe(false);
+    expect(await tokenWorks(t.http, second.access)).toBe(false);
+    expectError(await t.http.post('/api/v1/auth/refresh', { body: { refresh_token: first.refresh } }), 401);
+    expectError(await t.http.post('/api/v1/auth/refresh', { body: { refresh_token: second.refresh } }), 401);
   });
 
   it('reset password token is single use', async () => {
     const account = await accountWithResetToken();
     expectNoContent(
-      await http.post('/api/v1/auth/reset-password', { body: { token: account.token, new_password: 'first-reset-1' } }),
+      await t.http.post('/api/v1/auth/reset-password', {
+        body: { token: account.token, new_password: 'first-reset-1' },
+      }),
     );
-    const again = await http.post('/api/v1/auth/reset-password', {
+    const again = await t.http.post('/api/v1/auth/reset-password', {
       body: { token: account.token, new_password: 'second-reset-2' },
     });
     expectError(again, 400, 'string');
-    await signIn(http, account.email, 'first-reset-1');
+    await signIn(t.http, account.email, 'first-reset-1');
     expectError(
-      await http.post('/api/v1/auth/login', { body: { email: account.email, password: 'second-reset-2' } }),
+      await t.http.post('/api/v1/auth/login', { body: { email: account.email, password: 'second-reset-2' } }),
       401,
     );
   });
 
   it('reset password rejects an expired token with 400', async () => {
     const account = await accountWithResetToken();
-    await sql`update password_reset_tokens set expires_at = now() - interval '1 second' where user_id = ${account.id}`;
-    const response = await http.post('/api/v1/auth/reset-password', {
+    await t.sql`update password_reset_tokens set expires_at = now() - interval '1 second' where user_id = ${account.id}`;
+    const response = await t.http.post('/api/v1/auth/reset-password', {
       body: { token: account.token, new_password: 'late-reset-12' },
     });
     expectError(response, 400, 'string');
-    await signIn(http, account.email, account.password);
+    await signIn(t.http, account.email, account.password);
   });
 
   it('reset password rejects an unknown token with 400 and string details', async () => {
-    const response = await http.post('/api/v1/auth/reset-password', {
+    const response = await t.http.post('/api/v1/auth/reset-password', {
       body: { token: 'not-a-reset-token', new_password: 'whatever-pass-1' },
     });
     expectError(response, 400, 'string');
@@ -249,19 +232,21 @@ describe('auth password reset', () => {
       [{ token: account.token, new_password: 'long-enough-1', email: account.email }, 'email'],
     ];
     for (const [body, field] of bodies) {
-      const response = await http.post('/api/v1/auth/reset-password', { body });
+      const response = await t.http.post('/api/v1/auth/reset-password', { body });
       expectError(response, 400, 'string');
       expect(response.body.error.details, JSON.stringify(body)).toContain(field);
     }
-    await signIn(http, account.email, account.password);
+    await signIn(t.http, account.email, account.password);
     // None of the refused requests spent the token.
     expectNoContent(
-      await http.post('/api/v1/auth/reset-password', { body: { token: account.token, new_password: 'finally-ok-1' } }),
+      await t.http.post('/api/v1/auth/reset-password', {
+        body: { token: account.token, new_password: 'finally-ok-1' },
+      }),
     );
   });
 
   it('reset password answers 400 with the envelope to a malformed JSON body', async () => {
-    const response = await http.post('/api/v1/auth/reset-password', { raw: 'token=abc' });
+    const response = await t.http.post('/api/v1/auth/reset-password', { raw: 'token=abc' });
     expect(response.status).toBe(400);
     expect(Object.keys(response.body)).toEqual(['error']);
     expect(response.body.error.message).toEqual(expect.any(String));

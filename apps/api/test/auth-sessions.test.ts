@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiServer } from '../src/server';
-import { startTestApi } from './support/api';
-import { cookieValue, createHttp, type Http } from './support/client';
+import { describe, expect, it } from 'vitest';
+import { cookieValue } from './support/client';
 import { adminToken } from './support/factories';
+import { useTestApi } from './support/fixture';
 import {
   type Account,
   detailFields,
@@ -11,40 +10,27 @@ import {
   expectError,
   expectNoContent,
   expectUser,
-  openDatabase,
   parseSetCookie,
   registerAccount,
   type Session,
-  type Sql,
   signIn,
   tokenWorks,
 } from './support/identity';
 
-let api: ApiServer;
-let http: Http;
-let sql: Sql;
-beforeAll(async () => {
-  api = await startTestApi();
-  http = createHttp(api.url);
-  sql = openDatabase();
-});
-afterAll(async () => {
-  await sql.end({ timeout: 5 });
-  await api.close();
-});
+const t = useTestApi();
 
 /** What the database keeps of a token. */
 const sha256 = (token: string) => createHash('sha256').update(token).digest('hex');
 
 /** A new account, signed in once. */
 async function signedIn(): Promise<Account & { session: Session }> {
-  const account = await registerAccount(http);
-  return { ...account, session: await signIn(http, account.email, account.password) };
+  const account = await registerAccount(t.http);
+  return { ...account, session: await signIn(t.http, account.email, account.password) };
 }
 
 /** Refreshes with a token in the body; answers the new tokens read from the Set-Cookie lines. */
 async function refreshWith(refreshToken: string) {
-  const response = await http.post('/api/v1/auth/refresh', { body: { refresh_token: refreshToken } });
+  const response = await t.http.post('/api/v1/auth/refresh', { body: { refresh_token: refreshToken } });
   expectNoContent(response);
   return {
     access: cookieValue(response.cookies.access_token),
@@ -55,13 +41,13 @@ async function refreshWith(refreshToken: string) {
 
 /** Whether a refresh token is still accepted; a successful probe spends it, so use only on tokens to be dropped. */
 async function refreshStatus(refreshToken: string) {
-  return (await http.post('/api/v1/auth/refresh', { body: { refresh_token: refreshToken } })).status;
+  return (await t.http.post('/api/v1/auth/refresh', { body: { refresh_token: refreshToken } })).status;
 }
 
 describe('auth token refresh', () => {
   it('refresh with the token in the body answers 204 and sets new cookies', async () => {
     const { session, id } = await signedIn();
-    const response = await http.post('/api/v1/auth/refresh', { body: { refresh_token: session.refresh } });
+    const response = await t.http.post('/api/v1/auth/refresh', { body: { refresh_token: session.refresh } });
     expectNoContent(response);
 
     const access = parseSetCookie(response.cookies.access_token);
@@ -80,38 +66,38 @@ describe('auth token refresh', () => {
     expect(csrf.value).not.toBe('');
     expect(csrf.attributes).not.toHaveProperty('httponly');
 
-    const me = await http.get('/api/v1/me', { token: access.value });
+    const me = await t.http.get('/api/v1/me', { token: access.value });
     expect(me.status).toBe(200);
     expect(me.body.data.id).toBe(id);
   });
 
   it('refresh with the refresh_token cookie and no body answers 204 and sets new cookies', async () => {
     const { session, id } = await signedIn();
-    const response = await http.post('/api/v1/auth/refresh', { cookie: `refresh_token=${session.refresh}` });
+    const response = await t.http.post('/api/v1/auth/refresh', { cookie: `refresh_token=${session.refresh}` });
     expectNoContent(response);
     const access = cookieValue(response.cookies.access_token);
     const refresh = cookieValue(response.cookies.refresh_token);
     expect(access).not.toBe('');
     expect(refresh).not.toBe(session.refresh);
-    const me = await http.get('/api/v1/me', { token: access });
+    const me = await t.http.get('/api/v1/me', { token: access });
     expect(me.body.data.id).toBe(id);
     // The rotated cookie works for the next refresh.
-    const next = await http.post('/api/v1/auth/refresh', { cookie: `refresh_token=${refresh}` });
+    const next = await t.http.post('/api/v1/auth/refresh', { cookie: `refresh_token=${refresh}` });
     expectNoContent(next);
   });
 
   it('refresh ends the previous access token of the session', async () => {
     const { session } = await signedIn();
     const next = await refreshWith(session.refresh);
-    expect(await tokenWorks(http, session.access)).toBe(false);
-    expect(await tokenWorks(http, next.access)).toBe(true);
+    expect(await tokenWorks(t.http, session.access)).toBe(false);
+    expect(await tokenWorks(t.http, next.access)).toBe(true);
   });
 
   it('refresh leaves the other sessions of the user alone', async () => {
     const account = await signedIn();
-    const other = await signIn(http, account.email, account.password);
+    const other = await signIn(t.http, account.email, account.password);
     await refreshWith(account.session.refresh);
-    expect(await tokenWorks(http, other.access)).toBe(true);
+    expect(await tokenWorks(t.http, other.access)).toBe(true);
     expect(await refreshStatus(other.refresh)).toBe(204);
   });
 
@@ -119,78 +105,78 @@ describe('auth token refresh', () => {
     const { session } = await signedIn();
     const second = await refreshWith(session.refresh);
     const third = await refreshWith(second.refresh);
-    expect(await tokenWorks(http, third.access)).toBe(true);
+    expect(await tokenWorks(t.http, third.access)).toBe(true);
 
-    const reuse = await http.post('/api/v1/auth/refresh', { body: { refresh_token: session.refresh } });
+    const reuse = await t.http.post('/api/v1/auth/refresh', { body: { refresh_token: session.refresh } });
     expectError(reuse, 401);
     expect(reuse.cookies).toEqual({});
 
     // The newest tokens of that family no longer work.
-    expect(await tokenWorks(http, third.access)).toBe(false);
-    expectError(await http.post('/api/v1/auth/refresh', { body: { refresh_token: third.refresh } }), 401);
+    expect(await tokenWorks(t.http, third.access)).toBe(false);
+    expectError(await t.http.post('/api/v1/auth/refresh', { body: { refresh_token: third.refresh } }), 401);
   });
 
   it('refresh reuse revokes only the family of that login', async () => {
     const account = await signedIn();
-    const other = await signIn(http, account.email, account.password);
+    const other = await signIn(t.http, account.email, account.password);
     await refreshWith(account.session.refresh);
-    expectError(await http.post('/api/v1/auth/refresh', { body: { refresh_token: account.session.refresh } }), 401);
-    expect(await tokenWorks(http, other.access)).toBe(true);
+    expectError(await t.http.post('/api/v1/auth/refresh', { body: { refresh_token: account.session.refresh } }), 401);
+    expect(await tokenWorks(t.http, other.access)).toBe(true);
   });
 
   it('refresh with an unknown token answers 401', async () => {
-    const response = await http.post('/api/v1/auth/refresh', { body: { refresh_token: 'not-a-refresh-token' } });
+    const response = await t.http.post('/api/v1/auth/refresh', { body: { refresh_token: 'not-a-refresh-token' } });
     expectError(response, 401);
     expect(response.cookies).toEqual({});
-    expectError(await http.post('/api/v1/auth/refresh', { cookie: 'refresh_token=unknown' }), 401);
+    expectError(await t.http.post('/api/v1/auth/refresh', { cookie: 'refresh_token=unknown' }), 401);
   });
 
   it('refresh with an expired token answers 401', async () => {
     const { session } = await signedIn();
-    await sql`update refresh_tokens set expires_at = now() - interval '1 second' where token_hash = ${sha256(session.refresh)}`;
-    const response = await http.post('/api/v1/auth/refresh', { body: { refresh_token: session.refresh } });
+    await t.sql`update refresh_tokens set expires_at = now() - interval '1 second' where token_hash = ${sha256(session.refresh)}`;
+    const response = await t.http.post('/api/v1/auth/refresh', { body: { refresh_token: session.refresh } });
     expectError(response, 401);
     expect(response.cookies).toEqual({});
   });
 
   it('an expired access token answers 401', async () => {
     const { session } = await signedIn();
-    expect(await tokenWorks(http, session.access)).toBe(true);
-    await sql`update sessions set expires_at = now() - interval '1 second' where id = ${sha256(session.access)}`;
-    expect(await tokenWorks(http, session.access)).toBe(false);
+    expect(await tokenWorks(t.http, session.access)).toBe(true);
+    await t.sql`update sessions set expires_at = now() - interval '1 second' where id = ${sha256(session.access)}`;
+    expect(await tokenWorks(t.http, session.access)).toBe(false);
     // The refresh token of that login still gets a new access token.
     const next = await refreshWith(session.refresh);
-    expect(await tokenWorks(http, next.access)).toBe(true);
+    expect(await tokenWorks(t.http, next.access)).toBe(true);
   });
 
   it('refresh with an access token in place of the refresh token answers 401', async () => {
     const { session } = await signedIn();
-    expectError(await http.post('/api/v1/auth/refresh', { body: { refresh_token: session.access } }), 401);
+    expectError(await t.http.post('/api/v1/auth/refresh', { body: { refresh_token: session.access } }), 401);
   });
 
   it('refresh without any token answers 401', async () => {
-    expectError(await http.post('/api/v1/auth/refresh'), 401);
-    expectError(await http.post('/api/v1/auth/refresh', { body: {} }), 401);
+    expectError(await t.http.post('/api/v1/auth/refresh'), 401);
+    expectError(await t.http.post('/api/v1/auth/refresh', { body: {} }), 401);
   });
 
   it('refresh for a deactivated user answers 403', async () => {
     const { session, id } = await signedIn();
-    const admin = await adminToken(http);
-    const deactivate = await http.patch(`/api/v1/users/${id}`, { token: admin, body: { is_active: false } });
+    const admin = await adminToken(t.http);
+    const deactivate = await t.http.patch(`/api/v1/users/${id}`, { token: admin, body: { is_active: false } });
     expect(deactivate.status, deactivate.text).toBe(200);
-    const response = await http.post('/api/v1/auth/refresh', { body: { refresh_token: session.refresh } });
+    const response = await t.http.post('/api/v1/auth/refresh', { body: { refresh_token: session.refresh } });
     expectError(response, 403);
     expect(response.cookies).toEqual({});
     // Reactivation does not bring the old refresh token back.
-    await http.patch(`/api/v1/users/${id}`, { token: admin, body: { is_active: true } });
-    expectError(await http.post('/api/v1/auth/refresh', { body: { refresh_token: session.refresh } }), 401);
+    await t.http.patch(`/api/v1/users/${id}`, { token: admin, body: { is_active: true } });
+    expectError(await t.http.post('/api/v1/auth/refresh', { body: { refresh_token: session.refresh } }), 401);
   });
 
   it('refresh rejects a wrongly typed or unknown body field with 400', async () => {
-    const typed = await http.post('/api/v1/auth/refresh', { body: { refresh_token: 12345 } });
+    const typed = await t.http.post('/api/v1/auth/refresh', { body: { refresh_token: 12345 } });
     expectError(typed, 400, 'fields');
     expect(detailFields(typed)).toContain('refresh_token');
-    const unknown = await http.post('/api/v1/auth/refresh', { body: { token: 'abc' } });
+    const unknown = await t.http.post('/api/v1/auth/refresh', { body: { token: 'abc' } });
     expectError(unknown, 400, 'fields');
     expect(detailFields(unknown)).toContain('token');
   });
@@ -199,58 +185,58 @@ describe('auth token refresh', () => {
 describe('auth logout', () => {
   it('logout answers 204, clears the cookies and ends the access and refresh tokens', async () => {
     const { session } = await signedIn();
-    const response = await http.post('/api/v1/auth/logout', {
+    const response = await t.http.post('/api/v1/auth/logout', {
       token: session.access,
       body: { refresh_token: session.refresh },
     });
     expectNoContent(response);
     expectCookiesCleared(response);
-    expect(await tokenWorks(http, session.access)).toBe(false);
-    expectError(await http.post('/api/v1/auth/refresh', { body: { refresh_token: session.refresh } }), 401);
+    expect(await tokenWorks(t.http, session.access)).toBe(false);
+    expectError(await t.http.post('/api/v1/auth/refresh', { body: { refresh_token: session.refresh } }), 401);
   });
 
   it('logout with the browser cookies ends the session', async () => {
     const { session } = await signedIn();
-    const response = await http.post('/api/v1/auth/logout', {
+    const response = await t.http.post('/api/v1/auth/logout', {
       cookie: `access_token=${session.access}; refresh_token=${session.refresh}; csrf_token=${session.csrf}`,
     });
     expectNoContent(response);
     expectCookiesCleared(response);
-    expect(await tokenWorks(http, session.access)).toBe(false);
-    expectError(await http.post('/api/v1/auth/refresh', { body: { refresh_token: session.refresh } }), 401);
+    expect(await tokenWorks(t.http, session.access)).toBe(false);
+    expectError(await t.http.post('/api/v1/auth/refresh', { body: { refresh_token: session.refresh } }), 401);
   });
 
   it('logout with only the access token also ends the refresh token of that login', async () => {
     const { session } = await signedIn();
-    expectNoContent(await http.post('/api/v1/auth/logout', { token: session.access }));
-    expect(await tokenWorks(http, session.access)).toBe(false);
-    expectError(await http.post('/api/v1/auth/refresh', { body: { refresh_token: session.refresh } }), 401);
+    expectNoContent(await t.http.post('/api/v1/auth/logout', { token: session.access }));
+    expect(await tokenWorks(t.http, session.access)).toBe(false);
+    expectError(await t.http.post('/api/v1/auth/refresh', { body: { refresh_token: session.refresh } }), 401);
   });
 
   it('logout with only the refresh token also ends the access token of that login', async () => {
     const { session } = await signedIn();
-    expectNoContent(await http.post('/api/v1/auth/logout', { body: { refresh_token: session.refresh } }));
-    expect(await tokenWorks(http, session.access)).toBe(false);
-    expectError(await http.post('/api/v1/auth/refresh', { body: { refresh_token: session.refresh } }), 401);
+    expectNoContent(await t.http.post('/api/v1/auth/logout', { body: { refresh_token: session.refresh } }));
+    expect(await tokenWorks(t.http, session.access)).toBe(false);
+    expectError(await t.http.post('/api/v1/auth/refresh', { body: { refresh_token: session.refresh } }), 401);
   });
 
   it('logout ends only the session it names', async () => {
     const account = await signedIn();
-    const other = await signIn(http, account.email, account.password);
-    expectNoContent(await http.post('/api/v1/auth/logout', { token: account.session.access }));
-    expect(await tokenWorks(http, other.access)).toBe(true);
+    const other = await signIn(t.http, account.email, account.password);
+    expectNoContent(await t.http.post('/api/v1/auth/logout', { token: account.session.access }));
+    expect(await tokenWorks(t.http, other.access)).toBe(true);
     expect(await refreshStatus(other.refresh)).toBe(204);
   });
 
   it('logout without any credentials answers 204 and clears the cookies', async () => {
-    const response = await http.post('/api/v1/auth/logout');
+    const response = await t.http.post('/api/v1/auth/logout');
     expectNoContent(response);
     expectCookiesCleared(response);
-    expectNoContent(await http.post('/api/v1/auth/logout', { body: {} }));
+    expectNoContent(await t.http.post('/api/v1/auth/logout', { body: {} }));
   });
 
   it('logout with unknown tokens answers 204', async () => {
-    const response = await http.post('/api/v1/auth/logout', {
+    const response = await t.http.post('/api/v1/auth/logout', {
       token: 'unknown-access',
       body: { refresh_token: 'unknown-refresh' },
     });
@@ -259,61 +245,61 @@ describe('auth logout', () => {
 
   it('logout twice answers 204 both times', async () => {
     const { session } = await signedIn();
-    expectNoContent(await http.post('/api/v1/auth/logout', { token: session.access }));
-    expectNoContent(await http.post('/api/v1/auth/logout', { token: session.access }));
+    expectNoContent(await t.http.post('/api/v1/auth/logout', { token: session.access }));
+    expectNoContent(await t.http.post('/api/v1/auth/logout', { token: session.access }));
   });
 });
 
 describe('auth password change', () => {
   it('change password answers 204, clears the cookies and ends every session of the user', async () => {
     const account = await signedIn();
-    const other = await signIn(http, account.email, account.password);
+    const other = await signIn(t.http, account.email, account.password);
     const newPassword = 'brand-new-pass-2';
-    const response = await http.put('/api/v1/me/password', {
+    const response = await t.http.put('/api/v1/me/password', {
       token: account.session.access,
       body: { current_password: account.password, new_password: newPassword },
     });
     expectNoContent(response);
     expectCookiesCleared(response);
 
-    expect(await tokenWorks(http, account.session.access)).toBe(false);
-    expect(await tokenWorks(http, other.access)).toBe(false);
-    expectError(await http.post('/api/v1/auth/refresh', { body: { refresh_token: account.session.refresh } }), 401);
-    expectError(await http.post('/api/v1/auth/refresh', { body: { refresh_token: other.refresh } }), 401);
+    expect(await tokenWorks(t.http, account.session.access)).toBe(false);
+    expect(await tokenWorks(t.http, other.access)).toBe(false);
+    expectError(await t.http.post('/api/v1/auth/refresh', { body: { refresh_token: account.session.refresh } }), 401);
+    expectError(await t.http.post('/api/v1/auth/refresh', { body: { refresh_token: other.refresh } }), 401);
 
     expectError(
-      await http.post('/api/v1/auth/login', { body: { email: account.email, password: account.password } }),
+      await t.http.post('/api/v1/auth/login', { body: { email: account.email, password: account.password } }),
       401,
     );
-    const fresh = await signIn(http, account.email, newPassword);
-    expect(await tokenWorks(http, fresh.access)).toBe(true);
+    const fresh = await signIn(t.http, account.email, newPassword);
+    expect(await tokenWorks(t.http, fresh.access)).toBe(true);
   });
 
   it('change password with the cookie session and csrf token succeeds', async () => {
     const account = await signedIn();
-    const response = await http.put('/api/v1/me/password', {
+    const response = await t.http.put('/api/v1/me/password', {
       cookie: account.session.cookie,
       headers: { 'x-csrf-token': account.session.csrf },
       body: { current_password: account.password, new_password: 'cookie-pass-22' },
     });
     expectNoContent(response);
     expectCookiesCleared(response);
-    await signIn(http, account.email, 'cookie-pass-22');
+    await signIn(t.http, account.email, 'cookie-pass-22');
   });
 
   it('change password with a wrong current password answers 400 and keeps everything', async () => {
     const account = await signedIn();
-    const response = await http.put('/api/v1/me/password', {
+    const response = await t.http.put('/api/v1/me/password', {
       token: account.session.access,
       body: { current_password: 'not-my-password', new_password: 'brand-new-pass-2' },
     });
     expectError(response, 400, 'fields');
     expect(detailFields(response)).toEqual(['current_password']);
     expect(response.cookies).toEqual({});
-    expect(await tokenWorks(http, account.session.access)).toBe(true);
-    await signIn(http, account.email, account.password);
+    expect(await tokenWorks(t.http, account.session.access)).toBe(true);
+    await signIn(t.http, account.email, account.password);
     expectError(
-      await http.post('/api/v1/auth/login', { body: { email: account.email, password: 'brand-new-pass-2' } }),
+      await t.http.post('/api/v1/auth/login', { body: { email: account.email, password: 'brand-new-pass-2' } }),
       401,
     );
   });
@@ -328,38 +314,38 @@ describe('auth password change', () => {
       [{ current_password: account.password, new_password: 'brand-new-pass-2', logout: true }, 'logout'],
     ];
     for (const [body, field] of cases) {
-      const response = await http.put('/api/v1/me/password', { token: account.session.access, body });
+      const response = await t.http.put('/api/v1/me/password', { token: account.session.access, body });
       expectError(response, 400, 'fields');
       expect(detailFields(response), JSON.stringify(body)).toContain(field);
     }
-    expect(await tokenWorks(http, account.session.access)).toBe(true);
-    await signIn(http, account.email, account.password);
+    expect(await tokenWorks(t.http, account.session.access)).toBe(true);
+    await signIn(t.http, account.email, account.password);
   });
 
   it('change password answers 400 with the envelope to a malformed JSON body', async () => {
     const account = await signedIn();
-    const response = await http.put('/api/v1/me/password', { token: account.session.access, raw: '{"current' });
+    const response = await t.http.put('/api/v1/me/password', { token: account.session.access, raw: '{"current' });
     expectError(response, 400, 'fields');
   });
 
   it('change password clears must_change_password', async () => {
-    const admin = await adminToken(http);
-    const account = await registerAccount(http);
-    const reset = await http.post(`/api/v1/users/${account.id}/reset-password`, {
+    const admin = await adminToken(t.http);
+    const account = await registerAccount(t.http);
+    const reset = await t.http.post(`/api/v1/users/${account.id}/reset-password`, {
       token: admin,
       body: { new_password: 'temporary-pass-1' },
     });
     expectNoContent(reset);
-    const session = await signIn(http, account.email, 'temporary-pass-1');
-    expect((await http.get('/api/v1/me', { token: session.access })).body.data.must_change_password).toBe(true);
+    const session = await signIn(t.http, account.email, 'temporary-pass-1');
+    expect((await t.http.get('/api/v1/me', { token: session.access })).body.data.must_change_password).toBe(true);
 
-    const change = await http.put('/api/v1/me/password', {
+    const change = await t.http.put('/api/v1/me/password', {
       token: session.access,
       body: { current_password: 'temporary-pass-1', new_password: 'my-own-pass-1' },
     });
     expectNoContent(change);
-    const fresh = await signIn(http, account.email, 'my-own-pass-1');
-    const me = await http.get('/api/v1/me', { token: fresh.access });
+    const fresh = await signIn(t.http, account.email, 'my-own-pass-1');
+    const me = await t.http.get('/api/v1/me', { token: fresh.access });
     expectUser(me.body.data, { id: account.id, must_change_password: false });
   });
 });

@@ -1,8 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiServer } from '../src/server';
-import { startTestApi } from './support/api';
-import { currentUserId, dataOf, type ServiceStatus, UUID } from './support/catalog';
-import { createHttp, type Http } from './support/client';
+import { describe, expect, it } from 'vitest';
+import { dataOf, type ServiceStatus, UUID } from './support/catalog';
 import {
   addUpdate,
   closeEvent,
@@ -17,23 +14,11 @@ import {
   type WireEvent,
   type WireEventServiceChange,
 } from './support/events';
-import { adminToken, createAccount, createGroup, createService } from './support/factories';
+import { createGroup, createService } from './support/factories';
+import { useApiFixture } from './support/fixture';
 
 describe('events composition', () => {
-  let api: ApiServer;
-  let http: Http;
-  let admin: string;
-  let adminId: string;
-  let operator: { id: string; token: string };
-
-  beforeAll(async () => {
-    api = await startTestApi();
-    http = createHttp(api.url);
-    admin = await adminToken(http);
-    adminId = await currentUserId(http, admin);
-    operator = await createAccount(http, 'operator');
-  });
-  afterAll(() => api.close());
+  const t = useApiFixture();
 
   const on = (service: { id: string }, status: ServiceStatus) => ({ service_id: service.id, status });
   /** A change row as `action service:<id>` or `action group:<id>`. */
@@ -52,20 +37,20 @@ describe('events composition', () => {
   };
   const sorted = (...rows: string[]) => [...rows].sort();
   const serviceStatusesOf = async (event: { id: string }) => {
-    const detail = await getEvent(http, event.id);
+    const detail = await getEvent(t.http, event.id);
     return [...detail.service_ids].sort();
   };
 
   it('creation is recorded as one batch of added rows: each group and each resulting service', async () => {
-    const first = await createGroup(http, admin);
-    const second = await createGroup(http, admin);
-    const a = await createService(http, admin, { group_ids: [first.id] });
-    const b = await createService(http, admin, { group_ids: [first.id, second.id] });
-    const c = await createService(http, admin, { group_ids: [second.id] });
-    const d = await createService(http, admin);
+    const first = await createGroup(t.http, t.admin);
+    const second = await createGroup(t.http, t.admin);
+    const a = await createService(t.http, t.admin, { group_ids: [first.id] });
+    const b = await createService(t.http, t.admin, { group_ids: [first.id, second.id] });
+    const c = await createService(t.http, t.admin, { group_ids: [second.id] });
+    const d = await createService(t.http, t.admin);
     const event = await createEvent(
-      http,
-      operator.token,
+      t.http,
+      t.operator.token,
       incidentBody({
         affected_groups: [
           { group_id: first.id, status: 'degraded' },
@@ -74,7 +59,7 @@ describe('events composition', () => {
         affected_services: [on(d, 'major_outage'), on(b, 'degraded')],
       }),
     );
-    const changes = await getChanges(http, event.id);
+    const changes = await getChanges(t.http, event.id);
     const [creation, ...rest] = batches(changes);
     expect(rest).toEqual([]);
     expect(creation?.rows).toEqual(
@@ -89,40 +74,40 @@ describe('events composition', () => {
     );
     for (const change of changes) {
       expect(change.batch_id).toMatch(UUID);
-      expect(change).toMatchObject({ event_id: event.id, action: 'added', reason: '', created_by: operator.id });
+      expect(change).toMatchObject({ event_id: event.id, action: 'added', reason: '', created_by: t.operator.id });
       expect(change.created_at).toBe(changes[0]?.created_at);
     }
     expect(new Set(changes.map((change) => change.id)).size).toBe(changes.length);
-    await closeEvent(http, operator.token, event);
+    await closeEvent(t.http, t.operator.token, event);
   });
 
   it('an event without services or groups has an empty change history', async () => {
-    const event = await createEvent(http, operator.token, incidentBody());
-    expect(await getChanges(http, event.id)).toEqual([]);
+    const event = await createEvent(t.http, t.operator.token, incidentBody());
+    expect(await getChanges(t.http, event.id)).toEqual([]);
     expect(event).toMatchObject({ service_ids: [], group_ids: [] });
-    await closeEvent(http, operator.token, event);
+    await closeEvent(t.http, t.operator.token, event);
   });
 
   it('an update with composition changes is one batch with its rows, reason and author, after the creation', async () => {
-    const group = await createGroup(http, admin);
-    const a = await createService(http, admin);
-    const b = await createService(http, admin);
-    const c = await createService(http, admin);
-    const e = await createService(http, admin);
-    const f = await createService(http, admin, { group_ids: [group.id] });
+    const group = await createGroup(t.http, t.admin);
+    const a = await createService(t.http, t.admin);
+    const b = await createService(t.http, t.admin);
+    const c = await createService(t.http, t.admin);
+    const e = await createService(t.http, t.admin);
+    const f = await createService(t.http, t.admin, { group_ids: [group.id] });
     // a is in the group too, but already in the event: add_groups skips it.
-    const aInGroup = await http.patch(`/api/v1/services/${a.slug}`, {
-      token: admin,
+    const aInGroup = await t.http.patch(`/api/v1/services/${a.slug}`, {
+      token: t.admin,
       body: { name: `Service ${a.slug}`, slug: a.slug, status: 'operational', group_ids: [group.id] },
     });
     expect(aInGroup.status, aInGroup.text).toBe(200);
     const event = await createEvent(
-      http,
-      operator.token,
+      t.http,
+      t.operator.token,
       incidentBody({ affected_services: [on(a, 'major_outage'), on(b, 'degraded'), on(c, 'degraded')] }),
     );
 
-    await addUpdate(http, admin, event.id, {
+    await addUpdate(t.http, t.admin, event.id, {
       status: 'identified',
       message: 'Scope changed',
       service_updates: [on(c, 'partial_outage')],
@@ -132,13 +117,13 @@ describe('events composition', () => {
       reason: 'scope changed',
     });
 
-    const changes = await getChanges(http, event.id);
+    const changes = await getChanges(t.http, event.id);
     const list = batches(changes);
     expect(list).toHaveLength(2);
     expect(list[0]?.rows).toEqual(sorted(added('service', a), added('service', b), added('service', c)));
     expect(list[1]?.rows).toEqual(sorted(added('group', group), added('service', e), added('service', f), removed(b)));
     for (const change of list[1]?.all ?? []) {
-      expect(change).toMatchObject({ event_id: event.id, reason: 'scope changed', created_by: adminId });
+      expect(change).toMatchObject({ event_id: event.id, reason: 'scope changed', created_by: t.adminId });
     }
     expect(list[0]?.all[0]?.batch_id).not.toBe(list[1]?.all[0]?.batch_id);
     // Oldest first.
@@ -148,31 +133,31 @@ describe('events composition', () => {
       Date.parse(list[0]?.all[0]?.created_at ?? ''),
     );
 
-    const detail = await getEvent(http, event.id);
+    const detail = await getEvent(t.http, event.id);
     expect([...detail.service_ids].sort()).toEqual([a.id, c.id, e.id, f.id].sort());
     expect(detail.group_ids).toEqual([group.id]);
     // a kept its own status, the group's services got the group's.
-    await expectServiceStatus(http, a, { status: 'operational', effective: 'major_outage', active: true });
-    await expectServiceStatus(http, b, { status: 'operational', effective: 'operational', active: false });
-    await expectServiceStatus(http, c, { status: 'operational', effective: 'partial_outage', active: true });
-    await expectServiceStatus(http, e, { status: 'operational', effective: 'degraded', active: true });
-    await expectServiceStatus(http, f, { status: 'operational', effective: 'maintenance', active: true });
-    await closeEvent(http, operator.token, event);
+    await expectServiceStatus(t.http, a, { status: 'operational', effective: 'major_outage', active: true });
+    await expectServiceStatus(t.http, b, { status: 'operational', effective: 'operational', active: false });
+    await expectServiceStatus(t.http, c, { status: 'operational', effective: 'partial_outage', active: true });
+    await expectServiceStatus(t.http, e, { status: 'operational', effective: 'degraded', active: true });
+    await expectServiceStatus(t.http, f, { status: 'operational', effective: 'maintenance', active: true });
+    await closeEvent(t.http, t.operator.token, event);
   });
 
   it('updates without added or removed services add no rows', async () => {
-    const a = await createService(http, admin);
-    const event = await createEvent(http, operator.token, incidentBody({ affected_services: [on(a, 'degraded')] }));
-    const before = await getChanges(http, event.id);
+    const a = await createService(t.http, t.admin);
+    const event = await createEvent(t.http, t.operator.token, incidentBody({ affected_services: [on(a, 'degraded')] }));
+    const before = await getChanges(t.http, event.id);
     expect(before).toHaveLength(1);
-    await addUpdate(http, operator.token, event.id, { status: 'identified', message: 'Only a message' });
-    await addUpdate(http, operator.token, event.id, {
+    await addUpdate(t.http, t.operator.token, event.id, { status: 'identified', message: 'Only a message' });
+    await addUpdate(t.http, t.operator.token, event.id, {
       status: 'monitoring',
       message: 'A status change of a service already in',
       service_updates: [on(a, 'major_outage')],
       reason: 'worse',
     });
-    await addUpdate(http, operator.token, event.id, {
+    await addUpdate(t.http, t.operator.token, event.id, {
       status: 'monitoring',
       message: 'Empty lists',
       service_updates: [],
@@ -180,120 +165,120 @@ describe('events composition', () => {
       add_groups: [],
       remove_service_ids: [],
     });
-    await closeEvent(http, operator.token, event);
-    expect(await getChanges(http, event.id)).toEqual(before);
+    await closeEvent(t.http, t.operator.token, event);
+    expect(await getChanges(t.http, event.id)).toEqual(before);
   });
 
   it('add_groups skips services already in the event and keeps their status', async () => {
-    const group = await createGroup(http, admin);
-    const inEvent = await createService(http, admin, { group_ids: [group.id] });
+    const group = await createGroup(t.http, t.admin);
+    const inEvent = await createService(t.http, t.admin, { group_ids: [group.id] });
     const event = await createEvent(
-      http,
-      operator.token,
+      t.http,
+      t.operator.token,
       incidentBody({ affected_services: [on(inEvent, 'major_outage')] }),
     );
-    await addUpdate(http, operator.token, event.id, {
+    await addUpdate(t.http, t.operator.token, event.id, {
       status: 'identified',
       message: 'Whole group',
       add_groups: [{ group_id: group.id, status: 'degraded' }],
     });
-    const list = batches(await getChanges(http, event.id));
+    const list = batches(await getChanges(t.http, event.id));
     expect(list.map((batch) => batch.rows)).toEqual([[added('service', inEvent)], [added('group', group)]]);
-    await expectServiceStatus(http, inEvent, { status: 'operational', effective: 'major_outage', active: true });
-    expect(logSummary(await getStatusLog(http, admin, inEvent.slug))).toHaveLength(2);
-    await closeEvent(http, operator.token, event);
+    await expectServiceStatus(t.http, inEvent, { status: 'operational', effective: 'major_outage', active: true });
+    expect(logSummary(await getStatusLog(t.http, t.admin, inEvent.slug))).toHaveLength(2);
+    await closeEvent(t.http, t.operator.token, event);
   });
 
   it('an explicit added service wins over an added group; archived group members are left out', async () => {
-    const group = await createGroup(http, admin);
-    const explicit = await createService(http, admin, { group_ids: [group.id] });
-    const member = await createService(http, admin, { group_ids: [group.id] });
-    const archived = await createService(http, admin, { group_ids: [group.id] });
-    expect((await http.delete(`/api/v1/services/${archived.slug}`, { token: admin })).status).toBe(204);
-    const event = await createEvent(http, operator.token, incidentBody());
-    await addUpdate(http, operator.token, event.id, {
+    const group = await createGroup(t.http, t.admin);
+    const explicit = await createService(t.http, t.admin, { group_ids: [group.id] });
+    const member = await createService(t.http, t.admin, { group_ids: [group.id] });
+    const archived = await createService(t.http, t.admin, { group_ids: [group.id] });
+    expect((await t.http.delete(`/api/v1/services/${archived.slug}`, { token: t.admin })).status).toBe(204);
+    const event = await createEvent(t.http, t.operator.token, incidentBody());
+    await addUpdate(t.http, t.operator.token, event.id, {
       status: 'identified',
       message: 'Group and one service',
       add_groups: [{ group_id: group.id, status: 'major_outage' }],
       add_services: [on(explicit, 'degraded')],
     });
     expect(await serviceStatusesOf(event)).toEqual([explicit.id, member.id].sort());
-    expect(batches(await getChanges(http, event.id)).map((batch) => batch.rows)).toEqual([
+    expect(batches(await getChanges(t.http, event.id)).map((batch) => batch.rows)).toEqual([
       sorted(added('group', group), added('service', explicit), added('service', member)),
     ]);
-    await expectServiceStatus(http, explicit, { status: 'operational', effective: 'degraded', active: true });
-    await expectServiceStatus(http, member, { status: 'operational', effective: 'major_outage', active: true });
-    await closeEvent(http, operator.token, event);
+    await expectServiceStatus(t.http, explicit, { status: 'operational', effective: 'degraded', active: true });
+    await expectServiceStatus(t.http, member, { status: 'operational', effective: 'major_outage', active: true });
+    await closeEvent(t.http, t.operator.token, event);
   });
 
   it('a group selected at creation leaves out its archived services', async () => {
-    const group = await createGroup(http, admin);
-    const member = await createService(http, admin, { group_ids: [group.id] });
-    const archived = await createService(http, admin, { group_ids: [group.id] });
-    expect((await http.delete(`/api/v1/services/${archived.slug}`, { token: admin })).status).toBe(204);
+    const group = await createGroup(t.http, t.admin);
+    const member = await createService(t.http, t.admin, { group_ids: [group.id] });
+    const archived = await createService(t.http, t.admin, { group_ids: [group.id] });
+    expect((await t.http.delete(`/api/v1/services/${archived.slug}`, { token: t.admin })).status).toBe(204);
     const event = await createEvent(
-      http,
-      operator.token,
+      t.http,
+      t.operator.token,
       incidentBody({ affected_groups: [{ group_id: group.id, status: 'degraded' }] }),
     );
     expect(event.service_ids).toEqual([member.id]);
-    expect(batches(await getChanges(http, event.id)).map((batch) => batch.rows)).toEqual([
+    expect(batches(await getChanges(t.http, event.id)).map((batch) => batch.rows)).toEqual([
       sorted(added('group', group), added('service', member)),
     ]);
-    await closeEvent(http, operator.token, event);
+    await closeEvent(t.http, t.operator.token, event);
   });
 
   it('removing a service brings its effective status back and is logged for the event', async () => {
-    const service = await createService(http, admin, { status: 'degraded' });
-    const stays = await createService(http, admin);
+    const service = await createService(t.http, t.admin, { status: 'degraded' });
+    const stays = await createService(t.http, t.admin);
     const event = await createEvent(
-      http,
-      operator.token,
+      t.http,
+      t.operator.token,
       incidentBody({ affected_services: [on(service, 'major_outage'), on(stays, 'partial_outage')] }),
     );
-    await expectServiceStatus(http, service, { status: 'degraded', effective: 'major_outage', active: true });
-    await addUpdate(http, operator.token, event.id, {
+    await expectServiceStatus(t.http, service, { status: 'degraded', effective: 'major_outage', active: true });
+    await addUpdate(t.http, t.operator.token, event.id, {
       status: 'identified',
       message: 'Only one service after all',
       remove_service_ids: [service.id],
       reason: 'not affected',
     });
-    await expectServiceStatus(http, service, { status: 'degraded', effective: 'degraded', active: false });
-    await expectServiceStatus(http, stays, { status: 'operational', effective: 'partial_outage', active: true });
-    const entries = await getStatusLog(http, operator.token, service.slug);
+    await expectServiceStatus(t.http, service, { status: 'degraded', effective: 'degraded', active: false });
+    await expectServiceStatus(t.http, stays, { status: 'operational', effective: 'partial_outage', active: true });
+    const entries = await getStatusLog(t.http, t.operator.token, service.slug);
     expect(logSummary(entries)).toEqual([
       { old: null, new: 'degraded', source: 'manual', event: null },
       { old: 'degraded', new: 'major_outage', source: 'event', event: event.id },
       { old: 'major_outage', new: 'degraded', source: 'event', event: event.id },
     ]);
-    expect(entries[0]).toMatchObject({ reason: 'not affected', created_by: operator.id });
+    expect(entries[0]).toMatchObject({ reason: 'not affected', created_by: t.operator.id });
     // The removed service is no longer part of the event, and closing it leaves that service alone.
-    const serviceEvents = dataOf<{ events: WireEvent[] }>(await http.get(`/api/v1/services/${service.slug}/events`));
+    const serviceEvents = dataOf<{ events: WireEvent[] }>(await t.http.get(`/api/v1/services/${service.slug}/events`));
     expect(serviceEvents.events).toEqual([]);
-    await closeEvent(http, operator.token, event);
-    await expectServiceStatus(http, service, { status: 'degraded', effective: 'degraded', active: false });
-    await expectServiceStatus(http, stays, { status: 'operational', effective: 'operational', active: false });
+    await closeEvent(t.http, t.operator.token, event);
+    await expectServiceStatus(t.http, service, { status: 'degraded', effective: 'degraded', active: false });
+    await expectServiceStatus(t.http, stays, { status: 'operational', effective: 'operational', active: false });
   });
 
   it('a removed service can be added again in a later update', async () => {
-    const service = await createService(http, admin);
+    const service = await createService(t.http, t.admin);
     const event = await createEvent(
-      http,
-      operator.token,
+      t.http,
+      t.operator.token,
       incidentBody({ affected_services: [on(service, 'degraded')] }),
     );
-    await addUpdate(http, operator.token, event.id, {
+    await addUpdate(t.http, t.operator.token, event.id, {
       status: 'identified',
       message: 'Out',
       remove_service_ids: [service.id],
     });
-    await addUpdate(http, operator.token, event.id, {
+    await addUpdate(t.http, t.operator.token, event.id, {
       status: 'identified',
       message: 'Back in',
       add_services: [on(service, 'partial_outage')],
       reason: 'affected again',
     });
-    const list = batches(await getChanges(http, event.id));
+    const list = batches(await getChanges(t.http, event.id));
     expect(list.map((batch) => batch.rows)).toEqual([
       [added('service', service)],
       [removed(service)],
@@ -301,48 +286,48 @@ describe('events composition', () => {
     ]);
     expect(list[1]?.all[0]?.reason).toBe('');
     expect(list[2]?.all[0]?.reason).toBe('affected again');
-    await expectServiceStatus(http, service, { status: 'operational', effective: 'partial_outage', active: true });
-    await closeEvent(http, operator.token, event);
-    await expectServiceStatus(http, service, { status: 'operational', effective: 'operational', active: false });
+    await expectServiceStatus(t.http, service, { status: 'operational', effective: 'partial_outage', active: true });
+    await closeEvent(t.http, t.operator.token, event);
+    await expectServiceStatus(t.http, service, { status: 'operational', effective: 'operational', active: false });
   });
 
   it('removing every service leaves an event without services', async () => {
-    const a = await createService(http, admin);
-    const b = await createService(http, admin);
+    const a = await createService(t.http, t.admin);
+    const b = await createService(t.http, t.admin);
     const event = await createEvent(
-      http,
-      operator.token,
+      t.http,
+      t.operator.token,
       maintenanceBody({ status: 'in_progress', affected_services: [on(a, 'maintenance'), on(b, 'maintenance')] }),
     );
-    await addUpdate(http, operator.token, event.id, {
+    await addUpdate(t.http, t.operator.token, event.id, {
       status: 'in_progress',
       message: 'Nothing affected',
       remove_service_ids: [a.id, b.id],
     });
     expect(await serviceStatusesOf(event)).toEqual([]);
-    const list = batches(await getChanges(http, event.id));
+    const list = batches(await getChanges(t.http, event.id));
     expect(list[1]?.rows).toEqual(sorted(removed(a), removed(b)));
     for (const service of [a, b]) {
-      await expectServiceStatus(http, service, { status: 'operational', effective: 'operational', active: false });
+      await expectServiceStatus(t.http, service, { status: 'operational', effective: 'operational', active: false });
     }
-    await closeEvent(http, operator.token, event);
+    await closeEvent(t.http, t.operator.token, event);
   });
 
   it('the closing update may change the composition in the same batch', async () => {
-    const a = await createService(http, admin);
-    const b = await createService(http, admin);
-    const event = await createEvent(http, operator.token, incidentBody({ affected_services: [on(a, 'degraded')] }));
-    await addUpdate(http, operator.token, event.id, {
+    const a = await createService(t.http, t.admin);
+    const b = await createService(t.http, t.admin);
+    const event = await createEvent(t.http, t.operator.token, incidentBody({ affected_services: [on(a, 'degraded')] }));
+    await addUpdate(t.http, t.operator.token, event.id, {
       status: 'resolved',
       message: 'Resolved; b was affected too',
       add_services: [on(b, 'degraded')],
       reason: 'for the record',
     });
-    const list = batches(await getChanges(http, event.id));
+    const list = batches(await getChanges(t.http, event.id));
     expect(list.map((batch) => batch.rows)).toEqual([[added('service', a)], [added('service', b)]]);
-    expect((await getEvent(http, event.id)).service_ids).toEqual([a.id, b.id]);
+    expect((await getEvent(t.http, event.id)).service_ids).toEqual([a.id, b.id]);
     for (const service of [a, b]) {
-      await expectServiceStatus(http, service, { status: 'operational', effective: 'operational', active: false });
+      await expectServiceStatus(t.http, service, { status: 'operational', effective: 'operational', active: false });
     }
   });
 });

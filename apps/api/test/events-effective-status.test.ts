@@ -1,58 +1,42 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiServer } from '../src/server';
-import { startTestApi } from './support/api';
+import { describe, expect, it } from 'vitest';
 import {
-  currentUserId,
   dataOf,
   expectPlainError,
   expectStatusLogEntryShape,
+  getService,
   type ServiceStatus,
   type WireService,
 } from './support/catalog';
-import { createHttp, type Http } from './support/client';
 import {
   addUpdate,
   closeEvent,
   createEvent,
   expectServiceStatus,
   getEvent,
-  getService,
   getStatusLog,
   incidentBody,
   logSummary,
   maintenanceBody,
   type WireEvent,
 } from './support/events';
-import { adminToken, createAccount, createGroup, createService } from './support/factories';
+import { createGroup, createService } from './support/factories';
+import { useApiFixture } from './support/fixture';
 
 describe('events effective status', () => {
-  let api: ApiServer;
-  let http: Http;
-  let admin: string;
-  let adminId: string;
-  let operator: { id: string; token: string };
-
-  beforeAll(async () => {
-    api = await startTestApi();
-    http = createHttp(api.url);
-    admin = await adminToken(http);
-    adminId = await currentUserId(http, admin);
-    operator = await createAccount(http, 'operator');
-  });
-  afterAll(() => api.close());
+  const t = useApiFixture();
 
   const on = (service: { id: string }, status: ServiceStatus) => [{ service_id: service.id, status }];
   /** Opens an incident on one service with the given status. */
   const openOn = (service: { id: string }, status: ServiceStatus, extra: Record<string, unknown> = {}) =>
-    createEvent(http, operator.token, incidentBody({ affected_services: on(service, status), ...extra }));
+    createEvent(t.http, t.operator.token, incidentBody({ affected_services: on(service, status), ...extra }));
   const expectStatus = (
     service: { id: string; slug: string },
     status: ServiceStatus,
     effective: ServiceStatus,
     active: boolean,
     groups: readonly string[] = [],
-  ) => expectServiceStatus(http, service, { status, effective, active }, groups);
-  const log = async (service: { slug: string }) => logSummary(await getStatusLog(http, admin, service.slug));
+  ) => expectServiceStatus(t.http, service, { status, effective, active }, groups);
+  const log = async (service: { slug: string }) => logSummary(await getStatusLog(t.http, t.admin, service.slug));
   const created = { old: null, new: 'operational', source: 'manual', event: null };
   const byEvent = (old: ServiceStatus, next: ServiceStatus, event: { id: string }) => ({
     old,
@@ -61,9 +45,9 @@ describe('events effective status', () => {
     event: event.id,
   });
   const setStored = async (service: { slug: string }, status: ServiceStatus, reason: string) => {
-    const current = await getService(http, service.slug);
-    const response = await http.patch(`/api/v1/services/${service.slug}`, {
-      token: admin,
+    const current = await getService(t.http, service.slug);
+    const response = await t.http.patch(`/api/v1/services/${service.slug}`, {
+      token: t.admin,
       body: { name: current.name, slug: current.slug, status, reason },
     });
     expect(response.status, response.text).toBe(200);
@@ -72,7 +56,7 @@ describe('events effective status', () => {
 
   describe('overlapping events', () => {
     it('effective status is the worst active event; resolving the worst first steps down', async () => {
-      const service = await createService(http, admin);
+      const service = await createService(t.http, t.admin);
       await expectStatus(service, 'operational', 'operational', false);
 
       const degraded = await openOn(service, 'degraded');
@@ -88,11 +72,11 @@ describe('events effective status', () => {
         byEvent('degraded', 'major_outage', major),
       ]);
 
-      await closeEvent(http, operator.token, major);
+      await closeEvent(t.http, t.operator.token, major);
       await expectStatus(service, 'operational', 'partial_outage', true);
-      await closeEvent(http, operator.token, partial);
+      await closeEvent(t.http, t.operator.token, partial);
       await expectStatus(service, 'operational', 'degraded', true);
-      await closeEvent(http, operator.token, degraded);
+      await closeEvent(t.http, t.operator.token, degraded);
       await expectStatus(service, 'operational', 'operational', false);
 
       expect(await log(service)).toEqual([
@@ -106,17 +90,17 @@ describe('events effective status', () => {
     });
 
     it('resolving the least severe first changes nothing until the worst one closes', async () => {
-      const service = await createService(http, admin);
+      const service = await createService(t.http, t.admin);
       const degraded = await openOn(service, 'degraded');
       const partial = await openOn(service, 'partial_outage');
       const major = await openOn(service, 'major_outage');
       await expectStatus(service, 'operational', 'major_outage', true);
 
-      await closeEvent(http, operator.token, degraded);
+      await closeEvent(t.http, t.operator.token, degraded);
       await expectStatus(service, 'operational', 'major_outage', true);
-      await closeEvent(http, operator.token, partial);
+      await closeEvent(t.http, t.operator.token, partial);
       await expectStatus(service, 'operational', 'major_outage', true);
-      await closeEvent(http, operator.token, major);
+      await closeEvent(t.http, t.operator.token, major);
       await expectStatus(service, 'operational', 'operational', false);
 
       expect(await log(service)).toEqual([
@@ -129,13 +113,13 @@ describe('events effective status', () => {
     });
 
     it('stored status becomes operational only when the last active event closes', async () => {
-      const service = await createService(http, admin, { status: 'degraded' });
+      const service = await createService(t.http, t.admin, { status: 'degraded' });
       const first = await openOn(service, 'partial_outage');
       const second = await openOn(service, 'partial_outage');
       await expectStatus(service, 'degraded', 'partial_outage', true);
-      await closeEvent(http, operator.token, first);
+      await closeEvent(t.http, t.operator.token, first);
       await expectStatus(service, 'degraded', 'partial_outage', true);
-      await closeEvent(http, operator.token, second);
+      await closeEvent(t.http, t.operator.token, second);
       await expectStatus(service, 'operational', 'operational', false);
       expect(await log(service)).toEqual([
         { old: null, new: 'degraded', source: 'manual', event: null },
@@ -145,10 +129,10 @@ describe('events effective status', () => {
     });
 
     it('an active event decides the effective status even when the stored one is worse', async () => {
-      const service = await createService(http, admin, { status: 'major_outage' });
+      const service = await createService(t.http, t.admin, { status: 'major_outage' });
       const event = await openOn(service, 'degraded');
       await expectStatus(service, 'major_outage', 'degraded', true);
-      await closeEvent(http, operator.token, event);
+      await closeEvent(t.http, t.operator.token, event);
       await expectStatus(service, 'operational', 'operational', false);
       expect(await log(service)).toEqual([
         { old: null, new: 'major_outage', source: 'manual', event: null },
@@ -158,10 +142,10 @@ describe('events effective status', () => {
     });
 
     it('closing logs the stored change when the effective status stays the same', async () => {
-      const service = await createService(http, admin, { status: 'degraded' });
+      const service = await createService(t.http, t.admin, { status: 'degraded' });
       const event = await openOn(service, 'operational');
       await expectStatus(service, 'degraded', 'operational', true);
-      await closeEvent(http, operator.token, event);
+      await closeEvent(t.http, t.operator.token, event);
       await expectStatus(service, 'operational', 'operational', false);
       expect(await log(service)).toEqual([
         { old: null, new: 'degraded', source: 'manual', event: null },
@@ -171,25 +155,25 @@ describe('events effective status', () => {
     });
 
     it('a service update inside an event moves the effective status both ways', async () => {
-      const service = await createService(http, admin);
+      const service = await createService(t.http, t.admin);
       const other = await openOn(service, 'degraded');
       const event = await openOn(service, 'partial_outage');
-      await addUpdate(http, operator.token, event.id, {
+      await addUpdate(t.http, t.operator.token, event.id, {
         status: 'identified',
         message: 'Worse',
         service_updates: on(service, 'major_outage'),
       });
       await expectStatus(service, 'operational', 'major_outage', true);
-      await addUpdate(http, operator.token, event.id, {
+      await addUpdate(t.http, t.operator.token, event.id, {
         status: 'monitoring',
         message: 'Better',
         service_updates: on(service, 'operational'),
       });
       // The other event is now the worst.
       await expectStatus(service, 'operational', 'degraded', true);
-      await closeEvent(http, operator.token, other);
+      await closeEvent(t.http, t.operator.token, other);
       await expectStatus(service, 'operational', 'operational', true);
-      await closeEvent(http, operator.token, event);
+      await closeEvent(t.http, t.operator.token, event);
       await expectStatus(service, 'operational', 'operational', false);
       expect(await log(service)).toEqual([
         created,
@@ -207,11 +191,11 @@ describe('events effective status', () => {
         for (let high = low + 1; high < order.length; high++) {
           const lower = order[low] as ServiceStatus;
           const higher = order[high] as ServiceStatus;
-          const service = await createService(http, admin);
+          const service = await createService(t.http, t.admin);
           const events = [await openOn(service, higher), await openOn(service, lower)];
-          const served = await getService(http, service.slug);
+          const served = await getService(t.http, service.slug);
           expect(served.effective_status, `${higher} over ${lower}`).toBe(higher);
-          for (const event of events) await closeEvent(http, operator.token, event);
+          for (const event of events) await closeEvent(t.http, t.operator.token, event);
         }
       }
     });
@@ -219,10 +203,10 @@ describe('events effective status', () => {
 
   describe('manual changes', () => {
     it('a manual status change while an event is active changes the stored status only', async () => {
-      const service = await createService(http, admin);
+      const service = await createService(t.http, t.admin);
       const maintenance = await openOn(service, 'maintenance');
       const major = await openOn(service, 'major_outage');
-      await closeEvent(http, operator.token, maintenance);
+      await closeEvent(t.http, t.operator.token, maintenance);
       await expectStatus(service, 'operational', 'major_outage', true);
 
       const patched = await setStored(service, 'partial_outage', 'set by hand');
@@ -233,10 +217,10 @@ describe('events effective status', () => {
       });
       await expectStatus(service, 'partial_outage', 'major_outage', true);
 
-      await closeEvent(http, operator.token, major);
+      await closeEvent(t.http, t.operator.token, major);
       await expectStatus(service, 'operational', 'operational', false);
 
-      const entries = await getStatusLog(http, admin, service.slug);
+      const entries = await getStatusLog(t.http, t.admin, service.slug);
       for (const entry of entries) expectStatusLogEntryShape(entry);
       expect(logSummary(entries)).toEqual([
         created,
@@ -245,27 +229,27 @@ describe('events effective status', () => {
         { old: 'operational', new: 'partial_outage', source: 'manual', event: null },
         byEvent('major_outage', 'operational', major),
       ]);
-      expect(entries[1]).toMatchObject({ reason: 'set by hand', created_by: adminId });
+      expect(entries[1]).toMatchObject({ reason: 'set by hand', created_by: t.adminId });
     });
   });
 
   describe('status log entries', () => {
     it('entries carry the event, its reason and its author', async () => {
-      const service = await createService(http, admin);
+      const service = await createService(t.http, t.admin);
       const event = await createEvent(
-        http,
-        operator.token,
+        t.http,
+        t.operator.token,
         incidentBody({ title: 'Database failover', affected_services: on(service, 'degraded') }),
       );
-      await addUpdate(http, admin, event.id, {
+      await addUpdate(t.http, t.admin, event.id, {
         status: 'identified',
         message: 'Replica lag',
         service_updates: on(service, 'major_outage'),
         reason: 'replica down',
       });
-      await addUpdate(http, operator.token, event.id, { status: 'resolved', message: 'Failover done' });
+      await addUpdate(t.http, t.operator.token, event.id, { status: 'resolved', message: 'Failover done' });
 
-      const entries = await getStatusLog(http, operator.token, service.slug);
+      const entries = await getStatusLog(t.http, t.operator.token, service.slug);
       for (const entry of entries) expectStatusLogEntryShape(entry);
       const [resolved, updated, opened] = entries;
       expect(opened).toMatchObject({
@@ -274,7 +258,7 @@ describe('events effective status', () => {
         new_status: 'degraded',
         source_type: 'event',
         event_id: event.id,
-        created_by: operator.id,
+        created_by: t.operator.id,
       });
       expect(opened?.reason).toContain('Database failover');
       expect(updated).toMatchObject({
@@ -283,39 +267,39 @@ describe('events effective status', () => {
         source_type: 'event',
         event_id: event.id,
         reason: 'replica down',
-        created_by: adminId,
+        created_by: t.adminId,
       });
       expect(resolved).toMatchObject({
         old_status: 'major_outage',
         new_status: 'operational',
         source_type: 'event',
         event_id: event.id,
-        created_by: operator.id,
+        created_by: t.operator.id,
       });
       expect(resolved?.reason).toContain('Failover done');
       expect(entries).toHaveLength(4);
     });
 
     it('an update that changes no effective status logs nothing', async () => {
-      const service = await createService(http, admin);
+      const service = await createService(t.http, t.admin);
       const event = await openOn(service, 'degraded');
-      await addUpdate(http, operator.token, event.id, { status: 'identified', message: 'Found it' });
-      await addUpdate(http, operator.token, event.id, {
+      await addUpdate(t.http, t.operator.token, event.id, { status: 'identified', message: 'Found it' });
+      await addUpdate(t.http, t.operator.token, event.id, {
         status: 'monitoring',
         message: 'Same status',
         service_updates: on(service, 'degraded'),
       });
       expect(await log(service)).toEqual([created, byEvent('operational', 'degraded', event)]);
-      await closeEvent(http, operator.token, event);
+      await closeEvent(t.http, t.operator.token, event);
     });
   });
 
   describe('scheduled maintenance', () => {
     it('a scheduled maintenance counts only once in progress, and no longer once completed', async () => {
-      const service = await createService(http, admin);
+      const service = await createService(t.http, t.admin);
       const maintenance = await createEvent(
-        http,
-        operator.token,
+        t.http,
+        t.operator.token,
         maintenanceBody({
           scheduled_start_at: new Date(Date.now() + 3_600_000).toISOString(),
           scheduled_end_at: new Date(Date.now() + 7_200_000).toISOString(),
@@ -325,16 +309,16 @@ describe('events effective status', () => {
       await expectStatus(service, 'operational', 'operational', false);
       expect(await log(service)).toEqual([created]);
 
-      await addUpdate(http, operator.token, maintenance.id, { status: 'in_progress', message: 'Starting' });
+      await addUpdate(t.http, t.operator.token, maintenance.id, { status: 'in_progress', message: 'Starting' });
       await expectStatus(service, 'operational', 'maintenance', true);
 
       // An incident during the maintenance is worse; when it resolves the maintenance shows again.
       const incident = await openOn(service, 'degraded');
       await expectStatus(service, 'operational', 'degraded', true);
-      await closeEvent(http, operator.token, incident);
+      await closeEvent(t.http, t.operator.token, incident);
       await expectStatus(service, 'operational', 'maintenance', true);
 
-      await closeEvent(http, operator.token, maintenance);
+      await closeEvent(t.http, t.operator.token, maintenance);
       await expectStatus(service, 'operational', 'operational', false);
       expect(await log(service)).toEqual([
         created,
@@ -346,33 +330,33 @@ describe('events effective status', () => {
     });
 
     it('a maintenance in progress applies whatever status it gives', async () => {
-      const service = await createService(http, admin);
+      const service = await createService(t.http, t.admin);
       const maintenance = await createEvent(
-        http,
-        operator.token,
+        t.http,
+        t.operator.token,
         maintenanceBody({ affected_services: on(service, 'partial_outage') }),
       );
       await expectStatus(service, 'operational', 'operational', false);
-      await addUpdate(http, operator.token, maintenance.id, { status: 'in_progress', message: 'Go' });
+      await addUpdate(t.http, t.operator.token, maintenance.id, { status: 'in_progress', message: 'Go' });
       await expectStatus(service, 'operational', 'partial_outage', true);
-      await closeEvent(http, operator.token, maintenance);
+      await closeEvent(t.http, t.operator.token, maintenance);
       await expectStatus(service, 'operational', 'operational', false);
     });
 
     it('a scheduled maintenance is no other active event when an incident closes', async () => {
-      const service = await createService(http, admin, { status: 'partial_outage' });
+      const service = await createService(t.http, t.admin, { status: 'partial_outage' });
       const maintenance = await createEvent(
-        http,
-        operator.token,
+        t.http,
+        t.operator.token,
         maintenanceBody({ affected_services: on(service, 'maintenance') }),
       );
       const incident = await openOn(service, 'degraded');
       await expectStatus(service, 'partial_outage', 'degraded', true);
-      await closeEvent(http, operator.token, incident);
+      await closeEvent(t.http, t.operator.token, incident);
       await expectStatus(service, 'operational', 'operational', false);
-      await addUpdate(http, operator.token, maintenance.id, { status: 'in_progress', message: 'Go' });
+      await addUpdate(t.http, t.operator.token, maintenance.id, { status: 'in_progress', message: 'Go' });
       await expectStatus(service, 'operational', 'maintenance', true);
-      await closeEvent(http, operator.token, maintenance);
+      await closeEvent(t.http, t.operator.token, maintenance);
       expect(await log(service)).toEqual([
         { old: null, new: 'partial_outage', source: 'manual', event: null },
         byEvent('partial_outage', 'degraded', incident),
@@ -383,14 +367,14 @@ describe('events effective status', () => {
     });
 
     it('a maintenance created in progress counts at once', async () => {
-      const service = await createService(http, admin, { status: 'degraded' });
+      const service = await createService(t.http, t.admin, { status: 'degraded' });
       const maintenance = await createEvent(
-        http,
-        operator.token,
+        t.http,
+        t.operator.token,
         maintenanceBody({ status: 'in_progress', affected_services: on(service, 'maintenance') }),
       );
       await expectStatus(service, 'degraded', 'maintenance', true);
-      await closeEvent(http, operator.token, maintenance);
+      await closeEvent(t.http, t.operator.token, maintenance);
       await expectStatus(service, 'operational', 'operational', false);
       expect(await log(service)).toEqual([
         { old: null, new: 'degraded', source: 'manual', event: null },
@@ -402,17 +386,17 @@ describe('events effective status', () => {
 
   describe('groups', () => {
     it('a group gives its status to every service; an explicit status wins; two groups give the worse', async () => {
-      const first = await createGroup(http, admin);
-      const second = await createGroup(http, admin);
-      const onlyFirst = await createService(http, admin, { group_ids: [first.id] });
-      const both = await createService(http, admin, { group_ids: [first.id, second.id] });
-      const explicit = await createService(http, admin, { group_ids: [first.id, second.id] });
-      const onlySecond = await createService(http, admin, { group_ids: [second.id] });
-      const outside = await createService(http, admin);
+      const first = await createGroup(t.http, t.admin);
+      const second = await createGroup(t.http, t.admin);
+      const onlyFirst = await createService(t.http, t.admin, { group_ids: [first.id] });
+      const both = await createService(t.http, t.admin, { group_ids: [first.id, second.id] });
+      const explicit = await createService(t.http, t.admin, { group_ids: [first.id, second.id] });
+      const onlySecond = await createService(t.http, t.admin, { group_ids: [second.id] });
+      const outside = await createService(t.http, t.admin);
 
       const event = await createEvent(
-        http,
-        operator.token,
+        t.http,
+        t.operator.token,
         incidentBody({
           affected_groups: [
             { group_id: first.id, status: 'degraded' },
@@ -432,12 +416,12 @@ describe('events effective status', () => {
       await expectStatus(outside, 'operational', 'operational', false);
 
       // The group list itself is unchanged by events.
-      const groups = dataOf<{ id: string; service_ids: string[] }[]>(await http.get('/api/v1/groups'));
+      const groups = dataOf<{ id: string; service_ids: string[] }[]>(await t.http.get('/api/v1/groups'));
       expect(groups.find((group) => group.id === first.id)?.service_ids.sort()).toEqual(
         [onlyFirst.id, both.id, explicit.id].sort(),
       );
 
-      await closeEvent(http, operator.token, event);
+      await closeEvent(t.http, t.operator.token, event);
       for (const service of [onlyFirst, both, explicit, onlySecond]) {
         await expectStatus(service, 'operational', 'operational', false);
       }
@@ -450,77 +434,77 @@ describe('events effective status', () => {
     });
 
     it('a group is expanded when the event is created: later members are not in it', async () => {
-      const group = await createGroup(http, admin);
-      const early = await createService(http, admin, { group_ids: [group.id] });
+      const group = await createGroup(t.http, t.admin);
+      const early = await createService(t.http, t.admin, { group_ids: [group.id] });
       const event = await createEvent(
-        http,
-        operator.token,
+        t.http,
+        t.operator.token,
         incidentBody({ affected_groups: [{ group_id: group.id, status: 'partial_outage' }] }),
       );
-      const late = await createService(http, admin, { group_ids: [group.id] });
+      const late = await createService(t.http, t.admin, { group_ids: [group.id] });
       await expectStatus(early, 'operational', 'partial_outage', true, [group.id]);
       await expectStatus(late, 'operational', 'operational', false, [group.id]);
-      expect((await getEvent(http, event.id)).service_ids).toEqual([early.id]);
-      await closeEvent(http, operator.token, event);
+      expect((await getEvent(t.http, event.id)).service_ids).toEqual([early.id]);
+      await closeEvent(t.http, t.operator.token, event);
     });
   });
 
   describe('archiving', () => {
-    const archiveService = (slug: string) => http.delete(`/api/v1/services/${slug}`, { token: admin });
-    const archiveGroup = (slug: string) => http.delete(`/api/v1/groups/${slug}`, { token: admin });
+    const archiveService = (slug: string) => t.http.delete(`/api/v1/services/${slug}`, { token: t.admin });
+    const archiveGroup = (slug: string) => t.http.delete(`/api/v1/groups/${slug}`, { token: t.admin });
 
     it('a service in an active event cannot be archived until the event closes', async () => {
-      const service = await createService(http, admin);
+      const service = await createService(t.http, t.admin);
       const event = await openOn(service, 'degraded');
       const refused = await archiveService(service.slug);
       expectPlainError(refused, 409);
       expect(refused.body.error.message).toContain('active event');
-      expect((await getService(http, service.slug)).archived_at).toBeNull();
+      expect((await getService(t.http, service.slug)).archived_at).toBeNull();
 
-      await closeEvent(http, operator.token, event);
+      await closeEvent(t.http, t.operator.token, event);
       expect((await archiveService(service.slug)).status).toBe(204);
-      expect((await getService(http, service.slug)).archived_at).not.toBeNull();
+      expect((await getService(t.http, service.slug)).archived_at).not.toBeNull();
     });
 
     it('a service added by an update blocks archiving; removing it from the event unblocks', async () => {
-      const service = await createService(http, admin);
-      const event = await createEvent(http, operator.token, incidentBody());
-      await addUpdate(http, operator.token, event.id, {
+      const service = await createService(t.http, t.admin);
+      const event = await createEvent(t.http, t.operator.token, incidentBody());
+      await addUpdate(t.http, t.operator.token, event.id, {
         status: 'identified',
         message: 'Also affected',
         add_services: on(service, 'degraded'),
       });
       expectPlainError(await archiveService(service.slug), 409);
-      await addUpdate(http, operator.token, event.id, {
+      await addUpdate(t.http, t.operator.token, event.id, {
         status: 'identified',
         message: 'Not affected after all',
         remove_service_ids: [service.id],
       });
       expect((await archiveService(service.slug)).status).toBe(204);
-      await closeEvent(http, operator.token, event);
+      await closeEvent(t.http, t.operator.token, event);
     });
 
     it('a maintenance blocks archiving only while in progress', async () => {
-      const scheduled = await createService(http, admin);
-      const running = await createService(http, admin);
-      await createEvent(http, operator.token, maintenanceBody({ affected_services: on(scheduled, 'maintenance') }));
+      const scheduled = await createService(t.http, t.admin);
+      const running = await createService(t.http, t.admin);
+      await createEvent(t.http, t.operator.token, maintenanceBody({ affected_services: on(scheduled, 'maintenance') }));
       const inProgress = await createEvent(
-        http,
-        operator.token,
+        t.http,
+        t.operator.token,
         maintenanceBody({ status: 'in_progress', affected_services: on(running, 'maintenance') }),
       );
       expect((await archiveService(scheduled.slug)).status).toBe(204);
       expectPlainError(await archiveService(running.slug), 409);
-      await closeEvent(http, operator.token, inProgress);
+      await closeEvent(t.http, t.operator.token, inProgress);
       expect((await archiveService(running.slug)).status).toBe(204);
     });
 
     it('a group with a service in an active event cannot be archived until the event closes', async () => {
-      const group = await createGroup(http, admin);
-      const service = await createService(http, admin, { group_ids: [group.id] });
+      const group = await createGroup(t.http, t.admin);
+      const service = await createService(t.http, t.admin, { group_ids: [group.id] });
       const event = await createEvent(
-        http,
-        operator.token,
+        t.http,
+        t.operator.token,
         incidentBody({ affected_groups: [{ group_id: group.id, status: 'degraded' }] }),
       );
       const refused = await archiveGroup(group.slug);
@@ -528,7 +512,7 @@ describe('events effective status', () => {
       expect(refused.body.error.message).toContain('active event');
       expectPlainError(await archiveService(service.slug), 409);
 
-      await closeEvent(http, operator.token, event);
+      await closeEvent(t.http, t.operator.token, event);
       // The group still has a service (the contract's other 409), but no longer an active event.
       const stillMembers = await archiveGroup(group.slug);
       expectPlainError(stillMembers, 409);
@@ -538,36 +522,36 @@ describe('events effective status', () => {
     });
 
     it('a group whose service is in an active event of its own cannot be archived either', async () => {
-      const group = await createGroup(http, admin);
-      const service = await createService(http, admin, { group_ids: [group.id] });
+      const group = await createGroup(t.http, t.admin);
+      const service = await createService(t.http, t.admin, { group_ids: [group.id] });
       const event = await openOn(service, 'partial_outage');
       const refused = await archiveGroup(group.slug);
       expectPlainError(refused, 409);
       expect(refused.body.error.message).toContain('active event');
-      await closeEvent(http, operator.token, event);
+      await closeEvent(t.http, t.operator.token, event);
     });
 
     it('archiving while events are opened or extended never leaves an archived service in an active event', async () => {
       for (let round = 0; round < 15; round++) {
-        const group = await createGroup(http, admin);
-        const service = await createService(http, admin, { group_ids: [group.id] });
-        const open = await createEvent(http, operator.token, incidentBody());
+        const group = await createGroup(t.http, t.admin);
+        const service = await createService(t.http, t.admin, { group_ids: [group.id] });
+        const open = await createEvent(t.http, t.operator.token, incidentBody());
         const [archived, explicit, viaGroup, extended] = await Promise.all([
           archiveService(service.slug),
-          http.post('/api/v1/events', {
-            token: operator.token,
+          t.http.post('/api/v1/events', {
+            token: t.operator.token,
             body: incidentBody({ affected_services: on(service, 'degraded') }),
           }),
-          http.post('/api/v1/events', {
-            token: operator.token,
+          t.http.post('/api/v1/events', {
+            token: t.operator.token,
             body: incidentBody({ affected_groups: [{ group_id: group.id, status: 'degraded' }] }),
           }),
-          http.post(`/api/v1/events/${open.id}/updates`, {
-            token: operator.token,
+          t.http.post(`/api/v1/events/${open.id}/updates`, {
+            token: t.operator.token,
             body: { status: 'identified', message: 'More', add_services: on(service, 'degraded') },
           }),
         ]);
-        const served = await getService(http, service.slug);
+        const served = await getService(t.http, service.slug);
         if (archived.status === 204) {
           expect(served.archived_at).not.toBeNull();
           expect(served.has_active_events).toBe(false);
@@ -583,19 +567,19 @@ describe('events effective status', () => {
           expect(served.has_active_events).toBe(true);
         }
         for (const response of [explicit, viaGroup]) {
-          if (response.status === 201) await closeEvent(http, operator.token, response.body.data as WireEvent);
+          if (response.status === 201) await closeEvent(t.http, t.operator.token, response.body.data as WireEvent);
         }
-        await closeEvent(http, operator.token, open);
+        await closeEvent(t.http, t.operator.token, open);
       }
     });
 
     it('an archived service keeps showing in the events it was part of', async () => {
-      const service = await createService(http, admin);
+      const service = await createService(t.http, t.admin);
       const event = await openOn(service, 'degraded');
-      await closeEvent(http, operator.token, event);
+      await closeEvent(t.http, t.operator.token, event);
       expect((await archiveService(service.slug)).status).toBe(204);
-      expect((await getEvent(http, event.id)).service_ids).toEqual([service.id]);
-      const events = dataOf<{ events: WireEvent[] }>(await http.get(`/api/v1/services/${service.slug}/events`));
+      expect((await getEvent(t.http, event.id)).service_ids).toEqual([service.id]);
+      const events = dataOf<{ events: WireEvent[] }>(await t.http.get(`/api/v1/services/${service.slug}/events`));
       expect(events.events.map((item) => item.id)).toEqual([event.id]);
     });
   });

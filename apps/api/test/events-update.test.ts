@@ -1,52 +1,30 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiServer } from '../src/server';
-import { startTestApi } from './support/api';
+import { describe, expect, it } from 'vitest';
 import { dataOf } from './support/catalog';
-import { createHttp, type Http } from './support/client';
 import { closeEvent, createEvent, incidentBody, maintenanceBody, type WireEvent } from './support/events';
-import { adminToken, createAccount } from './support/factories';
-import { openDatabase, type Sql } from './support/identity';
+import { useApiFixture } from './support/fixture';
 
 const minutesAhead = (minutes: number) => new Date(Date.now() + minutes * 60_000).toISOString();
 
 describe('events update', () => {
-  let api: ApiServer;
-  let http: Http;
-  let sql: Sql;
-  let admin: string;
-  let operator: { id: string; token: string };
-  let user: { id: string; token: string };
-
-  beforeAll(async () => {
-    api = await startTestApi();
-    http = createHttp(api.url);
-    sql = openDatabase();
-    admin = await adminToken(http);
-    operator = await createAccount(http, 'operator');
-    user = await createAccount(http, 'user');
-  });
-  afterAll(async () => {
-    await sql.end({ timeout: 5 });
-    await api.close();
-  });
+  const t = useApiFixture();
 
   const scheduled = () =>
     createEvent(
-      http,
-      operator.token,
+      t.http,
+      t.operator.token,
       maintenanceBody({ scheduled_start_at: minutesAhead(60), scheduled_end_at: minutesAhead(120) }),
     );
   const scheduleMessages = async (eventId: string) =>
-    sql`select id from outbox where kind = 'maintenance.schedule' and payload->>'event_id' = ${eventId}`;
+    t.sql`select id from outbox where kind = 'maintenance.schedule' and payload->>'event_id' = ${eventId}`;
 
   it('update changes title, description and scheduled times, and reschedules the maintenance', async () => {
     const event = await scheduled();
     expect(await scheduleMessages(event.id)).toHaveLength(1);
     const start = minutesAhead(30);
     const end = minutesAhead(90);
-    const response = await http.patch(`/api/v1/events/${event.id}`, {
-      token: operator.token,
+    const response = await t.http.patch(`/api/v1/events/${event.id}`, {
+      token: t.operator.token,
       body: {
         title: 'Moved maintenance',
         description: 'Moved earlier',
@@ -65,14 +43,14 @@ describe('events update', () => {
 
   it('update of the title alone does not reschedule', async () => {
     const event = await scheduled();
-    dataOf(await http.patch(`/api/v1/events/${event.id}`, { token: operator.token, body: { title: 'Renamed' } }));
+    dataOf(await t.http.patch(`/api/v1/events/${event.id}`, { token: t.operator.token, body: { title: 'Renamed' } }));
     expect(await scheduleMessages(event.id)).toHaveLength(1);
   });
 
   it('update rejects an end not after the start with 400', async () => {
     const event = await scheduled();
-    const response = await http.patch(`/api/v1/events/${event.id}`, {
-      token: operator.token,
+    const response = await t.http.patch(`/api/v1/events/${event.id}`, {
+      token: t.operator.token,
       body: { scheduled_end_at: minutesAhead(30) },
     });
     expect(response.status, response.text).toBe(400);
@@ -80,9 +58,9 @@ describe('events update', () => {
   });
 
   it('update rejects scheduled times on an incident with 400', async () => {
-    const incident = await createEvent(http, operator.token, incidentBody({ severity: 'minor' }));
-    const response = await http.patch(`/api/v1/events/${incident.id}`, {
-      token: operator.token,
+    const incident = await createEvent(t.http, t.operator.token, incidentBody({ severity: 'minor' }));
+    const response = await t.http.patch(`/api/v1/events/${incident.id}`, {
+      token: t.operator.token,
       body: { scheduled_start_at: minutesAhead(10) },
     });
     expect(response.status, response.text).toBe(400);
@@ -90,17 +68,20 @@ describe('events update', () => {
 
   it('update of a closed event answers 409', async () => {
     const event = await scheduled();
-    await closeEvent(http, operator.token, event);
-    const response = await http.patch(`/api/v1/events/${event.id}`, { token: operator.token, body: { title: 'Late' } });
+    await closeEvent(t.http, t.operator.token, event);
+    const response = await t.http.patch(`/api/v1/events/${event.id}`, {
+      token: t.operator.token,
+      body: { title: 'Late' },
+    });
     expect(response.status, response.text).toBe(409);
   });
 
   it('update answers 401 without a session, 403 for a user, 404 for an unknown event', async () => {
     const event = await scheduled();
     const path = `/api/v1/events/${event.id}`;
-    expect((await http.patch(path, { body: { title: 'x' } })).status).toBe(401);
-    expect((await http.patch(path, { token: user.token, body: { title: 'x' } })).status).toBe(403);
-    const missing = await http.patch(`/api/v1/events/${randomUUID()}`, { token: admin, body: { title: 'x' } });
+    expect((await t.http.patch(path, { body: { title: 'x' } })).status).toBe(401);
+    expect((await t.http.patch(path, { token: t.user.token, body: { title: 'x' } })).status).toBe(403);
+    const missing = await t.http.patch(`/api/v1/events/${randomUUID()}`, { token: t.admin, body: { title: 'x' } });
     expect(missing.status, missing.text).toBe(404);
   });
 });

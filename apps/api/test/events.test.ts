@@ -1,18 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiServer } from '../src/server';
-import { startTestApi, unique } from './support/api';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { unique } from './support/api';
 import {
-  currentUserId,
   dataOf,
   expectPlainError,
   expectServiceShape,
   expectStatusLogEntryShape,
   expectValidationError,
+  getService,
   onlyIds,
   type WireService,
 } from './support/catalog';
-import { createHttp, type Http, type HttpResult } from './support/client';
+import type { HttpResult } from './support/client';
 import {
   addUpdate,
   closeEvent,
@@ -21,7 +20,6 @@ import {
   expectServiceStatus,
   getChanges,
   getEvent,
-  getService,
   getStatusLog,
   getUpdates,
   incidentBody,
@@ -30,7 +28,8 @@ import {
   type WireEvent,
   type WireEventDetail,
 } from './support/events';
-import { adminToken, createAccount, createGroup, createService } from './support/factories';
+import { createGroup, createService } from './support/factories';
+import { useApiFixture } from './support/fixture';
 
 const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
 const minutesAhead = (minutes: number) => new Date(Date.now() + minutes * 60_000).toISOString();
@@ -42,44 +41,29 @@ function detailMessage(response: HttpResult, field: string): string {
 }
 
 describe('events', () => {
-  let api: ApiServer;
-  let http: Http;
-  let admin: string;
-  let adminId: string;
-  let operator: { id: string; token: string };
-  let user: { id: string; token: string };
-
-  beforeAll(async () => {
-    api = await startTestApi();
-    http = createHttp(api.url);
-    admin = await adminToken(http);
-    adminId = await currentUserId(http, admin);
-    operator = await createAccount(http, 'operator');
-    user = await createAccount(http, 'user');
-  });
-  afterAll(() => api.close());
+  const t = useApiFixture();
 
   const listEvents = async (query = '') => {
-    const events = dataOf<WireEvent[]>(await http.get(`/api/v1/events${query}`));
+    const events = dataOf<WireEvent[]>(await t.http.get(`/api/v1/events${query}`));
     for (const event of events) expectEventShape(event);
     return events;
   };
   const eventsTitled = async (title: string) => (await listEvents()).filter((event) => event.title === title);
   const archive = async (kind: 'services' | 'groups', slug: string) => {
-    const response = await http.delete(`/api/v1/${kind}/${slug}`, { token: admin });
+    const response = await t.http.delete(`/api/v1/${kind}/${slug}`, { token: t.admin });
     expect(response.status, response.text).toBe(204);
   };
 
   describe('create', () => {
     it('create opens an incident: 201 with the contract shape, its services and the author', async () => {
-      const service = await createService(http, admin);
+      const service = await createService(t.http, t.admin);
       const before = Date.now();
       const body = incidentBody({
         severity: 'major',
         description: 'Checkout fails for some cards',
         affected_services: [{ service_id: service.id, status: 'partial_outage' }],
       });
-      const response = await http.post('/api/v1/events', { token: operator.token, body });
+      const response = await t.http.post('/api/v1/events', { token: t.operator.token, body });
       const event = dataOf<WireEvent>(response, 201);
       expectEventShape(event);
       expect(event).toMatchObject({
@@ -93,7 +77,7 @@ describe('events', () => {
         scheduled_end_at: null,
         notify_subscribers: false,
         template_id: null,
-        created_by: operator.id,
+        created_by: t.operator.id,
         service_ids: [service.id],
         group_ids: [],
       });
@@ -102,41 +86,41 @@ describe('events', () => {
         expect(Date.parse(stamp as string)).toBeGreaterThanOrEqual(before - 5_000);
         expect(Date.parse(stamp as string)).toBeLessThanOrEqual(Date.now() + 5_000);
       }
-      const { updates, ...stored } = await getEvent(http, event.id);
+      const { updates, ...stored } = await getEvent(t.http, event.id);
       expect(stored).toEqual(event);
       expect(updates).toHaveLength(1);
-      await expectServiceStatus(http, service, { status: 'operational', effective: 'partial_outage', active: true });
+      await expectServiceStatus(t.http, service, { status: 'operational', effective: 'partial_outage', active: true });
     });
 
     it('create writes the first timeline entry from the description', async () => {
       const event = await createEvent(
-        http,
-        operator.token,
+        t.http,
+        t.operator.token,
         incidentBody({ description: 'We are looking into it', notify_subscribers: true }),
       );
-      const detail = await getEvent(http, event.id);
+      const detail = await getEvent(t.http, event.id);
       expect(detail.updates).toHaveLength(1);
       expect(detail.updates[0]).toMatchObject({
         event_id: event.id,
         status: 'investigating',
         message: 'We are looking into it',
         notify_subscribers: true,
-        created_by: operator.id,
+        created_by: t.operator.id,
       });
-      expect(await getUpdates(http, event.id)).toEqual(detail.updates);
+      expect(await getUpdates(t.http, event.id)).toEqual(detail.updates);
     });
 
     it('create writes the title as the first timeline entry when the description is empty', async () => {
       const body = incidentBody({ description: '' });
-      const event = await createEvent(http, operator.token, body);
-      const updates = await getUpdates(http, event.id);
+      const event = await createEvent(t.http, t.operator.token, body);
+      const updates = await getUpdates(t.http, event.id);
       expect(updates.map((update) => update.message)).toEqual([body.title]);
       expect(event.description).toBe('');
     });
 
     it('create stores a scheduled maintenance with its window, unstarted', async () => {
-      const service = await createService(http, admin);
-      const group = await createGroup(http, admin);
+      const service = await createService(t.http, t.admin);
+      const group = await createGroup(t.http, t.admin);
       const start = new Date(Date.now() + 86_400_000);
       const end = new Date(start.getTime() + 2 * 3_600_000);
       const body = maintenanceBody({
@@ -147,7 +131,7 @@ describe('events', () => {
         affected_services: [{ service_id: service.id, status: 'maintenance' }],
         affected_groups: [{ group_id: group.id, status: 'maintenance' }],
       });
-      const event = await createEvent(http, admin, body);
+      const event = await createEvent(t.http, t.admin, body);
       expect(event).toMatchObject({
         type: 'maintenance',
         status: 'scheduled',
@@ -157,18 +141,18 @@ describe('events', () => {
         scheduled_start_at: start.toISOString(),
         scheduled_end_at: end.toISOString(),
         notify_subscribers: true,
-        created_by: adminId,
+        created_by: t.adminId,
         service_ids: [service.id],
         group_ids: [group.id],
       });
-      await expectServiceStatus(http, service, { status: 'operational', effective: 'operational', active: false });
-      expect(await getStatusLog(http, admin, service.slug)).toHaveLength(1);
+      await expectServiceStatus(t.http, service, { status: 'operational', effective: 'operational', active: false });
+      expect(await getStatusLog(t.http, t.admin, service.slug)).toHaveLength(1);
     });
 
     it('create converts timestamps with an offset to UTC', async () => {
       const event = await createEvent(
-        http,
-        operator.token,
+        t.http,
+        t.operator.token,
         incidentBody({ started_at: '2024-03-01T12:30:00+02:00', resolved_at: '2024-03-01T14:00:00.500+02:00' }),
       );
       expect(event.started_at).toBe('2024-03-01T10:30:00.000Z');
@@ -177,8 +161,8 @@ describe('events', () => {
 
     it('create stores the template the event was opened from', async () => {
       const template = dataOf<{ id: string }>(
-        await http.post('/api/v1/templates', {
-          token: admin,
+        await t.http.post('/api/v1/templates', {
+          token: t.admin,
           body: {
             slug: unique('tpl'),
             type: 'incident',
@@ -188,21 +172,21 @@ describe('events', () => {
         }),
         201,
       );
-      const event = await createEvent(http, operator.token, incidentBody({ template_id: template.id }));
+      const event = await createEvent(t.http, t.operator.token, incidentBody({ template_id: template.id }));
       expect(event.template_id).toBe(template.id);
-      expect((await getEvent(http, event.id)).template_id).toBe(template.id);
+      expect((await getEvent(t.http, event.id)).template_id).toBe(template.id);
     });
 
     it('create accepts a maintenance with a severity and an incident in any open status', async () => {
       const maintenance = await createEvent(
-        http,
-        operator.token,
+        t.http,
+        t.operator.token,
         maintenanceBody({ status: 'in_progress', severity: 'minor' }),
       );
       expect(maintenance).toMatchObject({ status: 'in_progress', severity: 'minor' });
       expect(maintenance.started_at).not.toBeNull();
       for (const status of ['identified', 'monitoring'] as const) {
-        const event = await createEvent(http, operator.token, incidentBody({ status, severity: 'critical' }));
+        const event = await createEvent(t.http, t.operator.token, incidentBody({ status, severity: 'critical' }));
         expect(event).toMatchObject({ status, severity: 'critical' });
       }
     });
@@ -213,11 +197,11 @@ describe('events', () => {
       let group: { id: string };
       let archivedGroup: { id: string; slug: string };
       beforeAll(async () => {
-        service = await getService(http, (await createService(http, admin)).slug);
-        archivedService = await createService(http, admin);
+        service = await getService(t.http, (await createService(t.http, t.admin)).slug);
+        archivedService = await createService(t.http, t.admin);
         await archive('services', archivedService.slug);
-        group = await createGroup(http, admin);
-        archivedGroup = await createGroup(http, admin);
+        group = await createGroup(t.http, t.admin);
+        archivedGroup = await createGroup(t.http, t.admin);
         await archive('groups', archivedGroup.slug);
       });
 
@@ -352,21 +336,21 @@ describe('events', () => {
           affected_services: affected(service.id),
           ...build(context),
         });
-        const response = await http.post('/api/v1/events', { token: operator.token, body });
+        const response = await t.http.post('/api/v1/events', { token: t.operator.token, body });
         expectValidationError(response, field);
         if (idOf) {
           expect(detailMessage(response, field)).toContain(idOf(context));
           expect(response.body.error.message).toContain(idOf(context));
         }
         expect(await eventsTitled(title)).toEqual([]);
-        await expectServiceStatus(http, service, { status: 'operational', effective: 'operational', active: false });
-        expect(await getStatusLog(http, admin, service.slug)).toHaveLength(1);
+        await expectServiceStatus(t.http, service, { status: 'operational', effective: 'operational', active: false });
+        expect(await getStatusLog(t.http, t.admin, service.slug)).toHaveLength(1);
       });
 
       it('create answers 400 for a malformed JSON body and changes nothing', async () => {
         const title = `Broken ${unique('ev')}`;
-        const response = await http.post('/api/v1/events', {
-          token: operator.token,
+        const response = await t.http.post('/api/v1/events', {
+          token: t.operator.token,
           raw: `{"title": "${title}", "type": "incident", "status": "investigating", "severity": "minor",`,
         });
         expect(response.status, response.text).toBe(400);
@@ -377,7 +361,7 @@ describe('events', () => {
 
       it('create answers 400 for a JSON body that is not an object', async () => {
         for (const raw of ['["incident"]', '"incident"', 'null']) {
-          const response = await http.post('/api/v1/events', { token: operator.token, raw });
+          const response = await t.http.post('/api/v1/events', { token: t.operator.token, raw });
           expect(response.status, `${raw}: ${response.text}`).toBe(400);
           expect(Object.keys(response.body)).toEqual(['error']);
         }
@@ -388,32 +372,32 @@ describe('events', () => {
       for (const [token, status] of [
         [undefined, 401],
         ['not-a-token', 401],
-        [user.token, 403],
+        [t.user.token, 403],
       ] as const) {
         const title = `Denied ${unique('ev')}`;
-        expectPlainError(await http.post('/api/v1/events', { token, body: incidentBody({ title }) }), status);
-        expectPlainError(await http.post('/api/v1/events', { token, body: { title: 7 } }), status);
+        expectPlainError(await t.http.post('/api/v1/events', { token, body: incidentBody({ title }) }), status);
+        expectPlainError(await t.http.post('/api/v1/events', { token, body: { title: 7 } }), status);
         expect(await eventsTitled(title)).toEqual([]);
       }
-      const byOperator = await createEvent(http, operator.token, incidentBody());
-      const byAdmin = await createEvent(http, admin, incidentBody());
-      expect([byOperator.created_by, byAdmin.created_by]).toEqual([operator.id, adminId]);
+      const byOperator = await createEvent(t.http, t.operator.token, incidentBody());
+      const byAdmin = await createEvent(t.http, t.admin, incidentBody());
+      expect([byOperator.created_by, byAdmin.created_by]).toEqual([t.operator.id, t.adminId]);
     });
   });
 
   describe('get and list', () => {
     it('get serves the event with its timeline newest first, anonymously', async () => {
-      const event = await createEvent(http, operator.token, incidentBody({ description: 'first' }));
-      await addUpdate(http, operator.token, event.id, { status: 'identified', message: 'second' });
-      const third = await addUpdate(http, admin, event.id, { status: 'monitoring', message: 'third' });
-      const response = await http.get(`/api/v1/events/${event.id}`);
+      const event = await createEvent(t.http, t.operator.token, incidentBody({ description: 'first' }));
+      await addUpdate(t.http, t.operator.token, event.id, { status: 'identified', message: 'second' });
+      const third = await addUpdate(t.http, t.admin, event.id, { status: 'monitoring', message: 'third' });
+      const response = await t.http.get(`/api/v1/events/${event.id}`);
       const detail = dataOf<WireEventDetail>(response);
       expectEventShape(detail, { detail: true });
       expect(detail.status).toBe('monitoring');
       expect(detail.updates.map((update) => [update.status, update.message, update.created_by])).toEqual([
-        ['monitoring', 'third', adminId],
-        ['identified', 'second', operator.id],
-        ['investigating', 'first', operator.id],
+        ['monitoring', 'third', t.adminId],
+        ['identified', 'second', t.operator.id],
+        ['investigating', 'first', t.operator.id],
       ]);
       expect(detail.updates[0]).toEqual(third);
       expect(Date.parse(detail.updated_at)).toBeGreaterThanOrEqual(Date.parse(event.updated_at));
@@ -423,19 +407,19 @@ describe('events', () => {
     it('get, updates and changes answer 404 for an unknown id', async () => {
       const id = randomUUID();
       for (const path of [`/api/v1/events/${id}`, `/api/v1/events/${id}/updates`, `/api/v1/events/${id}/changes`]) {
-        expectPlainError(await http.get(path), 404);
+        expectPlainError(await t.http.get(path), 404);
       }
     });
 
     it('get, updates and changes answer 400 naming id for an id that is not a uuid', async () => {
       for (const path of ['/api/v1/events/not-a-uuid', '/api/v1/events/123/updates', '/api/v1/events/x/changes']) {
-        expectValidationError(await http.get(path), 'id');
+        expectValidationError(await t.http.get(path), 'id');
       }
     });
 
     it('list serves events in the contract shape, newest first, anonymously', async () => {
-      const first = await createEvent(http, operator.token, incidentBody());
-      const second = await createEvent(http, operator.token, maintenanceBody());
+      const first = await createEvent(t.http, t.operator.token, incidentBody());
+      const second = await createEvent(t.http, t.operator.token, maintenanceBody());
       const events = await listEvents();
       expect(onlyIds(events, [first.id, second.id])).toEqual([second.id, first.id]);
       expect(events.find((event) => event.id === first.id)).toEqual(first);
@@ -444,11 +428,11 @@ describe('events', () => {
     });
 
     it('list filters by type and by status, alone and combined', async () => {
-      const investigating = await createEvent(http, operator.token, incidentBody());
-      const resolved = await createEvent(http, operator.token, incidentBody());
-      await closeEvent(http, operator.token, resolved);
-      const scheduled = await createEvent(http, operator.token, maintenanceBody());
-      const inProgress = await createEvent(http, operator.token, maintenanceBody({ status: 'in_progress' }));
+      const investigating = await createEvent(t.http, t.operator.token, incidentBody());
+      const resolved = await createEvent(t.http, t.operator.token, incidentBody());
+      await closeEvent(t.http, t.operator.token, resolved);
+      const scheduled = await createEvent(t.http, t.operator.token, maintenanceBody());
+      const inProgress = await createEvent(t.http, t.operator.token, maintenanceBody({ status: 'in_progress' }));
       const mine = [investigating.id, resolved.id, scheduled.id, inProgress.id];
 
       const incidents = await listEvents('?type=incident');
@@ -476,16 +460,16 @@ describe('events', () => {
       ['?status=open', 'status'],
       ['?type=incident&status=active', 'status'],
     ])('list answers 400 for %s', async (query, field) => {
-      expectValidationError(await http.get(`/api/v1/events${query}`), field);
+      expectValidationError(await t.http.get(`/api/v1/events${query}`), field);
     });
   });
 
   describe('updates', () => {
     it('add update answers 201 with the entry and moves the event to its status', async () => {
-      const event = await createEvent(http, operator.token, incidentBody());
+      const event = await createEvent(t.http, t.operator.token, incidentBody());
       const before = Date.now();
-      const response = await http.post(`/api/v1/events/${event.id}/updates`, {
-        token: operator.token,
+      const response = await t.http.post(`/api/v1/events/${event.id}/updates`, {
+        token: t.operator.token,
         body: { status: 'identified', message: 'Root cause found', notify_subscribers: true },
       });
       const update = dataOf<WireEventDetail['updates'][number]>(response, 201);
@@ -494,15 +478,15 @@ describe('events', () => {
         status: 'identified',
         message: 'Root cause found',
         notify_subscribers: true,
-        created_by: operator.id,
+        created_by: t.operator.id,
       });
       expect(Date.parse(update.created_at)).toBeGreaterThanOrEqual(before - 5_000);
-      const detail = await getEvent(http, event.id);
+      const detail = await getEvent(t.http, event.id);
       expect(detail.status).toBe('identified');
       expect(detail.resolved_at).toBeNull();
       expect(detail.started_at).toBe(event.started_at);
       expect(detail.updates[0]).toEqual(update);
-      const updates = await getUpdates(http, event.id);
+      const updates = await getUpdates(t.http, event.id);
       expect(updates).toEqual(detail.updates);
       expect(updates).toHaveLength(2);
       const times = updates.map((entry) => Date.parse(entry.created_at));
@@ -510,56 +494,56 @@ describe('events', () => {
     });
 
     it('add update with notify_subscribers omitted stores false', async () => {
-      const event = await createEvent(http, operator.token, incidentBody({ notify_subscribers: true }));
-      const update = await addUpdate(http, operator.token, event.id, { status: 'monitoring', message: 'quiet' });
+      const event = await createEvent(t.http, t.operator.token, incidentBody({ notify_subscribers: true }));
+      const update = await addUpdate(t.http, t.operator.token, event.id, { status: 'monitoring', message: 'quiet' });
       expect(update.notify_subscribers).toBe(false);
     });
 
     it('add update may keep the status (a plain timeline entry)', async () => {
-      const event = await createEvent(http, operator.token, incidentBody());
-      await addUpdate(http, operator.token, event.id, { status: 'investigating', message: 'Still looking' });
-      expect((await getEvent(http, event.id)).status).toBe('investigating');
-      expect((await getUpdates(http, event.id)).map((update) => update.message)).toEqual([
+      const event = await createEvent(t.http, t.operator.token, incidentBody());
+      await addUpdate(t.http, t.operator.token, event.id, { status: 'investigating', message: 'Still looking' });
+      expect((await getEvent(t.http, event.id)).status).toBe('investigating');
+      expect((await getUpdates(t.http, event.id)).map((update) => update.message)).toEqual([
         'Still looking',
         'Something is wrong',
       ]);
     });
 
     it('resolving sets resolved_at; completing a maintenance sets it and starts a scheduled one', async () => {
-      const incident = await createEvent(http, operator.token, incidentBody());
+      const incident = await createEvent(t.http, t.operator.token, incidentBody());
       const before = Date.now();
-      await closeEvent(http, operator.token, incident, 'Fixed');
-      const resolved = await getEvent(http, incident.id);
+      await closeEvent(t.http, t.operator.token, incident, 'Fixed');
+      const resolved = await getEvent(t.http, incident.id);
       expect(resolved.status).toBe('resolved');
       expect(Date.parse(resolved.resolved_at as string)).toBeGreaterThanOrEqual(before - 5_000);
 
-      const maintenance = await createEvent(http, operator.token, maintenanceBody());
+      const maintenance = await createEvent(t.http, t.operator.token, maintenanceBody());
       expect(maintenance.started_at).toBeNull();
-      await addUpdate(http, operator.token, maintenance.id, { status: 'in_progress', message: 'Started' });
-      const started = await getEvent(http, maintenance.id);
+      await addUpdate(t.http, t.operator.token, maintenance.id, { status: 'in_progress', message: 'Started' });
+      const started = await getEvent(t.http, maintenance.id);
       expect(started.status).toBe('in_progress');
       expect(started.started_at).not.toBeNull();
       expect(started.resolved_at).toBeNull();
-      await closeEvent(http, operator.token, maintenance, 'Done');
-      const completed = await getEvent(http, maintenance.id);
+      await closeEvent(t.http, t.operator.token, maintenance, 'Done');
+      const completed = await getEvent(t.http, maintenance.id);
       expect(completed.status).toBe('completed');
       expect(completed.started_at).toBe(started.started_at);
       expect(completed.resolved_at).not.toBeNull();
     });
 
     it('add update answers 409 on a resolved or completed event and changes nothing', async () => {
-      const service = await createService(http, admin);
+      const service = await createService(t.http, t.admin);
       const incident = await createEvent(
-        http,
-        operator.token,
+        t.http,
+        t.operator.token,
         incidentBody({ affected_services: [{ service_id: service.id, status: 'degraded' }] }),
       );
-      await closeEvent(http, operator.token, incident);
-      const maintenance = await createEvent(http, operator.token, maintenanceBody({ status: 'in_progress' }));
-      await closeEvent(http, operator.token, maintenance);
+      await closeEvent(t.http, t.operator.token, incident);
+      const maintenance = await createEvent(t.http, t.operator.token, maintenanceBody({ status: 'in_progress' }));
+      await closeEvent(t.http, t.operator.token, maintenance);
       const past = await createEvent(
-        http,
-        operator.token,
+        t.http,
+        t.operator.token,
         incidentBody({ started_at: minutesAgo(60), resolved_at: minutesAgo(30) }),
       );
       for (const [event, status] of [
@@ -568,21 +552,24 @@ describe('events', () => {
         [maintenance, 'in_progress'],
         [past, 'monitoring'],
       ] as const) {
-        const before = await getEvent(http, event.id);
-        const response = await http.post(`/api/v1/events/${event.id}/updates`, {
-          token: operator.token,
+        const before = await getEvent(t.http, event.id);
+        const response = await t.http.post(`/api/v1/events/${event.id}/updates`, {
+          token: t.operator.token,
           body: { status, message: 'Too late', add_services: [{ service_id: service.id, status: 'major_outage' }] },
         });
         expectPlainError(response, 409);
-        expect(await getEvent(http, event.id)).toEqual(before);
+        expect(await getEvent(t.http, event.id)).toEqual(before);
       }
-      await expectServiceStatus(http, service, { status: 'operational', effective: 'operational', active: false });
+      await expectServiceStatus(t.http, service, { status: 'operational', effective: 'operational', active: false });
     });
 
     it('add update answers 404 for an unknown event and 400 naming id for an id that is not a uuid', async () => {
       const body = { status: 'identified', message: 'Nobody home' };
-      expectPlainError(await http.post(`/api/v1/events/${randomUUID()}/updates`, { token: operator.token, body }), 404);
-      expectValidationError(await http.post('/api/v1/events/nope/updates', { token: operator.token, body }), 'id');
+      expectPlainError(
+        await t.http.post(`/api/v1/events/${randomUUID()}/updates`, { token: t.operator.token, body }),
+        404,
+      );
+      expectValidationError(await t.http.post('/api/v1/events/nope/updates', { token: t.operator.token, body }), 'id');
     });
 
     describe('validation', () => {
@@ -591,11 +578,11 @@ describe('events', () => {
       let archived: { id: string; slug: string };
       let archivedGroup: { id: string; slug: string };
       beforeAll(async () => {
-        inEvent = await createService(http, admin);
-        outside = await createService(http, admin);
-        archived = await createService(http, admin);
+        inEvent = await createService(t.http, t.admin);
+        outside = await createService(t.http, t.admin);
+        archived = await createService(t.http, t.admin);
         await archive('services', archived.slug);
-        archivedGroup = await createGroup(http, admin);
+        archivedGroup = await createGroup(t.http, t.admin);
         await archive('groups', archivedGroup.slug);
       });
 
@@ -730,104 +717,104 @@ describe('events', () => {
           archivedGroup: archivedGroup.id,
         };
         const event = await createEvent(
-          http,
-          operator.token,
+          t.http,
+          t.operator.token,
           incidentBody({ affected_services: [{ service_id: inEvent.id, status: 'degraded' }] }),
         );
-        const [before, changes] = await Promise.all([getEvent(http, event.id), getChanges(http, event.id)]);
+        const [before, changes] = await Promise.all([getEvent(t.http, event.id), getChanges(t.http, event.id)]);
         const body = { status: 'identified', message: 'Update', ...build(context) };
-        const response = await http.post(`/api/v1/events/${event.id}/updates`, { token: operator.token, body });
+        const response = await t.http.post(`/api/v1/events/${event.id}/updates`, { token: t.operator.token, body });
         expectValidationError(response, field);
         if (idOf) {
           expect(detailMessage(response, field)).toContain(idOf(context));
           expect(response.body.error.message).toContain(idOf(context));
         }
-        expect(await getEvent(http, event.id)).toEqual(before);
-        expect(await getChanges(http, event.id)).toEqual(changes);
-        await expectServiceStatus(http, outside, { status: 'operational', effective: 'operational', active: false });
-        const inEventNow = await getService(http, inEvent.slug);
+        expect(await getEvent(t.http, event.id)).toEqual(before);
+        expect(await getChanges(t.http, event.id)).toEqual(changes);
+        await expectServiceStatus(t.http, outside, { status: 'operational', effective: 'operational', active: false });
+        const inEventNow = await getService(t.http, inEvent.slug);
         expect(inEventNow.effective_status).toBe('degraded');
-        await closeEvent(http, operator.token, event);
+        await closeEvent(t.http, t.operator.token, event);
       });
 
       it('add update answers 400 for an incident status on a maintenance', async () => {
-        const event = await createEvent(http, operator.token, maintenanceBody());
-        const response = await http.post(`/api/v1/events/${event.id}/updates`, {
-          token: operator.token,
+        const event = await createEvent(t.http, t.operator.token, maintenanceBody());
+        const response = await t.http.post(`/api/v1/events/${event.id}/updates`, {
+          token: t.operator.token,
           body: { status: 'resolved', message: 'Wrong kind' },
         });
         expectValidationError(response, 'status');
-        expect((await getEvent(http, event.id)).status).toBe('scheduled');
+        expect((await getEvent(t.http, event.id)).status).toBe('scheduled');
       });
 
       it('add update answers 400 for a malformed JSON body and changes nothing', async () => {
-        const event = await createEvent(http, operator.token, incidentBody());
-        const response = await http.post(`/api/v1/events/${event.id}/updates`, {
-          token: operator.token,
+        const event = await createEvent(t.http, t.operator.token, incidentBody());
+        const response = await t.http.post(`/api/v1/events/${event.id}/updates`, {
+          token: t.operator.token,
           raw: '{"status": "resolved", "message": ',
         });
         expect(response.status, response.text).toBe(400);
         expect(Object.keys(response.body)).toEqual(['error']);
-        const detail = await getEvent(http, event.id);
+        const detail = await getEvent(t.http, event.id);
         expect(detail.status).toBe('investigating');
         expect(detail.updates).toHaveLength(1);
       });
     });
 
     it('add update requires the operator role and changes nothing for others', async () => {
-      const event = await createEvent(http, operator.token, incidentBody());
+      const event = await createEvent(t.http, t.operator.token, incidentBody());
       for (const [token, status] of [
         [undefined, 401],
         ['not-a-token', 401],
-        [user.token, 403],
+        [t.user.token, 403],
       ] as const) {
         const path = `/api/v1/events/${event.id}/updates`;
-        expectPlainError(await http.post(path, { token, body: { status: 'resolved', message: 'Nope' } }), status);
-        expectPlainError(await http.post(path, { token, body: { status: 1 } }), status);
+        expectPlainError(await t.http.post(path, { token, body: { status: 'resolved', message: 'Nope' } }), status);
+        expectPlainError(await t.http.post(path, { token, body: { status: 1 } }), status);
       }
-      const detail = await getEvent(http, event.id);
+      const detail = await getEvent(t.http, event.id);
       expect(detail.status).toBe('investigating');
       expect(detail.updates).toHaveLength(1);
-      await addUpdate(http, admin, event.id, { status: 'resolved', message: 'Admin may too' });
+      await addUpdate(t.http, t.admin, event.id, { status: 'resolved', message: 'Admin may too' });
     });
   });
 
   describe('delete', () => {
     it('delete answers 204 without a body and removes the event, its timeline and its changes', async () => {
-      const service = await createService(http, admin);
+      const service = await createService(t.http, t.admin);
       const event = await createEvent(
-        http,
-        operator.token,
+        t.http,
+        t.operator.token,
         incidentBody({ affected_services: [{ service_id: service.id, status: 'degraded' }] }),
       );
-      await closeEvent(http, operator.token, event);
-      const response = await http.delete(`/api/v1/events/${event.id}`, { token: admin });
+      await closeEvent(t.http, t.operator.token, event);
+      const response = await t.http.delete(`/api/v1/events/${event.id}`, { token: t.admin });
       expect(response.status, response.text).toBe(204);
       expect(response.text).toBe('');
-      expectPlainError(await http.get(`/api/v1/events/${event.id}`), 404);
-      expectPlainError(await http.get(`/api/v1/events/${event.id}/updates`), 404);
-      expectPlainError(await http.get(`/api/v1/events/${event.id}/changes`), 404);
+      expectPlainError(await t.http.get(`/api/v1/events/${event.id}`), 404);
+      expectPlainError(await t.http.get(`/api/v1/events/${event.id}/updates`), 404);
+      expectPlainError(await t.http.get(`/api/v1/events/${event.id}/changes`), 404);
       expect(onlyIds(await listEvents(), [event.id])).toEqual([]);
-      const history = dataOf<{ events: WireEvent[] }>(await http.get('/api/v1/status/history'));
+      const history = dataOf<{ events: WireEvent[] }>(await t.http.get('/api/v1/status/history'));
       expect(onlyIds(history.events, [event.id])).toEqual([]);
       const serviceEvents = dataOf<{ events: WireEvent[]; total: number }>(
-        await http.get(`/api/v1/services/${service.slug}/events`),
+        await t.http.get(`/api/v1/services/${service.slug}/events`),
       );
       expect(serviceEvents).toMatchObject({ events: [], total: 0 });
-      expectPlainError(await http.delete(`/api/v1/events/${event.id}`, { token: admin }), 404);
+      expectPlainError(await t.http.delete(`/api/v1/events/${event.id}`, { token: t.admin }), 404);
     });
 
     it('delete removes the status-log entries of that event only and leaves the service status', async () => {
-      const service = await createService(http, admin);
-      const other = await createService(http, admin);
+      const service = await createService(t.http, t.admin);
+      const other = await createService(t.http, t.admin);
       const kept = await createEvent(
-        http,
-        operator.token,
+        t.http,
+        t.operator.token,
         incidentBody({ affected_services: [{ service_id: service.id, status: 'degraded' }] }),
       );
       const doomed = await createEvent(
-        http,
-        operator.token,
+        t.http,
+        t.operator.token,
         incidentBody({
           affected_services: [
             { service_id: service.id, status: 'major_outage' },
@@ -835,14 +822,14 @@ describe('events', () => {
           ],
         }),
       );
-      await closeEvent(http, operator.token, doomed);
-      const current = await getService(http, service.slug);
-      const patched = await http.patch(`/api/v1/services/${service.slug}`, {
-        token: admin,
+      await closeEvent(t.http, t.operator.token, doomed);
+      const current = await getService(t.http, service.slug);
+      const patched = await t.http.patch(`/api/v1/services/${service.slug}`, {
+        token: t.admin,
         body: { name: current.name, slug: current.slug, status: 'maintenance', reason: 'manual' },
       });
       expect(patched.status, patched.text).toBe(200);
-      const logBefore = await getStatusLog(http, admin, service.slug);
+      const logBefore = await getStatusLog(t.http, t.admin, service.slug);
       expect(logSummary(logBefore)).toEqual([
         { old: null, new: 'operational', source: 'manual', event: null },
         { old: 'operational', new: 'degraded', source: 'event', event: kept.id },
@@ -850,91 +837,91 @@ describe('events', () => {
         { old: 'major_outage', new: 'degraded', source: 'event', event: doomed.id },
         { old: 'operational', new: 'maintenance', source: 'manual', event: null },
       ]);
-      const otherBefore = await getService(http, other.slug);
+      const otherBefore = await getService(t.http, other.slug);
       expect(otherBefore.status).toBe('operational');
 
-      expect((await http.delete(`/api/v1/events/${doomed.id}`, { token: admin })).status).toBe(204);
+      expect((await t.http.delete(`/api/v1/events/${doomed.id}`, { token: t.admin })).status).toBe(204);
 
-      const logAfter = await getStatusLog(http, admin, service.slug);
+      const logAfter = await getStatusLog(t.http, t.admin, service.slug);
       expect(logAfter).toEqual(logBefore.filter((entry) => entry.event_id !== doomed.id));
       expect(logAfter).toHaveLength(3);
-      expect(logSummary(await getStatusLog(http, admin, other.slug))).toEqual([
+      expect(logSummary(await getStatusLog(t.http, t.admin, other.slug))).toEqual([
         { old: null, new: 'operational', source: 'manual', event: null },
       ]);
-      await expectServiceStatus(http, service, { status: 'maintenance', effective: 'degraded', active: true });
-      expect(await getService(http, other.slug)).toEqual(otherBefore);
-      expect((await getEvent(http, kept.id)).service_ids).toEqual([service.id]);
-      await closeEvent(http, operator.token, kept);
+      await expectServiceStatus(t.http, service, { status: 'maintenance', effective: 'degraded', active: true });
+      expect(await getService(t.http, other.slug)).toEqual(otherBefore);
+      expect((await getEvent(t.http, kept.id)).service_ids).toEqual([service.id]);
+      await closeEvent(t.http, t.operator.token, kept);
     });
 
     it('delete works for a completed maintenance and for one still scheduled', async () => {
-      const service = await createService(http, admin);
+      const service = await createService(t.http, t.admin);
       const completed = await createEvent(
-        http,
-        operator.token,
+        t.http,
+        t.operator.token,
         maintenanceBody({
           status: 'in_progress',
           affected_services: [{ service_id: service.id, status: 'maintenance' }],
         }),
       );
-      await closeEvent(http, operator.token, completed);
+      await closeEvent(t.http, t.operator.token, completed);
       const scheduled = await createEvent(
-        http,
-        operator.token,
+        t.http,
+        t.operator.token,
         maintenanceBody({ affected_services: [{ service_id: service.id, status: 'maintenance' }] }),
       );
       for (const event of [completed, scheduled]) {
-        const response = await http.delete(`/api/v1/events/${event.id}`, { token: admin });
+        const response = await t.http.delete(`/api/v1/events/${event.id}`, { token: t.admin });
         expect(response.status, response.text).toBe(204);
-        expectPlainError(await http.get(`/api/v1/events/${event.id}`), 404);
+        expectPlainError(await t.http.get(`/api/v1/events/${event.id}`), 404);
       }
-      expect(logSummary(await getStatusLog(http, admin, service.slug))).toEqual([
+      expect(logSummary(await getStatusLog(t.http, t.admin, service.slug))).toEqual([
         { old: null, new: 'operational', source: 'manual', event: null },
       ]);
-      await expectServiceStatus(http, service, { status: 'operational', effective: 'operational', active: false });
+      await expectServiceStatus(t.http, service, { status: 'operational', effective: 'operational', active: false });
     });
 
     it('delete answers 409 for an active event and keeps it', async () => {
-      const service = await createService(http, admin);
+      const service = await createService(t.http, t.admin);
       const incident = await createEvent(
-        http,
-        operator.token,
+        t.http,
+        t.operator.token,
         incidentBody({ affected_services: [{ service_id: service.id, status: 'degraded' }] }),
       );
-      const maintenance = await createEvent(http, operator.token, maintenanceBody({ status: 'in_progress' }));
+      const maintenance = await createEvent(t.http, t.operator.token, maintenanceBody({ status: 'in_progress' }));
       for (const event of [incident, maintenance]) {
-        const before = await getEvent(http, event.id);
-        const response = await http.delete(`/api/v1/events/${event.id}`, { token: admin });
+        const before = await getEvent(t.http, event.id);
+        const response = await t.http.delete(`/api/v1/events/${event.id}`, { token: t.admin });
         expectPlainError(response, 409);
         expect(response.body.error.message).toBe('cannot delete active event: resolve it first');
-        expect(await getEvent(http, event.id)).toEqual(before);
+        expect(await getEvent(t.http, event.id)).toEqual(before);
       }
-      await expectServiceStatus(http, service, { status: 'operational', effective: 'degraded', active: true });
-      expect(await getStatusLog(http, admin, service.slug)).toHaveLength(2);
-      await closeEvent(http, operator.token, incident);
-      await closeEvent(http, operator.token, maintenance);
+      await expectServiceStatus(t.http, service, { status: 'operational', effective: 'degraded', active: true });
+      expect(await getStatusLog(t.http, t.admin, service.slug)).toHaveLength(2);
+      await closeEvent(t.http, t.operator.token, incident);
+      await closeEvent(t.http, t.operator.token, maintenance);
     });
 
     it('delete answers 404 for an unknown id and 400 naming id for an id that is not a uuid', async () => {
-      expectPlainError(await http.delete(`/api/v1/events/${randomUUID()}`, { token: admin }), 404);
-      expectValidationError(await http.delete('/api/v1/events/not-a-uuid', { token: admin }), 'id');
+      expectPlainError(await t.http.delete(`/api/v1/events/${randomUUID()}`, { token: t.admin }), 404);
+      expectValidationError(await t.http.delete('/api/v1/events/not-a-uuid', { token: t.admin }), 'id');
     });
 
     it('delete requires the admin role', async () => {
-      const event = await createEvent(http, operator.token, incidentBody());
-      await closeEvent(http, operator.token, event);
+      const event = await createEvent(t.http, t.operator.token, incidentBody());
+      await closeEvent(t.http, t.operator.token, event);
       for (const [token, status] of [
         [undefined, 401],
         ['not-a-token', 401],
-        [user.token, 403],
-        [operator.token, 403],
+        [t.user.token, 403],
+        [t.operator.token, 403],
       ] as const) {
-        expectPlainError(await http.delete(`/api/v1/events/${event.id}`, { token }), status);
+        expectPlainError(await t.http.delete(`/api/v1/events/${event.id}`, { token }), status);
       }
-      expect((await getEvent(http, event.id)).status).toBe('resolved');
+      expect((await getEvent(t.http, event.id)).status).toBe('resolved');
       // The role is checked before the id.
-      expectPlainError(await http.delete('/api/v1/events/not-a-uuid', { token: operator.token }), 403);
-      expectPlainError(await http.delete(`/api/v1/events/${randomUUID()}`), 401);
+      expectPlainError(await t.http.delete('/api/v1/events/not-a-uuid', { token: t.operator.token }), 403);
+      expectPlainError(await t.http.delete(`/api/v1/events/${randomUUID()}`), 401);
     });
   });
 
@@ -943,21 +930,21 @@ describe('events', () => {
     const activeStatuses = ['investigating', 'identified', 'monitoring', 'in_progress'];
 
     it('status lists events not closed: active first (newest first), then scheduled maintenance', async () => {
-      const scheduledEarly = await createEvent(http, operator.token, maintenanceBody());
-      const incident = await createEvent(http, operator.token, incidentBody());
-      const resolved = await createEvent(http, operator.token, incidentBody());
-      await closeEvent(http, operator.token, resolved);
-      const completed = await createEvent(http, operator.token, maintenanceBody({ status: 'in_progress' }));
-      await closeEvent(http, operator.token, completed);
-      const inProgress = await createEvent(http, operator.token, maintenanceBody({ status: 'in_progress' }));
-      const scheduledLate = await createEvent(http, operator.token, maintenanceBody());
+      const scheduledEarly = await createEvent(t.http, t.operator.token, maintenanceBody());
+      const incident = await createEvent(t.http, t.operator.token, incidentBody());
+      const resolved = await createEvent(t.http, t.operator.token, incidentBody());
+      await closeEvent(t.http, t.operator.token, resolved);
+      const completed = await createEvent(t.http, t.operator.token, maintenanceBody({ status: 'in_progress' }));
+      await closeEvent(t.http, t.operator.token, completed);
+      const inProgress = await createEvent(t.http, t.operator.token, maintenanceBody({ status: 'in_progress' }));
+      const scheduledLate = await createEvent(t.http, t.operator.token, maintenanceBody());
       const past = await createEvent(
-        http,
-        operator.token,
+        t.http,
+        t.operator.token,
         incidentBody({ started_at: minutesAgo(20), resolved_at: minutesAgo(10) }),
       );
 
-      const response = await http.get('/api/v1/status');
+      const response = await t.http.get('/api/v1/status');
       const body = dataOf<StatusBody>(response);
       expect(Object.keys(body)).toEqual(['events']);
       for (const event of body.events) expectEventShape(event);
@@ -974,22 +961,22 @@ describe('events', () => {
       expect(body.events.slice(0, Math.max(firstScheduled, 0)).every((e) => activeStatuses.includes(e.status))).toBe(
         true,
       );
-      await closeEvent(http, operator.token, incident);
-      await closeEvent(http, operator.token, inProgress);
-      expect(onlyIds(dataOf<StatusBody>(await http.get('/api/v1/status')).events, mine)).toEqual([
+      await closeEvent(t.http, t.operator.token, incident);
+      await closeEvent(t.http, t.operator.token, inProgress);
+      expect(onlyIds(dataOf<StatusBody>(await t.http.get('/api/v1/status')).events, mine)).toEqual([
         scheduledLate.id,
         scheduledEarly.id,
       ]);
     });
 
     it('history lists closed events, most recently closed first, at most 50', async () => {
-      const first = await createEvent(http, operator.token, incidentBody());
-      const second = await createEvent(http, operator.token, maintenanceBody({ status: 'in_progress' }));
-      const open = await createEvent(http, operator.token, incidentBody());
-      const scheduled = await createEvent(http, operator.token, maintenanceBody());
-      await closeEvent(http, operator.token, second);
-      await closeEvent(http, operator.token, first);
-      const response = await http.get('/api/v1/status/history');
+      const first = await createEvent(t.http, t.operator.token, incidentBody());
+      const second = await createEvent(t.http, t.operator.token, maintenanceBody({ status: 'in_progress' }));
+      const open = await createEvent(t.http, t.operator.token, incidentBody());
+      const scheduled = await createEvent(t.http, t.operator.token, maintenanceBody());
+      await closeEvent(t.http, t.operator.token, second);
+      await closeEvent(t.http, t.operator.token, first);
+      const response = await t.http.get('/api/v1/status/history');
       const body = dataOf<StatusBody>(response);
       expect(Object.keys(body)).toEqual(['events']);
       expect(body.events.length).toBeLessThanOrEqual(50);
@@ -1001,61 +988,65 @@ describe('events', () => {
       const closedTimes = body.events.map((event) => Date.parse(event.resolved_at as string));
       expect(closedTimes).toEqual([...closedTimes].sort((a, b) => b - a));
       expect(onlyIds(body.events, [first.id, second.id, open.id, scheduled.id])).toEqual([first.id, second.id]);
-      await closeEvent(http, operator.token, open);
+      await closeEvent(t.http, t.operator.token, open);
     });
 
     it('status and history are public', async () => {
       for (const path of ['/api/v1/status', '/api/v1/status/history', '/api/v1/status?cache=1']) {
-        expect((await http.get(path)).status).toBe(200);
-        expect((await http.get(path, { token: user.token })).status).toBe(200);
+        expect((await t.http.get(path)).status).toBe(200);
+        expect((await t.http.get(path, { token: t.user.token })).status).toBe(200);
       }
     });
   });
 
   /** An event as GET /events/{id} serves it, without its timeline. */
   async function servedEvent(id: string): Promise<WireEvent> {
-    const { updates: _updates, ...event } = await getEvent(http, id);
+    const { updates: _updates, ...event } = await getEvent(t.http, id);
     return event;
   }
 
   describe('events of a service', () => {
     type Page = { events: WireEvent[]; total: number; limit: number; offset: number };
     const page = async (slug: string, query = '') =>
-      dataOf<Page>(await http.get(`/api/v1/services/${slug}/events${query}`));
+      dataOf<Page>(await t.http.get(`/api/v1/services/${slug}/events${query}`));
 
     /** A service with six events of every kind, created in this order. */
     async function serviceWithEvents() {
-      const service = await createService(http, admin);
+      const service = await createService(t.http, t.admin);
       const on = (status: string) => [{ service_id: service.id, status }];
-      const resolved = await createEvent(http, operator.token, incidentBody({ affected_services: on('degraded') }));
-      await closeEvent(http, operator.token, resolved);
-      const active = await createEvent(http, operator.token, incidentBody({ affected_services: on('major_outage') }));
+      const resolved = await createEvent(t.http, t.operator.token, incidentBody({ affected_services: on('degraded') }));
+      await closeEvent(t.http, t.operator.token, resolved);
+      const active = await createEvent(
+        t.http,
+        t.operator.token,
+        incidentBody({ affected_services: on('major_outage') }),
+      );
       const scheduled = await createEvent(
-        http,
-        operator.token,
+        t.http,
+        t.operator.token,
         maintenanceBody({ affected_services: on('maintenance') }),
       );
       const completed = await createEvent(
-        http,
-        operator.token,
+        t.http,
+        t.operator.token,
         maintenanceBody({ status: 'in_progress', affected_services: on('maintenance') }),
       );
-      await closeEvent(http, operator.token, completed);
+      await closeEvent(t.http, t.operator.token, completed);
       const inProgress = await createEvent(
-        http,
-        operator.token,
+        t.http,
+        t.operator.token,
         maintenanceBody({ status: 'in_progress', affected_services: on('maintenance') }),
       );
       const past = await createEvent(
-        http,
-        operator.token,
+        t.http,
+        t.operator.token,
         incidentBody({ started_at: minutesAgo(90), resolved_at: minutesAgo(60), affected_services: on('degraded') }),
       );
       // Another service's event never shows up.
-      const elsewhere = await createService(http, admin);
+      const elsewhere = await createService(t.http, t.admin);
       await createEvent(
-        http,
-        operator.token,
+        t.http,
+        t.operator.token,
         incidentBody({ affected_services: [{ service_id: elsewhere.id, status: 'degraded' }] }),
       );
       return { service, resolved, active, scheduled, completed, inProgress, past };
@@ -1078,8 +1069,8 @@ describe('events', () => {
       expect(all.events.find((event) => event.id === active.id)).toEqual(await servedEvent(active.id));
       for (const event of all.events) expect(event.service_ids).toContain(service.id);
       for (const id of [active.id, inProgress.id]) {
-        const event = await getEvent(http, id);
-        await closeEvent(http, operator.token, event);
+        const event = await getEvent(t.http, id);
+        await closeEvent(t.http, t.operator.token, event);
       }
     });
 
@@ -1091,7 +1082,7 @@ describe('events', () => {
       const closed = await page(service.slug, '?status=resolved');
       expect(closed.total).toBe(3);
       expect(closed.events.map((event) => event.id)).toEqual([past.id, completed.id, resolved.id]);
-      for (const event of [active, inProgress]) await closeEvent(http, operator.token, event);
+      for (const event of [active, inProgress]) await closeEvent(t.http, t.operator.token, event);
       expect(await page(service.slug, '?status=active')).toEqual({ events: [], total: 0, limit: 20, offset: 0 });
       expect((await page(service.slug, '?status=resolved')).total).toBe(5);
     });
@@ -1112,16 +1103,16 @@ describe('events', () => {
       const activePage = await page(service.slug, '?status=active&limit=1&offset=1');
       expect(activePage).toMatchObject({ total: 2, limit: 1, offset: 1 });
       expect(activePage.events.map((event) => event.id)).toEqual([active.id]);
-      for (const event of [active, inProgress]) await closeEvent(http, operator.token, event);
+      for (const event of [active, inProgress]) await closeEvent(t.http, t.operator.token, event);
     });
 
     it('service events of a service without events is an empty page', async () => {
-      const service = await createService(http, admin);
+      const service = await createService(t.http, t.admin);
       expect(await page(service.slug)).toEqual({ events: [], total: 0, limit: 20, offset: 0 });
     });
 
     it('service events answers 404 for an unknown slug', async () => {
-      expectPlainError(await http.get(`/api/v1/services/${unique('missing')}/events`), 404);
+      expectPlainError(await t.http.get(`/api/v1/services/${unique('missing')}/events`), 404);
     });
 
     it.each([
@@ -1134,22 +1125,22 @@ describe('events', () => {
       ['offset=-1', 'offset'],
       ['offset=x', 'offset'],
     ])('service events answers 400 for %s', async (query, field) => {
-      const service = await createService(http, admin);
-      expectValidationError(await http.get(`/api/v1/services/${service.slug}/events?${query}`), field);
+      const service = await createService(t.http, t.admin);
+      expectValidationError(await t.http.get(`/api/v1/services/${service.slug}/events?${query}`), field);
     });
   });
 
   describe('past events', () => {
     it('a past incident is created resolved with its times and changes no status', async () => {
-      const service = await createService(http, admin, { status: 'degraded' });
-      const group = await createGroup(http, admin);
-      const member = await createService(http, admin, { group_ids: [group.id] });
+      const service = await createService(t.http, t.admin, { status: 'degraded' });
+      const group = await createGroup(t.http, t.admin);
+      const member = await createService(t.http, t.admin, { group_ids: [group.id] });
       const startedAt = new Date(Date.now() - 3 * 3_600_000).toISOString();
       // Closed just now, so that it is among the 50 most recently closed whatever else runs.
       const resolvedAt = new Date().toISOString();
       const event = await createEvent(
-        http,
-        operator.token,
+        t.http,
+        t.operator.token,
         incidentBody({
           status: 'investigating',
           started_at: startedAt,
@@ -1158,7 +1149,7 @@ describe('events', () => {
           affected_groups: [{ group_id: group.id, status: 'partial_outage' }],
         }),
       );
-      const history = dataOf<{ events: WireEvent[] }>(await http.get('/api/v1/status/history'));
+      const history = dataOf<{ events: WireEvent[] }>(await t.http.get('/api/v1/status/history'));
       expect(event).toMatchObject({
         status: 'resolved',
         started_at: startedAt,
@@ -1167,32 +1158,32 @@ describe('events', () => {
         group_ids: [group.id],
       });
       expect(history.events.find((item) => item.id === event.id)).toEqual(await servedEvent(event.id));
-      const detail = await getEvent(http, event.id);
+      const detail = await getEvent(t.http, event.id);
       expect(detail.updates.map((update) => update.status)).toEqual(['resolved']);
 
-      await expectServiceStatus(http, service, { status: 'degraded', effective: 'degraded', active: false });
-      await expectServiceStatus(http, member, { status: 'operational', effective: 'operational', active: false });
+      await expectServiceStatus(t.http, service, { status: 'degraded', effective: 'degraded', active: false });
+      await expectServiceStatus(t.http, member, { status: 'operational', effective: 'operational', active: false });
       for (const slug of [service.slug, member.slug]) {
-        const log = await getStatusLog(http, admin, slug);
+        const log = await getStatusLog(t.http, t.admin, slug);
         expect(log.filter((entry) => entry.source_type === 'event')).toEqual([]);
         expect(log).toHaveLength(1);
       }
 
-      const status = dataOf<{ events: WireEvent[] }>(await http.get('/api/v1/status'));
+      const status = dataOf<{ events: WireEvent[] }>(await t.http.get('/api/v1/status'));
       expect(onlyIds(status.events, [event.id])).toEqual([]);
       for (const slug of [service.slug, member.slug]) {
         const resolved = dataOf<{ events: WireEvent[]; total: number }>(
-          await http.get(`/api/v1/services/${slug}/events?status=resolved`),
+          await t.http.get(`/api/v1/services/${slug}/events?status=resolved`),
         );
         expect(resolved.events.map((item) => item.id)).toEqual([event.id]);
-        const active = dataOf<{ total: number }>(await http.get(`/api/v1/services/${slug}/events?status=active`));
+        const active = dataOf<{ total: number }>(await t.http.get(`/api/v1/services/${slug}/events?status=active`));
         expect(active.total).toBe(0);
       }
       expect(onlyIds(await listEvents('?status=resolved'), [event.id])).toEqual([event.id]);
       // A past event is closed: it takes no updates, and its service can be archived.
       expectPlainError(
-        await http.post(`/api/v1/events/${event.id}/updates`, {
-          token: operator.token,
+        await t.http.post(`/api/v1/events/${event.id}/updates`, {
+          token: t.operator.token,
           body: { status: 'monitoring', message: 'late' },
         }),
         409,
@@ -1201,10 +1192,10 @@ describe('events', () => {
     });
 
     it('a past maintenance is created completed', async () => {
-      const service = await createService(http, admin);
+      const service = await createService(t.http, t.admin);
       const event = await createEvent(
-        http,
-        operator.token,
+        t.http,
+        t.operator.token,
         maintenanceBody({
           status: 'in_progress',
           started_at: minutesAgo(120),
@@ -1213,54 +1204,54 @@ describe('events', () => {
         }),
       );
       expect(event.status).toBe('completed');
-      await expectServiceStatus(http, service, { status: 'operational', effective: 'operational', active: false });
-      expect(await getStatusLog(http, admin, service.slug)).toHaveLength(1);
+      await expectServiceStatus(t.http, service, { status: 'operational', effective: 'operational', active: false });
+      expect(await getStatusLog(t.http, t.admin, service.slug)).toHaveLength(1);
     });
 
     it('an event created in a closed status is closed now and changes no status', async () => {
-      const service = await createService(http, admin);
+      const service = await createService(t.http, t.admin);
       const before = Date.now();
       const event = await createEvent(
-        http,
-        operator.token,
+        t.http,
+        t.operator.token,
         incidentBody({ status: 'resolved', affected_services: [{ service_id: service.id, status: 'major_outage' }] }),
       );
       expect(event.status).toBe('resolved');
       expect(Date.parse(event.resolved_at as string)).toBeGreaterThanOrEqual(before - 5_000);
       expect(event.started_at).not.toBeNull();
-      await expectServiceStatus(http, service, { status: 'operational', effective: 'operational', active: false });
-      expect(await getStatusLog(http, admin, service.slug)).toHaveLength(1);
+      await expectServiceStatus(t.http, service, { status: 'operational', effective: 'operational', active: false });
+      expect(await getStatusLog(t.http, t.admin, service.slug)).toHaveLength(1);
     });
 
     it('an event created with only started_at in the past stays open', async () => {
-      const service = await createService(http, admin);
+      const service = await createService(t.http, t.admin);
       const startedAt = '2024-01-01T00:00:00.000Z';
       const event = await createEvent(
-        http,
-        operator.token,
+        t.http,
+        t.operator.token,
         incidentBody({ started_at: startedAt, affected_services: [{ service_id: service.id, status: 'degraded' }] }),
       );
       expect(event).toMatchObject({ status: 'investigating', started_at: startedAt, resolved_at: null });
-      await expectServiceStatus(http, service, { status: 'operational', effective: 'degraded', active: true });
-      await closeEvent(http, operator.token, event);
+      await expectServiceStatus(t.http, service, { status: 'operational', effective: 'degraded', active: true });
+      await closeEvent(t.http, t.operator.token, event);
     });
   });
 
   describe('the incident flow of the contract', () => {
     it('create with groups, update the services, resolve: services back to operational, event in history', async () => {
-      const apiGroup = await createGroup(http, admin);
-      const web = await createGroup(http, admin);
-      const gateway = await createService(http, admin, { group_ids: [apiGroup.id] });
-      const auth = await createService(http, admin, { group_ids: [apiGroup.id, web.id] });
-      const frontend = await createService(http, admin, { group_ids: [web.id] });
-      const database = await createService(http, admin);
-      const cdn = await createService(http, admin);
+      const apiGroup = await createGroup(t.http, t.admin);
+      const web = await createGroup(t.http, t.admin);
+      const gateway = await createService(t.http, t.admin, { group_ids: [apiGroup.id] });
+      const auth = await createService(t.http, t.admin, { group_ids: [apiGroup.id, web.id] });
+      const frontend = await createService(t.http, t.admin, { group_ids: [web.id] });
+      const database = await createService(t.http, t.admin);
+      const cdn = await createService(t.http, t.admin);
       const services = { gateway, auth, frontend, database, cdn };
 
       // 1. Open the incident on two groups and one explicit service.
       const event = await createEvent(
-        http,
-        operator.token,
+        t.http,
+        t.operator.token,
         incidentBody({
           title: 'API latency',
           severity: 'major',
@@ -1279,7 +1270,7 @@ describe('events', () => {
         Object.fromEntries(
           await Promise.all(
             Object.entries(services).map(async ([name, service]) => {
-              const served = await getService(http, service.slug);
+              const served = await getService(t.http, service.slug);
               expectServiceShape(served);
               return [name, [served.status, served.effective_status, served.has_active_events]];
             }),
@@ -1292,12 +1283,12 @@ describe('events', () => {
         database: ['operational', 'major_outage', true],
         cdn: ['operational', 'operational', false],
       });
-      expect(onlyIds(dataOf<{ events: WireEvent[] }>(await http.get('/api/v1/status')).events, [event.id])).toEqual([
+      expect(onlyIds(dataOf<{ events: WireEvent[] }>(await t.http.get('/api/v1/status')).events, [event.id])).toEqual([
         event.id,
       ]);
 
       // 2. Identified: the database recovers partly, the CDN joins, the frontend is out of scope.
-      await addUpdate(http, operator.token, event.id, {
+      await addUpdate(t.http, t.operator.token, event.id, {
         status: 'identified',
         message: 'A bad deploy of the database proxy',
         service_updates: [{ service_id: database.id, status: 'degraded' }],
@@ -1314,9 +1305,9 @@ describe('events', () => {
       });
 
       // 3. Monitoring, then resolved.
-      await addUpdate(http, admin, event.id, { status: 'monitoring', message: 'Rolled back' });
-      await addUpdate(http, operator.token, event.id, { status: 'resolved', message: 'All good' });
-      const history = dataOf<{ events: WireEvent[] }>(await http.get('/api/v1/status/history'));
+      await addUpdate(t.http, t.admin, event.id, { status: 'monitoring', message: 'Rolled back' });
+      await addUpdate(t.http, t.operator.token, event.id, { status: 'resolved', message: 'All good' });
+      const history = dataOf<{ events: WireEvent[] }>(await t.http.get('/api/v1/status/history'));
       expect(await statusNow()).toEqual({
         gateway: ['operational', 'operational', false],
         auth: ['operational', 'operational', false],
@@ -1326,7 +1317,7 @@ describe('events', () => {
       });
 
       // The event, its timeline and its change history.
-      const detail = await getEvent(http, event.id);
+      const detail = await getEvent(t.http, event.id);
       expect(detail.status).toBe('resolved');
       expect(detail.resolved_at).not.toBeNull();
       expect([...detail.service_ids].sort()).toEqual([gateway.id, auth.id, database.id, cdn.id].sort());
@@ -1336,7 +1327,7 @@ describe('events', () => {
         ['identified', 'A bad deploy of the database proxy'],
         ['investigating', 'Elevated latency on the API'],
       ]);
-      const changes = await getChanges(http, event.id);
+      const changes = await getChanges(t.http, event.id);
       const batches = [...new Set(changes.map((change) => change.batch_id))];
       expect(batches).toHaveLength(2);
       const summary = (batch: string | null) =>
@@ -1353,14 +1344,16 @@ describe('events', () => {
 
       // The history and the services' pages.
       expect(history.events.find((item) => item.id === event.id)?.status).toBe('resolved');
-      expect(onlyIds(dataOf<{ events: WireEvent[] }>(await http.get('/api/v1/status')).events, [event.id])).toEqual([]);
+      expect(onlyIds(dataOf<{ events: WireEvent[] }>(await t.http.get('/api/v1/status')).events, [event.id])).toEqual(
+        [],
+      );
       const databaseEvents = dataOf<{ events: WireEvent[] }>(
-        await http.get(`/api/v1/services/${database.slug}/events?status=resolved`),
+        await t.http.get(`/api/v1/services/${database.slug}/events?status=resolved`),
       );
       expect(databaseEvents.events.map((item) => item.id)).toEqual([event.id]);
 
       // The database's status log tells the story, every entry by the event.
-      const log = await getStatusLog(http, operator.token, database.slug);
+      const log = await getStatusLog(t.http, t.operator.token, database.slug);
       for (const entry of log) expectStatusLogEntryShape(entry);
       expect(logSummary(log)).toEqual([
         { old: null, new: 'operational', source: 'manual', event: null },
@@ -1370,9 +1363,9 @@ describe('events', () => {
       ]);
       expect(log[1]?.reason).toBe('scope narrowed');
       // The log is for operators: users and anonymous callers are refused.
-      expectPlainError(await http.get(`/api/v1/services/${database.slug}/status-log`, { token: user.token }), 403);
-      expectPlainError(await http.get(`/api/v1/services/${database.slug}/status-log`), 401);
-      expect(log.slice(0, 3).map((entry) => entry.created_by)).toEqual([operator.id, operator.id, operator.id]);
+      expectPlainError(await t.http.get(`/api/v1/services/${database.slug}/status-log`, { token: t.user.token }), 403);
+      expectPlainError(await t.http.get(`/api/v1/services/${database.slug}/status-log`), 401);
+      expect(log.slice(0, 3).map((entry) => entry.created_by)).toEqual([t.operator.id, t.operator.id, t.operator.id]);
     });
   });
 });

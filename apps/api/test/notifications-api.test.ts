@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { ApiServer } from '../src/server';
 import { startTestApi } from './support/api';
 import { dataOf, expectPlainError, expectValidationError, RFC3339_UTC, UUID } from './support/catalog';
 import { createHttp, type Http } from './support/client';
 import { addUpdate, createEvent, incidentBody, maintenanceBody, type WireEvent } from './support/events';
-import { adminToken, createAccount, createGroup, createService } from './support/factories';
-import { openDatabase, registerAccount, type Sql, signIn } from './support/identity';
+import { createGroup, createService } from './support/factories';
+import { useApiFixture } from './support/fixture';
+import { registerAccount, signIn } from './support/identity';
 import {
   createChannel,
   listChannels,
@@ -17,30 +18,12 @@ import {
   type WireChannel,
 } from './support/notifications';
 
-let api: ApiServer;
-let http: Http;
-let sql: Sql;
-let admin: string;
-let operator: { id: string; token: string };
-let plainUser: { id: string; token: string };
-
-beforeAll(async () => {
-  api = await startTestApi();
-  http = createHttp(api.url);
-  sql = openDatabase();
-  admin = await adminToken(http);
-  operator = await createAccount(http, 'operator');
-  plainUser = await createAccount(http, 'user');
-});
-afterAll(async () => {
-  await sql.end({ timeout: 5 });
-  await api.close();
-});
+const t = useApiFixture();
 
 const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
 const minutesAhead = (minutes: number) => new Date(Date.now() + minutes * 60_000).toISOString();
 
-async function newUser(client: Http = http) {
+async function newUser(client: Http = t.http) {
   const account = await registerAccount(client);
   const session = await signIn(client, account.email, account.password);
   return { id: account.id, email: account.email, token: session.access };
@@ -59,7 +42,7 @@ interface Message {
 
 /** The notification messages written for an event, oldest first. */
 function messagesOf(eventId: string): Promise<Message[]> {
-  return sql<Message[]>`
+  return t.sql<Message[]>`
     select m.id::text, m.kind, m.event_id, m.payload from notification_messages m
     where m.event_id = ${eventId} or m.payload->'event'->>'id' = ${eventId}
     order by m.id`;
@@ -67,13 +50,13 @@ function messagesOf(eventId: string): Promise<Message[]> {
 
 /** The fan-out outbox rows of a message. */
 function fanoutsOf(messageId: string) {
-  return outboxRows(sql, 'notification.fanout', 'message_id', messageId);
+  return outboxRows(t.sql, 'notification.fanout', 'message_id', messageId);
 }
 
 /** The event's subscriber set, restricted to the given channels (other tests' channels may follow all). */
 async function subscriberSet(eventId: string, channelIds: string[]): Promise<string[]> {
-  const rows = await sql<{ channel_id: string }[]>`
-    select channel_id from event_subscribers where event_id = ${eventId} and channel_id in ${sql(channelIds)}`;
+  const rows = await t.sql<{ channel_id: string }[]>`
+    select channel_id from event_subscribers where event_id = ${eventId} and channel_id in ${t.sql(channelIds)}`;
   return rows.map((row) => row.channel_id).sort();
 }
 
@@ -86,26 +69,26 @@ const sorted = (ids: string[]) => [...ids].sort();
  * channel, which follows nothing.
  */
 async function audience() {
-  const group = await createGroup(http, admin);
-  const a = await createService(http, admin, { group_ids: [group.id] });
-  const b = await createService(http, admin);
+  const group = await createGroup(t.http, t.admin);
+  const a = await createService(t.http, t.admin, { group_ids: [group.id] });
+  const b = await createService(t.http, t.admin);
   const user = await newUser();
-  const [defaultChannel] = await listChannels(http, user.token);
-  const followsA = await verifiedEmailChannel(http, sql, user.token);
-  const followsAll = await verifiedEmailChannel(http, sql, user.token);
-  const followsB = await verifiedEmailChannel(http, sql, user.token);
-  const disabledA = await verifiedEmailChannel(http, sql, user.token);
-  const unverifiedA = await createChannel(http, user.token, 'email', uniqueAddress());
-  await setSubscriptions(http, user.token, followsA.id, { service_ids: [a.id] });
-  await setSubscriptions(http, user.token, followsAll.id, { subscribe_to_all_services: true });
-  await setSubscriptions(http, user.token, followsB.id, { service_ids: [b.id] });
-  await setSubscriptions(http, user.token, disabledA.id, { service_ids: [a.id] });
-  const off = await http.patch(`/api/v1/me/channels/${disabledA.id}`, {
+  const [defaultChannel] = await listChannels(t.http, user.token);
+  const followsA = await verifiedEmailChannel(t.http, t.sql, user.token);
+  const followsAll = await verifiedEmailChannel(t.http, t.sql, user.token);
+  const followsB = await verifiedEmailChannel(t.http, t.sql, user.token);
+  const disabledA = await verifiedEmailChannel(t.http, t.sql, user.token);
+  const unverifiedA = await createChannel(t.http, user.token, 'email', uniqueAddress());
+  await setSubscriptions(t.http, user.token, followsA.id, { service_ids: [a.id] });
+  await setSubscriptions(t.http, user.token, followsAll.id, { subscribe_to_all_services: true });
+  await setSubscriptions(t.http, user.token, followsB.id, { service_ids: [b.id] });
+  await setSubscriptions(t.http, user.token, disabledA.id, { service_ids: [a.id] });
+  const off = await t.http.patch(`/api/v1/me/channels/${disabledA.id}`, {
     token: user.token,
     body: { is_enabled: false },
   });
   expect(off.status, off.text).toBe(200);
-  await sql`insert into channel_subscriptions (channel_id, service_id) values (${unverifiedA.id}, ${a.id})`;
+  await t.sql`insert into channel_subscriptions (channel_id, service_id) values (${unverifiedA.id}, ${a.id})`;
   const channels = {
     default: defaultChannel as WireChannel,
     followsA,
@@ -143,8 +126,8 @@ describe('notifications config', () => {
   }
 
   it('config is public and lists e-mail and Mattermost by default, without Telegram', async () => {
-    expect(await config(http)).toEqual({ available_channels: ['email', 'mattermost'], telegram: null });
-    expect(await config(http, plainUser.token)).toEqual({
+    expect(await config(t.http)).toEqual({ available_channels: ['email', 'mattermost'], telegram: null });
+    expect(await config(t.http, t.user.token)).toEqual({
       available_channels: ['email', 'mattermost'],
       telegram: null,
     });
@@ -195,8 +178,8 @@ describe('notifications event subscribers', () => {
   it('create stores the set of enabled, verified channels following a service of the event or all', async () => {
     const { a, channels, ids } = await audience();
     const event = await createEvent(
-      http,
-      operator.token,
+      t.http,
+      t.operator.token,
       incidentBody({ affected_services: [{ service_id: a.id, status: 'degraded' }] }),
     );
     expect(await subscriberSet(event.id, ids)).toEqual(sorted([channels.followsA.id, channels.followsAll.id]));
@@ -205,8 +188,8 @@ describe('notifications event subscribers', () => {
   it('create stores the set without notify_subscribers too', async () => {
     const { a, channels, ids } = await audience();
     const event = await createEvent(
-      http,
-      operator.token,
+      t.http,
+      t.operator.token,
       incidentBody({ notify_subscribers: false, affected_services: [{ service_id: a.id, status: 'degraded' }] }),
     );
     expect(await subscriberSet(event.id, ids)).toEqual(sorted([channels.followsA.id, channels.followsAll.id]));
@@ -216,8 +199,8 @@ describe('notifications event subscribers', () => {
   it('create through a group brings the subscribers of the group’s services', async () => {
     const { group, channels, ids } = await audience();
     const event = await createEvent(
-      http,
-      operator.token,
+      t.http,
+      t.operator.token,
       incidentBody({ affected_groups: [{ group_id: group.id, status: 'partial_outage' }] }),
     );
     expect(await subscriberSet(event.id, ids)).toEqual(sorted([channels.followsA.id, channels.followsAll.id]));
@@ -225,24 +208,24 @@ describe('notifications event subscribers', () => {
 
   it('create of an event without services stores only the channels following all', async () => {
     const { channels, ids } = await audience();
-    const event = await createEvent(http, operator.token, incidentBody({ notify_subscribers: true }));
+    const event = await createEvent(t.http, t.operator.token, incidentBody({ notify_subscribers: true }));
     expect(await subscriberSet(event.id, ids)).toEqual([channels.followsAll.id]);
   });
 
   it('the set is fixed at creation: later subscriptions do not join it, services added later do', async () => {
     const { a, b, user, channels, ids } = await audience();
     const event = await createEvent(
-      http,
-      operator.token,
+      t.http,
+      t.operator.token,
       incidentBody({ notify_subscribers: true, affected_services: [{ service_id: a.id, status: 'degraded' }] }),
     );
     // After creation: the default channel starts following A, a new channel follows all.
-    await setSubscriptions(http, user.token, channels.default.id, { service_ids: [a.id] });
-    const lateAll = await verifiedEmailChannel(http, sql, user.token);
-    await setSubscriptions(http, user.token, lateAll.id, { subscribe_to_all_services: true });
+    await setSubscriptions(t.http, user.token, channels.default.id, { service_ids: [a.id] });
+    const lateAll = await verifiedEmailChannel(t.http, t.sql, user.token);
+    await setSubscriptions(t.http, user.token, lateAll.id, { subscribe_to_all_services: true });
     const watched = [...ids, lateAll.id];
 
-    await addUpdate(http, operator.token, event.id, {
+    await addUpdate(t.http, t.operator.token, event.id, {
       status: 'identified',
       message: 'Found it',
       notify_subscribers: true,
@@ -250,7 +233,7 @@ describe('notifications event subscribers', () => {
     expect(await subscriberSet(event.id, watched)).toEqual(sorted([channels.followsA.id, channels.followsAll.id]));
 
     // Adding B brings B's subscribers (and channels following all, which follow B too).
-    await addUpdate(http, operator.token, event.id, {
+    await addUpdate(t.http, t.operator.token, event.id, {
       status: 'identified',
       message: 'B too',
       add_services: [{ service_id: b.id, status: 'degraded' }],
@@ -262,20 +245,20 @@ describe('notifications event subscribers', () => {
 
   it('services added later through a group bring their subscribers; disabled and unverified ones stay out', async () => {
     const { a, b, user, channels, ids } = await audience();
-    const groupC = await createGroup(http, admin);
-    const c = await createService(http, admin, { group_ids: [groupC.id] });
-    const followsC = await verifiedEmailChannel(http, sql, user.token);
-    await setSubscriptions(http, user.token, followsC.id, { service_ids: [c.id] });
+    const groupC = await createGroup(t.http, t.admin);
+    const c = await createService(t.http, t.admin, { group_ids: [groupC.id] });
+    const followsC = await verifiedEmailChannel(t.http, t.sql, user.token);
+    await setSubscriptions(t.http, user.token, followsC.id, { service_ids: [c.id] });
     const watched = [...ids, followsC.id];
 
     const event = await createEvent(
-      http,
-      operator.token,
+      t.http,
+      t.operator.token,
       incidentBody({ affected_services: [{ service_id: b.id, status: 'degraded' }] }),
     );
     expect(await subscriberSet(event.id, watched)).toEqual(sorted([channels.followsB.id, channels.followsAll.id]));
 
-    await addUpdate(http, operator.token, event.id, {
+    await addUpdate(t.http, t.operator.token, event.id, {
       status: 'identified',
       message: 'Spreading',
       add_groups: [{ group_id: groupC.id, status: 'partial_outage' }],
@@ -291,8 +274,8 @@ describe('notifications event messages', () => {
   it('create with notify_subscribers writes an initial message and its fan-out in the outbox', async () => {
     const { a } = await audience();
     const event = await createEvent(
-      http,
-      operator.token,
+      t.http,
+      t.operator.token,
       incidentBody({
         notify_subscribers: true,
         description: 'The API answers slowly',
@@ -323,8 +306,8 @@ describe('notifications event messages', () => {
   it('create of a past (already resolved) event writes no message', async () => {
     const { a } = await audience();
     const event = await createEvent(
-      http,
-      operator.token,
+      t.http,
+      t.operator.token,
       incidentBody({
         notify_subscribers: true,
         status: 'resolved',
@@ -340,18 +323,18 @@ describe('notifications event messages', () => {
   it('updates write an update message only when they notify; resolving writes resolved', async () => {
     const { a } = await audience();
     const event = await createEvent(
-      http,
-      operator.token,
+      t.http,
+      t.operator.token,
       incidentBody({ notify_subscribers: true, affected_services: [{ service_id: a.id, status: 'degraded' }] }),
     );
-    await addUpdate(http, operator.token, event.id, { status: 'identified', message: 'Quiet update' });
-    await addUpdate(http, operator.token, event.id, {
+    await addUpdate(t.http, t.operator.token, event.id, { status: 'identified', message: 'Quiet update' });
+    await addUpdate(t.http, t.operator.token, event.id, {
       status: 'monitoring',
       message: 'Fix deployed',
       notify_subscribers: true,
     });
     // The event notifies subscribers, so its resolution is announced even when the update does not ask.
-    await addUpdate(http, operator.token, event.id, { status: 'resolved', message: 'All good' });
+    await addUpdate(t.http, t.operator.token, event.id, { status: 'resolved', message: 'All good' });
 
     const messages = await messagesOf(event.id);
     expect(messages.map((message) => [message.kind, message.payload.text, message.payload.event.status])).toEqual([
@@ -367,25 +350,25 @@ describe('notifications event messages', () => {
   it('an event without notify_subscribers writes messages only for updates that notify', async () => {
     const { a } = await audience();
     const quiet = await createEvent(
-      http,
-      operator.token,
+      t.http,
+      t.operator.token,
       incidentBody({ notify_subscribers: false, affected_services: [{ service_id: a.id, status: 'degraded' }] }),
     );
-    await addUpdate(http, operator.token, quiet.id, { status: 'identified', message: 'Quiet' });
-    await addUpdate(http, operator.token, quiet.id, { status: 'resolved', message: 'Quietly resolved' });
+    await addUpdate(t.http, t.operator.token, quiet.id, { status: 'identified', message: 'Quiet' });
+    await addUpdate(t.http, t.operator.token, quiet.id, { status: 'resolved', message: 'Quietly resolved' });
     expect(await messagesOf(quiet.id)).toEqual([]);
 
     const loud = await createEvent(
-      http,
-      operator.token,
+      t.http,
+      t.operator.token,
       incidentBody({ notify_subscribers: false, affected_services: [{ service_id: a.id, status: 'degraded' }] }),
     );
-    await addUpdate(http, operator.token, loud.id, {
+    await addUpdate(t.http, t.operator.token, loud.id, {
       status: 'identified',
       message: 'Telling everyone',
       notify_subscribers: true,
     });
-    await addUpdate(http, operator.token, loud.id, {
+    await addUpdate(t.http, t.operator.token, loud.id, {
       status: 'resolved',
       message: 'Resolved, telling everyone',
       notify_subscribers: true,
@@ -398,8 +381,8 @@ describe('notifications event messages', () => {
     const start = minutesAhead(60);
     const end = minutesAhead(120);
     const event = await createEvent(
-      http,
-      operator.token,
+      t.http,
+      t.operator.token,
       maintenanceBody({
         notify_subscribers: true,
         scheduled_start_at: start,
@@ -407,12 +390,12 @@ describe('notifications event messages', () => {
         affected_services: [{ service_id: a.id, status: 'maintenance' }],
       }),
     );
-    await addUpdate(http, operator.token, event.id, {
+    await addUpdate(t.http, t.operator.token, event.id, {
       status: 'in_progress',
       message: 'Started',
       notify_subscribers: true,
     });
-    await addUpdate(http, operator.token, event.id, { status: 'completed', message: 'Done' });
+    await addUpdate(t.http, t.operator.token, event.id, { status: 'completed', message: 'Done' });
     const messages = await messagesOf(event.id);
     expect(messages.map((message) => message.kind)).toEqual(['initial', 'update', 'completed']);
     expect(messages[0]?.payload.event).toMatchObject({
@@ -427,8 +410,8 @@ describe('notifications event messages', () => {
   it('deleting a scheduled maintenance that notifies writes a cancelled message with a delivery per subscriber', async () => {
     const { a, channels, ids } = await audience();
     const event = await createEvent(
-      http,
-      operator.token,
+      t.http,
+      t.operator.token,
       maintenanceBody({
         notify_subscribers: true,
         scheduled_start_at: minutesAhead(60),
@@ -436,7 +419,7 @@ describe('notifications event messages', () => {
         affected_services: [{ service_id: a.id, status: 'maintenance' }],
       }),
     );
-    const deleted = await http.delete(`/api/v1/events/${event.id}`, { token: admin });
+    const deleted = await t.http.delete(`/api/v1/events/${event.id}`, { token: t.admin });
     expect(deleted.status, deleted.text).toBe(204);
 
     const messages = await messagesOf(event.id);
@@ -447,54 +430,54 @@ describe('notifications event messages', () => {
       { message_id: Number(cancelled?.id) },
     ]);
     // The set goes away with the event, so the cancellation's deliveries are written now.
-    const deliveries = await sql<{ channel_id: string; state: string; target: string }[]>`
+    const deliveries = await t.sql<{ channel_id: string; state: string; target: string }[]>`
       select channel_id, state, target from notification_deliveries
-      where message_id = ${cancelled?.id ?? '0'} and channel_id in ${sql(ids)}`;
+      where message_id = ${cancelled?.id ?? '0'} and channel_id in ${t.sql(ids)}`;
     expect(deliveries.map((row) => row.channel_id).sort()).toEqual(
       sorted([channels.followsA.id, channels.followsAll.id]),
     );
     for (const delivery of deliveries) expect(delivery.state).toBe('pending');
-    expect(await sql`select channel_id from event_subscribers where event_id = ${event.id}`).toEqual([]);
+    expect(await t.sql`select channel_id from event_subscribers where event_id = ${event.id}`).toEqual([]);
   });
 
   it('deleting a maintenance writes no cancelled message without notify_subscribers or once completed', async () => {
     const { a } = await audience();
     const quiet = await createEvent(
-      http,
-      operator.token,
+      t.http,
+      t.operator.token,
       maintenanceBody({ notify_subscribers: false, affected_services: [{ service_id: a.id, status: 'maintenance' }] }),
     );
-    expect((await http.delete(`/api/v1/events/${quiet.id}`, { token: admin })).status).toBe(204);
+    expect((await t.http.delete(`/api/v1/events/${quiet.id}`, { token: t.admin })).status).toBe(204);
     expect(await messagesOf(quiet.id)).toEqual([]);
 
     const done = await createEvent(
-      http,
-      operator.token,
+      t.http,
+      t.operator.token,
       maintenanceBody({ notify_subscribers: true, affected_services: [{ service_id: a.id, status: 'maintenance' }] }),
     );
-    await addUpdate(http, operator.token, done.id, { status: 'completed', message: 'Done' });
-    expect((await http.delete(`/api/v1/events/${done.id}`, { token: admin })).status).toBe(204);
+    await addUpdate(t.http, t.operator.token, done.id, { status: 'completed', message: 'Done' });
+    expect((await t.http.delete(`/api/v1/events/${done.id}`, { token: t.admin })).status).toBe(204);
     expect((await messagesOf(done.id)).map((message) => message.kind)).toEqual(['initial', 'completed']);
 
     const incident = await createEvent(
-      http,
-      operator.token,
+      t.http,
+      t.operator.token,
       incidentBody({ notify_subscribers: true, affected_services: [{ service_id: a.id, status: 'degraded' }] }),
     );
-    await addUpdate(http, operator.token, incident.id, { status: 'resolved', message: 'Fixed' });
-    expect((await http.delete(`/api/v1/events/${incident.id}`, { token: admin })).status).toBe(204);
+    await addUpdate(t.http, t.operator.token, incident.id, { status: 'resolved', message: 'Fixed' });
+    expect((await t.http.delete(`/api/v1/events/${incident.id}`, { token: t.admin })).status).toBe(204);
     expect((await messagesOf(incident.id)).map((message) => message.kind)).toEqual(['initial', 'resolved']);
   });
 
   it('a refused event write writes no message', async () => {
     const { a } = await audience();
     const event = await createEvent(
-      http,
-      operator.token,
+      t.http,
+      t.operator.token,
       incidentBody({ notify_subscribers: true, affected_services: [{ service_id: a.id, status: 'degraded' }] }),
     );
-    const refused = await http.post(`/api/v1/events/${event.id}/updates`, {
-      token: operator.token,
+    const refused = await t.http.post(`/api/v1/events/${event.id}/updates`, {
+      token: t.operator.token,
       body: {
         status: 'identified',
         message: 'Bad service',
@@ -504,7 +487,7 @@ describe('notifications event messages', () => {
     });
     expect(refused.status, refused.text).toBe(400);
     // An active incident cannot be deleted (409): no cancelled message either.
-    expect((await http.delete(`/api/v1/events/${event.id}`, { token: admin })).status).toBe(409);
+    expect((await t.http.delete(`/api/v1/events/${event.id}`, { token: t.admin })).status).toBe(409);
     expect((await messagesOf(event.id)).map((message) => message.kind)).toEqual(['initial']);
   });
 });
@@ -569,8 +552,8 @@ interface DeliveryPage {
   offset: number;
 }
 
-async function listDeliveries(query: string, token = admin): Promise<DeliveryPage> {
-  const page = dataOf<DeliveryPage>(await http.get(`/api/v1/admin/notifications/deliveries?${query}`, { token }));
+async function listDeliveries(query: string, token = t.admin): Promise<DeliveryPage> {
+  const page = dataOf<DeliveryPage>(await t.http.get(`/api/v1/admin/notifications/deliveries?${query}`, { token }));
   expect(Object.keys(page).sort()).toEqual(['deliveries', 'limit', 'offset', 'total']);
   for (const delivery of page.deliveries) expectDeliveryShape(delivery);
   return page;
@@ -583,17 +566,17 @@ async function listDeliveries(query: string, token = admin): Promise<DeliveryPag
 async function eventWithDeliveries() {
   const setup = await audience();
   const event: WireEvent = await createEvent(
-    http,
-    operator.token,
+    t.http,
+    t.operator.token,
     incidentBody({ notify_subscribers: true, affected_services: [{ service_id: setup.a.id, status: 'degraded' }] }),
   );
   const [message] = await messagesOf(event.id);
   const { followsA, followsAll } = setup.channels;
-  const [failed] = await sql<{ id: string }[]>`
+  const [failed] = await t.sql<{ id: string }[]>`
     insert into notification_deliveries (message_id, channel_id, channel_type, target, state, attempts, last_error)
     values (${message?.id ?? '0'}, ${followsA.id}, 'email', ${followsA.target}, 'failed', 5, '550 mailbox unavailable')
     returning id::text`;
-  const [sent] = await sql<{ id: string }[]>`
+  const [sent] = await t.sql<{ id: string }[]>`
     insert into notification_deliveries (message_id, channel_id, channel_type, target, state, attempts, sent_at)
     values (${message?.id ?? '0'}, ${followsAll.id}, 'email', ${followsAll.target}, 'sent', 1, now())
     returning id::text`;
@@ -681,15 +664,15 @@ describe('notifications admin deliveries', () => {
       ['limit=ten', 'limit'],
       ['offset=-1', 'offset'],
     ] as const) {
-      expectValidationError(await http.get(`${path}?${query}`, { token: admin }), field);
+      expectValidationError(await t.http.get(`${path}?${query}`, { token: t.admin }), field);
     }
   });
 
   it('list answers 401 without credentials and 403 to users and operators', async () => {
     const path = '/api/v1/admin/notifications/deliveries';
-    expectPlainError(await http.get(path), 401);
-    expectPlainError(await http.get(path, { token: plainUser.token }), 403);
-    expectPlainError(await http.get(path, { token: operator.token }), 403);
+    expectPlainError(await t.http.get(path), 401);
+    expectPlainError(await t.http.get(path, { token: t.user.token }), 403);
+    expectPlainError(await t.http.get(path, { token: t.operator.token }), 403);
   });
 });
 
@@ -698,7 +681,7 @@ describe('notifications admin retry', () => {
 
   it('retry answers 200 with the delivery pending again and queues it', async () => {
     const { failedId, event } = await eventWithDeliveries();
-    const response = await http.post(retryPath(failedId), { token: admin });
+    const response = await t.http.post(retryPath(failedId), { token: t.admin });
     const delivery = dataOf<WireDelivery>(response);
     expectDeliveryShape(delivery);
     expect(delivery).toMatchObject({
@@ -710,46 +693,46 @@ describe('notifications admin retry', () => {
       last_error: null,
       sent_at: null,
     });
-    const [row] = await sql<{ state: string; attempts: number; last_error: string | null }[]>`
+    const [row] = await t.sql<{ state: string; attempts: number; last_error: string | null }[]>`
       select state, attempts, last_error from notification_deliveries where id = ${failedId}`;
     expect(row).toEqual({ state: 'pending', attempts: 0, last_error: null });
-    const outbox = await outboxRows(sql, 'notification.deliver', 'delivery_id', failedId);
+    const outbox = await outboxRows(t.sql, 'notification.deliver', 'delivery_id', failedId);
     expect(outbox.map((item) => item.payload)).toEqual([{ delivery_id: failedId, priority: 'normal' }]);
 
     // Now pending: a second retry is refused and queues nothing more.
-    expectPlainError(await http.post(retryPath(failedId), { token: admin }), 409);
-    expect(await outboxRows(sql, 'notification.deliver', 'delivery_id', failedId)).toHaveLength(1);
+    expectPlainError(await t.http.post(retryPath(failedId), { token: t.admin }), 409);
+    expect(await outboxRows(t.sql, 'notification.deliver', 'delivery_id', failedId)).toHaveLength(1);
   });
 
   it('retry answers 409 for a sent or pending delivery, changing nothing', async () => {
     const { sentId, channels } = await eventWithDeliveries();
     const pending = (await listDeliveries(`channel_id=${channels.followsA.id}&state=pending`)).deliveries[0];
     for (const id of [sentId, pending?.id ?? 0]) {
-      const before = await sql`select * from notification_deliveries where id = ${id}`;
-      expectPlainError(await http.post(retryPath(id), { token: admin }), 409);
-      expect(await sql`select * from notification_deliveries where id = ${id}`).toEqual(before);
+      const before = await t.sql`select * from notification_deliveries where id = ${id}`;
+      expectPlainError(await t.http.post(retryPath(id), { token: t.admin }), 409);
+      expect(await t.sql`select * from notification_deliveries where id = ${id}`).toEqual(before);
     }
-    expect(await outboxRows(sql, 'notification.deliver', 'delivery_id', sentId)).toEqual([]);
+    expect(await outboxRows(t.sql, 'notification.deliver', 'delivery_id', sentId)).toEqual([]);
   });
 
   it('retry answers 404 for an unknown delivery and 400 for a bad id or an unknown body field', async () => {
     const { failedId } = await eventWithDeliveries();
-    expectPlainError(await http.post(retryPath(2_000_000_000), { token: admin }), 404);
-    expectPlainError(await http.post(retryPath(Number.MAX_SAFE_INTEGER), { token: admin }), 404);
+    expectPlainError(await t.http.post(retryPath(2_000_000_000), { token: t.admin }), 404);
+    expectPlainError(await t.http.post(retryPath(Number.MAX_SAFE_INTEGER), { token: t.admin }), 404);
     for (const id of ['abc', '0', '-1', '1.5', '99999999999999999999']) {
-      expectValidationError(await http.post(retryPath(id), { token: admin }), 'id');
+      expectValidationError(await t.http.post(retryPath(id), { token: t.admin }), 'id');
     }
-    expectValidationError(await http.post(retryPath(failedId), { token: admin, body: { force: true } }), 'force');
-    const [row] = await sql<{ state: string }[]>`select state from notification_deliveries where id = ${failedId}`;
+    expectValidationError(await t.http.post(retryPath(failedId), { token: t.admin, body: { force: true } }), 'force');
+    const [row] = await t.sql<{ state: string }[]>`select state from notification_deliveries where id = ${failedId}`;
     expect(row?.state).toBe('failed');
   });
 
   it('retry answers 401 without credentials and 403 to users and operators', async () => {
     const { failedId } = await eventWithDeliveries();
-    expectPlainError(await http.post(retryPath(failedId)), 401);
-    expectPlainError(await http.post(retryPath(failedId), { token: plainUser.token }), 403);
-    expectPlainError(await http.post(retryPath(failedId), { token: operator.token }), 403);
-    const [row] = await sql<{ state: string }[]>`select state from notification_deliveries where id = ${failedId}`;
+    expectPlainError(await t.http.post(retryPath(failedId)), 401);
+    expectPlainError(await t.http.post(retryPath(failedId), { token: t.user.token }), 403);
+    expectPlainError(await t.http.post(retryPath(failedId), { token: t.operator.token }), 403);
+    const [row] = await t.sql<{ state: string }[]>`select state from notification_deliveries where id = ${failedId}`;
     expect(row?.state).toBe('failed');
   });
 });

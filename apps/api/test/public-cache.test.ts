@@ -10,7 +10,15 @@ import { createPublicCache, PUBLIC_CACHE_CONTROL } from '../src/http/public-cach
 import { createLogger } from '../src/logger';
 import { type ApiServer, startApiServer } from '../src/server';
 import { redisUrl, unique } from './support/api';
-import { allGroups, allServices, dataOf, type WireGroup, type WireService } from './support/catalog';
+import {
+  allGroups,
+  allServices,
+  dataOf,
+  getGroup,
+  getService,
+  type WireGroup,
+  type WireService,
+} from './support/catalog';
 import { createHttp, type Http, type HttpResult } from './support/client';
 import { adminToken, createGroup, createService } from './support/factories';
 import { openDatabase, type Sql } from './support/identity';
@@ -83,9 +91,6 @@ describe('public cache', () => {
   });
 
   const stats = () => api.publicCache.stats();
-  const getService = async (slug: string, client = http) =>
-    dataOf<WireService>(await client.get(`/api/v1/services/${slug}`));
-  const getGroup = async (slug: string) => dataOf<WireGroup>(await http.get(`/api/v1/groups/${slug}`));
   const setDescriptionBehindTheApi = (id: string, description: string) =>
     sql`update services set description = ${description} where id = ${id}`;
 
@@ -98,16 +103,16 @@ describe('public cache', () => {
 
       const created = await createService(http, admin, { description: 'first' });
       expect((await allServices(http)).map((service) => service.id)).toContain(created.id);
-      expect((await getService(created.slug)).description).toBe('first');
-      expect((await getService(created.slug)).description).toBe('first');
+      expect((await getService(http, created.slug)).description).toBe('first');
+      expect((await getService(http, created.slug)).description).toBe('first');
 
-      const service = await getService(created.slug);
+      const service = await getService(http, created.slug);
       const patched = await http.patch(`/api/v1/services/${created.slug}`, {
         token: admin,
         body: { name: service.name, slug: service.slug, status: 'major_outage', description: 'second' },
       });
       expect(patched.status, patched.text).toBe(200);
-      expect(await getService(created.slug)).toMatchObject({ description: 'second', status: 'major_outage' });
+      expect(await getService(http, created.slug)).toMatchObject({ description: 'second', status: 'major_outage' });
       expect((await allServices(http)).find((item) => item.id === created.id)?.description).toBe('second');
 
       expect((await http.delete(`/api/v1/services/${created.slug}`, { token: admin })).status).toBe(204);
@@ -120,25 +125,25 @@ describe('public cache', () => {
       const service = await createService(http, admin);
       const created = await createGroup(http, admin, { description: 'first' });
       expect((await allGroups(http)).map((group) => group.id)).toContain(created.id);
-      expect((await getGroup(created.slug)).service_ids).toEqual([]);
+      expect((await getGroup(http, created.slug)).service_ids).toEqual([]);
 
       const patched = await http.patch(`/api/v1/groups/${created.slug}`, {
         token: admin,
         body: { name: `Renamed ${created.slug}`, slug: created.slug, service_ids: [service.id] },
       });
       expect(patched.status, patched.text).toBe(200);
-      expect(await getGroup(created.slug)).toMatchObject({
+      expect(await getGroup(http, created.slug)).toMatchObject({
         name: `Renamed ${created.slug}`,
         service_ids: [service.id],
       });
-      expect((await getService(service.slug)).group_ids).toEqual([created.id]);
+      expect((await getService(http, service.slug)).group_ids).toEqual([created.id]);
 
       const emptied = await http.patch(`/api/v1/groups/${created.slug}`, {
         token: admin,
         body: { name: `Renamed ${created.slug}`, slug: created.slug, service_ids: [] },
       });
       expect(emptied.status, emptied.text).toBe(200);
-      expect((await getService(service.slug)).group_ids).toEqual([]);
+      expect((await getService(http, service.slug)).group_ids).toEqual([]);
       const archived = await http.delete(`/api/v1/groups/${created.slug}`, { token: admin });
       expect(archived.status, archived.text).toBe(204);
       const visible = dataOf<WireGroup[]>(await http.get('/api/v1/groups'));
@@ -165,7 +170,7 @@ describe('public cache', () => {
       });
       const event = dataOf<{ id: string }>(created, 201);
       expect(await eventIds('/api/v1/status')).toContain(event.id);
-      expect((await getService(service.slug)).effective_status).toBe('major_outage');
+      expect((await getService(http, service.slug)).effective_status).toBe('major_outage');
       const path = `/api/v1/events/${event.id}`;
       expect(dataOf<{ status: string }>(await http.get(path)).status).toBe('investigating');
       const hits = stats().hits;
@@ -186,7 +191,7 @@ describe('public cache', () => {
       expect(resolved.status, resolved.text).toBe(201);
       expect(await eventIds('/api/v1/status')).not.toContain(event.id);
       expect(await eventIds('/api/v1/status/history')).toContain(event.id);
-      expect((await getService(service.slug)).effective_status).toBe('operational');
+      expect((await getService(http, service.slug)).effective_status).toBe('operational');
     });
 
     it('clears the cache of another replica on a write through this one', async () => {
@@ -194,7 +199,7 @@ describe('public cache', () => {
       // Until the other replica answers from its cache (the creation's own message may still be on its way).
       const cachedThere = await eventually(async () => {
         const hits = other.publicCache.stats().hits;
-        expect((await getService(created.slug, otherHttp)).description).toBe('before');
+        expect((await getService(otherHttp, created.slug)).description).toBe('before');
         return other.publicCache.stats().hits > hits;
       });
       expect(cachedThere).toBe(true);
@@ -206,7 +211,7 @@ describe('public cache', () => {
       });
       expect(patched.status, patched.text).toBe(200);
       // Well within the 30 s entry lifetime: only the Redis message can explain it.
-      const seen = await eventually(async () => (await getService(created.slug, otherHttp)).description === 'after');
+      const seen = await eventually(async () => (await getService(otherHttp, created.slug)).description === 'after');
       expect(seen).toBe(true);
       expect(other.publicCache.stats().invalidations).toBeGreaterThan(clearedBefore);
     });
@@ -245,7 +250,7 @@ describe('public cache', () => {
 
       // Had the read been stored, this change behind the api's back would not show.
       await setDescriptionBehindTheApi(created.id, 'newer');
-      expect((await getService(created.slug)).description).toBe('newer');
+      expect((await getService(http, created.slug)).description).toBe('newer');
     });
 
     it('is not cleared by the anonymous auth operations', async () => {

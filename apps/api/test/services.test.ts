@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiServer } from '../src/server';
-import { startTestApi, unique } from './support/api';
+import { describe, expect, it } from 'vitest';
+import { unique } from './support/api';
 import {
   allServices,
   currentUserId,
@@ -9,28 +8,19 @@ import {
   expectServiceShape,
   expectStatusLogEntryShape,
   expectValidationError,
+  getGroup,
+  getService,
+  listServices,
   onlyIds,
   type WireGroup,
   type WireService,
 } from './support/catalog';
-import { createHttp, type Http } from './support/client';
-import { adminToken, createAccount, createGroup, createService } from './support/factories';
+import { createAccount, createGroup, createService } from './support/factories';
+import { useApiFixture } from './support/fixture';
 
 describe('catalog services', () => {
-  let api: ApiServer;
-  let http: Http;
-  let admin: string;
+  const t = useApiFixture();
 
-  beforeAll(async () => {
-    api = await startTestApi();
-    http = createHttp(api.url);
-    admin = await adminToken(http);
-  });
-  afterAll(() => api.close());
-
-  const getService = async (slug: string) => dataOf<WireService>(await http.get(`/api/v1/services/${slug}`));
-  const getGroup = async (slug: string) => dataOf<WireGroup>(await http.get(`/api/v1/groups/${slug}`));
-  const listServices = async (query = '') => dataOf<WireService[]>(await http.get(`/api/v1/services${query}`));
   /** A full PATCH body (the contract requires name, slug and status) from a service as served. */
   const patchBody = (service: WireService, changes: Record<string, unknown> = {}) => ({
     name: service.name,
@@ -43,7 +33,7 @@ describe('catalog services', () => {
     it('create answers 201 with the contract shape and defaults', async () => {
       const slug = unique('svc');
       const before = Date.now();
-      const response = await http.post('/api/v1/services', { token: admin, body: { name: 'Billing API', slug } });
+      const response = await t.http.post('/api/v1/services', { token: t.admin, body: { name: 'Billing API', slug } });
       const service = dataOf<WireService>(response, 201);
       expectServiceShape(service);
       expect(service).toMatchObject({
@@ -60,16 +50,16 @@ describe('catalog services', () => {
       expect(Date.parse(service.created_at)).toBeGreaterThanOrEqual(before - 5_000);
       expect(Date.parse(service.created_at)).toBeLessThanOrEqual(Date.now() + 5_000);
       expect(response.headers.get('content-type')).toContain('application/json');
-      expect(await getService(slug)).toEqual(service);
+      expect(await getService(t.http, slug)).toEqual(service);
     });
 
     it('create stores every field of the request', async () => {
-      const first = await createGroup(http, admin);
-      const second = await createGroup(http, admin);
+      const first = await createGroup(t.http, t.admin);
+      const second = await createGroup(t.http, t.admin);
       const slug = unique('svc');
       const service = dataOf<WireService>(
-        await http.post('/api/v1/services', {
-          token: admin,
+        await t.http.post('/api/v1/services', {
+          token: t.admin,
           body: {
             name: 'Payments',
             slug,
@@ -94,52 +84,52 @@ describe('catalog services', () => {
         archived_at: null,
       });
       expect([...service.group_ids].sort()).toEqual([first.id, second.id].sort());
-      expect(await getService(slug)).toEqual(service);
-      const tags = await http.get(`/api/v1/services/${slug}/tags`);
+      expect(await getService(t.http, slug)).toEqual(service);
+      const tags = await t.http.get(`/api/v1/services/${slug}/tags`);
       expect(dataOf(tags)).toEqual({ tags: { team: 'payments', tier: '1' } });
     });
 
     it('create with group_ids puts one service in every named group', async () => {
-      const first = await createGroup(http, admin);
-      const second = await createGroup(http, admin);
-      const other = await createGroup(http, admin);
-      const service = await createService(http, admin, { group_ids: [first.id, second.id] });
-      expect((await getGroup(first.slug)).service_ids).toEqual([service.id]);
-      expect((await getGroup(second.slug)).service_ids).toEqual([service.id]);
-      expect((await getGroup(other.slug)).service_ids).toEqual([]);
-      const groups = dataOf<WireGroup[]>(await http.get('/api/v1/groups'));
+      const first = await createGroup(t.http, t.admin);
+      const second = await createGroup(t.http, t.admin);
+      const other = await createGroup(t.http, t.admin);
+      const service = await createService(t.http, t.admin, { group_ids: [first.id, second.id] });
+      expect((await getGroup(t.http, first.slug)).service_ids).toEqual([service.id]);
+      expect((await getGroup(t.http, second.slug)).service_ids).toEqual([service.id]);
+      expect((await getGroup(t.http, other.slug)).service_ids).toEqual([]);
+      const groups = dataOf<WireGroup[]>(await t.http.get('/api/v1/groups'));
       expect(groups.find((group) => group.id === first.id)?.service_ids).toEqual([service.id]);
       expect(groups.find((group) => group.id === second.id)?.service_ids).toEqual([service.id]);
     });
 
     it('create accepts the same group id twice as one membership', async () => {
-      const group = await createGroup(http, admin);
-      const service = await createService(http, admin, { group_ids: [group.id, group.id] });
+      const group = await createGroup(t.http, t.admin);
+      const service = await createService(t.http, t.admin, { group_ids: [group.id, group.id] });
       expect(service.group_ids).toEqual([group.id]);
-      expect((await getGroup(group.slug)).service_ids).toEqual([service.id]);
+      expect((await getGroup(t.http, group.slug)).service_ids).toEqual([service.id]);
     });
 
     it('create answers 409 for a slug that is taken', async () => {
-      const existing = await createService(http, admin, { description: 'the original' });
-      const response = await http.post('/api/v1/services', {
-        token: admin,
+      const existing = await createService(t.http, t.admin, { description: 'the original' });
+      const response = await t.http.post('/api/v1/services', {
+        token: t.admin,
         body: { name: 'Impostor', slug: existing.slug },
       });
       expectPlainError(response, 409);
-      const services = (await allServices(http)).filter((service) => service.slug === existing.slug);
+      const services = (await allServices(t.http)).filter((service) => service.slug === existing.slug);
       expect(services).toHaveLength(1);
       expect(services[0]).toMatchObject({ id: existing.id, description: 'the original' });
     });
 
     it('create answers 409 for the slug of an archived service', async () => {
-      const archived = await createService(http, admin);
-      expect((await http.delete(`/api/v1/services/${archived.slug}`, { token: admin })).status).toBe(204);
-      const response = await http.post('/api/v1/services', {
-        token: admin,
+      const archived = await createService(t.http, t.admin);
+      expect((await t.http.delete(`/api/v1/services/${archived.slug}`, { token: t.admin })).status).toBe(204);
+      const response = await t.http.post('/api/v1/services', {
+        token: t.admin,
         body: { name: 'Again', slug: archived.slug },
       });
       expectPlainError(response, 409);
-      const services = (await allServices(http)).filter((service) => service.slug === archived.slug);
+      const services = (await allServices(t.http)).filter((service) => service.slug === archived.slug);
       expect(services.map((service) => service.id)).toEqual([archived.id]);
     });
 
@@ -153,33 +143,33 @@ describe('catalog services', () => {
       ['that is empty', ''],
     ])('create answers 400 naming slug for a slug %s', async (_case, slug) => {
       const name = unique('bad-slug');
-      const response = await http.post('/api/v1/services', { token: admin, body: { name, slug } });
+      const response = await t.http.post('/api/v1/services', { token: t.admin, body: { name, slug } });
       expectValidationError(response, 'slug');
-      expect((await allServices(http)).filter((service) => service.name === name)).toEqual([]);
+      expect((await allServices(t.http)).filter((service) => service.name === name)).toEqual([]);
     });
 
     it('create answers 400 naming group_ids for an unknown group id', async () => {
-      const known = await createGroup(http, admin);
+      const known = await createGroup(t.http, t.admin);
       const slug = unique('svc');
-      const response = await http.post('/api/v1/services', {
-        token: admin,
+      const response = await t.http.post('/api/v1/services', {
+        token: t.admin,
         body: { name: 'Orphan', slug, group_ids: [known.id, '00000000-0000-4000-8000-000000000000'] },
       });
       expectValidationError(response, 'group_ids');
-      expect((await allServices(http)).filter((service) => service.slug === slug)).toEqual([]);
-      expect((await getGroup(known.slug)).service_ids).toEqual([]);
+      expect((await allServices(t.http)).filter((service) => service.slug === slug)).toEqual([]);
+      expect((await getGroup(t.http, known.slug)).service_ids).toEqual([]);
     });
 
     it('create answers 400 naming group_ids for an archived group', async () => {
-      const group = await createGroup(http, admin);
-      expect((await http.delete(`/api/v1/groups/${group.slug}`, { token: admin })).status).toBe(204);
+      const group = await createGroup(t.http, t.admin);
+      expect((await t.http.delete(`/api/v1/groups/${group.slug}`, { token: t.admin })).status).toBe(204);
       const slug = unique('svc');
-      const response = await http.post('/api/v1/services', {
-        token: admin,
+      const response = await t.http.post('/api/v1/services', {
+        token: t.admin,
         body: { name: 'In archived group', slug, group_ids: [group.id] },
       });
       expectValidationError(response, 'group_ids');
-      expect((await allServices(http)).filter((service) => service.slug === slug)).toEqual([]);
+      expect((await allServices(t.http)).filter((service) => service.slug === slug)).toEqual([]);
     });
 
     it.each([
@@ -203,26 +193,26 @@ describe('catalog services', () => {
       const slug = unique('svc');
       const name = unique('invalid');
       const body: Record<string, unknown> = { name, slug, ...changes };
-      const response = await http.post('/api/v1/services', { token: admin, body });
+      const response = await t.http.post('/api/v1/services', { token: t.admin, body });
       expectValidationError(response, field);
-      const services = await allServices(http);
+      const services = await allServices(t.http);
       expect(services.filter((service) => service.slug === slug || service.name === name)).toEqual([]);
     });
 
     it('create answers 400 for a malformed JSON body', async () => {
       const slug = unique('svc');
-      const response = await http.post('/api/v1/services', {
-        token: admin,
+      const response = await t.http.post('/api/v1/services', {
+        token: t.admin,
         raw: `{"name": "Broken", "slug": "${slug}"`,
       });
       expect(response.status, response.text).toBe(400);
       expect(Object.keys(response.body)).toEqual(['error']);
       expect(response.body.error.message).toBeTypeOf('string');
-      expect((await allServices(http)).filter((service) => service.slug === slug)).toEqual([]);
+      expect((await allServices(t.http)).filter((service) => service.slug === slug)).toEqual([]);
     });
 
     it('create answers 400 for a JSON body that is not an object', async () => {
-      const response = await http.post('/api/v1/services', { token: admin, raw: '["name", "slug"]' });
+      const response = await t.http.post('/api/v1/services', { token: t.admin, raw: '["name", "slug"]' });
       expect(response.status, response.text).toBe(400);
       expect(Object.keys(response.body)).toEqual(['error']);
     });
@@ -230,8 +220,8 @@ describe('catalog services', () => {
 
   describe('list', () => {
     it('list serves every service in the contract shape, anonymously', async () => {
-      const created = await createService(http, admin);
-      const services = await listServices();
+      const created = await createService(t.http, t.admin);
+      const services = await listServices(t.http);
       expect(services.length).toBeGreaterThan(0);
       for (const service of services) {
         expectServiceShape(service);
@@ -241,13 +231,13 @@ describe('catalog services', () => {
     });
 
     it('list filters by group_id', async () => {
-      const group = await createGroup(http, admin);
-      const other = await createGroup(http, admin);
-      const inside = await createService(http, admin, { group_ids: [group.id] });
-      const both = await createService(http, admin, { group_ids: [other.id, group.id] });
-      const outside = await createService(http, admin, { group_ids: [other.id] });
-      const alone = await createService(http, admin);
-      const services = await listServices(`?group_id=${group.id}`);
+      const group = await createGroup(t.http, t.admin);
+      const other = await createGroup(t.http, t.admin);
+      const inside = await createService(t.http, t.admin, { group_ids: [group.id] });
+      const both = await createService(t.http, t.admin, { group_ids: [other.id, group.id] });
+      const outside = await createService(t.http, t.admin, { group_ids: [other.id] });
+      const alone = await createService(t.http, t.admin);
+      const services = await listServices(t.http, `?group_id=${group.id}`);
       for (const service of services) expectServiceShape(service);
       expect(services.map((service) => service.id).sort()).toEqual([inside.id, both.id].sort());
       const ids = services.map((service) => service.id);
@@ -256,20 +246,20 @@ describe('catalog services', () => {
     });
 
     it('list by group_id hides archived members unless include_archived=true', async () => {
-      const group = await createGroup(http, admin);
-      const kept = await createService(http, admin, { group_ids: [group.id] });
-      const archived = await createService(http, admin, { group_ids: [group.id] });
-      expect((await http.delete(`/api/v1/services/${archived.slug}`, { token: admin })).status).toBe(204);
-      expect((await listServices(`?group_id=${group.id}`)).map((service) => service.id)).toEqual([kept.id]);
-      const withArchived = await listServices(`?group_id=${group.id}&include_archived=true`);
+      const group = await createGroup(t.http, t.admin);
+      const kept = await createService(t.http, t.admin, { group_ids: [group.id] });
+      const archived = await createService(t.http, t.admin, { group_ids: [group.id] });
+      expect((await t.http.delete(`/api/v1/services/${archived.slug}`, { token: t.admin })).status).toBe(204);
+      expect((await listServices(t.http, `?group_id=${group.id}`)).map((service) => service.id)).toEqual([kept.id]);
+      const withArchived = await listServices(t.http, `?group_id=${group.id}&include_archived=true`);
       expect(withArchived.map((service) => service.id).sort()).toEqual([kept.id, archived.id].sort());
     });
 
     it('list filters by status', async () => {
-      const degraded = await createService(http, admin, { status: 'degraded' });
-      const operational = await createService(http, admin, { status: 'operational' });
-      const outage = await createService(http, admin, { status: 'major_outage' });
-      const services = await listServices('?status=degraded');
+      const degraded = await createService(t.http, t.admin, { status: 'degraded' });
+      const operational = await createService(t.http, t.admin, { status: 'operational' });
+      const outage = await createService(t.http, t.admin, { status: 'major_outage' });
+      const services = await listServices(t.http, '?status=degraded');
       for (const service of services) {
         expectServiceShape(service);
         expect(service.effective_status).toBe('degraded');
@@ -278,24 +268,24 @@ describe('catalog services', () => {
       expect(ids).toContain(degraded.id);
       expect(ids).not.toContain(operational.id);
       expect(ids).not.toContain(outage.id);
-      expect((await listServices('?status=major_outage')).map((service) => service.id)).toContain(outage.id);
+      expect((await listServices(t.http, '?status=major_outage')).map((service) => service.id)).toContain(outage.id);
     });
 
     it('list combines the group_id and status filters', async () => {
-      const group = await createGroup(http, admin);
-      const match = await createService(http, admin, { group_ids: [group.id], status: 'partial_outage' });
-      await createService(http, admin, { group_ids: [group.id], status: 'operational' });
-      await createService(http, admin, { status: 'partial_outage' });
-      const services = await listServices(`?group_id=${group.id}&status=partial_outage`);
+      const group = await createGroup(t.http, t.admin);
+      const match = await createService(t.http, t.admin, { group_ids: [group.id], status: 'partial_outage' });
+      await createService(t.http, t.admin, { group_ids: [group.id], status: 'operational' });
+      await createService(t.http, t.admin, { status: 'partial_outage' });
+      const services = await listServices(t.http, `?group_id=${group.id}&status=partial_outage`);
       expect(services.map((service) => service.id)).toEqual([match.id]);
     });
 
     it('list hides archived services by default and with include_archived=false', async () => {
-      const archived = await createService(http, admin);
-      const visible = await createService(http, admin);
-      expect((await http.delete(`/api/v1/services/${archived.slug}`, { token: admin })).status).toBe(204);
+      const archived = await createService(t.http, t.admin);
+      const visible = await createService(t.http, t.admin);
+      expect((await t.http.delete(`/api/v1/services/${archived.slug}`, { token: t.admin })).status).toBe(204);
       for (const query of ['', '?include_archived=false', '?include_archived=0']) {
-        const services = await listServices(query);
+        const services = await listServices(t.http, query);
         const ids = services.map((service) => service.id);
         expect(ids, query).not.toContain(archived.id);
         expect(ids, query).toContain(visible.id);
@@ -304,11 +294,11 @@ describe('catalog services', () => {
     });
 
     it('list shows archived services with include_archived=true', async () => {
-      const archived = await createService(http, admin);
-      const visible = await createService(http, admin);
-      expect((await http.delete(`/api/v1/services/${archived.slug}`, { token: admin })).status).toBe(204);
+      const archived = await createService(t.http, t.admin);
+      const visible = await createService(t.http, t.admin);
+      expect((await t.http.delete(`/api/v1/services/${archived.slug}`, { token: t.admin })).status).toBe(204);
       for (const query of ['?include_archived=true', '?include_archived=1']) {
-        const services = await listServices(query);
+        const services = await listServices(t.http, query);
         for (const service of services) expectServiceShape(service);
         const found = services.find((service) => service.id === archived.id);
         expect(found, query).toBeDefined();
@@ -318,18 +308,18 @@ describe('catalog services', () => {
     });
 
     it('list orders services by order, then by name', async () => {
-      const group = await createGroup(http, admin);
+      const group = await createGroup(t.http, t.admin);
       const make = (name: string, order: number) =>
-        createService(http, admin, { name: `${name} ${unique()}`, order, group_ids: [group.id] });
+        createService(t.http, t.admin, { name: `${name} ${unique()}`, order, group_ids: [group.id] });
       const late = await make('aaa', 10);
       const bravo = await make('bravo', 1);
       const alpha = await make('alpha', 1);
       const first = await make('zulu', -5);
       const expected = [first.id, alpha.id, bravo.id, late.id];
-      expect((await listServices(`?group_id=${group.id}`)).map((service) => service.id)).toEqual(expected);
-      expect(onlyIds(await listServices(), expected)).toEqual(expected);
+      expect((await listServices(t.http, `?group_id=${group.id}`)).map((service) => service.id)).toEqual(expected);
+      expect(onlyIds(await listServices(t.http), expected)).toEqual(expected);
       // The group's service_ids use the same order.
-      expect((await getGroup(group.slug)).service_ids).toEqual(expected);
+      expect((await getGroup(t.http, group.slug)).service_ids).toEqual(expected);
     });
 
     it.each([
@@ -337,33 +327,33 @@ describe('catalog services', () => {
       ['a group_id that is not a uuid', '?group_id=abc', 'group_id'],
       ['include_archived that is not a boolean', '?include_archived=maybe', 'include_archived'],
     ])('list answers 400 for %s', async (_case, query, field) => {
-      expectValidationError(await http.get(`/api/v1/services${query}`), field);
+      expectValidationError(await t.http.get(`/api/v1/services${query}`), field);
     });
   });
 
   describe('get', () => {
     it('get serves a service by slug, anonymously', async () => {
-      const group = await createGroup(http, admin);
-      const created = await createService(http, admin, { description: 'public', group_ids: [group.id] });
-      const service = await getService(created.slug);
+      const group = await createGroup(t.http, t.admin);
+      const created = await createService(t.http, t.admin, { description: 'public', group_ids: [group.id] });
+      const service = await getService(t.http, created.slug);
       expectServiceShape(service);
       expect(service).toEqual(created);
       expect(service.group_ids).toEqual([group.id]);
     });
 
     it('get answers 404 for an unknown slug', async () => {
-      expectPlainError(await http.get(`/api/v1/services/${unique('missing')}`), 404);
+      expectPlainError(await t.http.get(`/api/v1/services/${unique('missing')}`), 404);
     });
   });
 
   describe('update', () => {
     it('update changes name, slug, status, description, order and group_ids', async () => {
-      const oldGroup = await createGroup(http, admin);
-      const newGroup = await createGroup(http, admin);
-      const created = await createService(http, admin, { group_ids: [oldGroup.id], description: 'old' });
+      const oldGroup = await createGroup(t.http, t.admin);
+      const newGroup = await createGroup(t.http, t.admin);
+      const created = await createService(t.http, t.admin, { group_ids: [oldGroup.id], description: 'old' });
       const newSlug = unique('renamed');
-      const response = await http.patch(`/api/v1/services/${created.slug}`, {
-        token: admin,
+      const response = await t.http.patch(`/api/v1/services/${created.slug}`, {
+        token: t.admin,
         body: {
           name: 'Renamed service',
           slug: newSlug,
@@ -389,30 +379,30 @@ describe('catalog services', () => {
         archived_at: null,
       });
       expect(Date.parse(service.updated_at)).toBeGreaterThanOrEqual(Date.parse(service.created_at));
-      expect(await getService(newSlug)).toEqual(service);
+      expect(await getService(t.http, newSlug)).toEqual(service);
     });
 
     it('update renames: the old slug answers 404 and the new one 200', async () => {
-      const created = await createService(http, admin);
-      const service = await getService(created.slug);
+      const created = await createService(t.http, t.admin);
+      const service = await getService(t.http, created.slug);
       const newSlug = unique('renamed');
       dataOf(
-        await http.patch(`/api/v1/services/${created.slug}`, {
-          token: admin,
+        await t.http.patch(`/api/v1/services/${created.slug}`, {
+          token: t.admin,
           body: patchBody(service, { slug: newSlug }),
         }),
       );
-      expectPlainError(await http.get(`/api/v1/services/${created.slug}`), 404);
-      expect((await getService(newSlug)).id).toBe(created.id);
-      expect(dataOf(await http.get(`/api/v1/services/${newSlug}/tags`))).toEqual({ tags: {} });
+      expectPlainError(await t.http.get(`/api/v1/services/${created.slug}`), 404);
+      expect((await getService(t.http, newSlug)).id).toBe(created.id);
+      expect(dataOf(await t.http.get(`/api/v1/services/${newSlug}/tags`))).toEqual({ tags: {} });
     });
 
     it('update keeps the slug when the body repeats the current one', async () => {
-      const created = await createService(http, admin);
-      const service = await getService(created.slug);
+      const created = await createService(t.http, t.admin);
+      const service = await getService(t.http, created.slug);
       const updated = dataOf<WireService>(
-        await http.patch(`/api/v1/services/${created.slug}`, {
-          token: admin,
+        await t.http.patch(`/api/v1/services/${created.slug}`, {
+          token: t.admin,
           body: patchBody(service, { name: 'Same slug' }),
         }),
       );
@@ -420,44 +410,44 @@ describe('catalog services', () => {
     });
 
     it('update with group_ids replaces the memberships', async () => {
-      const first = await createGroup(http, admin);
-      const second = await createGroup(http, admin);
-      const third = await createGroup(http, admin);
-      const created = await createService(http, admin, { group_ids: [first.id, second.id] });
-      const service = await getService(created.slug);
+      const first = await createGroup(t.http, t.admin);
+      const second = await createGroup(t.http, t.admin);
+      const third = await createGroup(t.http, t.admin);
+      const created = await createService(t.http, t.admin, { group_ids: [first.id, second.id] });
+      const service = await getService(t.http, created.slug);
       const updated = dataOf<WireService>(
-        await http.patch(`/api/v1/services/${created.slug}`, {
-          token: admin,
+        await t.http.patch(`/api/v1/services/${created.slug}`, {
+          token: t.admin,
           body: patchBody(service, { group_ids: [second.id, third.id] }),
         }),
       );
       expect([...updated.group_ids].sort()).toEqual([second.id, third.id].sort());
-      expect((await getGroup(first.slug)).service_ids).toEqual([]);
-      expect((await getGroup(second.slug)).service_ids).toEqual([created.id]);
-      expect((await getGroup(third.slug)).service_ids).toEqual([created.id]);
-      expect((await listServices(`?group_id=${first.id}`)).map((s) => s.id)).toEqual([]);
+      expect((await getGroup(t.http, first.slug)).service_ids).toEqual([]);
+      expect((await getGroup(t.http, second.slug)).service_ids).toEqual([created.id]);
+      expect((await getGroup(t.http, third.slug)).service_ids).toEqual([created.id]);
+      expect((await listServices(t.http, `?group_id=${first.id}`)).map((s) => s.id)).toEqual([]);
     });
 
     it('update with empty group_ids removes every membership', async () => {
-      const group = await createGroup(http, admin);
-      const created = await createService(http, admin, { group_ids: [group.id] });
-      const service = await getService(created.slug);
+      const group = await createGroup(t.http, t.admin);
+      const created = await createService(t.http, t.admin, { group_ids: [group.id] });
+      const service = await getService(t.http, created.slug);
       const updated = dataOf<WireService>(
-        await http.patch(`/api/v1/services/${created.slug}`, {
-          token: admin,
+        await t.http.patch(`/api/v1/services/${created.slug}`, {
+          token: t.admin,
           body: patchBody(service, { group_ids: [] }),
         }),
       );
       expect(updated.group_ids).toEqual([]);
-      expect((await getGroup(group.slug)).service_ids).toEqual([]);
+      expect((await getGroup(t.http, group.slug)).service_ids).toEqual([]);
     });
 
     it('update without the optional fields keeps description, order and group_ids', async () => {
-      const group = await createGroup(http, admin);
-      const created = await createService(http, admin, { group_ids: [group.id], description: 'kept', order: 3 });
+      const group = await createGroup(t.http, t.admin);
+      const created = await createService(t.http, t.admin, { group_ids: [group.id], description: 'kept', order: 3 });
       const updated = dataOf<WireService>(
-        await http.patch(`/api/v1/services/${created.slug}`, {
-          token: admin,
+        await t.http.patch(`/api/v1/services/${created.slug}`, {
+          token: t.admin,
           body: { name: 'Only the name', slug: created.slug, status: 'operational' },
         }),
       );
@@ -465,24 +455,24 @@ describe('catalog services', () => {
     });
 
     it('update of a status writes a status-log entry with reason and author', async () => {
-      const adminId = await currentUserId(http, admin);
-      const operator = await createAccount(http, 'operator');
-      const created = await createService(http, admin);
-      const service = await getService(created.slug);
+      const adminId = await currentUserId(t.http, t.admin);
+      const operator = await createAccount(t.http, 'operator');
+      const created = await createService(t.http, t.admin);
+      const service = await getService(t.http, created.slug);
       dataOf(
-        await http.patch(`/api/v1/services/${created.slug}`, {
-          token: admin,
+        await t.http.patch(`/api/v1/services/${created.slug}`, {
+          token: t.admin,
           body: patchBody(service, { status: 'major_outage', reason: 'database down' }),
         }),
       );
       dataOf(
-        await http.patch(`/api/v1/services/${created.slug}`, {
-          token: admin,
+        await t.http.patch(`/api/v1/services/${created.slug}`, {
+          token: t.admin,
           body: patchBody(service, { status: 'degraded', reason: 'recovering' }),
         }),
       );
       const log = dataOf<{ entries: Record<string, unknown>[]; total: number; limit: number; offset: number }>(
-        await http.get(`/api/v1/services/${created.slug}/status-log`, { token: operator.token }),
+        await t.http.get(`/api/v1/services/${created.slug}/status-log`, { token: operator.token }),
       );
       expect(log.total).toBe(3);
       expect(log.entries).toHaveLength(3);
@@ -514,20 +504,20 @@ describe('catalog services', () => {
       const times = log.entries.map((entry) => Date.parse(entry.created_at as string));
       expect(times).toEqual([...times].sort((a, b) => b - a));
       expect(new Set(log.entries.map((entry) => entry.id)).size).toBe(3);
-      expect((await getService(created.slug)).status).toBe('degraded');
+      expect((await getService(t.http, created.slug)).status).toBe('degraded');
     });
 
     it('update without a status change writes no status-log entry', async () => {
-      const created = await createService(http, admin, { status: 'degraded' });
-      const service = await getService(created.slug);
+      const created = await createService(t.http, t.admin, { status: 'degraded' });
+      const service = await getService(t.http, created.slug);
       dataOf(
-        await http.patch(`/api/v1/services/${created.slug}`, {
-          token: admin,
+        await t.http.patch(`/api/v1/services/${created.slug}`, {
+          token: t.admin,
           body: patchBody(service, { name: 'New name', order: 9, reason: 'not a status change' }),
         }),
       );
       const log = dataOf<{ entries: { old_status: string | null; new_status: string }[]; total: number }>(
-        await http.get(`/api/v1/services/${created.slug}/status-log`, { token: admin }),
+        await t.http.get(`/api/v1/services/${created.slug}/status-log`, { token: t.admin }),
       );
       expect(log.total).toBe(1);
       expect(log.entries).toHaveLength(1);
@@ -535,38 +525,38 @@ describe('catalog services', () => {
     });
 
     it('update answers 409 when renaming to a slug that is taken', async () => {
-      const taken = await createService(http, admin);
-      const created = await createService(http, admin);
-      const service = await getService(created.slug);
-      const response = await http.patch(`/api/v1/services/${created.slug}`, {
-        token: admin,
+      const taken = await createService(t.http, t.admin);
+      const created = await createService(t.http, t.admin);
+      const service = await getService(t.http, created.slug);
+      const response = await t.http.patch(`/api/v1/services/${created.slug}`, {
+        token: t.admin,
         body: patchBody(service, { slug: taken.slug, name: 'Clash', status: 'major_outage' }),
       });
       expectPlainError(response, 409);
-      expect(await getService(created.slug)).toEqual(service);
-      expect((await getService(taken.slug)).id).toBe(taken.id);
+      expect(await getService(t.http, created.slug)).toEqual(service);
+      expect((await getService(t.http, taken.slug)).id).toBe(taken.id);
       const log = dataOf<{ total: number }>(
-        await http.get(`/api/v1/services/${created.slug}/status-log`, { token: admin }),
+        await t.http.get(`/api/v1/services/${created.slug}/status-log`, { token: t.admin }),
       );
       expect(log.total).toBe(1);
     });
 
     it('update answers 409 when renaming to the slug of an archived service', async () => {
-      const archived = await createService(http, admin);
-      expect((await http.delete(`/api/v1/services/${archived.slug}`, { token: admin })).status).toBe(204);
-      const created = await createService(http, admin);
-      const service = await getService(created.slug);
-      const response = await http.patch(`/api/v1/services/${created.slug}`, {
-        token: admin,
+      const archived = await createService(t.http, t.admin);
+      expect((await t.http.delete(`/api/v1/services/${archived.slug}`, { token: t.admin })).status).toBe(204);
+      const created = await createService(t.http, t.admin);
+      const service = await getService(t.http, created.slug);
+      const response = await t.http.patch(`/api/v1/services/${created.slug}`, {
+        token: t.admin,
         body: patchBody(service, { slug: archived.slug }),
       });
       expectPlainError(response, 409);
-      expect(await getService(created.slug)).toEqual(service);
+      expect(await getService(t.http, created.slug)).toEqual(service);
     });
 
     it('update answers 404 for an unknown slug', async () => {
-      const response = await http.patch(`/api/v1/services/${unique('missing')}`, {
-        token: admin,
+      const response = await t.http.patch(`/api/v1/services/${unique('missing')}`, {
+        token: t.admin,
         body: { name: 'Ghost', slug: unique('ghost'), status: 'operational' },
       });
       expectPlainError(response, 404);
@@ -583,24 +573,24 @@ describe('catalog services', () => {
       ['group_ids as a string', { group_ids: 'x' }, 'group_ids'],
       ['an unknown field', { colour: 'red' }, 'colour'],
     ])('update answers 400 for %s and changes nothing', async (_case, changes, field) => {
-      const group = await createGroup(http, admin);
-      const created = await createService(http, admin, { group_ids: [group.id] });
-      const service = await getService(created.slug);
+      const group = await createGroup(t.http, t.admin);
+      const created = await createService(t.http, t.admin, { group_ids: [group.id] });
+      const service = await getService(t.http, created.slug);
       const body: Record<string, unknown> = patchBody(service, { name: 'Changed', status: 'degraded', ...changes });
-      const response = await http.patch(`/api/v1/services/${created.slug}`, { token: admin, body });
+      const response = await t.http.patch(`/api/v1/services/${created.slug}`, { token: t.admin, body });
       // The body's `slug` is checked by name in the test below.
       if (field === null) expectValidationError(response);
       else expectValidationError(response, field);
-      expect(await getService(created.slug)).toEqual(service);
+      expect(await getService(t.http, created.slug)).toEqual(service);
     });
 
     // The adapter renames the body's `slug` to the input's `new_slug`; details must name `slug`.
     it('update names the body field slug in the details of a bad or missing slug', async () => {
-      const created = await createService(http, admin);
-      const service = await getService(created.slug);
+      const created = await createService(t.http, t.admin);
+      const service = await getService(t.http, created.slug);
       for (const slug of ['Bad Slug', undefined]) {
-        const response = await http.patch(`/api/v1/services/${created.slug}`, {
-          token: admin,
+        const response = await t.http.patch(`/api/v1/services/${created.slug}`, {
+          token: t.admin,
           body: patchBody(service, { slug }),
         });
         expectValidationError(response, 'slug');
@@ -610,22 +600,22 @@ describe('catalog services', () => {
 
     // The input's internal name `new_slug` is not a body field.
     it('update answers 400 for the internal field new_slug in the body', async () => {
-      const created = await createService(http, admin);
-      const service = await getService(created.slug);
-      const response = await http.patch(`/api/v1/services/${created.slug}`, {
-        token: admin,
+      const created = await createService(t.http, t.admin);
+      const service = await getService(t.http, created.slug);
+      const response = await t.http.patch(`/api/v1/services/${created.slug}`, {
+        token: t.admin,
         body: { name: service.name, status: service.status, new_slug: unique('internal') },
       });
       expectValidationError(response);
-      expect(await getService(created.slug)).toEqual(service);
+      expect(await getService(t.http, created.slug)).toEqual(service);
     });
 
     it('update answers 400 for an unknown group id and changes nothing', async () => {
-      const group = await createGroup(http, admin);
-      const created = await createService(http, admin, { group_ids: [group.id] });
-      const service = await getService(created.slug);
-      const response = await http.patch(`/api/v1/services/${created.slug}`, {
-        token: admin,
+      const group = await createGroup(t.http, t.admin);
+      const created = await createService(t.http, t.admin, { group_ids: [group.id] });
+      const service = await getService(t.http, created.slug);
+      const response = await t.http.patch(`/api/v1/services/${created.slug}`, {
+        token: t.admin,
         body: patchBody(service, {
           name: 'Changed',
           status: 'major_outage',
@@ -633,21 +623,21 @@ describe('catalog services', () => {
         }),
       });
       expectValidationError(response, 'group_ids');
-      expect(await getService(created.slug)).toEqual(service);
-      expect((await getGroup(group.slug)).service_ids).toEqual([created.id]);
+      expect(await getService(t.http, created.slug)).toEqual(service);
+      expect((await getGroup(t.http, group.slug)).service_ids).toEqual([created.id]);
       const log = dataOf<{ total: number }>(
-        await http.get(`/api/v1/services/${created.slug}/status-log`, { token: admin }),
+        await t.http.get(`/api/v1/services/${created.slug}/status-log`, { token: t.admin }),
       );
       expect(log.total).toBe(1);
     });
 
     it('update answers 400 for a malformed JSON body', async () => {
-      const created = await createService(http, admin);
-      const service = await getService(created.slug);
-      const response = await http.patch(`/api/v1/services/${created.slug}`, { token: admin, raw: '{"name": ' });
+      const created = await createService(t.http, t.admin);
+      const service = await getService(t.http, created.slug);
+      const response = await t.http.patch(`/api/v1/services/${created.slug}`, { token: t.admin, raw: '{"name": ' });
       expect(response.status, response.text).toBe(400);
       expect(Object.keys(response.body)).toEqual(['error']);
-      expect(await getService(created.slug)).toEqual(service);
+      expect(await getService(t.http, created.slug)).toEqual(service);
     });
   });
 
@@ -661,12 +651,12 @@ describe('catalog services', () => {
 
     /** A service whose status went operational → degraded → partial_outage → major_outage → operational. */
     async function serviceWithHistory() {
-      const created = await createService(http, admin);
-      const service = await getService(created.slug);
+      const created = await createService(t.http, t.admin);
+      const service = await getService(t.http, created.slug);
       for (const status of ['degraded', 'partial_outage', 'major_outage', 'operational']) {
         dataOf(
-          await http.patch(`/api/v1/services/${created.slug}`, {
-            token: admin,
+          await t.http.patch(`/api/v1/services/${created.slug}`, {
+            token: t.admin,
             body: patchBody(service, { status, reason: `to ${status}` }),
           }),
         );
@@ -677,7 +667,7 @@ describe('catalog services', () => {
     it('status-log pages with limit and offset and reports the total', async () => {
       const service = await serviceWithHistory();
       const path = `/api/v1/services/${service.slug}/status-log`;
-      const all = dataOf<Log>(await http.get(path, { token: admin }));
+      const all = dataOf<Log>(await t.http.get(path, { token: t.admin }));
       expect(all).toMatchObject({ total: 5, limit: 50, offset: 0 });
       expect(all.entries.map((entry) => entry.new_status)).toEqual([
         'operational',
@@ -695,28 +685,28 @@ describe('catalog services', () => {
       ]);
       expect(all.entries[0]?.reason).toBe('to operational');
 
-      const first = dataOf<Log>(await http.get(`${path}?limit=2`, { token: admin }));
+      const first = dataOf<Log>(await t.http.get(`${path}?limit=2`, { token: t.admin }));
       expect(first).toMatchObject({ total: 5, limit: 2, offset: 0 });
       expect(first.entries.map((entry) => entry.id)).toEqual(all.entries.slice(0, 2).map((entry) => entry.id));
 
-      const second = dataOf<Log>(await http.get(`${path}?limit=2&offset=2`, { token: admin }));
+      const second = dataOf<Log>(await t.http.get(`${path}?limit=2&offset=2`, { token: t.admin }));
       expect(second).toMatchObject({ total: 5, limit: 2, offset: 2 });
       expect(second.entries.map((entry) => entry.id)).toEqual(all.entries.slice(2, 4).map((entry) => entry.id));
 
-      const last = dataOf<Log>(await http.get(`${path}?limit=2&offset=4`, { token: admin }));
+      const last = dataOf<Log>(await t.http.get(`${path}?limit=2&offset=4`, { token: t.admin }));
       expect(last.entries.map((entry) => entry.id)).toEqual(all.entries.slice(4).map((entry) => entry.id));
 
-      const beyond = dataOf<Log>(await http.get(`${path}?limit=2&offset=10`, { token: admin }));
+      const beyond = dataOf<Log>(await t.http.get(`${path}?limit=2&offset=10`, { token: t.admin }));
       expect(beyond).toEqual({ entries: [], total: 5, limit: 2, offset: 10 });
 
-      const edges = dataOf<Log>(await http.get(`${path}?limit=100&offset=0`, { token: admin }));
+      const edges = dataOf<Log>(await t.http.get(`${path}?limit=100&offset=0`, { token: t.admin }));
       expect(edges).toMatchObject({ total: 5, limit: 100, offset: 0 });
       expect(edges.entries).toHaveLength(5);
     });
 
     it('status-log entries have the contract shape', async () => {
       const service = await serviceWithHistory();
-      const log = dataOf<Log>(await http.get(`/api/v1/services/${service.slug}/status-log`, { token: admin }));
+      const log = dataOf<Log>(await t.http.get(`/api/v1/services/${service.slug}/status-log`, { token: t.admin }));
       expect(Object.keys(log).sort()).toEqual(['entries', 'limit', 'offset', 'total']);
       for (const entry of log.entries) {
         expectStatusLogEntryShape(entry);
@@ -725,9 +715,9 @@ describe('catalog services', () => {
     });
 
     it('status-log of a service that was never changed holds its creation entry', async () => {
-      const adminId = await currentUserId(http, admin);
-      const service = await createService(http, admin, { status: 'maintenance' });
-      const log = dataOf<Log>(await http.get(`/api/v1/services/${service.slug}/status-log`, { token: admin }));
+      const adminId = await currentUserId(t.http, t.admin);
+      const service = await createService(t.http, t.admin, { status: 'maintenance' });
+      const log = dataOf<Log>(await t.http.get(`/api/v1/services/${service.slug}/status-log`, { token: t.admin }));
       expect(log).toMatchObject({ total: 1, limit: 50, offset: 0 });
       expect(log.entries[0]).toMatchObject({
         service_id: service.id,
@@ -747,63 +737,63 @@ describe('catalog services', () => {
       ['offset=-1', 'offset'],
       ['offset=x', 'offset'],
     ])('status-log answers 400 for %s', async (query, field) => {
-      const service = await createService(http, admin);
-      const response = await http.get(`/api/v1/services/${service.slug}/status-log?${query}`, { token: admin });
+      const service = await createService(t.http, t.admin);
+      const response = await t.http.get(`/api/v1/services/${service.slug}/status-log?${query}`, { token: t.admin });
       expectValidationError(response, field);
     });
 
     it('status-log answers 404 for an unknown slug', async () => {
-      const operator = await createAccount(http, 'operator');
+      const operator = await createAccount(t.http, 'operator');
       expectPlainError(
-        await http.get(`/api/v1/services/${unique('missing')}/status-log`, { token: operator.token }),
+        await t.http.get(`/api/v1/services/${unique('missing')}/status-log`, { token: operator.token }),
         404,
       );
     });
 
     it('status-log is open to operators and admins only', async () => {
-      const service = await createService(http, admin);
+      const service = await createService(t.http, t.admin);
       const path = `/api/v1/services/${service.slug}/status-log`;
-      const operator = await createAccount(http, 'operator');
-      const user = await createAccount(http, 'user');
-      expect(dataOf<Log>(await http.get(path, { token: operator.token })).total).toBe(1);
-      expect(dataOf<Log>(await http.get(path, { token: admin })).total).toBe(1);
-      expectPlainError(await http.get(path, { token: user.token }), 403);
-      expectPlainError(await http.get(path), 401);
-      expectPlainError(await http.get(path, { token: 'not-a-token' }), 401);
+      const operator = await createAccount(t.http, 'operator');
+      const user = await createAccount(t.http, 'user');
+      expect(dataOf<Log>(await t.http.get(path, { token: operator.token })).total).toBe(1);
+      expect(dataOf<Log>(await t.http.get(path, { token: t.admin })).total).toBe(1);
+      expectPlainError(await t.http.get(path, { token: user.token }), 403);
+      expectPlainError(await t.http.get(path), 401);
+      expectPlainError(await t.http.get(path, { token: 'not-a-token' }), 401);
     });
   });
 
   describe('archive and restore', () => {
     it('archive answers 204 without a body', async () => {
-      const service = await createService(http, admin);
-      const response = await http.delete(`/api/v1/services/${service.slug}`, { token: admin });
+      const service = await createService(t.http, t.admin);
+      const response = await t.http.delete(`/api/v1/services/${service.slug}`, { token: t.admin });
       expect(response.status, response.text).toBe(204);
       expect(response.text).toBe('');
     });
 
     it('archive hides the service from the list but get still serves it with archived_at', async () => {
-      const group = await createGroup(http, admin);
-      const created = await createService(http, admin, { group_ids: [group.id] });
+      const group = await createGroup(t.http, t.admin);
+      const created = await createService(t.http, t.admin, { group_ids: [group.id] });
       const before = Date.now();
-      expect((await http.delete(`/api/v1/services/${created.slug}`, { token: admin })).status).toBe(204);
-      expect((await listServices()).map((service) => service.id)).not.toContain(created.id);
-      const service = await getService(created.slug);
+      expect((await t.http.delete(`/api/v1/services/${created.slug}`, { token: t.admin })).status).toBe(204);
+      expect((await listServices(t.http)).map((service) => service.id)).not.toContain(created.id);
+      const service = await getService(t.http, created.slug);
       expectServiceShape(service);
       expect(service.id).toBe(created.id);
       expect(service.archived_at).not.toBeNull();
       expect(Date.parse(service.archived_at as string)).toBeGreaterThanOrEqual(before - 5_000);
-      const listed = (await allServices(http)).find((entry) => entry.id === created.id);
+      const listed = (await allServices(t.http)).find((entry) => entry.id === created.id);
       expect(listed).toEqual(service);
       // An archived service is no longer a visible member of its group.
-      expect((await getGroup(group.slug)).service_ids).toEqual([]);
+      expect((await getGroup(t.http, group.slug)).service_ids).toEqual([]);
     });
 
     it('restore answers 200 with the service, archived_at null and its groups back', async () => {
-      const group = await createGroup(http, admin);
-      const created = await createService(http, admin, { group_ids: [group.id], status: 'degraded' });
-      expect((await http.delete(`/api/v1/services/${created.slug}`, { token: admin })).status).toBe(204);
+      const group = await createGroup(t.http, t.admin);
+      const created = await createService(t.http, t.admin, { group_ids: [group.id], status: 'degraded' });
+      expect((await t.http.delete(`/api/v1/services/${created.slug}`, { token: t.admin })).status).toBe(204);
       const service = dataOf<WireService>(
-        await http.post(`/api/v1/services/${created.slug}/restore`, { token: admin }),
+        await t.http.post(`/api/v1/services/${created.slug}/restore`, { token: t.admin }),
       );
       expectServiceShape(service);
       expect(service).toMatchObject({
@@ -815,55 +805,55 @@ describe('catalog services', () => {
         group_ids: [group.id],
         archived_at: null,
       });
-      expect(await getService(created.slug)).toEqual(service);
-      expect((await listServices()).map((entry) => entry.id)).toContain(created.id);
-      expect((await getGroup(group.slug)).service_ids).toEqual([created.id]);
+      expect(await getService(t.http, created.slug)).toEqual(service);
+      expect((await listServices(t.http)).map((entry) => entry.id)).toContain(created.id);
+      expect((await getGroup(t.http, group.slug)).service_ids).toEqual([created.id]);
     });
 
     it('restore answers 409 for a service that is not archived', async () => {
-      const created = await createService(http, admin);
-      const service = await getService(created.slug);
-      expectPlainError(await http.post(`/api/v1/services/${created.slug}/restore`, { token: admin }), 409);
-      expect(await getService(created.slug)).toEqual(service);
+      const created = await createService(t.http, t.admin);
+      const service = await getService(t.http, created.slug);
+      expectPlainError(await t.http.post(`/api/v1/services/${created.slug}/restore`, { token: t.admin }), 409);
+      expect(await getService(t.http, created.slug)).toEqual(service);
     });
 
     it('archive and restore answer 404 for an unknown slug', async () => {
-      expectPlainError(await http.delete(`/api/v1/services/${unique('missing')}`, { token: admin }), 404);
-      expectPlainError(await http.post(`/api/v1/services/${unique('missing')}/restore`, { token: admin }), 404);
+      expectPlainError(await t.http.delete(`/api/v1/services/${unique('missing')}`, { token: t.admin }), 404);
+      expectPlainError(await t.http.post(`/api/v1/services/${unique('missing')}/restore`, { token: t.admin }), 404);
     });
   });
 
   describe('tags', () => {
     it('get tags serves the tags anonymously, empty for a service without tags', async () => {
-      const plain = await createService(http, admin);
-      const tagged = await createService(http, admin, { tags: { region: 'eu-west', owner: 'sre' } });
-      const empty = await http.get(`/api/v1/services/${plain.slug}/tags`);
+      const plain = await createService(t.http, t.admin);
+      const tagged = await createService(t.http, t.admin, { tags: { region: 'eu-west', owner: 'sre' } });
+      const empty = await t.http.get(`/api/v1/services/${plain.slug}/tags`);
       expect(empty.body).toEqual({ data: { tags: {} } });
-      const tags = await http.get(`/api/v1/services/${tagged.slug}/tags`);
+      const tags = await t.http.get(`/api/v1/services/${tagged.slug}/tags`);
       expect(tags.status).toBe(200);
       expect(tags.body).toEqual({ data: { tags: { region: 'eu-west', owner: 'sre' } } });
     });
 
     it('get tags answers 404 for an unknown slug', async () => {
-      expectPlainError(await http.get(`/api/v1/services/${unique('missing')}/tags`), 404);
+      expectPlainError(await t.http.get(`/api/v1/services/${unique('missing')}/tags`), 404);
     });
 
     it('put tags replaces every tag', async () => {
-      const service = await createService(http, admin, { tags: { a: '1', b: '2' } });
+      const service = await createService(t.http, t.admin, { tags: { a: '1', b: '2' } });
       const path = `/api/v1/services/${service.slug}/tags`;
-      const replaced = await http.put(path, { token: admin, body: { tags: { b: 'two', c: '3' } } });
+      const replaced = await t.http.put(path, { token: t.admin, body: { tags: { b: 'two', c: '3' } } });
       expect(replaced.status, replaced.text).toBe(200);
       expect(replaced.body).toEqual({ data: { tags: { b: 'two', c: '3' } } });
-      expect((await http.get(path)).body).toEqual({ data: { tags: { b: 'two', c: '3' } } });
+      expect((await t.http.get(path)).body).toEqual({ data: { tags: { b: 'two', c: '3' } } });
 
-      const cleared = await http.put(path, { token: admin, body: { tags: {} } });
+      const cleared = await t.http.put(path, { token: t.admin, body: { tags: {} } });
       expect(cleared.body).toEqual({ data: { tags: {} } });
-      expect((await http.get(path)).body).toEqual({ data: { tags: {} } });
+      expect((await t.http.get(path)).body).toEqual({ data: { tags: {} } });
     });
 
     it('put tags answers 404 for an unknown slug', async () => {
-      const response = await http.put(`/api/v1/services/${unique('missing')}/tags`, {
-        token: admin,
+      const response = await t.http.put(`/api/v1/services/${unique('missing')}/tags`, {
+        token: t.admin,
         body: { tags: { a: '1' } },
       });
       expectPlainError(response, 404);
@@ -878,109 +868,102 @@ describe('catalog services', () => {
       ['an object value', { tags: { a: { b: 'c' } } }, 'tags.a'],
       ['an unknown field', { tags: {}, extra: true }, 'extra'],
     ])('put tags answers 400 for %s and keeps the tags', async (_case, body, field) => {
-      const service = await createService(http, admin, { tags: { kept: 'yes' } });
+      const service = await createService(t.http, t.admin, { tags: { kept: 'yes' } });
       const path = `/api/v1/services/${service.slug}/tags`;
-      expectValidationError(await http.put(path, { token: admin, body }), field);
-      expect((await http.get(path)).body).toEqual({ data: { tags: { kept: 'yes' } } });
+      expectValidationError(await t.http.put(path, { token: t.admin, body }), field);
+      expect((await t.http.get(path)).body).toEqual({ data: { tags: { kept: 'yes' } } });
     });
 
     it('put tags answers 400 for a malformed JSON body', async () => {
-      const service = await createService(http, admin, { tags: { kept: 'yes' } });
+      const service = await createService(t.http, t.admin, { tags: { kept: 'yes' } });
       const path = `/api/v1/services/${service.slug}/tags`;
-      const response = await http.put(path, { token: admin, raw: '{"tags": {' });
+      const response = await t.http.put(path, { token: t.admin, raw: '{"tags": {' });
       expect(response.status, response.text).toBe(400);
       expect(Object.keys(response.body)).toEqual(['error']);
-      expect((await http.get(path)).body).toEqual({ data: { tags: { kept: 'yes' } } });
+      expect((await t.http.get(path)).body).toEqual({ data: { tags: { kept: 'yes' } } });
     });
   });
 
   describe('access', () => {
-    let operator: string;
-    let user: string;
-    beforeAll(async () => {
-      operator = (await createAccount(http, 'operator')).token;
-      user = (await createAccount(http, 'user')).token;
-    });
-
     it('public reads work anonymously', async () => {
-      const service = await createService(http, admin, { tags: { a: 'b' } });
-      expect((await http.get('/api/v1/services')).status).toBe(200);
-      expect((await http.get(`/api/v1/services/${service.slug}`)).status).toBe(200);
-      expect((await http.get(`/api/v1/services/${service.slug}/tags`)).status).toBe(200);
+      const service = await createService(t.http, t.admin, { tags: { a: 'b' } });
+      expect((await t.http.get('/api/v1/services')).status).toBe(200);
+      expect((await t.http.get(`/api/v1/services/${service.slug}`)).status).toBe(200);
+      expect((await t.http.get(`/api/v1/services/${service.slug}/tags`)).status).toBe(200);
     });
 
     it('create requires the admin role', async () => {
       for (const [token, status] of [
         [undefined, 401],
         ['not-a-token', 401],
-        [user, 403],
-        [operator, 403],
+        [t.user.token, 403],
+        [t.operator.token, 403],
       ] as const) {
         const slug = unique('svc');
-        const response = await http.post('/api/v1/services', { token, body: { name: 'Denied', slug } });
+        const response = await t.http.post('/api/v1/services', { token, body: { name: 'Denied', slug } });
         expectPlainError(response, status);
-        expect((await allServices(http)).filter((service) => service.slug === slug)).toEqual([]);
+        expect((await allServices(t.http)).filter((service) => service.slug === slug)).toEqual([]);
       }
     });
 
     it('create checks the role before the body', async () => {
-      expectPlainError(await http.post('/api/v1/services', { body: { slug: 'Bad Slug' } }), 401);
-      expectPlainError(await http.post('/api/v1/services', { token: user, body: { slug: 'Bad Slug' } }), 403);
+      expectPlainError(await t.http.post('/api/v1/services', { body: { slug: 'Bad Slug' } }), 401);
+      expectPlainError(await t.http.post('/api/v1/services', { token: t.user.token, body: { slug: 'Bad Slug' } }), 403);
     });
 
     it('update requires the admin role', async () => {
-      const created = await createService(http, admin);
-      const service = await getService(created.slug);
+      const created = await createService(t.http, t.admin);
+      const service = await getService(t.http, created.slug);
       for (const [token, status] of [
         [undefined, 401],
-        [user, 403],
-        [operator, 403],
+        [t.user.token, 403],
+        [t.operator.token, 403],
       ] as const) {
-        const response = await http.patch(`/api/v1/services/${created.slug}`, {
+        const response = await t.http.patch(`/api/v1/services/${created.slug}`, {
           token,
           body: patchBody(service, { name: 'Denied', slug: unique('denied'), status: 'major_outage' }),
         });
         expectPlainError(response, status);
       }
-      expect(await getService(created.slug)).toEqual(service);
+      expect(await getService(t.http, created.slug)).toEqual(service);
     });
 
     it('archive requires the admin role', async () => {
-      const created = await createService(http, admin);
+      const created = await createService(t.http, t.admin);
       for (const [token, status] of [
         [undefined, 401],
-        [user, 403],
-        [operator, 403],
+        [t.user.token, 403],
+        [t.operator.token, 403],
       ] as const) {
-        expectPlainError(await http.delete(`/api/v1/services/${created.slug}`, { token }), status);
+        expectPlainError(await t.http.delete(`/api/v1/services/${created.slug}`, { token }), status);
       }
-      expect((await getService(created.slug)).archived_at).toBeNull();
+      expect((await getService(t.http, created.slug)).archived_at).toBeNull();
     });
 
     it('restore requires the admin role', async () => {
-      const created = await createService(http, admin);
-      expect((await http.delete(`/api/v1/services/${created.slug}`, { token: admin })).status).toBe(204);
+      const created = await createService(t.http, t.admin);
+      expect((await t.http.delete(`/api/v1/services/${created.slug}`, { token: t.admin })).status).toBe(204);
       for (const [token, status] of [
         [undefined, 401],
-        [user, 403],
-        [operator, 403],
+        [t.user.token, 403],
+        [t.operator.token, 403],
       ] as const) {
-        expectPlainError(await http.post(`/api/v1/services/${created.slug}/restore`, { token }), status);
+        expectPlainError(await t.http.post(`/api/v1/services/${created.slug}/restore`, { token }), status);
       }
-      expect((await getService(created.slug)).archived_at).not.toBeNull();
+      expect((await getService(t.http, created.slug)).archived_at).not.toBeNull();
     });
 
     it('put tags requires the admin role', async () => {
-      const service = await createService(http, admin, { tags: { kept: 'yes' } });
+      const service = await createService(t.http, t.admin, { tags: { kept: 'yes' } });
       const path = `/api/v1/services/${service.slug}/tags`;
       for (const [token, status] of [
         [undefined, 401],
-        [user, 403],
-        [operator, 403],
+        [t.user.token, 403],
+        [t.operator.token, 403],
       ] as const) {
-        expectPlainError(await http.put(path, { token, body: { tags: { stolen: 'no' } } }), status);
+        expectPlainError(await t.http.put(path, { token, body: { tags: { stolen: 'no' } } }), status);
       }
-      expect((await http.get(path)).body).toEqual({ data: { tags: { kept: 'yes' } } });
+      expect((await t.http.get(path)).body).toEqual({ data: { tags: { kept: 'yes' } } });
     });
   });
 });

@@ -172,6 +172,26 @@ export async function allServices(http: Http): Promise<WireService[]> {
   return dataOf<WireService[]>(await http.get('/api/v1/services?include_archived=true'));
 }
 
+/** A service as the public read serves it. */
+export async function getService(http: Http, slug: string): Promise<WireService> {
+  return dataOf<WireService>(await http.get(`/api/v1/services/${slug}`));
+}
+
+/** A group as the public read serves it. */
+export async function getGroup(http: Http, slug: string): Promise<WireGroup> {
+  return dataOf<WireGroup>(await http.get(`/api/v1/groups/${slug}`));
+}
+
+/** The public service list, with a query string (`?status=…`) when given. */
+export async function listServices(http: Http, query = ''): Promise<WireService[]> {
+  return dataOf<WireService[]>(await http.get(`/api/v1/services${query}`));
+}
+
+/** The public group list, with a query string when given. */
+export async function listGroups(http: Http, query = ''): Promise<WireGroup[]> {
+  return dataOf<WireGroup[]>(await http.get(`/api/v1/groups${query}`));
+}
+
 /** Every group (archived ones included) as the public list serves it. */
 export async function allGroups(http: Http): Promise<WireGroup[]> {
   return dataOf<WireGroup[]>(await http.get('/api/v1/groups?include_archived=true'));

@@ -7,6 +7,7 @@ import { expect } from 'vitest';
 import { unique } from './api';
 import {
   dataOf,
+  getService,
   RFC3339_UTC,
   type ServiceStatus,
   serviceStatuses,
@@ -252,11 +253,6 @@ export async function getUpdates(http: Http, id: string): Promise<WireEventUpdat
   const updates = dataOf<WireEventUpdate[]>(await http.get(`/api/v1/events/${id}/updates`));
   for (const update of updates) expectEventUpdateShape(update);
   return updates;
-}
-
-/** GET /services/{slug}. */
-export async function getService(http: Http, slug: string): Promise<WireService> {
-  return dataOf<WireService>(await http.get(`/api/v1/services/${slug}`));
 }
 
 /** The whole status log of a service, newest first. */
