@@ -113,6 +113,8 @@ export const notificationDeliveries = pgTable(
   'notification_deliveries',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
+    /** Random per row: the delivery's job id and Message-ID, never repeated across database lifetimes. */
+    uid: uuid('uid').notNull().defaultRandom(),
     messageId: bigint('message_id', { mode: 'number' })
       .notNull()
       .references(() => notificationMessages.id, { onDelete: 'cascade' }),
