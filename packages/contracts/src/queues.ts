@@ -5,7 +5,11 @@ import { MaintenanceSchedule, NotificationDeliver, NotificationFanout, PasswordR
 /**
  * BullMQ queues of the worker and the payloads of their jobs. Job ids are
  * deterministic (a duplicate add is a no-op) and never contain `:` (BullMQ 6
- * refuses them).
+ * refuses them). Ids of outbox and delivery jobs are the rows' random `uid`s,
+ * never their serial ids: serial ids start again in a re-created or restored
+ * database while Redis still holds the old jobs, and BullMQ ignores an add
+ * whose id it holds. Every job names its row by id and uid; a processor whose
+ * row has another uid is looking at a job of another database lifetime.
  */
 export const queueNames = {
   /** Outbox rows relayed from PostgreSQL, one job per row (job name = outbox kind). */
@@ -20,20 +24,21 @@ export const queueNames = {
   } satisfies Record<ChannelType, string>,
 } as const;
 
-const outboxId = z.number().int().positive();
+const outboxRow = { outbox_id: z.number().int().positive(), outbox_uid: z.guid() };
 
-/** A relayed outbox row: its id (for idempotent side effects), kind and payload. */
+/** A relayed outbox row: its id and uid (for idempotent side effects), kind and payload. */
 export const OutboxJob = z.discriminatedUnion('kind', [
-  z.object({ outbox_id: outboxId, kind: z.literal('notification.fanout'), payload: NotificationFanout }),
-  z.object({ outbox_id: outboxId, kind: z.literal('notification.deliver'), payload: NotificationDeliver }),
-  z.object({ outbox_id: outboxId, kind: z.literal('email.password_reset'), payload: PasswordResetEmail }),
-  z.object({ outbox_id: outboxId, kind: z.literal('maintenance.schedule'), payload: MaintenanceSchedule }),
+  z.object({ ...outboxRow, kind: z.literal('notification.fanout'), payload: NotificationFanout }),
+  z.object({ ...outboxRow, kind: z.literal('notification.deliver'), payload: NotificationDeliver }),
+  z.object({ ...outboxRow, kind: z.literal('email.password_reset'), payload: PasswordResetEmail }),
+  z.object({ ...outboxRow, kind: z.literal('maintenance.schedule'), payload: MaintenanceSchedule }),
 ]);
 export type OutboxJob = z.infer<typeof OutboxJob>;
 
 /** One message to one channel: the notification_deliveries row to send. */
 export const DeliveryJob = z.object({
   delivery_id: z.number().int().positive(),
+  delivery_uid: z.guid(),
   message_id: z.number().int().positive(),
 });
 export type DeliveryJob = z.infer<typeof DeliveryJob>;
@@ -53,11 +58,20 @@ export type MaintenanceJob = z.infer<typeof MaintenanceJob>;
 export const maintenanceJobId = (eventId: string, action: 'start' | 'complete' | 'reminder', scheduledAt: Date) =>
   `maintenance-${eventId}-${action}-${scheduledAt.getTime()}`;
 
-/** Job id of a relayed outbox row: relaying a row twice enqueues it once. */
-export const outboxJobId = (outboxRowId: number) => `outbox-${outboxRowId}`;
+/** Job id of a relayed outbox row (its uid): relaying a row twice enqueues it once. */
+export const outboxJobId = (outboxRowUid: string) => `outbox-${outboxRowUid}`;
 
-/** Job id of a delivery: fanning a message out twice enqueues each delivery once. */
-export const deliveryJobId = (messageId: number, deliveryId: number) => `deliver-${messageId}-${deliveryId}`;
+/** Job id of a delivery (its uid): fanning a message out twice enqueues each delivery once. */
+export const deliveryJobId = (deliveryUid: string) => `deliver-${deliveryUid}`;
+
+/**
+ * The BullMQ key prefix of an installation: WORKER_QUEUE_PREFIX and the
+ * first 12 hex digits (48 random bits) of the installation id, so that two
+ * installations (or a database created again) on one Redis with the same
+ * setting never share a queue. The api's queue dashboard uses it too.
+ */
+export const installationQueuePrefix = (prefix: string, installationId: string) =>
+  `${prefix}-${installationId.replaceAll('-', '').slice(0, 12)}`;
 
 /**
  * BullMQ priorities (lower runs first). Every job gets one: BullMQ runs jobs

@@ -30,6 +30,7 @@ export {
   renderPasswordReset,
   renderVerification,
 } from './notifications/render';
+export { channelMayReceive } from './notifications/recipients';
 export { unsubscribeToken, verifyUnsubscribeToken } from './notifications/unsubscribe';
 export {
   createWebhookPoster,

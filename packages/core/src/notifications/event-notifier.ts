@@ -3,8 +3,9 @@ import { type Database, eventServices, notificationMessages, services } from '@s
 import { asc, eq, sql } from 'drizzle-orm';
 import type { EventNotifier, EventRow } from '../events/ports';
 import { writeOutbox } from '../outbox/write';
+import { channelMayReceive } from './recipients';
 
-/** Adds to the event's subscriber set the enabled, verified channels following any of these services (or all). */
+/** Adds to the event's subscriber set the channels that may receive (recipients.ts) following any of these services (or all). */
 async function addSubscribers(tx: Database, eventId: string, serviceIds: readonly string[] | 'event') {
   // No service added: the set stays as it was (a channel that began following all since is not added).
   if (serviceIds !== 'event' && serviceIds.length === 0) return;
@@ -17,10 +18,13 @@ async function addSubscribers(tx: Database, eventId: string, serviceIds: readonl
         )})`;
   await tx.execute(sql`
     insert into event_subscribers (event_id, channel_id)
-    select ${eventId}::uuid, c.id from notification_channels c
-    where c.is_enabled and c.is_verified and (
-      c.subscribe_to_all
-      or exists (select 1 from channel_subscriptions s where s.channel_id = c.id and s.service_id in ${followed})
+    select ${eventId}::uuid, notification_channels.id from notification_channels
+    where ${channelMayReceive()} and (
+      notification_channels.subscribe_to_all
+      or exists (
+        select 1 from channel_subscriptions s
+        where s.channel_id = notification_channels.id and s.service_id in ${followed}
+      )
     )
     on conflict do nothing`);
 }
@@ -91,9 +95,9 @@ export function createEventNotifier(): EventNotifier {
       // The subscriber set goes with the event: its deliveries are written now.
       await tx.execute(sql`
         insert into notification_deliveries (message_id, channel_id, channel_type, target)
-        select ${messageId}, c.id, c.type, c.target
-        from event_subscribers es join notification_channels c on c.id = es.channel_id
-        where es.event_id = ${event.id}::uuid and c.is_enabled and c.is_verified
+        select ${messageId}, notification_channels.id, notification_channels.type, notification_channels.target
+        from event_subscribers es join notification_channels on notification_channels.id = es.channel_id
+        where es.event_id = ${event.id}::uuid and ${channelMayReceive()}
         on conflict do nothing`);
     },
   };
