@@ -3,7 +3,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createCore, type MetricsServer, startMetricsServer } from '@statuspage/core';
-import { createDb, type DbClient, defaultPgliteDir } from '@statuspage/db';
+import { installationQueuePrefix } from '@statuspage/contracts';
+import { createDb, type DbClient, defaultPgliteDir, readInstallationId } from '@statuspage/db';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { corsMiddleware, createApp, requestIdOf } from './app';
@@ -120,7 +121,16 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
     },
   });
 
-  const queueDashboard = createQueueDashboard({ core, redis, prefix: env.WORKER_QUEUE_PREFIX });
+  // The worker keeps its queues under this installation's own prefix (only Redis needs it).
+  const queuePrefix = redis
+    ? installationQueuePrefix(
+        env.WORKER_QUEUE_PREFIX,
+        await readInstallationId(db.db).catch((error: unknown) => {
+          throw new Error(`cannot read this installation's id: are the migrations applied (pnpm db:migrate)? ${error}`);
+        }),
+      )
+    : env.WORKER_QUEUE_PREFIX;
+  const queueDashboard = createQueueDashboard({ core, redis, prefix: queuePrefix });
   let ready = true;
   const app = createApp({
     queueDashboard: queueDashboard.router,

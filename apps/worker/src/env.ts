@@ -18,7 +18,7 @@ export const WorkerEnvSchema = z
     }),
     DATABASE_POOL_SIZE: countSetting(10, 200),
     REDIS_URL: z.url({ message: 'REDIS_URL is required: the worker needs Redis (e.g. redis://127.0.0.1:6379)' }),
-    /** Prefix of every BullMQ key (separates deployments, or test runs, sharing one Redis). */
+    /** Prefix of every BullMQ key; the installation id is appended (`<prefix>-<12 hex digits>`). */
     WORKER_QUEUE_PREFIX: z
       .string()
       .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, `_`, `.` and `-` only')
@@ -27,6 +27,10 @@ export const WorkerEnvSchema = z
     WORKER_CONCURRENCY: countSetting(20, 1000),
     /** How often the outbox is polled for new rows. */
     WORKER_OUTBOX_POLL_INTERVAL: durationSetting('200ms', 'ms'),
+    /** How often the repair looks for work whose job Redis lost (outbox rows, pending deliveries). */
+    WORKER_REPAIR_INTERVAL: durationSetting('60s', 'ms'),
+    /** How long work must have stood still before the repair looks at it. */
+    WORKER_REPAIR_STALE_AFTER: durationSetting('2m', 'ms'),
     /** How long in-hand jobs get on SIGTERM before they are handed back. */
     WORKER_SHUTDOWN_TIMEOUT: durationSetting('30s', 'ms'),
     /** How long before a scheduled maintenance starts its subscribers are reminded (0: no reminder). */

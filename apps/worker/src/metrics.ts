@@ -52,6 +52,20 @@ export function createWorkerMetrics(maintenance: MaintenanceMetrics) {
     registers: [registry],
   });
 
+  const conflicts = new Counter({
+    name: 'queue_job_id_conflicts_total',
+    help: 'Jobs whose id Redis already held for another row (keys left by another database): not counted as dispatched, given new ids. Any is a misconfiguration to look into.',
+    labelNames: ['queue'] as const,
+    registers: [registry],
+  });
+  const repaired = new Counter({
+    name: 'repair_recreated_total',
+    help: 'Work whose job Redis had lost, recreated from PostgreSQL by the repair: outbox rows relayed again, pending deliveries queued again.',
+    labelNames: ['what'] as const,
+    registers: [registry],
+  });
+  for (const what of ['outbox', 'delivery']) repaired.inc({ what }, 0);
+
   const counts = () =>
     Promise.all(
       (sources.queues ?? []).map(async (queue) => ({
@@ -152,6 +166,15 @@ export function createWorkerMetrics(maintenance: MaintenanceMetrics) {
   return {
     registry,
     delivery: observer,
+    /** What the relay, the fan-out and the repair report. */
+    jobs: {
+      jobIdConflicts(queue: string, count: number) {
+        conflicts.inc({ queue }, count);
+      },
+      repaired(what: 'outbox' | 'delivery', count: number) {
+        repaired.inc({ what }, count);
+      },
+    },
     /** Counts a completed job of a queue (worker 'completed' listeners). */
     completed(queue: string) {
       completed.inc({ queue });

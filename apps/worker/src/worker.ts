@@ -2,12 +2,13 @@ import {
   type ChannelType,
   channelTypes,
   DeliveryJob,
+  installationQueuePrefix,
   MaintenanceJob,
   OutboxJob,
   queueNames,
 } from '@statuspage/contracts';
 import { createEventsCore, type MetricsServer, startMetricsServer } from '@statuspage/core';
-import type { DbClient } from '@statuspage/db';
+import { type DbClient, readInstallationId } from '@statuspage/db';
 import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -18,7 +19,7 @@ import { createMaintenanceAutomation } from './maintenance/automation';
 import { createMaintenanceMetrics, type MaintenanceMetrics } from './maintenance/metrics';
 import { createWorkerMetrics } from './metrics';
 import { createDeliveryStore, deliver } from './notifications/deliver';
-import { startDeliveryRepair } from './notifications/repair';
+import { startRepair } from './notifications/repair';
 import { createSenders } from './notifications/senders';
 import type { ChannelSender } from './notifications/senders/sender';
 import { processOutboxJob } from './outbox/process-outbox';
@@ -97,7 +98,7 @@ export function startWorker(env: WorkerEnv, logger: Logger): RunningWorker {
   let queues: Queues | undefined;
   let senders: Record<ChannelType, ChannelSender> | undefined;
   let relay: OutboxRelay | undefined;
-  let repair: ReturnType<typeof startDeliveryRepair> | undefined;
+  let repair: ReturnType<typeof startRepair> | undefined;
   const workers: Worker[] = [];
   const maintenanceMetrics = createMaintenanceMetrics();
   const workerMetrics = createWorkerMetrics(maintenanceMetrics);
@@ -116,8 +117,12 @@ export function startWorker(env: WorkerEnv, logger: Logger): RunningWorker {
     await Promise.race([ready, stopped]);
     if (stopping) return;
 
+    // Every key lives under this installation's own prefix: another installation (or this database
+    // created again) on the same Redis and WORKER_QUEUE_PREFIX never meets these jobs.
+    const installationId = await readInstallationId(db.db);
+    const prefix = installationQueuePrefix(env.WORKER_QUEUE_PREFIX, installationId);
     queues = createQueues(redis, {
-      prefix: env.WORKER_QUEUE_PREFIX,
+      prefix,
       deliveryAttempts: env.NOTIFICATIONS_RETRY_MAX_ATTEMPTS,
       logger,
     });
@@ -125,7 +130,7 @@ export function startWorker(env: WorkerEnv, logger: Logger): RunningWorker {
     senders = createSenders(env, logger);
     const context: RegisterContext = {
       connection: redis,
-      prefix: env.WORKER_QUEUE_PREFIX,
+      prefix,
       logger,
       backoffStrategy: cappedExponentialBackoff(
         env.NOTIFICATIONS_RETRY_INITIAL_BACKOFF,
@@ -139,7 +144,8 @@ export function startWorker(env: WorkerEnv, logger: Logger): RunningWorker {
       metrics: maintenanceMetrics,
       reminderLeadMs: env.MAINTENANCE_REMINDER_LEAD,
     });
-    const outboxDeps = { db: db.db, queues, maintenance };
+    const enqueueDeps = { db: db.db, queues, logger, observe: workerMetrics.jobs };
+    const outboxDeps = { ...enqueueDeps, maintenance };
     workers.push(
       register(context, {
         queue: queueNames.outbox,
@@ -199,13 +205,20 @@ export function startWorker(env: WorkerEnv, logger: Logger): RunningWorker {
       redis,
       logger: logger.child({ component: 'outbox-relay' }),
       pollIntervalMs: env.WORKER_OUTBOX_POLL_INTERVAL,
+      observe: workerMetrics.jobs,
     });
     relay.start();
-    repair = startDeliveryRepair({ db: db.db, queues, logger: logger.child({ component: 'delivery-repair' }) });
+    repair = startRepair({
+      ...enqueueDeps,
+      logger: logger.child({ component: 'repair' }),
+      intervalMs: env.WORKER_REPAIR_INTERVAL,
+      staleAfterMs: env.WORKER_REPAIR_STALE_AFTER,
+    });
     logger.info(
       {
         database: describeDatabase(env.DATABASE_URL),
-        prefix: env.WORKER_QUEUE_PREFIX,
+        installation: installationId,
+        prefix,
         queues: [queueNames.outbox, queueNames.maintenance, ...Object.values(queueNames.delivery)],
         concurrency: env.WORKER_CONCURRENCY,
       },

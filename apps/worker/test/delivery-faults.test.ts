@@ -26,6 +26,7 @@ import {
   testEnv,
   unique,
   waitFor,
+  workerPrefix,
 } from './support/harness';
 import { type FakeSmtp, startFakeSmtp } from './support/smtp';
 
@@ -199,7 +200,7 @@ describe('delivery faults', () => {
 
   it('fails a job whose payload does not match its schema at once, without retries', async () => {
     const connection = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
-    const queue = new Queue(queueNames.delivery.email, { connection, prefix });
+    const queue = new Queue(queueNames.delivery.email, { connection, prefix: await workerPrefix(prefix) });
     try {
       const job = await queue.add('deliver', { delivery_id: 'not-a-number' }, { jobId: unique('bad'), attempts: 3 });
       const failed = await waitFor('the job to fail', async () => ((await job.isFailed()) ? true : undefined));

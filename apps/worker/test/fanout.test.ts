@@ -1,4 +1,4 @@
-import { AddEventUpdateInput, queueNames } from '@statuspage/contracts';
+import { AddEventUpdateInput, AdminUpdateUserInput, queueNames } from '@statuspage/contracts';
 import { createDb, type DbClient } from '@statuspage/db';
 import { Redis } from 'ioredis';
 import pino from 'pino';
@@ -43,6 +43,22 @@ afterAll(async () => {
   await t.close();
 });
 
+/** Fans a message out as its outbox job would: with the row that asked for it. */
+async function fanOutMessage(messageId: number) {
+  const [row] = await t.sql<{ id: number; uid: string }[]>`
+    select id::int as id, uid::text as uid from outbox
+    where kind = 'notification.fanout' and (payload->>'message_id')::bigint = ${messageId}`;
+  if (!row) throw new Error(`no outbox row for message ${messageId}`);
+  return fanOut({ db: client.db, queues, logger }, row, messageId, logger);
+}
+
+async function processedOf(messageId: number) {
+  const [row] = await t.sql<{ processed: boolean }[]>`
+    select processed_at is not null as processed from outbox
+    where kind = 'notification.fanout' and (payload->>'message_id')::bigint = ${messageId}`;
+  return row?.processed;
+}
+
 async function messagesOf(eventId: string) {
   return t.sql<{ id: number; kind: string }[]>`
     select id::int as id, kind from notification_messages where event_id = ${eventId}::uuid order by id`;
@@ -58,13 +74,19 @@ describe('notifications fan-out', () => {
     const [initial] = await messagesOf(incident.id);
     const targets = users.map((user) => user.email);
 
-    await fanOut(client.db, queues, initial?.id ?? 0, logger);
-    await fanOut(client.db, queues, initial?.id ?? 0, logger);
+    expect(await processedOf(initial?.id ?? 0)).toBe(false);
+    await fanOutMessage(initial?.id ?? 0);
+    await fanOutMessage(initial?.id ?? 0);
+    // The message is finished: its deliveries exist, committed with the outbox row marked processed.
+    expect(await processedOf(initial?.id ?? 0)).toBe(true);
     const rows = await deliveriesOf(t, { eventId: incident.id, targets });
     expect(rows.map((row) => row.target).sort()).toEqual([...targets].sort());
+    const uids = await t.sql<{ id: number; uid: string }[]>`
+      select id::int as id, uid::text as uid from notification_deliveries where id = any(${rows.map((row) => row.id)})`;
     const jobs = await queues.delivery.email.getJobs(['prioritized', 'waiting']);
     const mine = jobs.filter((job) => rows.some((row) => row.id === job.data.delivery_id));
-    expect(mine.map((job) => job.id).sort()).toEqual(rows.map((row) => `deliver-${row.message_id}-${row.id}`).sort());
+    expect(mine.map((job) => job.id).sort()).toEqual(uids.map((row) => `deliver-${row.uid}`).sort());
+    expect(mine.every((job) => uids.some((row) => row.uid === job.data.delivery_uid))).toBe(true);
     expect(mine.every((job) => job.name === 'deliver' && job.queueName === queueNames.delivery.email)).toBe(true);
   });
 
@@ -89,8 +111,8 @@ describe('notifications fan-out', () => {
       }),
     );
     const [initial, update] = await messagesOf(incident.id);
-    await fanOut(client.db, queues, initial?.id ?? 0, logger);
-    await fanOut(client.db, queues, update?.id ?? 0, logger);
+    await fanOutMessage(initial?.id ?? 0);
+    await fanOutMessage(update?.id ?? 0);
 
     const rows = await deliveriesOf(t, { eventId: incident.id, targets: [early.email, joiner.email] });
     expect(rows.map((row) => `${row.kind} ${row.target}`).sort()).toEqual(
@@ -106,7 +128,29 @@ describe('notifications fan-out', () => {
     const incident = await openIncident(t, operator.id, [service.id]);
     await t.core.channels.update(user.id, user.defaultChannel.id, { is_enabled: false });
     const [initial] = await messagesOf(incident.id);
-    await fanOut(client.db, queues, initial?.id ?? 0, logger);
+    await fanOutMessage(initial?.id ?? 0);
     expect(await deliveriesOf(t, { eventId: incident.id, targets: [user.email] })).toEqual([]);
+  });
+
+  it('leaves out the channels of accounts deactivated since the event opened, and never adds them to a set', async () => {
+    const operator = await registerUser(t, unique('operator'));
+    const service = await createService(t, operator.id);
+    const [kept, leaving, gone] = await Promise.all([1, 2, 3].map(() => registerUser(t)));
+    if (!kept || !leaving || !gone) throw new Error('no users');
+    for (const user of [kept, leaving, gone]) await subscribe(t, user.id, user.defaultChannel.id, [service.id]);
+    // Deactivated before the event: not in its subscriber set at all.
+    await t.core.users.update(operator.id, AdminUpdateUserInput.parse({ id: gone.id, is_active: false }));
+    const incident = await openIncident(t, operator.id, [service.id]);
+    const ours = [kept, leaving, gone].map((user) => user.defaultChannel.id);
+    // (Other files' channels may follow all services.)
+    const set = await t.sql<{ channel_id: string }[]>`
+      select channel_id::text from event_subscribers where event_id = ${incident.id}::uuid and channel_id = any(${ours})`;
+    expect(set.map((row) => row.channel_id).sort()).toEqual([kept.defaultChannel.id, leaving.defaultChannel.id].sort());
+    // Deactivated after the event opened, before its message went out: no delivery.
+    await t.core.users.update(operator.id, AdminUpdateUserInput.parse({ id: leaving.id, is_active: false }));
+    const [initial] = await messagesOf(incident.id);
+    await fanOutMessage(initial?.id ?? 0);
+    const rows = await deliveriesOf(t, { eventId: incident.id, targets: [kept.email, leaving.email, gone.email] });
+    expect(rows.map((row) => row.target)).toEqual([kept.email]);
   });
 });

@@ -21,6 +21,7 @@ import {
   testEnv,
   unique,
   waitFor,
+  workerPrefix,
 } from './support/harness';
 import { type FakeSmtp, parse, startFakeSmtp } from './support/smtp';
 
@@ -45,7 +46,7 @@ beforeAll(async () => {
   [t, smtp] = await Promise.all([createTestCore(), startFakeSmtp()]);
   worker = await startTestWorker(env());
   redis = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
-  queue = new Queue(queueNames.maintenance, { connection: redis, prefix });
+  queue = new Queue(queueNames.maintenance, { connection: redis, prefix: await workerPrefix(prefix) });
   admin = await registerUser(t);
   subscriber = new Redis(inject('redisUrl'));
   // Only the worker's own messages: api test runs sharing this Redis publish on the same channel.

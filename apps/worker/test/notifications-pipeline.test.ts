@@ -231,11 +231,12 @@ describe('notifications pipeline', () => {
     expect(parsed.text).toContain(`${baseUrl}/reset-password?token=`);
     expect(parsed.headers['list-unsubscribe']).toBeUndefined();
 
-    const [outboxRow] = await t.sql<{ id: number }[]>`
-      select id::int as id from outbox where kind = 'email.password_reset' and payload->>'email' = ${user.email}`;
+    const [outboxRow] = await t.sql<{ id: number; uid: string }[]>`
+      select id::int as id, uid::text as uid from outbox
+      where kind = 'email.password_reset' and payload->>'email' = ${user.email}`;
     const [message] = await t.sql<{ dedupe_key: string; payload: Record<string, unknown> }[]>`
       select dedupe_key, payload from notification_messages where id = ${rows[0]?.message_id ?? 0}`;
-    expect(message?.dedupe_key).toBe(`outbox-${outboxRow?.id}`);
+    expect(message?.dedupe_key).toBe(`outbox-${outboxRow?.uid}`);
     expect(message?.payload).toMatchObject({ scrubbed: true, first_name: 'Test' });
     expect(message?.payload).not.toHaveProperty('token');
 

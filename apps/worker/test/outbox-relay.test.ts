@@ -1,7 +1,7 @@
 import { jobPriorities, queueNames } from '@statuspage/contracts';
 import { createDb, type DbClient, outbox } from '@statuspage/db';
 import { Queue } from 'bullmq';
-import { inArray, isNull } from 'drizzle-orm';
+import { eq, inArray, isNull } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -23,8 +23,8 @@ beforeAll(async () => {
 
 afterEach(async () => {
   await queue.obliterate({ force: true });
-  // Nothing relayed here may reach another file's worker.
-  await client.db.update(outbox).set({ dispatchedAt: new Date() });
+  // Nothing relayed here may reach another file's worker, nor its repair.
+  await client.db.update(outbox).set({ dispatchedAt: new Date(), processedAt: new Date() });
 });
 
 afterAll(async () => {
@@ -46,6 +46,12 @@ async function insertRows(count: number) {
   return rows.map((row) => row.id);
 }
 
+async function uidOf(id: number) {
+  const [row] = await client.db.select({ uid: outbox.uid }).from(outbox).where(eq(outbox.id, id));
+  if (!row) throw new Error(`no outbox row ${id}`);
+  return row.uid;
+}
+
 async function undispatched(ids: number[]) {
   const rows = await client.db
     .select({ id: outbox.id, dispatchedAt: outbox.dispatchedAt })
@@ -55,7 +61,7 @@ async function undispatched(ids: number[]) {
 }
 
 describe('outbox relay', () => {
-  it('enqueues each row with its id as job id, marks it dispatched, and enqueues it once when relayed again', async () => {
+  it('enqueues each row with its uid as job id, marks it dispatched, and enqueues it once when relayed again', async () => {
     const relay = createOutboxRelay({ db: client.db, queue, redis, logger, pollIntervalMs: 50 });
     const [fanout] = await insertRows(1);
     const [reset] = await client.db
@@ -75,15 +81,17 @@ describe('outbox relay', () => {
 
     expect(await relay.relayOnce()).toBe(2);
     expect(await undispatched(ids)).toBe(0);
-    const fanoutJob = await queue.getJob(`outbox-${fanout}`);
+    const fanoutUid = await uidOf(fanout ?? 0);
+    const fanoutJob = await queue.getJob(`outbox-${fanoutUid}`);
     expect(fanoutJob?.name).toBe('notification.fanout');
     expect(fanoutJob?.data).toEqual({
       outbox_id: fanout,
+      outbox_uid: fanoutUid,
       kind: 'notification.fanout',
       payload: { message_id: 1_000_000 },
     });
     expect(fanoutJob?.opts.priority).toBe(jobPriorities.normal);
-    expect((await queue.getJob(`outbox-${reset?.id}`))?.opts.priority).toBe(jobPriorities.high);
+    expect((await queue.getJob(`outbox-${await uidOf(reset?.id ?? 0)}`))?.opts.priority).toBe(jobPriorities.high);
 
     // As if the commit after the enqueue had been lost: the rows come round again.
     await client.db.update(outbox).set({ dispatchedAt: null }).where(inArray(outbox.id, ids));
@@ -148,9 +156,45 @@ describe('outbox relay', () => {
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
       expect(Date.now() - started).toBeLessThan(1000);
-      expect(await queue.getJob(`outbox-${id}`)).toBeDefined();
+      expect(await queue.getJob(`outbox-${await uidOf(id ?? 0)}`)).toBeDefined();
     } finally {
       await relay.stop();
     }
+  });
+
+  it('never marks a row dispatched when Redis holds its job id for another row: logs, counts, and relays it under a new id', async () => {
+    const lines: string[] = [];
+    const loud = pino({ level: 'error' }, { write: (line: string) => lines.push(line) });
+    const conflicts: { queue: string; count: number }[] = [];
+    const relay = createOutboxRelay({
+      db: client.db,
+      queue,
+      redis,
+      logger: loud,
+      pollIntervalMs: 50,
+      observe: { jobIdConflicts: (queueName, count) => conflicts.push({ queue: queueName, count }) },
+    });
+    const [id] = await insertRows(1);
+    const uid = await uidOf(id ?? 0);
+    // Keys another database left: a finished job under this row's id, about another row.
+    await queue.add(
+      'notification.fanout',
+      { outbox_id: 999_999, outbox_uid: uid, kind: 'notification.fanout', payload: { message_id: 7 } },
+      { jobId: `outbox-${uid}` },
+    );
+
+    expect(await relay.relayOnce()).toBe(0);
+    expect(await undispatched([id ?? 0])).toBe(1);
+    expect(conflicts).toEqual([{ queue: queueNames.outbox, count: 1 }]);
+    expect(lines.join('')).toContain('not dispatched');
+    const renamed = await uidOf(id ?? 0);
+    expect(renamed).not.toBe(uid);
+
+    // The next batch enqueues it under its new id, with its own data.
+    expect(await relay.relayOnce()).toBe(1);
+    expect(await undispatched([id ?? 0])).toBe(0);
+    expect((await queue.getJob(`outbox-${renamed}`))?.data).toMatchObject({ outbox_id: id, outbox_uid: renamed });
+    expect((await queue.getJob(`outbox-${uid}`))?.data).toMatchObject({ outbox_id: 999_999 });
+    expect(conflicts).toHaveLength(1);
   });
 });

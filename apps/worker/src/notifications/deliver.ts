@@ -1,4 +1,5 @@
 import type { ChannelType, DeliveryJob } from '@statuspage/contracts';
+import { channelMayReceive } from '@statuspage/core';
 import { type Database, notificationChannels, notificationDeliveries, notificationMessages } from '@statuspage/db';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import { and, eq, inArray, sql } from 'drizzle-orm';
@@ -16,6 +17,7 @@ async function loadDeliveries(db: Database, ids: number[]) {
   const rows = await db
     .select({
       id: d.id,
+      uid: d.uid,
       messageId: d.messageId,
       channelId: d.channelId,
       channelType: d.channelType,
@@ -25,8 +27,8 @@ async function loadDeliveries(db: Database, ids: number[]) {
       kind: m.kind,
       payload: m.payload,
       messageCreatedAt: m.createdAt,
-      channelEnabled: c.isEnabled,
-      channelVerified: c.isVerified,
+      /** Core's one rule (enabled, verified, active owner), asked again at send time. */
+      mayReceive: channelMayReceive(),
     })
     .from(d)
     .innerJoin(m, eq(m.id, d.messageId))
@@ -116,7 +118,9 @@ async function record(
  * `retry_after` and postpones the job by as much; that is not an attempt.
  * Secrets (verification codes, reset tokens) are removed from the message
  * once it was sent. An event message whose channel was deleted or disabled
- * after the fan-out is not sent (failed, with the reason).
+ * after the fan-out, or whose account was deactivated, is not sent (failed,
+ * with the reason). The Message-ID comes from the delivery's uid: the same on
+ * every attempt, never the same for two deliveries.
  */
 export async function deliver(
   deps: DeliveryDeps,
@@ -131,6 +135,13 @@ export async function deliver(
     log.warn({ deliveryId: data.delivery_id }, 'delivery row is gone');
     return 'gone';
   }
+  if (row.uid !== data.delivery_uid) {
+    log.warn(
+      { deliveryId: row.id, jobUid: data.delivery_uid },
+      'delivery job names another row than this database’s (a job of another database lifetime); dropped',
+    );
+    return 'gone';
+  }
   if (row.state !== 'pending') {
     log.debug({ deliveryId: row.id, state: row.state }, 'delivery already handled; skipped');
     return 'skipped';
@@ -143,11 +154,11 @@ export async function deliver(
   };
   if (eventKinds.has(row.kind)) {
     if (!row.channelId) return giveUp('the channel was deleted before delivery');
-    if (!row.channelEnabled || !row.channelVerified) return giveUp('the channel was disabled before delivery');
+    if (!row.mayReceive) return giveUp('the channel was disabled, or its account deactivated, before delivery');
   }
   let message: ReturnType<typeof renderDelivery>;
   try {
-    message = { ...renderDelivery(deps.render, row), id: `statuspage.delivery-${row.id}` };
+    message = { ...renderDelivery(deps.render, row), id: `statuspage.delivery-${row.uid}` };
   } catch (error) {
     return giveUp((error as Error).message);
   }

@@ -1,34 +1,83 @@
-import { type Database, notificationDeliveries, notificationMessages } from '@statuspage/db';
-import { and, asc, eq, lt } from 'drizzle-orm';
-import type { Logger } from 'pino';
-import type { Queues } from '../queues/queues';
-import { enqueueDeliveries, urgentKinds } from './enqueue';
+import { outboxJobId } from '@statuspage/contracts';
+import { notificationDeliveries, notificationMessages, outbox } from '@statuspage/db';
+import type { Queue } from 'bullmq';
+import { and, asc, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
+import { type EnqueueDeps, enqueueDeliveries, urgentKinds } from './enqueue';
 
-export interface DeliveryRepairOptions {
-  db: Database;
-  queues: Queues;
-  logger: Logger;
+export interface RepairOptions extends EnqueueDeps {
   /** How often to look (the first look is shortly after start). */
   intervalMs?: number;
-  /** Pending deliveries untouched this long are queued again. */
+  /** Work untouched this long is looked at: pending deliveries, dispatched outbox rows not processed. */
   staleAfterMs?: number;
+  /** Counts what the repair recreated (for the metrics endpoint). */
+  observe?: EnqueueDeps['observe'] & { repaired(what: 'outbox' | 'delivery', count: number): void };
 }
 
+/** Job states in which a job will still run: its work is in hand. */
+const liveStates = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
+
 /**
- * Queues again the deliveries that are pending in PostgreSQL but have not
- * moved for a while — their jobs were lost with a Redis that kept no data.
- * Adding a job whose id is still queued, delayed or running is a no-op, so
- * this never sends twice; it runs on start and then periodically.
+ * PostgreSQL is the whole truth; Redis may lose everything at any moment.
+ * Periodically (and shortly after start) this finds the work whose job is
+ * gone and recreates it:
+ * - outbox rows dispatched a while ago but not processed (their work never
+ *   committed) whose job is not live in Redis — lost with Redis, or taken by
+ *   a worker that could not find them — are given a new uid and set back to
+ *   undispatched, so the relay enqueues them again under a fresh id;
+ *   a job that failed for good stays visible (dashboard, metrics) and is not
+ *   run again here;
+ * - pending deliveries that have not moved for a while are added again
+ *   (adding a job whose id is still queued, delayed or running is a no-op,
+ *   so this never sends twice).
  */
-export function startDeliveryRepair(options: DeliveryRepairOptions) {
+export function startRepair(options: RepairOptions) {
   const intervalMs = options.intervalMs ?? 60_000;
   const staleAfterMs = options.staleAfterMs ?? 120_000;
+  const { db, logger } = options;
   let running: Promise<void> | undefined;
 
-  async function repairOnce() {
-    const rows = await options.db
+  async function repairOutbox(queue: Queue) {
+    const rows = await db
+      .select({ id: outbox.id, uid: outbox.uid })
+      .from(outbox)
+      .where(
+        and(
+          sql`${outbox.dispatchedAt} is not null`,
+          isNull(outbox.processedAt),
+          lt(outbox.dispatchedAt, new Date(Date.now() - staleAfterMs)),
+        ),
+      )
+      .orderBy(asc(outbox.id))
+      .limit(1000);
+    if (rows.length === 0) return 0;
+    const states = await Promise.all(rows.map((row) => queue.getJobState(outboxJobId(row.uid))));
+    const lost = rows.filter((_, index) => !liveStates.has(String(states[index])) && states[index] !== 'failed');
+    if (lost.length === 0) return 0;
+    await db
+      .update(outbox)
+      .set({ dispatchedAt: null, uid: sql`gen_random_uuid()` })
+      .where(
+        and(
+          inArray(
+            outbox.id,
+            lost.map((row) => row.id),
+          ),
+          isNull(outbox.processedAt),
+        ),
+      );
+    logger.warn(
+      { rows: lost.map((row) => row.id) },
+      'outbox rows whose work is missing and whose jobs are gone from Redis: relayed again',
+    );
+    options.observe?.repaired('outbox', lost.length);
+    return lost.length;
+  }
+
+  async function repairDeliveries() {
+    const rows = await db
       .select({
         id: notificationDeliveries.id,
+        uid: notificationDeliveries.uid,
         messageId: notificationDeliveries.messageId,
         channelType: notificationDeliveries.channelType,
         kind: notificationMessages.kind,
@@ -45,22 +94,30 @@ export function startDeliveryRepair(options: DeliveryRepairOptions) {
       .limit(5000);
     if (rows.length === 0) return 0;
     await enqueueDeliveries(
-      options.queues,
+      options,
       rows.filter((row) => urgentKinds.has(row.kind)),
       'high',
     );
     await enqueueDeliveries(
-      options.queues,
+      options,
       rows.filter((row) => !urgentKinds.has(row.kind)),
       'normal',
     );
-    options.logger.info({ deliveries: rows.length }, 'stale pending deliveries queued again');
+    logger.info({ deliveries: rows.length }, 'stale pending deliveries queued again');
+    options.observe?.repaired('delivery', rows.length);
     return rows.length;
+  }
+
+  async function repairOnce() {
+    const outboxRows = await repairOutbox(options.queues.outbox);
+    const deliveries = await repairDeliveries();
+    return { outbox: outboxRows, deliveries };
   }
 
   const tick = () => {
     running ??= repairOnce()
-      .catch((error) => options.logger.warn({ err: error }, 'delivery repair failed; trying again later'))
+      .then(() => undefined)
+      .catch((error) => logger.warn({ err: error }, 'repair failed; trying again later'))
       .then(() => {
         running = undefined;
       });

@@ -1,9 +1,15 @@
-import { type JobPriority, jobPriorities, outboxJobId } from '@statuspage/contracts';
+import { type JobPriority, jobPriorities, type OutboxJob, outboxJobId } from '@statuspage/contracts';
 import { type Database, outbox } from '@statuspage/db';
 import type { Queue } from 'bullmq';
-import { asc, inArray, isNull } from 'drizzle-orm';
+import { asc, inArray, isNull, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { addBulkChecked, type CheckedJob } from '../queues/add-checked';
+
+/** Counts jobs whose id Redis already held for another row (the metric `queue_job_id_conflicts_total`). */
+export interface JobConflictObserver {
+  jobIdConflicts(queue: string, count: number): void;
+}
 
 export interface OutboxRelayOptions {
   db: Database;
@@ -15,6 +21,7 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   /** How long an enqueue may take before the batch is given up (and its rows stay undispatched). */
   enqueueTimeoutMs?: number;
+  observe?: JobConflictObserver;
 }
 
 export interface OutboxRelay {
@@ -32,13 +39,26 @@ function priorityOf(kind: string, payload: unknown): JobPriority {
   return 'normal';
 }
 
+/** Whether a job Redis holds is the relay's job for this row (same id, uid and kind). */
+function sameOutboxRow(stored: unknown, ours: OutboxJob) {
+  const job = stored as Partial<OutboxJob> | undefined;
+  return job?.outbox_id === ours.outbox_id && job.outbox_uid === ours.outbox_uid && job.kind === ours.kind;
+}
+
 /**
  * Moves outbox rows to BullMQ. Each batch is one transaction: the rows are
  * locked (`for update skip locked`, so several workers share the work),
- * enqueued with the row id as job id, and marked dispatched; when Redis fails
- * the transaction rolls back and the rows wait for the next try. A row
+ * enqueued with the row's uid as job id, and marked dispatched; when Redis
+ * fails the transaction rolls back and the rows wait for the next try. A row
  * relayed twice (the commit failed after the enqueue) is enqueued once,
- * because the job id is already taken.
+ * because the job id is already taken. Dispatched is not done: the job marks
+ * the row processed when its work commits, and the repair re-dispatches rows
+ * whose job Redis lost.
+ *
+ * When Redis hands back a job of that id that is not this row (keys left by
+ * another database), the row is not marked dispatched: the conflict is logged
+ * and counted, and the row gets a new uid, so the next batch enqueues it under
+ * an id of its own.
  */
 export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { db, queue, redis, logger } = options;
@@ -48,23 +68,27 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   async function relayOnce(): Promise<number> {
     return db.transaction(async (tx) => {
       const rows = await tx
-        .select({ id: outbox.id, kind: outbox.kind, payload: outbox.payload })
+        .select({ id: outbox.id, uid: outbox.uid, kind: outbox.kind, payload: outbox.payload })
         .from(outbox)
         .where(isNull(outbox.dispatchedAt))
         .orderBy(asc(outbox.id))
         .limit(batchSize)
         .for('update', { skipLocked: true });
       if (rows.length === 0) return 0;
-      const jobs = rows.map((row) => ({
-        name: row.kind,
-        data: { outbox_id: row.id, kind: row.kind, payload: row.payload },
-        opts: {
-          jobId: outboxJobId(row.id),
-          priority: jobPriorities[priorityOf(row.kind, row.payload)],
-          // A reset token does not stay in Redis once handled (its message is keyed by the row anyway).
-          ...(row.kind === 'email.password_reset' ? { removeOnComplete: true } : {}),
-        },
-      }));
+      const jobs = rows.map(
+        (row): CheckedJob<OutboxJob> => ({
+          name: row.kind,
+          // The payload was validated when it was written (writeOutbox); the processor validates it again.
+          data: { outbox_id: row.id, outbox_uid: row.uid, kind: row.kind, payload: row.payload } as OutboxJob,
+          opts: {
+            jobId: outboxJobId(row.uid),
+            priority: jobPriorities[priorityOf(row.kind, row.payload)],
+            // A reset token does not stay in Redis once handled (its message is keyed by the row anyway).
+            ...(row.kind === 'email.password_reset' ? { removeOnComplete: true } : {}),
+          },
+        }),
+      );
+      let conflicts: number[];
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(
@@ -73,21 +97,26 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         );
       });
       try {
-        await Promise.race([queue.addBulk(jobs), timeout]);
+        conflicts = await Promise.race([addBulkChecked(redis, queue, jobs, sameOutboxRow), timeout]);
       } finally {
         clearTimeout(timer);
       }
-      await tx
-        .update(outbox)
-        .set({ dispatchedAt: new Date() })
-        .where(
-          inArray(
-            outbox.id,
-            rows.map((row) => row.id),
-          ),
+      const conflicting = new Set(conflicts.map((index) => rows[index]?.id));
+      const relayed = rows.filter((row) => !conflicting.has(row.id)).map((row) => row.id);
+      if (relayed.length > 0) {
+        await tx.update(outbox).set({ dispatchedAt: new Date() }).where(inArray(outbox.id, relayed));
+      }
+      if (conflicting.size > 0) {
+        const ids = [...conflicting].filter((id): id is number => id !== undefined);
+        await tx.update(outbox).set({ uid: sql`gen_random_uuid()` }).where(inArray(outbox.id, ids));
+        options.observe?.jobIdConflicts(queue.name, ids.length);
+        logger.error(
+          { rows: ids, queue: queue.name },
+          'Redis already holds jobs with these outbox rows’ ids but for other rows (keys left by another database?): not dispatched; they get new ids and are relayed again',
         );
-      logger.debug({ rows: rows.length, first: rows[0]?.id }, 'outbox rows relayed');
-      return rows.length;
+      }
+      logger.debug({ rows: relayed.length, first: rows[0]?.id }, 'outbox rows relayed');
+      return relayed.length;
     });
   }
 

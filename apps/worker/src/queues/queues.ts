@@ -5,6 +5,8 @@ import type { Logger } from 'pino';
 import { cappedExponential } from './backoff';
 
 export interface Queues {
+  /** The connection the queues use (for reads of our own around BullMQ's). */
+  connection: Redis;
   outbox: Queue;
   maintenance: Queue;
   delivery: Record<ChannelType, Queue>;
@@ -66,6 +68,7 @@ export function createQueues(
     });
   }
   return {
+    connection,
     outbox,
     maintenance,
     delivery,

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CreateEventInput, CreateServiceInput } from '@statuspage/contracts';
+import { CreateEventInput, CreateServiceInput, installationQueuePrefix } from '@statuspage/contracts';
 import { createCore } from '@statuspage/core';
 import { createDb } from '@statuspage/db';
 import pino from 'pino';
@@ -27,6 +27,18 @@ let counter = 0;
 export function unique(prefix: string) {
   counter += 1;
   return `${prefix}-${Date.now().toString(36)}${counter}${randomBytes(2).toString('hex')}`;
+}
+
+/** The BullMQ prefix a worker uses for WORKER_QUEUE_PREFIX=`base` on this database (its installation's). */
+export async function workerPrefix(base: string, databaseUrl: string = inject('databaseUrl')) {
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    const [row] = await sql<{ id: string }[]>`select id::text as id from installation`;
+    if (!row) throw new Error('no installation row');
+    return installationQueuePrefix(base, row.id);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
 }
 
 /** The worker's environment for a test: this run's database and a queue prefix of the file's own. */
@@ -66,8 +78,8 @@ export async function startTestWorker(env: WorkerEnv): Promise<RunningWorker> {
 }
 
 /** The api's use-cases over the run's database, wired as apps/api/src/server.ts wires them. */
-export async function createTestCore() {
-  const client = await createDb({ url: inject('databaseUrl'), poolSize: 4 });
+export async function createTestCore(databaseUrl: string = inject('databaseUrl')) {
+  const client = await createDb({ url: databaseUrl, poolSize: 4 });
   const core = createCore({
     db: client.db,
     identity: { accessTtlSeconds: 900, refreshTtlSeconds: 86_400, resetTtlSeconds: 3600, resetCooldownSeconds: 300 },
@@ -85,7 +97,7 @@ export async function createTestCore() {
       defaultEmailChannel: true,
     },
   });
-  const sql = postgres(inject('databaseUrl'), { max: 2, onnotice: () => {} });
+  const sql = postgres(databaseUrl, { max: 2, onnotice: () => {} });
   return {
     core,
     sql,
