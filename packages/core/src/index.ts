@@ -23,6 +23,7 @@ export type { AuthenticatedSession, IdentityConfig } from './identity/auth';
 export { hashPassword, verifyPassword } from './identity/passwords';
 export type { SessionUser } from './identity/session-store';
 export { type ChannelProbe, type NotificationSettings, ProbeFailure } from './notifications/channels';
+export { channelMayReceive } from './notifications/recipients';
 export {
   type RenderContext,
   type RenderedMessage,
@@ -30,7 +31,6 @@ export {
   renderPasswordReset,
   renderVerification,
 } from './notifications/render';
-export { channelMayReceive } from './notifications/recipients';
 export { unsubscribeToken, verifyUnsubscribeToken } from './notifications/unsubscribe';
 export {
   createWebhookPoster,
