@@ -43,13 +43,17 @@ afterAll(async () => {
   await t.close();
 });
 
-/** Fans a message out as its outbox job would: with the row that asked for it. */
-async function fanOutMessage(messageId: number) {
+async function outboxRowOfMessage(messageId: number) {
   const [row] = await t.sql<{ id: number; uid: string }[]>`
     select id::int as id, uid::text as uid from outbox
     where kind = 'notification.fanout' and (payload->>'message_id')::bigint = ${messageId}`;
   if (!row) throw new Error(`no outbox row for message ${messageId}`);
-  return fanOut({ db: client.db, queues, logger }, row, messageId, logger);
+  return row;
+}
+
+/** Fans a message out as its outbox job would: with the row that asked for it. */
+async function fanOutMessage(messageId: number) {
+  return fanOut({ db: client.db, queues, logger }, await outboxRowOfMessage(messageId), messageId, logger);
 }
 
 async function processedOf(messageId: number) {
@@ -152,5 +156,53 @@ describe('notifications fan-out', () => {
     await fanOutMessage(initial?.id ?? 0);
     const rows = await deliveriesOf(t, { eventId: incident.id, targets: [kept.email, leaving.email, gone.email] });
     expect(rows.map((row) => row.target)).toEqual([kept.email]);
+  });
+
+  it('gives a delivery a new job id when Redis holds its id for another row, logged and counted', async () => {
+    const operator = await registerUser(t, unique('operator'));
+    const service = await createService(t, operator.id);
+    const users = await Promise.all([1, 2].map(() => registerUser(t)));
+    for (const user of users) await subscribe(t, user.id, user.defaultChannel.id, [service.id]);
+    const incident = await openIncident(t, operator.id, [service.id]);
+    const [initial] = await messagesOf(incident.id);
+    await fanOutMessage(initial?.id ?? 0);
+    const rows = await t.sql<{ id: number; uid: string }[]>`
+      select d.id::int as id, d.uid::text as uid from notification_deliveries d
+      where d.message_id = ${initial?.id ?? 0} and d.target = any(${users.map((user) => user.email)}) order by d.id`;
+    const [victim, other] = rows;
+    if (!victim || !other) throw new Error('no deliveries');
+    // Redis forgot the jobs, but holds one under the victim's id about another row (left by another database).
+    await queues.delivery.email.obliterate({ force: true });
+    await queues.delivery.email.add(
+      'deliver',
+      { delivery_id: 424_242, delivery_uid: victim.uid, message_id: 1 },
+      { jobId: `deliver-${victim.uid}` },
+    );
+
+    const lines: string[] = [];
+    const conflicts: { queue: string; count: number }[] = [];
+    await fanOut(
+      {
+        db: client.db,
+        queues,
+        logger: pino({ level: 'error' }, { write: (line: string) => lines.push(line) }),
+        observe: { jobIdConflicts: (queue, count) => conflicts.push({ queue, count }) },
+      },
+      await outboxRowOfMessage(initial?.id ?? 0),
+      initial?.id ?? 0,
+      logger,
+    );
+    expect(conflicts).toEqual([{ queue: 'delivery', count: 1 }]);
+    expect(lines.join('')).toContain('they get new ids');
+    const [renamed] = await t.sql<
+      { uid: string }[]
+    >`select uid::text as uid from notification_deliveries where id = ${victim.id}`;
+    expect(renamed?.uid).not.toBe(victim.uid);
+    expect((await queues.delivery.email.getJob(`deliver-${renamed?.uid}`))?.data).toEqual({
+      delivery_id: victim.id,
+      delivery_uid: renamed?.uid,
+      message_id: initial?.id,
+    });
+    expect((await queues.delivery.email.getJob(`deliver-${other.uid}`))?.data).toMatchObject({ delivery_id: other.id });
   });
 });
