@@ -2,7 +2,13 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
-import { createCore, type MetricsServer, startMetricsServer } from '@statuspage/core';
+import {
+  configurePasswordWork,
+  createCore,
+  defaultPasswordWorkSettings,
+  type MetricsServer,
+  startMetricsServer,
+} from '@statuspage/core';
 import { createDb, type DbClient, defaultPgliteDir } from '@statuspage/db';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -93,6 +99,12 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
     telegramApiUrl: env.NOTIFICATIONS_TELEGRAM_API_URL,
     timeoutMs: env.NOTIFICATIONS_PROBE_TIMEOUT * 1000,
     mattermostAllowedNetworks: env.NOTIFICATIONS_MATTERMOST_ALLOWED_NETWORKS,
+  });
+  const passwordDefaults = defaultPasswordWorkSettings();
+  const hashConcurrency = env.AUTH_PASSWORD_HASH_CONCURRENCY ?? passwordDefaults.concurrency;
+  configurePasswordWork({
+    concurrency: hashConcurrency,
+    maxQueued: env.AUTH_PASSWORD_HASH_QUEUE ?? 8 * hashConcurrency,
   });
   const core = createCore({
     db: db.db,

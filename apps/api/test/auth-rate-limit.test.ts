@@ -90,6 +90,21 @@ describe('auth rate limits per ip', () => {
     expect(await resetMailCount(account.id)).toBe(0);
   });
 
+  it('reset password answers 429 with Retry-After once the ip used its attempts', async () => {
+    const http = await limitedApi(3, 100);
+    for (let i = 0; i < 3; i++) {
+      const response = await http.post('/api/v1/auth/reset-password', {
+        body: { token: `unknown-token-${i}`, new_password: 'new-pass-1234' },
+      });
+      expectError(response, 400, 'string');
+    }
+    expectRateLimited(
+      await http.post('/api/v1/auth/reset-password', {
+        body: { token: 'unknown-token-x', new_password: 'new-pass-1234' },
+      }),
+    );
+  });
+
   it('the limits of one server do not leak into another server (separate keys)', async () => {
     const limited = await limitedApi(1, 100);
     const account = await registerAccount(helper);
@@ -134,6 +149,18 @@ describe('auth rate limits per account', () => {
     expect(
       (await http.post('/api/v1/auth/register', { body: { email: newEmail(), password: 'pass-1234' } })).status,
     ).toBe(201);
+  });
+
+  it('reset password answers 429 once a token used its attempts, and other tokens still answer', async () => {
+    const http = await limitedApi(1000, 2);
+    const body = { token: 'one-guessed-token', new_password: 'new-pass-1234' };
+    for (let i = 0; i < 2; i++) expectError(await http.post('/api/v1/auth/reset-password', { body }), 400, 'string');
+    expectRateLimited(await http.post('/api/v1/auth/reset-password', { body }));
+    expectError(
+      await http.post('/api/v1/auth/reset-password', { body: { ...body, token: 'another-token' } }),
+      400,
+      'string',
+    );
   });
 
   it('forgot password answers 429 once the e-mail used its attempts', async () => {

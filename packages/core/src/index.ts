@@ -20,7 +20,15 @@ import { assertTemplateExists, createTemplateUseCases } from './templates/templa
 
 export { effectiveStatusSql, hasActiveEventsSql } from './catalog/service-view';
 export type { AuthenticatedSession, IdentityConfig } from './identity/auth';
-export { hashPassword, verifyPassword } from './identity/passwords';
+export {
+  configurePasswordWork,
+  defaultPasswordWorkSettings,
+  hashPassword,
+  type PasswordWorkSettings,
+  type PasswordWorkStats,
+  passwordWork,
+  verifyPassword,
+} from './identity/passwords';
 export type { SessionUser } from './identity/session-store';
 export { type ChannelProbe, type NotificationSettings, ProbeFailure } from './notifications/channels';
 export {

@@ -9,7 +9,7 @@ export interface RateLimitSettings {
   keyPrefix?: string;
 }
 
-export type RateLimitedAction = 'login' | 'register' | 'forgot_password' | 'verify_channel';
+export type RateLimitedAction = 'login' | 'register' | 'forgot_password' | 'reset_password' | 'verify_channel';
 
 /** A refusal: how long until the caller may try again. */
 export class RateLimited extends Error {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   ChangePasswordInput,
   envelope,
@@ -152,10 +153,13 @@ export const authRouter = router({
       },
       status: 204,
       errorDetails: 'string',
+      rateLimited: true,
     })
     .input(ResetPasswordInput)
     .output(z.void())
     .mutation(async ({ ctx, input }) => {
+      // Per ip and per token (its hash: the limiter's keys never hold a usable token).
+      await enforceRateLimit(ctx, 'reset_password', createHash('sha256').update(input.token).digest('hex'));
       await ctx.core.auth.resetPassword(input.token, input.new_password);
     }),
 

@@ -65,8 +65,15 @@ export function createAuthUseCases(deps: IdentityDeps) {
     await db.delete(sessions).where(eq(sessions.familyId, familyId));
   }
 
-  /** Ends every session and refresh token of a user (deactivation, password change or reset). */
+  /**
+   * Ends every session, refresh token and unused reset link of a user
+   * (deactivation, password change or reset): a new password makes the old links worthless.
+   */
   async function revokeAllForUser(tx: Database, userId: string) {
+    await tx
+      .update(passwordResetTokens)
+      .set({ usedAt: clock() })
+      .where(and(eq(passwordResetTokens.userId, userId), isNull(passwordResetTokens.usedAt)));
     await tx
       .update(refreshTokens)
       .set({ revokedAt: clock() })
@@ -245,22 +252,27 @@ export function createAuthUseCases(deps: IdentityDeps) {
       });
     },
 
-    /** Sets a new password with a reset token (single use, not expired); ends every session. */
+    /**
+     * Sets a new password with a reset token (single use, not expired); ends
+     * every session and the user's other reset links. The token is
+     * looked up before the new password is hashed: a wrong token costs a query,
+     * not an argon2 hash.
+     */
     async resetPassword(token: string, newPassword: string) {
+      const tokenHash = hashToken(token);
+      const usable = (now: Date) =>
+        and(
+          eq(passwordResetTokens.tokenHash, tokenHash),
+          isNull(passwordResetTokens.usedAt),
+          gt(passwordResetTokens.expiresAt, now),
+        );
+      const [found] = await db.select({ id: passwordResetTokens.id }).from(passwordResetTokens).where(usable(clock()));
+      if (!found) throw IdentityErrors.invalidResetToken();
       const passwordHash = await hashPassword(newPassword);
       const now = clock();
       await db.transaction(async (tx) => {
-        const [used] = await tx
-          .update(passwordResetTokens)
-          .set({ usedAt: now })
-          .where(
-            and(
-              eq(passwordResetTokens.tokenHash, hashToken(token)),
-              isNull(passwordResetTokens.usedAt),
-              gt(passwordResetTokens.expiresAt, now),
-            ),
-          )
-          .returning();
+        // Spent here, atomically: of two concurrent resets with one token, one wins.
+        const [used] = await tx.update(passwordResetTokens).set({ usedAt: now }).where(usable(now)).returning();
         if (!used) throw IdentityErrors.invalidResetToken();
         await tx
           .update(users)
