@@ -23,6 +23,7 @@ import { createLogger } from './logger';
 import { createApiMetrics, createRouteResolver } from './metrics/metrics';
 import { createChannelProbe } from './notifications/probe';
 import { appRouter } from './routers';
+import { readCredentials } from './trpc/context';
 
 export interface ApiServer {
   url: string;
@@ -172,6 +173,11 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
         app: metrics.markRouted(app),
         cors: corsMiddleware(env.CORS_ALLOWED_ORIGINS),
         requestId: requestIdOf,
+        // Credentials that do not authenticate make a request anonymous, as the procedures see it.
+        authenticates: async (req) => {
+          const credentials = readCredentials(req.headers);
+          return credentials !== null && (await core.auth.authenticate(credentials.token)) !== null;
+        },
       }),
     ),
   );
