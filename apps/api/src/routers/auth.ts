@@ -16,7 +16,7 @@ import {
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { clearAuthCookies, setAuthCookies } from '../http/cookies';
-import { enforceRateLimit, publicProcedure, router, userProcedure } from '../trpc/init';
+import { checkGuess, enforceRateLimit, publicProcedure, router, userProcedure } from '../trpc/init';
 
 const tags = ['auth'];
 
@@ -58,8 +58,11 @@ export const authRouter = router({
     .input(LoginInput)
     .output(LoginResponse)
     .mutation(async ({ ctx, input }) => {
-      await enforceRateLimit(ctx, 'login', input.email);
-      const { user, tokens } = await ctx.core.auth.login(input);
+      const { user, tokens } = await checkGuess(
+        ctx,
+        { secret: 'login', account: input.email, wrongCode: 'identity.invalid_credentials' },
+        () => ctx.core.auth.login(input),
+      );
       setAuthCookies(ctx.res, ctx.cookies, {
         accessToken: tokens.access_token,
         refreshToken: tokens.refresh_token,
@@ -202,11 +205,16 @@ export const authRouter = router({
         description: 'Ends every session of the account and clears the auth cookies.',
       },
       status: 204,
+      rateLimited: true,
     })
     .input(ChangePasswordInput)
     .output(z.void())
     .mutation(async ({ ctx, input }) => {
-      await ctx.core.auth.changePassword(ctx.user.id, input.current_password, input.new_password);
+      await checkGuess(
+        ctx,
+        { secret: 'change_password', account: ctx.user.id, wrongCode: 'identity.wrong_current_password' },
+        () => ctx.core.auth.changePassword(ctx.user.id, input.current_password, input.new_password),
+      );
       clearAuthCookies(ctx.res, ctx.cookies);
     }),
 });
