@@ -112,6 +112,9 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
     identity: {
       accessTtlSeconds: env.AUTH_ACCESS_TOKEN_TTL,
       refreshTtlSeconds: env.AUTH_REFRESH_TOKEN_TTL,
+      sessionMaxAgeSeconds: env.AUTH_SESSION_MAX_AGE,
+      familyMaxAgeSeconds: env.AUTH_REFRESH_FAMILY_MAX_AGE,
+      refreshGraceSeconds: env.AUTH_REFRESH_REUSE_GRACE,
       resetTtlSeconds: 3600,
       resetCooldownSeconds: 300,
     },

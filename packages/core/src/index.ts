@@ -2,7 +2,7 @@ import type { Database } from '@statuspage/db';
 import { createGroupUseCases } from './catalog/groups';
 import { createServiceUseCases } from './catalog/services';
 import { createEventUseCases } from './events/events';
-import { createAuthUseCases, type IdentityConfig } from './identity/auth';
+import { createAuthUseCases, type IdentityConfig, identitySettings } from './identity/auth';
 import { createSessionManager } from './identity/session-store';
 import { createUserAdminUseCases } from './identity/users';
 import {
@@ -100,7 +100,11 @@ export function createCore(options: CoreOptions) {
     db,
     clock,
     config: options.identity,
-    sessions: createSessionManager(db, options.identity.accessTtlSeconds),
+    sessions: createSessionManager(
+      db,
+      options.identity.accessTtlSeconds,
+      identitySettings(options.identity).sessionMaxAgeSeconds,
+    ),
   });
   return {
     auth,
