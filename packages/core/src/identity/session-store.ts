@@ -27,7 +27,7 @@ function drizzleAdapter(db: Database, maxAgeSeconds: number): Adapter {
     return {
       id: row.id,
       userId: row.userId,
-      expiresAt: row.expiresAt < end ? row.expiresAt : end,
+      expiresAt: new Date(Math.min(row.expiresAt.getTime(), end.getTime())),
       attributes: { familyId: row.familyId } as never,
     };
   };
