@@ -257,6 +257,31 @@ describe('auth token refresh', () => {
   });
 });
 
+describe('auth caching', () => {
+  it('every auth and /me answer carries Cache-Control: no-store, errors included', async () => {
+    const account = await registerAccount(t.http);
+    const session = await signIn(t.http, account.email, account.password);
+    const responses = {
+      register: await t.http.post('/api/v1/auth/register', { body: { email: account.email, password: 'pass-12345' } }),
+      login: await t.http.post('/api/v1/auth/login', { body: { email: account.email, password: account.password } }),
+      wrongLogin: await t.http.post('/api/v1/auth/login', { body: { email: account.email, password: 'wrong-1234' } }),
+      me: await t.http.get('/api/v1/me', { token: session.access }),
+      anonymousMe: await t.http.get('/api/v1/me'),
+      trpcMe: await t.http.get('/trpc/auth.me', { token: session.access }),
+      patchMe: await t.http.patch('/api/v1/me', { token: session.access, body: { first_name: 'Nora' } }),
+      forgot: await t.http.post('/api/v1/auth/forgot-password', { body: { email: account.email } }),
+      refresh: await t.http.post('/api/v1/auth/refresh', { body: { refresh_token: session.refresh } }),
+      badRefresh: await t.http.post('/api/v1/auth/refresh', { body: { refresh_token: 12 } }),
+      logout: await t.http.post('/api/v1/auth/logout', { body: { refresh_token: session.refresh } }),
+    };
+    for (const [name, response] of Object.entries(responses)) {
+      expect(response.headers.get('cache-control'), name).toBe('no-store');
+    }
+    expect(responses.me.status).toBe(200);
+    expect(responses.anonymousMe.status).toBe(401);
+  });
+});
+
 describe('auth logout', () => {
   it('logout answers 204, clears the cookies and ends the access and refresh tokens', async () => {
     const { session } = await signedIn();

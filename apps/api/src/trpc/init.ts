@@ -22,12 +22,17 @@ const t = initTRPC
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
+/** The router of sign-in, tokens and the caller's own account (`/auth/*`, `/me`). */
+const PRIVATE_ROUTER_PREFIX = 'auth.';
+
 /**
  * Every procedure: domain and schema errors become their transport form here, once; a
  * successful write clears the public read cache (here and on the other replicas) before
  * its response is sent, so the writer's next read already sees it.
  */
 const baseProcedure = t.procedure.use(async ({ ctx, next, meta, type, path }) => {
+  // Tokens, cookies and the caller's own account: never kept by a browser or a proxy, errors included.
+  if (path.startsWith(PRIVATE_ROUTER_PREFIX)) ctx.res.setHeader('Cache-Control', 'no-store');
   const result = await next();
   if (!result.ok) {
     const cause = result.error.cause;
