@@ -55,6 +55,9 @@ export interface AuthenticatedSession {
   expiresAt: Date;
 }
 
+/** An id no user has (uuids are random): what the unknown-address path of forgot-password queries with. */
+const NO_USER_ID = '00000000-0000-0000-0000-000000000000';
+
 const byEmail = (email: string) => eq(sql`lower(${users.email})`, email.toLowerCase());
 
 const earliest = (a: Date, b: Date) => (a < b ? a : b);
@@ -259,23 +262,27 @@ export function createAuthUseCases(deps: IdentityDeps) {
     /**
      * Starts a password reset: writes the reset e-mail to the outbox with a
      * single-use token. Silent for unknown or deactivated accounts and within
-     * the cooldown, so the answer never tells whether an account exists.
+     * the cooldown, so the answer never tells whether an account exists; an
+     * unknown address runs the same transaction and queries as a known one
+     * (on an id that matches nothing), so the time does not tell either, bar
+     * the two inserts of an e-mail actually sent.
      */
     async forgotPassword(email: string) {
-      const [user] = await db.select().from(users).where(byEmail(email));
-      if (!user?.isActive) return;
+      const [found] = await db.select().from(users).where(byEmail(email));
+      const user = found?.isActive ? found : undefined;
+      const userId = user?.id ?? NO_USER_ID;
       const now = clock();
       const since = new Date(now.getTime() - config.resetCooldownSeconds * 1000);
       await db.transaction(async (tx) => {
         // Serialises concurrent requests for the same user, so the cooldown holds under races.
-        await tx.execute(sql`select 1 from ${users} where ${users.id} = ${user.id} for update`);
+        await tx.execute(sql`select 1 from ${users} where ${users.id} = ${userId} for update`);
         const [recent] = await tx
           .select({ id: passwordResetTokens.id })
           .from(passwordResetTokens)
-          .where(and(eq(passwordResetTokens.userId, user.id), gt(passwordResetTokens.createdAt, since)))
+          .where(and(eq(passwordResetTokens.userId, userId), gt(passwordResetTokens.createdAt, since)))
           .orderBy(desc(passwordResetTokens.createdAt))
           .limit(1);
-        if (recent) return;
+        if (recent || !user) return;
         const token = generateToken();
         const expiresAt = new Date(now.getTime() + config.resetTtlSeconds * 1000);
         await tx
