@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { DbClient } from '@statuspage/db';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
+import bytes from 'bytes';
 import cors from 'cors';
 import express, { type ErrorRequestHandler, type Request } from 'express';
 import helmet from 'helmet';
@@ -11,6 +12,7 @@ import swaggerUi from 'swagger-ui-express';
 import { stringify } from 'yaml';
 import { createRestMiddleware, generateRestDocument } from './http/openapi-adapter';
 import { QUEUE_DASHBOARD_PATH } from './http/queue-dashboard';
+import { TRPC_MAX_BATCH_SIZE, trpcGuard } from './http/trpc-guard';
 import { createUnsubscribeRouter } from './http/unsubscribe';
 import { appRouter } from './routers';
 import { type AppServices, createContextFactory } from './trpc/context';
@@ -163,8 +165,12 @@ export function createApp(options: AppOptions) {
   };
   app.use(
     '/trpc',
+    trpcGuard(),
     createExpressMiddleware({
       router: appRouter,
+      maxBatchSize: TRPC_MAX_BATCH_SIZE,
+      // express.json has read JSON bodies already; anything the adapter would still read is bounded the same.
+      maxBodySize: bytes.parse(options.bodyLimit) ?? undefined,
       createContext: ({ req, res }) => createContext({ req, res }),
       onError: ({ error, path, req }) => onError({ error, path, req: req as Request }),
     }),

@@ -40,6 +40,12 @@ export const EnvSchema = z.object({
   BODY_LIMIT: z.string().default('1mb'),
   AUTH_ACCESS_TOKEN_TTL: durationSetting('15m', 's'),
   AUTH_REFRESH_TOKEN_TTL: durationSetting('30d', 's'),
+  AUTH_SESSION_MAX_AGE: durationSetting('24h', 's'),
+  AUTH_REFRESH_FAMILY_MAX_AGE: durationSetting('90d', 's'),
+  AUTH_REFRESH_REUSE_GRACE: durationSetting('30s', 's'),
+  /** argon2 hashes/verifications at once (default: the number of cores) and calls waiting at most (default 8 per slot). */
+  AUTH_PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(256).optional(),
+  AUTH_PASSWORD_HASH_QUEUE: z.coerce.number().int().min(0).max(100_000).optional(),
   RATE_LIMIT_AUTH_PER_IP: z.coerce.number().int().min(1).default(20),
   RATE_LIMIT_AUTH_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
   RATE_LIMIT_AUTH_WINDOW: durationSetting('1m', 's'),

@@ -3,7 +3,13 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { installationQueuePrefix } from '@statuspage/contracts';
-import { createCore, type MetricsServer, startMetricsServer } from '@statuspage/core';
+import {
+  configurePasswordWork,
+  createCore,
+  defaultPasswordWorkSettings,
+  type MetricsServer,
+  startMetricsServer,
+} from '@statuspage/core';
 import { createDb, type DbClient, defaultPgliteDir, readInstallationId } from '@statuspage/db';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -18,6 +24,7 @@ import { createLogger } from './logger';
 import { createApiMetrics, createRouteResolver } from './metrics/metrics';
 import { createChannelProbe } from './notifications/probe';
 import { appRouter } from './routers';
+import { readCredentials } from './trpc/context';
 
 export interface ApiServer {
   url: string;
@@ -95,11 +102,20 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
     timeoutMs: env.NOTIFICATIONS_PROBE_TIMEOUT * 1000,
     mattermostAllowedNetworks: env.NOTIFICATIONS_MATTERMOST_ALLOWED_NETWORKS,
   });
+  const passwordDefaults = defaultPasswordWorkSettings();
+  const hashConcurrency = env.AUTH_PASSWORD_HASH_CONCURRENCY ?? passwordDefaults.concurrency;
+  configurePasswordWork({
+    concurrency: hashConcurrency,
+    maxQueued: env.AUTH_PASSWORD_HASH_QUEUE ?? 8 * hashConcurrency,
+  });
   const core = createCore({
     db: db.db,
     identity: {
       accessTtlSeconds: env.AUTH_ACCESS_TOKEN_TTL,
       refreshTtlSeconds: env.AUTH_REFRESH_TOKEN_TTL,
+      sessionMaxAgeSeconds: env.AUTH_SESSION_MAX_AGE,
+      familyMaxAgeSeconds: env.AUTH_REFRESH_FAMILY_MAX_AGE,
+      refreshGraceSeconds: env.AUTH_REFRESH_REUSE_GRACE,
       resetTtlSeconds: 3600,
       resetCooldownSeconds: 300,
     },
@@ -170,6 +186,11 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
         app: metrics.markRouted(app),
         cors: corsMiddleware(env.CORS_ALLOWED_ORIGINS),
         requestId: requestIdOf,
+        // Credentials that do not authenticate make a request anonymous, as the procedures see it.
+        authenticates: async (req) => {
+          const credentials = readCredentials(req.headers);
+          return credentials !== null && (await core.auth.authenticate(credentials.token)) !== null;
+        },
       }),
     ),
   );

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { passwordWork } from '@statuspage/core';
 import { describe, expect, it } from 'vitest';
 import { startTestApi, unique } from './support/api';
 import { createHttp } from './support/client';
@@ -219,6 +220,47 @@ describe('auth password reset', () => {
       body: { token: 'not-a-reset-token', new_password: 'whatever-pass-1' },
     });
     expectError(response, 400, 'string');
+  });
+
+  it('reset password with an unknown token answers 400 without hashing the new password', async () => {
+    const before = passwordWork.stats().started;
+    const response = await t.http.post('/api/v1/auth/reset-password', {
+      body: { token: 'not-a-reset-token-either', new_password: 'whatever-pass-1' },
+    });
+    expectError(response, 400, 'string');
+    expect(passwordWork.stats().started).toBe(before);
+  });
+
+  it('reset password spends the other unused reset links of the user', async () => {
+    const account = await accountWithResetToken();
+    const other = `other-link-${unique()}`;
+    await t.sql`
+      insert into password_reset_tokens (token_hash, user_id, expires_at)
+      values (${createHash('sha256').update(other).digest('hex')}, ${account.id}, now() + interval '1 hour')`;
+    expectNoContent(
+      await t.http.post('/api/v1/auth/reset-password', { body: { token: other, new_password: 'first-reset-1' } }),
+    );
+    const older = await t.http.post('/api/v1/auth/reset-password', {
+      body: { token: account.token, new_password: 'second-reset-2' },
+    });
+    expectError(older, 400, 'string');
+    await signIn(t.http, account.email, 'first-reset-1');
+  });
+
+  it('change password spends the unused reset links of the user', async () => {
+    const account = await accountWithResetToken();
+    const session = await signIn(t.http, account.email, account.password);
+    expectNoContent(
+      await t.http.put('/api/v1/me/password', {
+        token: session.access,
+        body: { current_password: account.password, new_password: 'changed-pass-1' },
+      }),
+    );
+    const reset = await t.http.post('/api/v1/auth/reset-password', {
+      body: { token: account.token, new_password: 'reset-pass-123' },
+    });
+    expectError(reset, 400, 'string');
+    await signIn(t.http, account.email, 'changed-pass-1');
   });
 
   it('reset password rejects invalid input with 400 and string details and keeps the token', async () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiServer } from '../src/server';
 import { startTestApi, unique } from './support/api';
 import { createHttp, type Http, type HttpResult } from './support/client';
-import { expectError, openDatabase, registerAccount, type Sql } from './support/identity';
+import { expectError, openDatabase, registerAccount, type Sql, signIn } from './support/identity';
 
 // A server without tight limits, to create accounts and check results.
 let helperApi: ApiServer;
@@ -51,21 +51,39 @@ async function resetMailCount(userId: string) {
 }
 
 describe('auth rate limits per ip', () => {
-  it('login answers 429 with Retry-After once the ip used its attempts', async () => {
+  it('login answers 429 with Retry-After once the ip used its failed attempts', async () => {
     const http = await limitedApi(3, 100);
     const account = await registerAccount(helper);
     const attempts = [
       await http.post('/api/v1/auth/login', { body: { email: newEmail(), password: 'wrong-pass-1' } }),
-      await http.post('/api/v1/auth/login', { body: { email: account.email, password: 'wrong-pass-1' } }),
       await http.post('/api/v1/auth/login', { body: { email: account.email, password: account.password } }),
+      await http.post('/api/v1/auth/login', { body: { email: account.email, password: 'wrong-pass-1' } }),
+      await http.post('/api/v1/auth/login', { body: { email: newEmail(), password: 'wrong-pass-2' } }),
     ];
-    expect(attempts.map((response) => response.status)).toEqual([401, 401, 200]);
-    expect(attempts[2]?.headers.get('retry-after')).toBeNull();
-    // Even the right password is refused now, for any account.
+    expect(attempts.map((response) => response.status)).toEqual([401, 200, 401, 401]);
+    expect(attempts[1]?.headers.get('retry-after')).toBeNull();
+    // Three failures: even the right password is refused now from this ip, for any account.
     expectRateLimited(
       await http.post('/api/v1/auth/login', { body: { email: account.email, password: account.password } }),
     );
     expectRateLimited(await http.post('/api/v1/auth/login', { body: { email: newEmail(), password: 'x-pass-123' } }));
+    // Another ip is not affected.
+    const elsewhere = await http.post('/api/v1/auth/login', {
+      body: { email: account.email, password: account.password },
+      headers: { 'x-forwarded-for': '203.0.113.7' },
+    });
+    expect(elsewhere.status, elsewhere.text).toBe(200);
+  });
+
+  it('successful logins never count: a client that signs in often is not refused', async () => {
+    const http = await limitedApi(2, 2);
+    const account = await registerAccount(helper);
+    for (let i = 0; i < 6; i++) {
+      const response = await http.post('/api/v1/auth/login', {
+        body: { email: account.email, password: account.password },
+      });
+      expect(response.status, response.text).toBe(200);
+    }
   });
 
   it('register answers 429 with Retry-After once the ip used its attempts and creates nothing', async () => {
@@ -90,27 +108,42 @@ describe('auth rate limits per ip', () => {
     expect(await resetMailCount(account.id)).toBe(0);
   });
 
+  it('reset password answers 429 with Retry-After once the ip used its attempts', async () => {
+    const http = await limitedApi(3, 100);
+    for (let i = 0; i < 3; i++) {
+      const response = await http.post('/api/v1/auth/reset-password', {
+        body: { token: `unknown-token-${i}`, new_password: 'new-pass-1234' },
+      });
+      expectError(response, 400, 'string');
+    }
+    expectRateLimited(
+      await http.post('/api/v1/auth/reset-password', {
+        body: { token: 'unknown-token-x', new_password: 'new-pass-1234' },
+      }),
+    );
+  });
+
   it('the limits of one server do not leak into another server (separate keys)', async () => {
     const limited = await limitedApi(1, 100);
     const account = await registerAccount(helper);
-    const body = { email: account.email, password: account.password };
-    expect((await limited.post('/api/v1/auth/login', { body })).status).toBe(200);
-    expectRateLimited(await limited.post('/api/v1/auth/login', { body }));
-    expect((await helper.post('/api/v1/auth/login', { body })).status).toBe(200);
+    const wrong = { email: account.email, password: 'wrong-pass-1' };
+    expect((await limited.post('/api/v1/auth/login', { body: wrong })).status).toBe(401);
+    expectRateLimited(await limited.post('/api/v1/auth/login', { body: wrong }));
+    expect((await helper.post('/api/v1/auth/login', { body: wrong })).status).toBe(401);
   });
 });
 
 describe('auth rate limits per account', () => {
-  it('login answers 429 once the account used its attempts, whatever the case of the e-mail', async () => {
+  it('login answers 429 to the ip that used the failed attempts of an account, whatever the case of the e-mail', async () => {
     const http = await limitedApi(1000, 2);
     const account = await registerAccount(helper);
     const other = await registerAccount(helper);
-    expect(
-      (await http.post('/api/v1/auth/login', { body: { email: account.email, password: 'bad-pass-1' } })).status,
-    ).toBe(401);
-    expect(
-      (await http.post('/api/v1/auth/login', { body: { email: account.email, password: account.password } })).status,
-    ).toBe(200);
+    for (let i = 0; i < 2; i++) {
+      const response = await http.post('/api/v1/auth/login', {
+        body: { email: account.email, password: 'bad-pass-1' },
+      });
+      expect(response.status).toBe(401);
+    }
     expectRateLimited(
       await http.post('/api/v1/auth/login', { body: { email: account.email, password: account.password } }),
     );
@@ -119,10 +152,54 @@ describe('auth rate limits per account', () => {
         body: { email: account.email.toUpperCase(), password: account.password },
       }),
     );
-    // Another account from the same ip is not affected.
+    // Another account from the same ip is not affected, nor the account from another ip.
     expect(
       (await http.post('/api/v1/auth/login', { body: { email: other.email, password: other.password } })).status,
     ).toBe(200);
+    const elsewhere = await http.post('/api/v1/auth/login', {
+      body: { email: account.email, password: account.password },
+      headers: { 'x-forwarded-for': '203.0.113.8' },
+    });
+    expect(elsewhere.status, elsewhere.text).toBe(200);
+  });
+
+  it('wrong passwords for an account from rotating addresses do not lock its owner out', async () => {
+    const http = await limitedApi(1000, 2);
+    const account = await registerAccount(helper);
+    for (let i = 1; i <= 4; i++) {
+      const response = await http.post('/api/v1/auth/login', {
+        body: { email: account.email, password: `bad-pass-${i}` },
+        headers: { 'x-forwarded-for': `198.51.100.${i}` },
+      });
+      expect(response.status, response.text).toBe(401);
+    }
+    // Slowed down (a growing delay, see rate-limit.test.ts), never refused.
+    const owner = await http.post('/api/v1/auth/login', {
+      body: { email: account.email, password: account.password },
+      headers: { 'x-forwarded-for': '198.51.100.200' },
+    });
+    expect(owner.status, owner.text).toBe(200);
+  });
+
+  it('change password answers 429 once the account used its wrong current-password guesses', async () => {
+    const http = await limitedApi(1000, 2);
+    const account = await registerAccount(helper);
+    const session = await signIn(http, account.email, account.password);
+    for (let i = 0; i < 2; i++) {
+      const response = await http.put('/api/v1/me/password', {
+        token: session.access,
+        body: { current_password: `wrong-current-${i}`, new_password: 'new-pass-1234' },
+      });
+      expectError(response, 400, 'fields');
+    }
+    expectRateLimited(
+      await http.put('/api/v1/me/password', {
+        token: session.access,
+        body: { current_password: account.password, new_password: 'new-pass-1234' },
+      }),
+    );
+    // Nothing changed: the old password still signs in.
+    await signIn(http, account.email, account.password);
   });
 
   it('register answers 429 once the e-mail used its attempts', async () => {
@@ -134,6 +211,18 @@ describe('auth rate limits per account', () => {
     expect(
       (await http.post('/api/v1/auth/register', { body: { email: newEmail(), password: 'pass-1234' } })).status,
     ).toBe(201);
+  });
+
+  it('reset password answers 429 once a token used its attempts, and other tokens still answer', async () => {
+    const http = await limitedApi(1000, 2);
+    const body = { token: 'one-guessed-token', new_password: 'new-pass-1234' };
+    for (let i = 0; i < 2; i++) expectError(await http.post('/api/v1/auth/reset-password', { body }), 400, 'string');
+    expectRateLimited(await http.post('/api/v1/auth/reset-password', { body }));
+    expectError(
+      await http.post('/api/v1/auth/reset-password', { body: { ...body, token: 'another-token' } }),
+      400,
+      'string',
+    );
   });
 
   it('forgot password answers 429 once the e-mail used its attempts', async () => {

@@ -39,6 +39,11 @@ async function refreshWith(refreshToken: string) {
   };
 }
 
+/** Moves a rotated refresh token's rotation past the reuse grace window (30 s by default). */
+async function pastTheGrace(refreshToken: string) {
+  await t.sql`update refresh_tokens set rotated_at = now() - interval '31 seconds' where token_hash = ${sha256(refreshToken)}`;
+}
+
 /** Whether a refresh token is still accepted; a successful probe spends it, so use only on tokens to be dropped. */
 async function refreshStatus(refreshToken: string) {
   return (await t.http.post('/api/v1/auth/refresh', { body: { refresh_token: refreshToken } })).status;
@@ -107,6 +112,7 @@ describe('auth token refresh', () => {
     const third = await refreshWith(second.refresh);
     expect(await tokenWorks(t.http, third.access)).toBe(true);
 
+    await pastTheGrace(session.refresh);
     const reuse = await t.http.post('/api/v1/auth/refresh', { body: { refresh_token: session.refresh } });
     expectError(reuse, 401);
     expect(reuse.cookies).toEqual({});
@@ -120,8 +126,77 @@ describe('auth token refresh', () => {
     const account = await signedIn();
     const other = await signIn(t.http, account.email, account.password);
     await refreshWith(account.session.refresh);
+    await pastTheGrace(account.session.refresh);
     expectError(await t.http.post('/api/v1/auth/refresh', { body: { refresh_token: account.session.refresh } }), 401);
     expect(await tokenWorks(t.http, other.access)).toBe(true);
+  });
+
+  it('two concurrent refreshes with the same token both succeed and the family stays signed in', async () => {
+    const { session } = await signedIn();
+    const [first, second] = await Promise.all([refreshWith(session.refresh), refreshWith(session.refresh)]);
+    expect(first.refresh).not.toBe(second.refresh);
+    expect(await tokenWorks(t.http, first.access)).toBe(true);
+    expect(await tokenWorks(t.http, second.access)).toBe(true);
+    expect(await tokenWorks(t.http, session.access)).toBe(false);
+    const next = await refreshWith(first.refresh);
+    expect(await tokenWorks(t.http, next.access)).toBe(true);
+  });
+
+  it('a rotated token presented again within the grace window rotates again; after it, it revokes the family', async () => {
+    const { session } = await signedIn();
+    const first = await refreshWith(session.refresh);
+    const again = await refreshWith(session.refresh);
+    expect(await tokenWorks(t.http, first.access)).toBe(true);
+    expect(await tokenWorks(t.http, again.access)).toBe(true);
+    await pastTheGrace(session.refresh);
+    expectError(await t.http.post('/api/v1/auth/refresh', { body: { refresh_token: session.refresh } }), 401);
+    expect(await tokenWorks(t.http, first.access)).toBe(false);
+    expect(await tokenWorks(t.http, again.access)).toBe(false);
+  });
+
+  it('an access token ends at its absolute lifetime however often it is used', async () => {
+    const { session } = await signedIn();
+    const [row] = await t.sql<{ created_at: Date; absolute_expires_at: Date; expires_at: Date }[]>`
+      select created_at, absolute_expires_at, expires_at from sessions where id = ${sha256(session.access)}`;
+    // AUTH_SESSION_MAX_AGE: 24 h by default.
+    expect((row?.absolute_expires_at.getTime() ?? 0) - (row?.created_at.getTime() ?? 0)).toBe(24 * 3600 * 1000);
+    // Close to its end and to its sliding expiry: using it does not extend it past the end.
+    await t.sql`
+      update sessions set absolute_expires_at = now() + interval '2 seconds', expires_at = now() + interval '1 second'
+      where id = ${sha256(session.access)}`;
+    expect(await tokenWorks(t.http, session.access)).toBe(true);
+    const [extended] = await t.sql<{ expires_at: Date; absolute_expires_at: Date }[]>`
+      select expires_at, absolute_expires_at from sessions where id = ${sha256(session.access)}`;
+    expect(extended?.expires_at.getTime()).toBe(extended?.absolute_expires_at.getTime());
+    await t.sql`update sessions set absolute_expires_at = now() - interval '1 second' where id = ${sha256(session.access)}`;
+    expect(await tokenWorks(t.http, session.access)).toBe(false);
+    // The refresh token of that login still gets a new access token.
+    expect(await tokenWorks(t.http, (await refreshWith(session.refresh)).access)).toBe(true);
+  });
+
+  it('a login ends at the absolute lifetime of its refresh family however often it rotates', async () => {
+    const { session } = await signedIn();
+    const [row] = await t.sql<{ created_at: Date; family_expires_at: Date }[]>`
+      select created_at, family_expires_at from refresh_tokens where token_hash = ${sha256(session.refresh)}`;
+    // AUTH_REFRESH_FAMILY_MAX_AGE: 90 days by default.
+    expect((row?.family_expires_at.getTime() ?? 0) - (row?.created_at.getTime() ?? 0)).toBe(90 * 86_400 * 1000);
+    const next = await refreshWith(session.refresh);
+    const [rotated] = await t.sql<{ family_expires_at: Date; expires_at: Date }[]>`
+      select family_expires_at, expires_at from refresh_tokens where token_hash = ${sha256(next.refresh)}`;
+    expect(rotated?.family_expires_at.getTime()).toBe(row?.family_expires_at.getTime());
+    // Near its end, neither the new refresh token nor its access token outlives the family.
+    await t.sql`
+      update refresh_tokens set family_expires_at = now() + interval '1 minute' where token_hash = ${sha256(next.refresh)}`;
+    const last = await refreshWith(next.refresh);
+    const [lastRow] = await t.sql<{ family_expires_at: Date; expires_at: Date }[]>`
+      select family_expires_at, expires_at from refresh_tokens where token_hash = ${sha256(last.refresh)}`;
+    expect(lastRow?.expires_at.getTime()).toBe(lastRow?.family_expires_at.getTime());
+    const [lastSession] = await t.sql<{ absolute_expires_at: Date }[]>`
+      select absolute_expires_at from sessions where id = ${sha256(last.access)}`;
+    expect(lastSession?.absolute_expires_at.getTime()).toBe(lastRow?.family_expires_at.getTime());
+    await t.sql`
+      update refresh_tokens set family_expires_at = now() - interval '1 second' where token_hash = ${sha256(last.refresh)}`;
+    expectError(await t.http.post('/api/v1/auth/refresh', { body: { refresh_token: last.refresh } }), 401);
   });
 
   it('refresh with an unknown token answers 401', async () => {
@@ -179,6 +254,31 @@ describe('auth token refresh', () => {
     const unknown = await t.http.post('/api/v1/auth/refresh', { body: { token: 'abc' } });
     expectError(unknown, 400, 'fields');
     expect(detailFields(unknown)).toContain('token');
+  });
+});
+
+describe('auth caching', () => {
+  it('every auth and /me answer carries Cache-Control: no-store, errors included', async () => {
+    const account = await registerAccount(t.http);
+    const session = await signIn(t.http, account.email, account.password);
+    const responses = {
+      register: await t.http.post('/api/v1/auth/register', { body: { email: account.email, password: 'pass-12345' } }),
+      login: await t.http.post('/api/v1/auth/login', { body: { email: account.email, password: account.password } }),
+      wrongLogin: await t.http.post('/api/v1/auth/login', { body: { email: account.email, password: 'wrong-1234' } }),
+      me: await t.http.get('/api/v1/me', { token: session.access }),
+      anonymousMe: await t.http.get('/api/v1/me'),
+      trpcMe: await t.http.get('/trpc/auth.me', { token: session.access }),
+      patchMe: await t.http.patch('/api/v1/me', { token: session.access, body: { first_name: 'Nora' } }),
+      forgot: await t.http.post('/api/v1/auth/forgot-password', { body: { email: account.email } }),
+      refresh: await t.http.post('/api/v1/auth/refresh', { body: { refresh_token: session.refresh } }),
+      badRefresh: await t.http.post('/api/v1/auth/refresh', { body: { refresh_token: 12 } }),
+      logout: await t.http.post('/api/v1/auth/logout', { body: { refresh_token: session.refresh } }),
+    };
+    for (const [name, response] of Object.entries(responses)) {
+      expect(response.headers.get('cache-control'), name).toBe('no-store');
+    }
+    expect(responses.me.status).toBe(200);
+    expect(responses.anonymousMe.status).toBe(401);
   });
 });
 

@@ -455,6 +455,29 @@ describe('events', () => {
       expect(onlyIds(await listEvents('?status=in_progress&cache=1'), mine)).toEqual([inProgress.id]);
     });
 
+    it('list answers one page with limit and offset, newest first', async () => {
+      for (let i = 0; i < 4; i++) await createEvent(t.http, t.operator.token, incidentBody());
+      const firstThree = await listEvents('?limit=3');
+      expect(firstThree).toHaveLength(3);
+      const page = await listEvents('?limit=2&offset=1');
+      expect(page).toHaveLength(2);
+      // Other files add events meanwhile (at the head): the page is still a run of the full list, after its first.
+      const all = (await listEvents()).map((event) => event.id);
+      const at = all.indexOf(page[0]?.id ?? '');
+      expect(at).toBeGreaterThanOrEqual(1);
+      expect(all.slice(at, at + 2)).toEqual(page.map((event) => event.id));
+      expect(all.length).toBeGreaterThan(3);
+    });
+
+    it.each([
+      ['?limit=0', 'limit'],
+      ['?limit=101', 'limit'],
+      ['?limit=ten', 'limit'],
+      ['?offset=-1', 'offset'],
+    ])('list answers 400 for %s', async (query, field) => {
+      expectValidationError(await t.http.get(`/api/v1/events${query}`), field);
+    });
+
     it.each([
       ['?type=outage', 'type'],
       ['?status=open', 'status'],

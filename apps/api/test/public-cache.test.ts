@@ -403,6 +403,46 @@ describe('public cache', () => {
     });
   });
 
+  describe('credentials that do not authenticate', () => {
+    it('serves and stores requests with a garbage bearer token or access_token cookie as anonymous ones', async () => {
+      const created = await createService(http, admin, { description: 'cached' });
+      const path = `/api/v1/services/${created.slug}`;
+      api.publicCache.clear('test: start empty');
+      // A garbage token's read fills the cache like an anonymous one.
+      const first = await http.get(path, { token: 'garbage-token' });
+      expect(first.body.data.description).toBe('cached');
+      await setDescriptionBehindTheApi(created.id, 'changed behind the api');
+      const before = stats();
+      for (const options of [
+        { token: 'garbage-token' },
+        { token: `${admin}x` },
+        { cookie: 'access_token=garbage' },
+        { headers: { authorization: 'Basic Zm9vOmJhcg==' } },
+        {},
+      ]) {
+        const response = await http.get(path, options);
+        expect(response.body.data.description, JSON.stringify(options)).toBe('cached');
+        expect(response.headers.get('cache-control')).toBe(PUBLIC_CACHE_CONTROL);
+      }
+      expect(stats().hits).toBe(before.hits + 5);
+      expect(stats().unauthenticated).toBe(before.unauthenticated + 4);
+      expect(stats().bypasses).toBe(before.bypasses);
+      // A valid token still gets its own answer from the database.
+      expect((await http.get(path, { token: admin })).body.data.description).toBe('changed behind the api');
+    });
+  });
+
+  describe('events list', () => {
+    it('answers GET /api/v1/events from the cache, per query, until a write', async () => {
+      await http.get('/api/v1/events?limit=5');
+      const hits = stats().hits;
+      const again = await http.get('/api/v1/events?limit=5');
+      expect(again.status).toBe(200);
+      expect(again.headers.get('etag')).toBeTruthy();
+      expect(stats().hits).toBe(hits + 1);
+    });
+  });
+
   describe('HEAD', () => {
     it('answers HEAD with the headers of GET and no body, on a miss and on a hit', async () => {
       const created = await createService(http, admin);

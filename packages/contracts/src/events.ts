@@ -75,9 +75,15 @@ const AffectedGroup = z.strictObject({ group_id: Uuid, status: ServiceStatus });
 const Title = z.string().trim().min(1).max(500);
 const Message = z.string().trim().min(1).max(20_000);
 
+/**
+ * `limit`/`offset` page the list as on the other lists (at most 100 per page);
+ * without `limit` every matching event is answered, as the contract documents.
+ */
 export const ListEventsInput = z.object({
   type: EventType.optional(),
   status: EventStatus.optional(),
+  limit: queryInt({ min: 1, max: 100 }).optional(),
+  offset: queryInt({ min: 0 }).default(0),
 });
 export type ListEventsInput = z.infer<typeof ListEventsInput>;
 

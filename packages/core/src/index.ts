@@ -2,7 +2,7 @@ import type { Database } from '@statuspage/db';
 import { createGroupUseCases } from './catalog/groups';
 import { createServiceUseCases } from './catalog/services';
 import { createEventUseCases } from './events/events';
-import { createAuthUseCases, type IdentityConfig } from './identity/auth';
+import { createAuthUseCases, type IdentityConfig, identitySettings } from './identity/auth';
 import { createSessionManager } from './identity/session-store';
 import { createUserAdminUseCases } from './identity/users';
 import {
@@ -20,7 +20,15 @@ import { assertTemplateExists, createTemplateUseCases } from './templates/templa
 
 export { effectiveStatusSql, hasActiveEventsSql } from './catalog/service-view';
 export type { AuthenticatedSession, IdentityConfig } from './identity/auth';
-export { hashPassword, verifyPassword } from './identity/passwords';
+export {
+  configurePasswordWork,
+  defaultPasswordWorkSettings,
+  hashPassword,
+  type PasswordWorkSettings,
+  type PasswordWorkStats,
+  passwordWork,
+  verifyPassword,
+} from './identity/passwords';
 export type { SessionUser } from './identity/session-store';
 export { type ChannelProbe, type NotificationSettings, ProbeFailure } from './notifications/channels';
 export { channelMayReceive } from './notifications/recipients';
@@ -93,7 +101,11 @@ export function createCore(options: CoreOptions) {
     db,
     clock,
     config: options.identity,
-    sessions: createSessionManager(db, options.identity.accessTtlSeconds),
+    sessions: createSessionManager(
+      db,
+      options.identity.accessTtlSeconds,
+      identitySettings(options.identity).sessionMaxAgeSeconds,
+    ),
   });
   return {
     auth,

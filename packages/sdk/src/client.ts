@@ -1,7 +1,9 @@
 import {
   createTRPCClient,
   httpBatchLink,
+  httpLink,
   type Operation,
+  splitLink,
   type TRPCClient,
   type TRPCClientError,
   type TRPCLink,
@@ -57,6 +59,9 @@ export interface StatusPageHelpers {
  */
 export type StatusPageClient = TRPCClient<AppRouter> & StatusPageHelpers;
 
+/** The server's cap on procedures per batched request (apps/api/src/http/trpc-guard.ts). */
+const MAX_BATCH_SIZE = 10;
+
 const helperNames = new Set(['login', 'logout', 'refresh', 'getTokens', 'setTokens']);
 /** Procedures whose UNAUTHORIZED is an answer, not an expired token. */
 const noRetryPaths = new Set(['auth.login', 'auth.refresh', 'auth.logout']);
@@ -73,14 +78,21 @@ export function createStatusPageClient(options: StatusPageClientOptions): Status
     options.onTokens?.(next);
   };
 
+  const http = {
+    url,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    headers: () => ({
+      ...(options.headers ?? {}),
+      ...(tokens?.access_token ? { authorization: `Bearer ${tokens.access_token}` } : {}),
+    }),
+  };
+  // The server refuses batched mutations and batches of more than MAX_BATCH_SIZE queries:
+  // mutations go one per request, queries of the same tick share requests of at most that many.
   const transport = () =>
-    httpBatchLink<AppRouter>({
-      url,
-      ...(options.fetch ? { fetch: options.fetch } : {}),
-      headers: () => ({
-        ...(options.headers ?? {}),
-        ...(tokens?.access_token ? { authorization: `Bearer ${tokens.access_token}` } : {}),
-      }),
+    splitLink<AppRouter>({
+      condition: (op) => op.type === 'mutation',
+      true: httpLink<AppRouter>(http),
+      false: httpBatchLink<AppRouter>({ ...http, maxItems: MAX_BATCH_SIZE }),
     });
 
   // Calls without the retry link: login/refresh/logout themselves.

@@ -46,6 +46,24 @@ describe('examples/incident.ts', () => {
   });
 });
 
+describe('batching', () => {
+  it('a burst of 25 queries is split into batches the server accepts', async () => {
+    const recorder = recordingFetch();
+    const client = createStatusPageClient({ baseUrl: api.url, fetch: recorder.fetch });
+    const results = await Promise.all(Array.from({ length: 25 }, () => client.services.list.query({})));
+    expect(results).toHaveLength(25);
+    for (const result of results) expect(Array.isArray(result.data)).toBe(true);
+    expect(recorder.calls.map((call) => call.split(',').length)).toEqual([10, 10, 5]);
+  });
+
+  it('mutations of the same tick go one per request (the server refuses batched mutations)', async () => {
+    const recorder = recordingFetch();
+    const client = createStatusPageClient({ baseUrl: api.url, fetch: recorder.fetch });
+    await Promise.all([client.auth.logout.mutate(undefined), client.auth.logout.mutate(undefined)]);
+    expect(recorder.calls).toEqual(['auth.logout', 'auth.logout']);
+  });
+});
+
 describe('tokens', () => {
   it('login stores the access and refresh tokens and sends the bearer token', async () => {
     const client = createStatusPageClient({ baseUrl: api.url });

@@ -3,8 +3,12 @@
  * ready-serialised bytes, before Express.
  *
  * - What is cached: 200 answers to GET and HEAD on `cachedRoutes` from
- *   requests without credentials (no Authorization header, no access_token
- *   cookie). Key: the path plus the query with its parameters in a stable
+ *   anonymous requests: without credentials (no Authorization header, no
+ *   access_token cookie), or with credentials that do not authenticate (a
+ *   garbage bearer token is one session lookup, then the cache, not a reason
+ *   to skip it). A request that does authenticate goes to Express and is
+ *   never stored, so a signed-in caller always gets its own view should a
+ *   public answer ever differ by role. Key: the path plus the query with its parameters in a stable
  *   order. Each entry holds the body, a strong ETag (hash of the body) and the
  *   headers the Express path sent, minus the per-request ones.
  * - Hits are answered on the bare Node request (Express costs ~7× a bare
@@ -44,6 +48,7 @@ export const cachedRoutes = [
   '/api/v1/services/{slug}',
   '/api/v1/groups',
   '/api/v1/groups/{slug}',
+  '/api/v1/events',
   '/api/v1/events/{id}',
 ] as const;
 
@@ -103,8 +108,10 @@ export interface PublicCacheStats {
   /** Anonymous requests answered by Express (no entry). */
   misses: number;
   stores: number;
-  /** Cacheable routes requested with credentials (always Express, never stored). */
+  /** Cacheable routes requested with credentials that authenticate (always Express, never stored). */
   bypasses: number;
+  /** Of the hits and misses, requests whose credentials did not authenticate (served as anonymous). */
+  unauthenticated: number;
   /** Times the cache was cleared: writes here or on another replica, pauses and resumes. */
   invalidations: number;
   entries: number;
@@ -128,6 +135,11 @@ export interface PreRouterOptions {
   cors: CorsMiddleware;
   /** The app's request id rule (echo a valid X-Request-Id or make one). */
   requestId(req: IncomingMessage): string;
+  /**
+   * Whether the request's credentials name a live session, by the app's rules.
+   * Without it every credentialed request goes to Express.
+   */
+  authenticates?(req: IncomingMessage): Promise<boolean>;
 }
 
 export interface PublicCache extends PublicCacheInvalidator {
@@ -247,7 +259,16 @@ export function createPublicCache(options: PublicCacheOptions): PublicCache {
   const entries = new Map<string, Entry>();
   const fills = new Map<string, Fill>();
   const listeners = new Set<(reason: string) => void>();
-  const counters = { hits: 0, notModified: 0, misses: 0, coalesced: 0, stores: 0, bypasses: 0, invalidations: 0 };
+  const counters = {
+    hits: 0,
+    notModified: 0,
+    misses: 0,
+    coalesced: 0,
+    stores: 0,
+    bypasses: 0,
+    unauthenticated: 0,
+    invalidations: 0,
+  };
   let bytes = 0;
   let generation = 0;
   let paused = false;
@@ -284,7 +305,7 @@ export function createPublicCache(options: PublicCacheOptions): PublicCache {
     return true;
   }
 
-  function handler({ app, cors, requestId }: PreRouterOptions): RequestListener {
+  function handler({ app, cors, requestId, authenticates }: PreRouterOptions): RequestListener {
     const corsMemo = new Map<string, string[]>();
     /** The CORS headers the app's cors middleware sets for this Origin on a GET. */
     function corsHeaders(origin: string | undefined) {
@@ -390,26 +411,9 @@ export function createPublicCache(options: PublicCacheOptions): PublicCache {
       });
     }
 
-    return (req, res) => {
-      const method = req.method;
-      const url = req.url ?? '';
-      if ((method !== 'GET' && method !== 'HEAD') || !url.startsWith(API_PREFIX)) {
-        app(req, res);
-        return;
-      }
-      const queryAt = url.indexOf('?');
-      const path = queryAt < 0 ? url : url.slice(0, queryAt);
-      if (!routePattern.test(path)) {
-        app(req, res);
-        return;
-      }
-      if (hasCredentials(req.headers)) {
-        counters.bypasses += 1;
-        asGet(req, res);
-        app(req, res);
-        return;
-      }
-      const query = queryAt < 0 ? '' : normaliseQuery(url.slice(queryAt + 1));
+    /** From an entry, a fill already under way for the same key, or a new fill. */
+    function answerAnonymous(req: IncomingMessage, res: ServerResponse, path: string, rawQuery: string) {
+      const query = normaliseQuery(rawQuery);
       const key = query ? `${path}?${query}` : path;
       if (active()) {
         const entry = entries.get(key);
@@ -438,6 +442,48 @@ export function createPublicCache(options: PublicCacheOptions): PublicCache {
       }
       counters.misses += 1;
       fill(req, res, key);
+    }
+
+    return (req, res) => {
+      const method = req.method;
+      const url = req.url ?? '';
+      if ((method !== 'GET' && method !== 'HEAD') || !url.startsWith(API_PREFIX)) {
+        app(req, res);
+        return;
+      }
+      const queryAt = url.indexOf('?');
+      const path = queryAt < 0 ? url : url.slice(0, queryAt);
+      if (!routePattern.test(path)) {
+        app(req, res);
+        return;
+      }
+      if (hasCredentials(req.headers)) {
+        const bypass = () => {
+          counters.bypasses += 1;
+          asGet(req, res);
+          app(req, res);
+        };
+        if (!authenticates) {
+          bypass();
+          return;
+        }
+        authenticates(req).then(
+          (authenticated) => {
+            if (authenticated) {
+              bypass();
+              return;
+            }
+            counters.unauthenticated += 1;
+            answerAnonymous(req, res, path, queryAt < 0 ? '' : url.slice(queryAt + 1));
+          },
+          (error: unknown) => {
+            logger.warn({ err: error, url }, 'public cache could not check credentials: passing to the app');
+            bypass();
+          },
+        );
+        return;
+      }
+      answerAnonymous(req, res, path, queryAt < 0 ? '' : url.slice(queryAt + 1));
     };
   }
 

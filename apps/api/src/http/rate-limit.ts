@@ -1,5 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 
 export interface RateLimitSettings {
   perIp: number;
@@ -9,7 +10,11 @@ export interface RateLimitSettings {
   keyPrefix?: string;
 }
 
-export type RateLimitedAction = 'login' | 'register' | 'forgot_password' | 'verify_channel';
+/** Actions limited by attempts: each call counts, whatever its outcome. */
+export type RateLimitedAction = 'register' | 'forgot_password' | 'reset_password' | 'verify_channel';
+
+/** Secrets guessed against an account: only wrong guesses count. */
+export type GuessedSecret = 'login' | 'change_password';
 
 /** A refusal: how long until the caller may try again. */
 export class RateLimited extends Error {
@@ -19,14 +24,43 @@ export class RateLimited extends Error {
   }
 }
 
+/** First delay once an account's failures (from every ip) pass `perAccount`; it doubles with each failure more. */
+export const GUESS_DELAY_BASE_MS = 250;
+/** The longest delay: an account under attack stays usable, slowly, for its owner. */
+export const GUESS_DELAY_MAX_MS = 5_000;
+
+/** The delay before checking a guess against an account that has had `failures` wrong ones in the window. */
+export function guessDelayMs(failures: number, perAccount: number) {
+  const excess = failures - perAccount;
+  if (excess <= 0) return 0;
+  return Math.min(GUESS_DELAY_MAX_MS, GUESS_DELAY_BASE_MS * 2 ** Math.min(excess - 1, 16));
+}
+
+export interface RateLimiterOptions {
+  /** Waits the guess delay (tests record it instead). */
+  sleep?: (ms: number) => Promise<unknown>;
+}
+
 /**
- * Per-IP and per-account limits for the auth endpoints: in Redis when it is
- * configured (shared by all api replicas, with an in-memory fallback while
- * Redis is unreachable), in memory otherwise.
+ * The limits of the auth endpoints: in Redis when it is configured (shared by
+ * all api replicas, with an in-memory fallback while Redis is unreachable),
+ * in memory otherwise.
+ *
+ * - Attempts (`consume`): register, forgot and reset password count every
+ *   call, per ip (`perIp`) and per account (`perAccount`: the address, or the
+ *   reset token's hash).
+ * - Guesses (`beforeGuess`, `guessFailed`, `guessSucceeded`): login and
+ *   password change count only wrong secrets (the OWASP pattern), so a client
+ *   that signs in often is never refused. Per ip: `perIp` failures, then 429.
+ *   Per account and ip: `perAccount` failures, then 429 for that ip and that
+ *   account only. Per account from any ip: past `perAccount` failures each
+ *   guess waits a growing delay (up to 5 s) instead of a refusal, so nobody
+ *   can lock an account by guessing from many addresses.
  */
-export function createAuthRateLimiter(settings: RateLimitSettings, redis?: Redis) {
+export function createAuthRateLimiter(settings: RateLimitSettings, redis?: Redis, options: RateLimiterOptions = {}) {
   const prefix = settings.keyPrefix ?? 'rl';
-  const make = (name: string, points: number) => {
+  const wait = options.sleep ?? sleep;
+  const make = (name: string, points: number): RateLimiterAbstract => {
     const memory = new RateLimiterMemory({ keyPrefix: `${prefix}:${name}`, points, duration: settings.windowSeconds });
     if (!redis) return memory;
     return new RateLimiterRedis({
@@ -41,7 +75,16 @@ export function createAuthRateLimiter(settings: RateLimitSettings, redis?: Redis
   const limiters = {
     ip: make('ip', settings.perIp),
     account: make('account', settings.perAccount),
+    failedIp: make('failed-ip', settings.perIp),
+    failedAccountIp: make('failed-account-ip', settings.perAccount),
+    // Counts only (never refuses): its count sets the delay.
+    failedAccount: make('failed-account', Number.MAX_SAFE_INTEGER),
   };
+  const keys = (secret: GuessedSecret, ip: string, account: string) => {
+    const who = `${secret}:${account.toLowerCase()}`;
+    return { ip: `${secret}:${ip}`, accountIp: `${who}:${ip}`, account: who };
+  };
+  const refusal = (res: RateLimiterRes) => new RateLimited(Math.max(1, Math.ceil(res.msBeforeNext / 1000)));
 
   return {
     /** Counts one attempt; throws RateLimited when either the IP or the account is over its limit. */
@@ -50,11 +93,43 @@ export function createAuthRateLimiter(settings: RateLimitSettings, redis?: Redis
         await limiters.ip.consume(`${action}:${ip}`);
         if (account) await limiters.account.consume(`${action}:${account.toLowerCase()}`);
       } catch (error) {
-        if (error instanceof RateLimiterRes) {
-          throw new RateLimited(Math.max(1, Math.ceil(error.msBeforeNext / 1000)));
-        }
+        if (error instanceof RateLimiterRes) throw refusal(error);
         throw error;
       }
+    },
+
+    /** Before checking a secret: RateLimited when the ip, or the ip for this account, is out of guesses; else waits the account's delay. */
+    async beforeGuess(secret: GuessedSecret, ip: string, account: string) {
+      const key = keys(secret, ip, account);
+      const [byIp, byAccountIp, byAccount] = await Promise.all([
+        limiters.failedIp.get(key.ip),
+        limiters.failedAccountIp.get(key.accountIp),
+        limiters.failedAccount.get(key.account),
+      ]);
+      if (byIp && byIp.consumedPoints >= settings.perIp) throw refusal(byIp);
+      if (byAccountIp && byAccountIp.consumedPoints >= settings.perAccount) throw refusal(byAccountIp);
+      const delay = guessDelayMs(byAccount?.consumedPoints ?? 0, settings.perAccount);
+      if (delay > 0) await wait(delay);
+    },
+
+    /** A wrong secret: counts against the ip, the account from this ip, and the account. */
+    async guessFailed(secret: GuessedSecret, ip: string, account: string) {
+      const key = keys(secret, ip, account);
+      // Over the limit, consume rejects; the count is what matters here (the next guess is refused).
+      const count = (limiter: RateLimiterAbstract, name: string) =>
+        limiter.consume(name).catch((error: unknown) => {
+          if (!(error instanceof RateLimiterRes)) throw error;
+        });
+      await Promise.all([
+        count(limiters.failedIp, key.ip),
+        count(limiters.failedAccountIp, key.accountIp),
+        count(limiters.failedAccount, key.account),
+      ]);
+    },
+
+    /** The right secret: this ip's failures for the account are forgotten (the ip's and the account's are not). */
+    async guessSucceeded(secret: GuessedSecret, ip: string, account: string) {
+      await limiters.failedAccountIp.delete(keys(secret, ip, account).accountIp);
     },
   };
 }

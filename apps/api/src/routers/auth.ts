@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   ChangePasswordInput,
   envelope,
@@ -15,7 +16,7 @@ import {
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { clearAuthCookies, setAuthCookies } from '../http/cookies';
-import { enforceRateLimit, publicProcedure, router, userProcedure } from '../trpc/init';
+import { checkGuess, enforceRateLimit, publicProcedure, router, userProcedure } from '../trpc/init';
 
 const tags = ['auth'];
 
@@ -57,8 +58,11 @@ export const authRouter = router({
     .input(LoginInput)
     .output(LoginResponse)
     .mutation(async ({ ctx, input }) => {
-      await enforceRateLimit(ctx, 'login', input.email);
-      const { user, tokens } = await ctx.core.auth.login(input);
+      const { user, tokens } = await checkGuess(
+        ctx,
+        { secret: 'login', account: input.email, wrongCode: 'identity.invalid_credentials' },
+        () => ctx.core.auth.login(input),
+      );
       setAuthCookies(ctx.res, ctx.cookies, {
         accessToken: tokens.access_token,
         refreshToken: tokens.refresh_token,
@@ -152,10 +156,13 @@ export const authRouter = router({
       },
       status: 204,
       errorDetails: 'string',
+      rateLimited: true,
     })
     .input(ResetPasswordInput)
     .output(z.void())
     .mutation(async ({ ctx, input }) => {
+      // Per ip and per token (its hash: the limiter's keys never hold a usable token).
+      await enforceRateLimit(ctx, 'reset_password', createHash('sha256').update(input.token).digest('hex'));
       await ctx.core.auth.resetPassword(input.token, input.new_password);
     }),
 
@@ -198,11 +205,16 @@ export const authRouter = router({
         description: 'Ends every session of the account and clears the auth cookies.',
       },
       status: 204,
+      rateLimited: true,
     })
     .input(ChangePasswordInput)
     .output(z.void())
     .mutation(async ({ ctx, input }) => {
-      await ctx.core.auth.changePassword(ctx.user.id, input.current_password, input.new_password);
+      await checkGuess(
+        ctx,
+        { secret: 'change_password', account: ctx.user.id, wrongCode: 'identity.wrong_current_password' },
+        () => ctx.core.auth.changePassword(ctx.user.id, input.current_password, input.new_password),
+      );
       clearAuthCookies(ctx.res, ctx.cookies);
     }),
 });

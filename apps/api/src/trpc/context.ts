@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { AuthenticatedSession, Core } from '@statuspage/core';
 import { parseCookie } from 'cookie';
 import type { Request, Response } from 'express';
@@ -24,8 +25,12 @@ export interface Credentials {
   source: 'bearer' | 'cookie';
 }
 
-function readCredentials(req: Request, cookies: Record<string, string | undefined>): Credentials | null {
-  const header = req.headers.authorization;
+/** The credentials of a request: the bearer token if an Authorization header is sent, else the access_token cookie. */
+export function readCredentials(
+  headers: IncomingHttpHeaders,
+  cookies: Record<string, string | undefined> = parseCookie(headers.cookie ?? ''),
+): Credentials | null {
+  const header = headers.authorization;
   if (header) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     return match?.[1] ? { token: match[1], source: 'bearer' } : null;
@@ -38,7 +43,7 @@ function readCredentials(req: Request, cookies: Record<string, string | undefine
 export function createContextFactory(services: AppServices) {
   return ({ req, res }: { req: Request; res: Response }) => {
     const cookies = parseCookie(req.headers.cookie ?? '');
-    const credentials = readCredentials(req, cookies);
+    const credentials = readCredentials(req.headers, cookies);
     let session: Promise<AuthenticatedSession | null> | undefined;
     return {
       ...services,

@@ -11,6 +11,7 @@ export const errorCodeByKind: Record<DomainErrorKind, TRPC_ERROR_CODE_KEY> = {
   conflict: 'CONFLICT', // 409
   unprocessable: 'UNPROCESSABLE_CONTENT', // 422
   rate_limited: 'TOO_MANY_REQUESTS', // 429
+  unavailable: 'SERVICE_UNAVAILABLE', // 503
 };
 
 export interface FieldError {

@@ -4,7 +4,7 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import { CSRF_COOKIE, refreshAccessCookie } from '../http/cookies';
 import type { RestMeta } from '../http/openapi-adapter';
 import { mutationChangesPublicData } from '../http/public-cache';
-import { RateLimited, type RateLimitedAction } from '../http/rate-limit';
+import { type GuessedSecret, RateLimited, type RateLimitedAction } from '../http/rate-limit';
 import type { Context } from './context';
 import { errorEnvelope, toTransportError } from './errors';
 
@@ -22,12 +22,17 @@ const t = initTRPC
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
+/** The router of sign-in, tokens and the caller's own account (`/auth/*`, `/me`). */
+const PRIVATE_ROUTER_PREFIX = 'auth.';
+
 /**
  * Every procedure: domain and schema errors become their transport form here, once; a
  * successful write clears the public read cache (here and on the other replicas) before
  * its response is sent, so the writer's next read already sees it.
  */
 const baseProcedure = t.procedure.use(async ({ ctx, next, meta, type, path }) => {
+  // Tokens, cookies and the caller's own account: never kept by a browser or a proxy, errors included.
+  if (path.startsWith(PRIVATE_ROUTER_PREFIX)) ctx.res.setHeader('Cache-Control', 'no-store');
   const result = await next();
   if (!result.ok) {
     const cause = result.error.cause;
@@ -88,12 +93,40 @@ export const adminProcedure = baseProcedure.meta({ auth: 'admin' }).use(requireR
  * action; over the limit answers 429 with Retry-After.
  */
 export async function enforceRateLimit(ctx: Context, action: RateLimitedAction, account?: string) {
+  await refusingWith429(ctx, () => ctx.rateLimiter.consume(action, ctx.ip, account));
+}
+
+async function refusingWith429(ctx: Context, limit: () => Promise<void>) {
   try {
-    await ctx.rateLimiter.consume(action, ctx.ip, account);
+    await limit();
   } catch (error) {
     if (error instanceof RateLimited) {
       ctx.res.setHeader('Retry-After', String(error.retryAfterSeconds));
       throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: error.message });
+    }
+    throw error;
+  }
+}
+
+/**
+ * Checks a secret guessed against an account under the guess limits
+ * (http/rate-limit.ts): 429 when this ip is out of guesses, a delay when the
+ * account is under attack; a failure whose domain code is `wrongCode` counts,
+ * anything else (success included) does not.
+ */
+export async function checkGuess<T>(
+  ctx: Context,
+  guess: { secret: GuessedSecret; account: string; wrongCode: string },
+  check: () => Promise<T>,
+): Promise<T> {
+  await refusingWith429(ctx, () => ctx.rateLimiter.beforeGuess(guess.secret, ctx.ip, guess.account));
+  try {
+    const result = await check();
+    await ctx.rateLimiter.guessSucceeded(guess.secret, ctx.ip, guess.account);
+    return result;
+  } catch (error) {
+    if (error instanceof DomainError && error.code === guess.wrongCode) {
+      await ctx.rateLimiter.guessFailed(guess.secret, ctx.ip, guess.account);
     }
     throw error;
   }

@@ -310,12 +310,16 @@ export function createEventUseCases(deps: EventDeps) {
   }
 
   return {
-    /** Events, newest first, optionally of one type and status. */
+    /** Events, newest first, optionally of one type and status, one page of them when a limit is given. */
     list(filter: ListEventsInput) {
       const conditions: SQL[] = [];
       if (filter.type) conditions.push(eq(events.type, filter.type));
       if (filter.status) conditions.push(eq(events.status, filter.status));
-      return selectEventViews(db, { where: and(...conditions) });
+      return selectEventViews(db, {
+        where: and(...conditions),
+        ...(filter.limit !== undefined ? { limit: filter.limit } : {}),
+        ...(filter.offset ? { offset: filter.offset } : {}),
+      });
     },
 
     /** One event with its timeline. */

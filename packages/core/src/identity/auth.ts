@@ -20,6 +20,22 @@ export interface IdentityConfig {
   resetTtlSeconds: number;
   /** At most one reset e-mail per user in this window (SPEC: 5 minutes). */
   resetCooldownSeconds: number;
+  /** Longest life of one access token however often it is used (default 24 h; a refresh starts a new one). */
+  sessionMaxAgeSeconds?: number | undefined;
+  /** Longest life of a refresh family from its login however often it rotates (default 90 days). */
+  familyMaxAgeSeconds?: number | undefined;
+  /** How long a rotated refresh token still rotates, for concurrent refreshes (default 30 s). */
+  refreshGraceSeconds?: number | undefined;
+}
+
+/** The identity settings with their defaults applied. */
+export function identitySettings(config: IdentityConfig) {
+  return {
+    ...config,
+    sessionMaxAgeSeconds: config.sessionMaxAgeSeconds ?? 24 * 3600,
+    familyMaxAgeSeconds: config.familyMaxAgeSeconds ?? 90 * 86_400,
+    refreshGraceSeconds: config.refreshGraceSeconds ?? 30,
+  };
 }
 
 export interface IdentityDeps {
@@ -39,34 +55,65 @@ export interface AuthenticatedSession {
   expiresAt: Date;
 }
 
+/** An id no user has (uuids are random): what the unknown-address path of forgot-password queries with. */
+const NO_USER_ID = '00000000-0000-0000-0000-000000000000';
+
 const byEmail = (email: string) => eq(sql`lower(${users.email})`, email.toLowerCase());
 
-export function createAuthUseCases(deps: IdentityDeps) {
-  const { db, clock, config } = deps;
+const earliest = (a: Date, b: Date) => (a < b ? a : b);
+const after = (from: Date, seconds: number) => new Date(from.getTime() + seconds * 1000);
 
-  async function issueTokens(userId: string, familyId: string): Promise<TokenPair> {
+type RefreshOutcome = { ok: true; user: typeof users.$inferSelect; tokens: TokenPair } | { ok: false; error: Error };
+
+export function createAuthUseCases(deps: IdentityDeps) {
+  const { db, clock } = deps;
+  const config = identitySettings(deps.config);
+
+  /**
+   * A new access token (a lucia session row) and refresh token in a family;
+   * neither outlives the family, and the session not its own absolute end.
+   */
+  async function issueTokens(tx: Database, userId: string, familyId: string, familyEnd: Date): Promise<TokenPair> {
+    const now = clock();
+    const sessionEnd = earliest(after(now, config.sessionMaxAgeSeconds), familyEnd);
     const accessToken = generateToken();
-    await deps.sessions.createSession(userId, { familyId } as never, { sessionId: hashToken(accessToken) });
+    await tx.insert(sessions).values({
+      id: hashToken(accessToken),
+      userId,
+      familyId,
+      expiresAt: earliest(after(now, config.accessTtlSeconds), sessionEnd),
+      absoluteExpiresAt: sessionEnd,
+      createdAt: now,
+    });
     const refreshToken = generateToken();
-    await db.insert(refreshTokens).values({
+    await tx.insert(refreshTokens).values({
       tokenHash: hashToken(refreshToken),
       userId,
       familyId,
-      expiresAt: new Date(clock().getTime() + config.refreshTtlSeconds * 1000),
+      expiresAt: earliest(after(now, config.refreshTtlSeconds), familyEnd),
+      familyExpiresAt: familyEnd,
+      createdAt: now,
     });
     return { access_token: accessToken, refresh_token: refreshToken, expires_in: config.accessTtlSeconds };
   }
 
-  async function revokeFamily(familyId: string) {
-    await db
+  async function revokeFamily(tx: Database, familyId: string) {
+    await tx
       .update(refreshTokens)
       .set({ revokedAt: clock() })
       .where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)));
-    await db.delete(sessions).where(eq(sessions.familyId, familyId));
+    await tx.delete(sessions).where(eq(sessions.familyId, familyId));
   }
 
-  /** Ends every session and refresh token of a user (deactivation, password change or reset). */
+  /**
+   * Ends every session, refresh token and unused reset link of a user
+   * (deactivation, password change or reset): a new password makes the old links worthless.
+   */
   async function revokeAllForUser(tx: Database, userId: string) {
+    await tx
+      .update(passwordResetTokens)
+      .set({ usedAt: clock() })
+      .where(and(eq(passwordResetTokens.userId, userId), isNull(passwordResetTokens.usedAt)));
     await tx
       .update(refreshTokens)
       .set({ revokedAt: clock() })
@@ -105,65 +152,67 @@ export function createAuthUseCases(deps: IdentityDeps) {
       const ok = await verifyPassword(row?.passwordHash, input.password);
       if (!row || !ok) throw IdentityErrors.invalidCredentials();
       if (!row.isActive) throw IdentityErrors.accountDisabled();
-      const tokens = await issueTokens(row.id, randomUUID());
+      const tokens = await issueTokens(db, row.id, randomUUID(), after(clock(), config.familyMaxAgeSeconds));
       return { user: toUserDto(row), tokens };
     },
 
     /**
      * Rotates a refresh token: the presented one is spent and a new pair is
-     * issued in the same family. A token that was already spent revokes the family.
+     * issued in the same family. A token spent less than the grace window ago
+     * rotates again (two tabs refreshing at once both stay signed in); spent
+     * longer ago it revokes the family (token theft). Nothing outlives the
+     * family's absolute end.
      */
     async refresh(refreshToken: string): Promise<{ user: User; tokens: TokenPair }> {
       const tokenHash = hashToken(refreshToken);
-      const now = clock();
-      const [spent] = await db
-        .update(refreshTokens)
-        .set({ rotatedAt: now })
-        .where(
-          and(
-            eq(refreshTokens.tokenHash, tokenHash),
-            isNull(refreshTokens.rotatedAt),
-            isNull(refreshTokens.revokedAt),
-            gt(refreshTokens.expiresAt, now),
-          ),
-        )
-        .returning();
-      if (!spent) {
-        const [known] = await db.select().from(refreshTokens).where(eq(refreshTokens.tokenHash, tokenHash));
-        if (known && known.expiresAt > now) {
-          // Deactivation revokes every token; a genuine one presented afterwards is told why (403), as login is.
-          const [owner] = await db.select({ isActive: users.isActive }).from(users).where(eq(users.id, known.userId));
-          if (owner && !owner.isActive) throw IdentityErrors.accountDisabled();
+      // The row lock serialises refreshes of one token: the second sees the first one's rotation.
+      const outcome = await db.transaction(async (tx): Promise<RefreshOutcome> => {
+        const now = clock();
+        const [known] = await tx
+          .select()
+          .from(refreshTokens)
+          .where(eq(refreshTokens.tokenHash, tokenHash))
+          .for('update');
+        if (!known) return { ok: false, error: IdentityErrors.invalidRefreshToken() };
+        const familyEnd = known.familyExpiresAt ?? after(known.createdAt, config.familyMaxAgeSeconds);
+        const alive = known.expiresAt > now && familyEnd > now;
+        const [owner] = await tx.select().from(users).where(eq(users.id, known.userId));
+        if (!owner) return { ok: false, error: IdentityErrors.invalidRefreshToken() };
+        // Deactivation revokes every token; a genuine one presented afterwards is told why (403), as login is.
+        if (known.expiresAt > now && !owner.isActive) {
+          await revokeFamily(tx, known.familyId);
+          return { ok: false, error: IdentityErrors.accountDisabled() };
         }
-        if (known?.rotatedAt) {
-          await revokeFamily(known.familyId);
-          throw IdentityErrors.refreshTokenReused();
+        if (!alive || known.revokedAt) return { ok: false, error: IdentityErrors.invalidRefreshToken() };
+        if (known.rotatedAt) {
+          if (known.rotatedAt > after(now, -config.refreshGraceSeconds)) {
+            // The other refresh of a concurrent pair: a pair of its own, the first one's left alone.
+            return { ok: true, user: owner, tokens: await issueTokens(tx, owner.id, known.familyId, familyEnd) };
+          }
+          await revokeFamily(tx, known.familyId);
+          return { ok: false, error: IdentityErrors.refreshTokenReused() };
         }
-        throw IdentityErrors.invalidRefreshToken();
-      }
-      const user = await findUser(spent.userId);
-      if (!user.isActive) {
-        await revokeFamily(spent.familyId);
-        throw IdentityErrors.accountDisabled();
-      }
-      // The family's previous access token ends with the rotation.
-      await db.delete(sessions).where(eq(sessions.familyId, spent.familyId));
-      const tokens = await issueTokens(user.id, spent.familyId);
-      return { user: toUserDto(user), tokens };
+        await tx.update(refreshTokens).set({ rotatedAt: now }).where(eq(refreshTokens.id, known.id));
+        // The family's previous access token ends with the rotation.
+        await tx.delete(sessions).where(eq(sessions.familyId, known.familyId));
+        return { ok: true, user: owner, tokens: await issueTokens(tx, owner.id, known.familyId, familyEnd) };
+      });
+      if (!outcome.ok) throw outcome.error;
+      return { user: toUserDto(outcome.user), tokens: outcome.tokens };
     },
 
     /** Ends the session of the access token and the family of the refresh token, whichever are given. */
     async logout(opts: { sessionId?: string | undefined; refreshToken?: string | undefined }) {
       if (opts.sessionId) {
         const [session] = await db.select().from(sessions).where(eq(sessions.id, opts.sessionId));
-        if (session) await revokeFamily(session.familyId);
+        if (session) await revokeFamily(db, session.familyId);
       }
       if (opts.refreshToken) {
         const [known] = await db
           .select()
           .from(refreshTokens)
           .where(eq(refreshTokens.tokenHash, hashToken(opts.refreshToken)));
-        if (known) await revokeFamily(known.familyId);
+        if (known) await revokeFamily(db, known.familyId);
       }
     },
 
@@ -213,23 +262,27 @@ export function createAuthUseCases(deps: IdentityDeps) {
     /**
      * Starts a password reset: writes the reset e-mail to the outbox with a
      * single-use token. Silent for unknown or deactivated accounts and within
-     * the cooldown, so the answer never tells whether an account exists.
+     * the cooldown, so the answer never tells whether an account exists; an
+     * unknown address runs the same transaction and queries as a known one
+     * (on an id that matches nothing), so the time does not tell either, bar
+     * the two inserts of an e-mail actually sent.
      */
     async forgotPassword(email: string) {
-      const [user] = await db.select().from(users).where(byEmail(email));
-      if (!user?.isActive) return;
+      const [found] = await db.select().from(users).where(byEmail(email));
+      const user = found?.isActive ? found : undefined;
+      const userId = user?.id ?? NO_USER_ID;
       const now = clock();
       const since = new Date(now.getTime() - config.resetCooldownSeconds * 1000);
       await db.transaction(async (tx) => {
         // Serialises concurrent requests for the same user, so the cooldown holds under races.
-        await tx.execute(sql`select 1 from ${users} where ${users.id} = ${user.id} for update`);
+        await tx.execute(sql`select 1 from ${users} where ${users.id} = ${userId} for update`);
         const [recent] = await tx
           .select({ id: passwordResetTokens.id })
           .from(passwordResetTokens)
-          .where(and(eq(passwordResetTokens.userId, user.id), gt(passwordResetTokens.createdAt, since)))
+          .where(and(eq(passwordResetTokens.userId, userId), gt(passwordResetTokens.createdAt, since)))
           .orderBy(desc(passwordResetTokens.createdAt))
           .limit(1);
-        if (recent) return;
+        if (recent || !user) return;
         const token = generateToken();
         const expiresAt = new Date(now.getTime() + config.resetTtlSeconds * 1000);
         await tx
@@ -245,22 +298,27 @@ export function createAuthUseCases(deps: IdentityDeps) {
       });
     },
 
-    /** Sets a new password with a reset token (single use, not expired); ends every session. */
+    /**
+     * Sets a new password with a reset token (single use, not expired); ends
+     * every session and the user's other reset links. The token is
+     * looked up before the new password is hashed: a wrong token costs a query,
+     * not an argon2 hash.
+     */
     async resetPassword(token: string, newPassword: string) {
+      const tokenHash = hashToken(token);
+      const usable = (now: Date) =>
+        and(
+          eq(passwordResetTokens.tokenHash, tokenHash),
+          isNull(passwordResetTokens.usedAt),
+          gt(passwordResetTokens.expiresAt, now),
+        );
+      const [found] = await db.select({ id: passwordResetTokens.id }).from(passwordResetTokens).where(usable(clock()));
+      if (!found) throw IdentityErrors.invalidResetToken();
       const passwordHash = await hashPassword(newPassword);
       const now = clock();
       await db.transaction(async (tx) => {
-        const [used] = await tx
-          .update(passwordResetTokens)
-          .set({ usedAt: now })
-          .where(
-            and(
-              eq(passwordResetTokens.tokenHash, hashToken(token)),
-              isNull(passwordResetTokens.usedAt),
-              gt(passwordResetTokens.expiresAt, now),
-            ),
-          )
-          .returning();
+        // Spent here, atomically: of two concurrent resets with one token, one wins.
+        const [used] = await tx.update(passwordResetTokens).set({ usedAt: now }).where(usable(now)).returning();
         if (!used) throw IdentityErrors.invalidResetToken();
         await tx
           .update(users)

@@ -19,6 +19,8 @@ export const IdentityErrors = {
       { field: 'current_password', message: 'current password is incorrect' },
     ]),
   invalidResetToken: () => new DomainError('invalid', 'identity.invalid_reset_token', 'invalid or expired reset token'),
+  busy: () =>
+    new DomainError('unavailable', 'identity.busy', 'too many sign-ins at once, try again shortly', undefined, 1),
   userNotFound: () => new DomainError('not_found', 'identity.user_not_found', 'user not found'),
   selfModification: (what: string) =>
     new DomainError('conflict', 'identity.self_modification', `you cannot ${what} your own account`),

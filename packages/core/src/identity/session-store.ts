@@ -1,6 +1,6 @@
 import type { Role } from '@statuspage/contracts';
 import { type Database, sessions, users } from '@statuspage/db';
-import { eq, lte } from 'drizzle-orm';
+import { eq, lte, sql } from 'drizzle-orm';
 import { type Adapter, type DatabaseSession, type DatabaseUser, Lucia, TimeSpan } from 'lucia';
 
 export interface SessionUser {
@@ -11,14 +11,26 @@ export interface SessionUser {
   mustChangePassword: boolean;
 }
 
-/** Lucia's storage adapter over our drizzle tables (sessions carry a refresh family id). */
-function drizzleAdapter(db: Database): Adapter {
-  const toSession = (row: typeof sessions.$inferSelect): DatabaseSession => ({
-    id: row.id,
-    userId: row.userId,
-    expiresAt: row.expiresAt,
-    attributes: { familyId: row.familyId } as never,
-  });
+/** The moment a session ends whatever its use (sessions from before the column: created_at + the maximum age). */
+export function absoluteEnd(row: { absoluteExpiresAt: Date | null; createdAt: Date }, maxAgeSeconds: number) {
+  return row.absoluteExpiresAt ?? new Date(row.createdAt.getTime() + maxAgeSeconds * 1000);
+}
+
+/**
+ * Lucia's storage adapter over our drizzle tables (sessions carry a refresh
+ * family id). Lucia sees a session expire at its sliding expiry or its
+ * absolute end, whichever comes first, and its extensions stop at the latter.
+ */
+function drizzleAdapter(db: Database, maxAgeSeconds: number): Adapter {
+  const toSession = (row: typeof sessions.$inferSelect): DatabaseSession => {
+    const end = absoluteEnd(row, maxAgeSeconds);
+    return {
+      id: row.id,
+      userId: row.userId,
+      expiresAt: new Date(Math.min(row.expiresAt.getTime(), end.getTime())),
+      attributes: { familyId: row.familyId } as never,
+    };
+  };
   return {
     async getSessionAndUser(sessionId) {
       const [row] = await db
@@ -52,7 +64,11 @@ function drizzleAdapter(db: Database): Adapter {
       });
     },
     async updateSessionExpiration(sessionId, expiresAt) {
-      await db.update(sessions).set({ expiresAt }).where(eq(sessions.id, sessionId));
+      const end = sql`coalesce(${sessions.absoluteExpiresAt}, ${sessions.createdAt} + make_interval(secs => ${maxAgeSeconds}))`;
+      await db
+        .update(sessions)
+        .set({ expiresAt: sql`least(${expiresAt.toISOString()}::timestamptz, ${end})` })
+        .where(eq(sessions.id, sessionId));
     },
     async deleteSession(sessionId) {
       await db.delete(sessions).where(eq(sessions.id, sessionId));
@@ -66,9 +82,9 @@ function drizzleAdapter(db: Database): Adapter {
   };
 }
 
-/** Creates the lucia instance: sessions with sliding expiry over `accessTtlSeconds`. */
-export function createSessionManager(db: Database, accessTtlSeconds: number) {
-  return new Lucia(drizzleAdapter(db), {
+/** Creates the lucia instance: sessions with sliding expiry over `accessTtlSeconds`, never past their absolute end. */
+export function createSessionManager(db: Database, accessTtlSeconds: number, maxAgeSeconds: number) {
+  return new Lucia(drizzleAdapter(db, maxAgeSeconds), {
     sessionExpiresIn: new TimeSpan(accessTtlSeconds, 's'),
     getUserAttributes: (attributes) => attributes as unknown as Omit<SessionUser, 'id'>,
     getSessionAttributes: (attributes) => attributes as unknown as { familyId: string },

@@ -9,7 +9,9 @@ export type DomainErrorKind =
   | 'not_found'
   | 'conflict'
   | 'unprocessable'
-  | 'rate_limited';
+  | 'rate_limited'
+  /** The server is too busy to do this now (the caller may retry). */
+  | 'unavailable';
 
 /** A failure the caller can act on; its message is safe to show. */
 export class DomainError extends Error {
@@ -21,7 +23,7 @@ export class DomainError extends Error {
     message: string,
     /** Field errors for `invalid`: `[{field, message}]`. */
     readonly fields?: { field: string; message: string }[],
-    /** For `rate_limited`: when the caller may try again (sent as Retry-After). */
+    /** For `rate_limited` and `unavailable`: when the caller may try again (sent as Retry-After). */
     readonly retryAfterSeconds?: number,
   ) {
     super(message);

@@ -36,6 +36,8 @@ export const sessions = pgTable(
       .references(() => users.id, { onDelete: 'cascade' }),
     familyId: uuid('family_id').notNull(),
     expiresAt: tz('expires_at').notNull(),
+    /** Sliding never extends a session past this (null on sessions from before it existed: created_at + the setting). */
+    absoluteExpiresAt: tz('absolute_expires_at'),
     createdAt: tz('created_at').notNull().defaultNow(),
   },
   (t) => [index('sessions_user_idx').on(t.userId), index('sessions_family_idx').on(t.familyId)],
@@ -56,6 +58,8 @@ export const refreshTokens = pgTable(
       .references(() => users.id, { onDelete: 'cascade' }),
     familyId: uuid('family_id').notNull(),
     expiresAt: tz('expires_at').notNull(),
+    /** The end of the family, carried by each rotation (null on rows from before it existed: created_at + the setting). */
+    familyExpiresAt: tz('family_expires_at'),
     rotatedAt: tz('rotated_at'),
     revokedAt: tz('revoked_at'),
     createdAt: tz('created_at').notNull().defaultNow(),
