@@ -17,5 +17,7 @@ export const PublicCacheInvalidation = z.object({
   origin: z.string().min(1),
   /** What caused it (a procedure path such as `services.update`), for logs. */
   reason: z.string().optional(),
+  /** The event it is about, when one (scheduled-maintenance transitions), for logs and tests. */
+  event_id: z.string().optional(),
 });
 export type PublicCacheInvalidation = z.infer<typeof PublicCacheInvalidation>;

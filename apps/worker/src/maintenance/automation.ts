@@ -72,8 +72,8 @@ export function createMaintenanceAutomation(deps: MaintenanceDeps) {
     return desired.size;
   }
 
-  async function publishInvalidation(reason: string) {
-    const message: PublicCacheInvalidation = { origin: 'worker', reason };
+  async function publishInvalidation(reason: string, eventId: string) {
+    const message: PublicCacheInvalidation = { origin: 'worker', reason, event_id: eventId };
     await deps.redis.publish(PUBLIC_CACHE_INVALIDATION_CHANNEL, JSON.stringify(message));
   }
 
@@ -91,7 +91,7 @@ export function createMaintenanceAutomation(deps: MaintenanceDeps) {
     const scheduled = kind === 'start' ? event.scheduledStartAt : event.scheduledEndAt;
     deps.metrics.transition(kind, source, scheduled ? at.getTime() - scheduled.getTime() : 0);
     log.info({ eventId: event.id, kind, source }, `maintenance ${verb} automatically`);
-    await publishInvalidation(`maintenance.${kind}`).catch((error) =>
+    await publishInvalidation(`maintenance.${kind}`, event.id).catch((error) =>
       log.warn({ err: error }, 'could not publish the public cache invalidation'),
     );
     return true;
