@@ -1,5 +1,11 @@
-import { type ChannelProbe, createWebhookPoster, ProbeFailure, WebhookAddressRefused } from '@statuspage/core';
+import { type ChannelProbe, createWebhookPoster, ProbeFailure } from '@statuspage/core';
 import { Api, GrammyError, HttpError } from 'grammy';
+
+/** What a failed Mattermost verification answers, whatever went wrong. */
+export const MATTERMOST_PROBE_FAILURE =
+  'the webhook did not accept the test message; check that the URL is a Mattermost incoming webhook ' +
+  'reachable from this server (webhooks on private or local network addresses need an administrator ' +
+  'to allow that network with NOTIFICATIONS_MATTERMOST_ALLOWED_NETWORKS)';
 
 export interface ProbeSettings {
   telegramBotToken?: string | undefined;
@@ -46,23 +52,16 @@ export function createChannelProbe(settings: ProbeSettings): ChannelProbe & { cl
       }
     },
     async mattermost(webhookUrl, text) {
+      // One answer for every failure: a refused address, a closed port, a timeout and a 404 look alike,
+      // so verification cannot be used to map the network behind the server.
+      const failure = (cause?: unknown) => new ProbeFailure(MATTERMOST_PROBE_FAILURE, { cause });
       let response: Awaited<ReturnType<typeof webhooks.post>>;
       try {
         response = await webhooks.post(webhookUrl, { text, username: 'StatusPage' });
       } catch (error) {
-        if (error instanceof WebhookAddressRefused) {
-          throw new ProbeFailure(
-            'the webhook URL points to a private or local network address, which this server does not call ' +
-              '(an administrator can allow that network with NOTIFICATIONS_MATTERMOST_ALLOWED_NETWORKS)',
-          );
-        }
-        throw new ProbeFailure('the webhook URL could not be reached');
+        throw failure(error);
       }
-      if (response.status < 200 || response.status >= 300) {
-        throw new ProbeFailure(
-          `the webhook answered ${response.status}; check that the URL is a Mattermost incoming webhook`,
-        );
-      }
+      if (response.status < 200 || response.status >= 300) throw failure();
     },
     close() {
       webhooks.close();
