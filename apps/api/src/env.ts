@@ -16,6 +16,8 @@ export const EnvSchema = z.object({
   SERVER_HOST: z.string().default('0.0.0.0'),
   SERVER_PORT: portSetting(8080, { allowAny: true }),
   SERVER_METRICS_PORT: portSetting(9090, { allowAny: true }),
+  /** Where /metrics listens: loopback unless Prometheus scrapes from elsewhere (0.0.0.0 in a container). */
+  SERVER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   SERVER_SHUTDOWN_TIMEOUT: durationSetting('10s', 's'),
   /** The worker's BullMQ key prefix (the queue dashboard reads the worker's queues). */
   WORKER_QUEUE_PREFIX: z

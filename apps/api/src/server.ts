@@ -172,7 +172,7 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
     .then(async () => {
       metricsServer = await startMetricsServer(metrics.registry, {
         port: env.SERVER_METRICS_PORT,
-        host: env.SERVER_HOST,
+        host: env.SERVER_METRICS_HOST,
       });
     })
     .catch(async (error) => {

@@ -345,6 +345,25 @@ describe('docker-compose.yml', () => {
     expect(publishedPorts(service('mailpit'))).toContain(8025);
   });
 
+  it('publishes the mail catcher on the host loopback only (it shows every mail, reset links included)', () => {
+    const specs = (service('mailpit').ports ?? []).map((spec) => interpolate(String(spec)));
+    expect(specs.length).toBeGreaterThan(0);
+    for (const spec of specs) expect(spec, spec).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
+  });
+
+  it('has api and worker listen for Prometheus on the compose network, on ports it does not publish', () => {
+    const api = EnvSchema.parse(environment('api'));
+    const worker = WorkerEnvSchema.parse(environment('worker'));
+    // The schemas default to loopback; inside a container that would hide /metrics from Prometheus.
+    expect(EnvSchema.parse({}).SERVER_METRICS_HOST).toBe('127.0.0.1');
+    expect(WorkerEnvSchema.shape.WORKER_METRICS_HOST.parse(undefined)).toBe('127.0.0.1');
+    expect(api.SERVER_METRICS_HOST).toBe('0.0.0.0');
+    expect(worker.WORKER_METRICS_HOST).toBe('0.0.0.0');
+    expect(exposedPorts(service('worker'))).toContain(worker.WORKER_METRICS_PORT);
+    expect(publishedPorts(service('worker'))).not.toContain(worker.WORKER_METRICS_PORT);
+    expect(publishedPorts(service('api'))).not.toContain(api.SERVER_METRICS_PORT);
+  });
+
   it('publishes the api port, keeps the metrics port internal, and matches the schema and the image', () => {
     const env = EnvSchema.parse(environment('api'));
     expect(env.SERVER_PORT).toBe(8080);

@@ -33,6 +33,8 @@ export const WorkerEnvSchema = z
     MAINTENANCE_REMINDER_LEAD: durationSetting('60m', 'ms'),
     /** Port of the Prometheus `/metrics` endpoint (0: any free port). */
     WORKER_METRICS_PORT: portSetting(9091, { allowAny: true }),
+    /** Where /metrics listens: loopback unless Prometheus scrapes from elsewhere (0.0.0.0 in a container). */
+    WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 
     NOTIFICATIONS_ENABLED: boolSetting(true),
