@@ -12,6 +12,7 @@ import { stringify } from 'yaml';
 import { createRestMiddleware, generateRestDocument } from './http/openapi-adapter';
 import { QUEUE_DASHBOARD_PATH } from './http/queue-dashboard';
 import { createUnsubscribeRouter } from './http/unsubscribe';
+import { serializeRequest } from './logger';
 import { appRouter } from './routers';
 import { type AppServices, createContextFactory } from './trpc/context';
 
@@ -94,6 +95,8 @@ export function createApp(options: AppOptions) {
       },
       customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+      // Unsubscribe links, reset links and codes travel in query strings: never log their values.
+      serializers: { req: serializeRequest },
     }),
   );
   app.use(

@@ -1,74 +1,82 @@
-import { boolSetting, durationSetting, portSetting } from '@statuspage/contracts';
+import {
+  appSecretSettings,
+  boolSetting,
+  DEVELOPMENT_SECRETS,
+  durationSetting,
+  portSetting,
+  refineProductionSecrets,
+} from '@statuspage/contracts';
 import { networkListSetting } from '@statuspage/core';
 import { z } from 'zod';
 
-/** Used when APP_SECRET is unset; fine for development, logged as a warning (production checklist). */
-export const DEVELOPMENT_SECRET = 'statuspage-development-secret-change-me';
+/** Used when APP_SECRET is unset; fine for development (warned), refused in production. */
+export const DEVELOPMENT_SECRET = DEVELOPMENT_SECRETS[0] as string;
 
 /** The api's configuration: every variable it reads, with defaults (SPEC.md §5). */
-export const EnvSchema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  DATABASE_URL: z.url().optional(),
-  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
-  PGLITE_DATA_DIR: z.string().optional(),
-  REDIS_URL: z.url().optional(),
-  REDIS_CONNECT_TIMEOUT: durationSetting('3s', 's'),
-  SERVER_HOST: z.string().default('0.0.0.0'),
-  SERVER_PORT: portSetting(8080, { allowAny: true }),
-  SERVER_METRICS_PORT: portSetting(9090, { allowAny: true }),
-  /** Where /metrics listens: loopback unless Prometheus scrapes from elsewhere (0.0.0.0 in a container). */
-  SERVER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
-  SERVER_SHUTDOWN_TIMEOUT: durationSetting('10s', 's'),
-  /** The worker's BullMQ key prefix (the queue dashboard reads the worker's queues). */
-  WORKER_QUEUE_PREFIX: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, `_`, `.` and `-` only')
-    .default('statuspage'),
-  TRUST_PROXY: z.string().default('loopback'),
-  PUBLIC_CACHE_TTL: durationSetting('30s', 's'),
-  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
-  LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
-  CORS_ALLOWED_ORIGINS: z
-    .string()
-    .default('')
-    .transform((value) =>
-      value
-        .split(',')
-        .map((origin) => origin.trim())
-        .filter(Boolean),
-    ),
-  COOKIE_SECURE: boolSetting(true),
-  COOKIE_DOMAIN: z.string().optional(),
-  BODY_LIMIT: z.string().default('1mb'),
-  AUTH_ACCESS_TOKEN_TTL: durationSetting('15m', 's'),
-  AUTH_REFRESH_TOKEN_TTL: durationSetting('30d', 's'),
-  RATE_LIMIT_AUTH_PER_IP: z.coerce.number().int().min(1).default(20),
-  RATE_LIMIT_AUTH_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
-  RATE_LIMIT_AUTH_WINDOW: durationSetting('1m', 's'),
-  NOTIFICATIONS_ENABLED: boolSetting(true),
-  NOTIFICATIONS_BASE_URL: z.url().default('http://localhost:8080'),
-  NOTIFICATIONS_EMAIL_ENABLED: boolSetting(true),
-  NOTIFICATIONS_EMAIL_SMTP_HOST: z.string().default('localhost'),
-  NOTIFICATIONS_EMAIL_SMTP_PORT: portSetting(1025),
-  NOTIFICATIONS_EMAIL_SMTP_USER: z.string().optional(),
-  NOTIFICATIONS_EMAIL_SMTP_PASSWORD: z.string().optional(),
-  NOTIFICATIONS_EMAIL_FROM_ADDRESS: z.string().default('statuspage@localhost'),
-  NOTIFICATIONS_TELEGRAM_ENABLED: boolSetting(false),
-  NOTIFICATIONS_TELEGRAM_BOT_TOKEN: z.string().optional(),
-  NOTIFICATIONS_TELEGRAM_BOT_USERNAME: z.string().optional(),
-  NOTIFICATIONS_TELEGRAM_API_URL: z.url().default('https://api.telegram.org'),
-  NOTIFICATIONS_MATTERMOST_ALLOWED_NETWORKS: networkListSetting(),
-  NOTIFICATIONS_TELEGRAM_RATE_LIMIT: z.coerce.number().int().min(1).default(25),
-  NOTIFICATIONS_RETRY_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
-  NOTIFICATIONS_RETRY_INITIAL_BACKOFF: durationSetting('1s', 's'),
-  NOTIFICATIONS_RETRY_MAX_BACKOFF: durationSetting('5m', 's'),
-  NOTIFICATIONS_VERIFICATION_CODE_TTL: durationSetting('15m', 's'),
-  NOTIFICATIONS_VERIFICATION_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
-  NOTIFICATIONS_VERIFICATION_RESEND_COOLDOWN: durationSetting('60s', 's'),
-  NOTIFICATIONS_PROBE_TIMEOUT: durationSetting('10s', 's'),
-  /** Signs one-click unsubscribe links; api and worker must share it. */
-  APP_SECRET: z.string().min(16, 'APP_SECRET must be at least 16 characters').default(DEVELOPMENT_SECRET),
-});
+export const EnvSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    DATABASE_URL: z.url().optional(),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    PGLITE_DATA_DIR: z.string().optional(),
+    REDIS_URL: z.url().optional(),
+    REDIS_CONNECT_TIMEOUT: durationSetting('3s', 's'),
+    SERVER_HOST: z.string().default('0.0.0.0'),
+    SERVER_PORT: portSetting(8080, { allowAny: true }),
+    SERVER_METRICS_PORT: portSetting(9090, { allowAny: true }),
+    /** Where /metrics listens: loopback unless Prometheus scrapes from elsewhere (0.0.0.0 in a container). */
+    SERVER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+    SERVER_SHUTDOWN_TIMEOUT: durationSetting('10s', 's'),
+    /** The worker's BullMQ key prefix (the queue dashboard reads the worker's queues). */
+    WORKER_QUEUE_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, `_`, `.` and `-` only')
+      .default('statuspage'),
+    TRUST_PROXY: z.string().default('loopback'),
+    PUBLIC_CACHE_TTL: durationSetting('30s', 's'),
+    LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+    LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
+    CORS_ALLOWED_ORIGINS: z
+      .string()
+      .default('')
+      .transform((value) =>
+        value
+          .split(',')
+          .map((origin) => origin.trim())
+          .filter(Boolean),
+      ),
+    COOKIE_SECURE: boolSetting(true),
+    COOKIE_DOMAIN: z.string().optional(),
+    BODY_LIMIT: z.string().default('1mb'),
+    AUTH_ACCESS_TOKEN_TTL: durationSetting('15m', 's'),
+    AUTH_REFRESH_TOKEN_TTL: durationSetting('30d', 's'),
+    RATE_LIMIT_AUTH_PER_IP: z.coerce.number().int().min(1).default(20),
+    RATE_LIMIT_AUTH_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
+    RATE_LIMIT_AUTH_WINDOW: durationSetting('1m', 's'),
+    NOTIFICATIONS_ENABLED: boolSetting(true),
+    NOTIFICATIONS_BASE_URL: z.url().default('http://localhost:8080'),
+    NOTIFICATIONS_EMAIL_ENABLED: boolSetting(true),
+    NOTIFICATIONS_EMAIL_SMTP_HOST: z.string().default('localhost'),
+    NOTIFICATIONS_EMAIL_SMTP_PORT: portSetting(1025),
+    NOTIFICATIONS_EMAIL_SMTP_USER: z.string().optional(),
+    NOTIFICATIONS_EMAIL_SMTP_PASSWORD: z.string().optional(),
+    NOTIFICATIONS_EMAIL_FROM_ADDRESS: z.string().default('statuspage@localhost'),
+    NOTIFICATIONS_TELEGRAM_ENABLED: boolSetting(false),
+    NOTIFICATIONS_TELEGRAM_BOT_TOKEN: z.string().optional(),
+    NOTIFICATIONS_TELEGRAM_BOT_USERNAME: z.string().optional(),
+    NOTIFICATIONS_TELEGRAM_API_URL: z.url().default('https://api.telegram.org'),
+    NOTIFICATIONS_MATTERMOST_ALLOWED_NETWORKS: networkListSetting(),
+    NOTIFICATIONS_TELEGRAM_RATE_LIMIT: z.coerce.number().int().min(1).default(25),
+    NOTIFICATIONS_RETRY_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
+    NOTIFICATIONS_RETRY_INITIAL_BACKOFF: durationSetting('1s', 's'),
+    NOTIFICATIONS_RETRY_MAX_BACKOFF: durationSetting('5m', 's'),
+    NOTIFICATIONS_VERIFICATION_CODE_TTL: durationSetting('15m', 's'),
+    NOTIFICATIONS_VERIFICATION_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
+    NOTIFICATIONS_VERIFICATION_RESEND_COOLDOWN: durationSetting('60s', 's'),
+    NOTIFICATIONS_PROBE_TIMEOUT: durationSetting('10s', 's'),
+    ...appSecretSettings(DEVELOPMENT_SECRET),
+  })
+  .superRefine(refineProductionSecrets);
 export type Env = z.infer<typeof EnvSchema>;
 
 /**

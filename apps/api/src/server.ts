@@ -116,6 +116,7 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
       },
       probe,
       secret: env.APP_SECRET,
+      previousSecret: env.APP_SECRET_PREVIOUS,
       defaultEmailChannel: emailEnabled,
     },
   });

@@ -175,6 +175,50 @@ describe('http logging', () => {
   });
 });
 
+describe('http logging of secrets in query strings', () => {
+  it('never logs the values of token, code and similar query parameters, on the app or the cache path', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, callback) {
+        lines.push(...String(chunk).split('\n').filter(Boolean));
+        callback();
+      },
+    });
+    const env = loadEnv({
+      DATABASE_URL: (await import('vitest')).inject('databaseUrl'),
+      SERVER_HOST: '127.0.0.1',
+      SERVER_PORT: '0',
+      SERVER_METRICS_PORT: '0',
+      COOKIE_SECURE: 'false',
+    });
+    const api = await startApiServer(env, {
+      logger: createLogger({ level: 'debug', format: 'json', name: 'api', destination: sink }),
+    });
+    const secrets = ['unsubscribeSECRETvalue1', 'resetSECRETvalue2', '918273', 'nonceSECRETvalue3', 'refreshSECRET4'];
+    try {
+      const http = createHttp(api.url);
+      await http.get(`/api/v1/notifications/unsubscribe?token=v1.${secrets[0]}&lang=en`);
+      await http.post(`/api/v1/notifications/unsubscribe?token=${secrets[0]}`);
+      await http.get(`/reset-password?token=${secrets[1]}`);
+      await http.get(`/api/v1/services?code=${secrets[2]}&Token=${secrets[1]}&page=2`);
+      // Twice: the second answer comes from the public cache's pre-router (logged at debug).
+      await http.get(`/api/v1/services?nonce=${secrets[3]}&refresh_token=${secrets[4]}`);
+      await http.get(`/api/v1/services?nonce=${secrets[3]}&refresh_token=${secrets[4]}`);
+      const text = lines.join('\n');
+      for (const secret of secrets) expect(text).not.toContain(secret);
+      const entries = lines.map((line) => JSON.parse(line));
+      const unsubscribe = entries.find((entry) => entry.req?.url?.startsWith('/api/v1/notifications/unsubscribe'));
+      expect(unsubscribe.req.url).toBe('/api/v1/notifications/unsubscribe?token=[redacted]&lang=en');
+      expect(unsubscribe.req.query).toEqual({ token: '[redacted]', lang: 'en' });
+      expect(entries.some((entry) => entry.msg === 'public cache hit' && entry.url.includes('nonce=[redacted]'))).toBe(
+        true,
+      );
+    } finally {
+      await api.close();
+    }
+  });
+});
+
 describe('http rate limits without Redis', () => {
   it('keeps limits in memory when REDIS_URL is unset', async () => {
     const api = await startTestApi({ REDIS_URL: '', RATE_LIMIT_AUTH_PER_IP: '2' });

@@ -30,7 +30,7 @@ export {
   renderPasswordReset,
   renderVerification,
 } from './notifications/render';
-export { unsubscribeToken, verifyUnsubscribeToken } from './notifications/unsubscribe';
+export { UNSUBSCRIBE_TOKEN_TTL_DAYS, unsubscribeToken, verifyUnsubscribeToken } from './notifications/unsubscribe';
 export {
   createWebhookPoster,
   isNetwork,
@@ -74,6 +74,8 @@ export interface CoreOptions {
     probe: ChannelProbe;
     /** Signs one-click unsubscribe links (shared by api and worker). */
     secret: string;
+    /** The secret before a rotation: links it signed are still accepted. */
+    previousSecret?: string | undefined;
     /** New accounts get a verified e-mail channel (when e-mail notifications are on). */
     defaultEmailChannel: boolean;
   };
@@ -109,7 +111,14 @@ export function createCore(options: CoreOptions) {
     }),
     subscriptions: createSubscriptionUseCases({ db, clock }),
     deliveries: createDeliveryUseCases({ db, clock }),
-    unsubscribe: createUnsubscribeUseCase({ db, clock, secret: options.notifications.secret }),
+    unsubscribe: createUnsubscribeUseCase({
+      db,
+      clock,
+      secrets: [
+        options.notifications.secret,
+        ...(options.notifications.previousSecret ? [options.notifications.previousSecret] : []),
+      ],
+    }),
     notificationsConfig: () => ({
       available_channels: options.notifications.settings.availableTypes,
       telegram: options.notifications.settings.telegramBotUsername
