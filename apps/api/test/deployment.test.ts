@@ -327,7 +327,7 @@ describe('docker-compose.yml', () => {
       expect(environment(name, {}).APP_SECRET, name).toBeUndefined();
     }
     // The images run with NODE_ENV=production (Dockerfile): what each would say without a secret, or the old default.
-    for (const secret of [{}, { APP_SECRET: 'compose-development-secret-change-me' }]) {
+    for (const secret of [{}, { APP_SECRET: 'compose-development-secret-change-me' }] as Record<string, string>[]) {
       const api = EnvSchema.safeParse({ ...environment('api', secret), NODE_ENV: 'production' });
       const worker = WorkerEnvSchema.safeParse({ ...environment('worker', secret), NODE_ENV: 'production' });
       for (const parsed of [api, worker]) {
