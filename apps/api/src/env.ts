@@ -6,11 +6,50 @@ import {
   portSetting,
   refineProductionSecrets,
 } from '@statuspage/contracts';
-import { networkListSetting } from '@statuspage/core';
+import { isNetwork, networkListSetting } from '@statuspage/core';
 import { z } from 'zod';
 
 /** Used when APP_SECRET is unset; fine for development (warned), refused in production. */
 export const DEVELOPMENT_SECRET = DEVELOPMENT_SECRETS[0] as string;
+
+/** Express's named sets of addresses (`trust proxy`). */
+const NAMED_PROXY_SETS = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * Which reverse proxies may set X-Forwarded-For (Express `trust proxy`):
+ * `false`, a hop count, or a comma-separated list of proxy IPs/CIDRs and the
+ * named sets `loopback`, `linklocal`, `uniquelocal`. A blanket `true` is
+ * refused: it trusts whatever a client writes in the header, so anyone could
+ * choose the address their rate limits are counted on.
+ */
+const trustProxySetting = () =>
+  z
+    .string()
+    .default('loopback')
+    .transform((value, ctx): boolean | number | string => {
+      const setting = value.trim();
+      if (setting === 'false') return false;
+      if (setting === 'true') {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            'TRUST_PROXY=true trusts every X-Forwarded-For entry, so any client can pick its own address: ' +
+            'give the number of proxies in front of the api (e.g. 1) or their addresses (e.g. 10.0.0.5, 10.0.0.0/8, loopback)',
+        });
+        return z.NEVER;
+      }
+      if (/^\d+$/.test(setting)) return Number(setting);
+      const entries = setting.split(',').map((entry) => entry.trim());
+      const bad = entries.filter((entry) => !NAMED_PROXY_SETS.includes(entry) && !isNetwork(entry));
+      if (bad.length > 0 || entries.length === 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected false, a hop count, or IPs/CIDRs and ${NAMED_PROXY_SETS.join('/')} separated by commas; not ${bad.join(', ')}`,
+        });
+        return z.NEVER;
+      }
+      return entries.join(',');
+    });
 
 /** The api's configuration: every variable it reads, with defaults (SPEC.md §5). */
 export const EnvSchema = z
@@ -32,7 +71,7 @@ export const EnvSchema = z
       .string()
       .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, `_`, `.` and `-` only')
       .default('statuspage'),
-    TRUST_PROXY: z.string().default('loopback'),
+    TRUST_PROXY: trustProxySetting(),
     PUBLIC_CACHE_TTL: durationSetting('30s', 's'),
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
     LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),

@@ -40,3 +40,33 @@ describe('api configuration APP_SECRET', () => {
     expect(loadEnv({ NODE_ENV: 'test' }).APP_SECRET).toBe(DEVELOPMENT_SECRET);
   });
 });
+
+describe('api configuration TRUST_PROXY', () => {
+  it('refuses a blanket true, explaining what to give instead', () => {
+    const message = problems({ TRUST_PROXY: 'true' });
+    expect(message).toMatch(/TRUST_PROXY: TRUST_PROXY=true trusts every X-Forwarded-For entry/);
+  });
+
+  it.each(['yes', 'everything', '10.0.0.0/33', 'loopback, proxy.internal', '1.5', '-1', ','])(
+    'refuses %j, naming the variable',
+    (value) => {
+      expect(problems({ TRUST_PROXY: value })).toMatch(/TRUST_PROXY: expected false, a hop count/);
+    },
+  );
+
+  it.each([
+    ['loopback', 'loopback'],
+    ['false', false],
+    ['0', 0],
+    ['2', 2],
+    ['10.0.0.5', '10.0.0.5'],
+    ['loopback, 10.0.0.0/8 ,fd00::/8', 'loopback,10.0.0.0/8,fd00::/8'],
+    ['uniquelocal,linklocal', 'uniquelocal,linklocal'],
+  ])('reads %j as %j', (value, expected) => {
+    expect(loadEnv({ TRUST_PROXY: value }).TRUST_PROXY).toBe(expected);
+  });
+
+  it('defaults to loopback', () => {
+    expect(loadEnv({}).TRUST_PROXY).toBe('loopback');
+  });
+});

@@ -219,6 +219,48 @@ describe('http logging of secrets in query strings', () => {
   });
 });
 
+describe('http client addresses behind a proxy', () => {
+  it('counts rate limits on an address, never on a string a client puts in X-Forwarded-For', async () => {
+    const api = await startTestApi({ TRUST_PROXY: '1', RATE_LIMIT_AUTH_PER_IP: '2' });
+    try {
+      const http = createHttp(api.url);
+      const email = `${unique('xff')}@example.test`;
+      const statuses: number[] = [];
+      for (let attempt = 0; attempt < 3; attempt++) {
+        // A new "address" each time: garbage, or an address followed by garbage.
+        const forwarded = attempt === 1 ? `203.0.113.${attempt}, not-an-ip-${attempt}` : `spoofed-${attempt}`;
+        const response = await http.post('/api/v1/auth/login', {
+          body: { email, password: 'wrong-password' },
+          headers: { 'x-forwarded-for': forwarded },
+        });
+        statuses.push(response.status);
+      }
+      expect(statuses).toEqual([401, 401, 429]);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('takes the client address the trusted proxy appended', async () => {
+    const api = await startTestApi({ TRUST_PROXY: '1', RATE_LIMIT_AUTH_PER_IP: '1' });
+    try {
+      const http = createHttp(api.url);
+      const email = `${unique('xff')}@example.test`;
+      const attempt = (forwarded: string) =>
+        http.post('/api/v1/auth/login', {
+          body: { email, password: 'wrong-password' },
+          headers: { 'x-forwarded-for': forwarded },
+        });
+      // Two clients behind the proxy: each has its own budget, whatever they wrote before the proxy's entry.
+      expect((await attempt('garbage, 198.51.100.7')).status).toBe(401);
+      expect((await attempt('198.51.100.8')).status).toBe(401);
+      expect((await attempt('1.1.1.1, 198.51.100.7')).status).toBe(429);
+    } finally {
+      await api.close();
+    }
+  });
+});
+
 describe('http rate limits without Redis', () => {
   it('keeps limits in memory when REDIS_URL is unset', async () => {
     const api = await startTestApi({ REDIS_URL: '', RATE_LIMIT_AUTH_PER_IP: '2' });
