@@ -112,6 +112,10 @@ export const EnvSchema = z
     NOTIFICATIONS_VERIFICATION_CODE_TTL: durationSetting('15m', 's'),
     NOTIFICATIONS_VERIFICATION_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
     NOTIFICATIONS_VERIFICATION_RESEND_COOLDOWN: durationSetting('60s', 's'),
+    /** Verification codes one address may receive in an hour (whoever asks, whichever channel). */
+    NOTIFICATIONS_VERIFICATION_MAX_PER_ADDRESS: z.coerce.number().int().min(1).default(5),
+    /** Verification codes one user may have sent in an hour (all addresses together). */
+    NOTIFICATIONS_VERIFICATION_MAX_PER_USER: z.coerce.number().int().min(1).default(10),
     NOTIFICATIONS_PROBE_TIMEOUT: durationSetting('10s', 's'),
     ...appSecretSettings(DEVELOPMENT_SECRET),
   })

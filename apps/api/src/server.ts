@@ -113,11 +113,12 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
         codeTtlSeconds: env.NOTIFICATIONS_VERIFICATION_CODE_TTL,
         maxCodeAttempts: env.NOTIFICATIONS_VERIFICATION_MAX_ATTEMPTS,
         resendCooldownSeconds: env.NOTIFICATIONS_VERIFICATION_RESEND_COOLDOWN,
+        maxCodesPerAddressPerHour: env.NOTIFICATIONS_VERIFICATION_MAX_PER_ADDRESS,
+        maxCodesPerUserPerHour: env.NOTIFICATIONS_VERIFICATION_MAX_PER_USER,
       },
       probe,
       secret: env.APP_SECRET,
       previousSecret: env.APP_SECRET_PREVIOUS,
-      defaultEmailChannel: emailEnabled,
     },
   });
 

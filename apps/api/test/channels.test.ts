@@ -17,12 +17,14 @@ import {
 import { expectError, expectNoContent, openDatabase, registerAccount, type Sql, signIn } from './support/identity';
 import {
   channelState,
+  confirmDefaultChannel,
   createChannel,
   expectChannelShape,
   latestCode,
   listChannels,
   otherCode,
   outboxRows,
+  passResendCooldown,
   uniqueAddress,
   userNotificationState,
   verificationCodes,
@@ -100,7 +102,7 @@ describe('channels list', () => {
 });
 
 describe('channels default e-mail channel', () => {
-  it('registration creates a verified, enabled default e-mail channel for the address', async () => {
+  it('registration creates an unverified default e-mail channel and e-mails it a code through the outbox', async () => {
     const email = `${unique('Reg')}@Example.test`;
     const registered = await http.post('/api/v1/auth/register', { body: { email, password: 'correct-horse-1' } });
     expect(registered.status, registered.text).toBe(201);
@@ -108,19 +110,36 @@ describe('channels default e-mail channel', () => {
 
     const channels = await listChannels(http, session.access);
     expect(channels).toHaveLength(1);
-    expectChannelShape(channels[0], {
+    const [channel] = channels;
+    // Nobody has proved the address is the registrant's: nothing is sent to it but its code.
+    expectChannelShape(channel, {
       user_id: registered.body.data.id,
       type: 'email',
       target: email.toLowerCase(),
       is_enabled: true,
-      is_verified: true,
+      is_verified: false,
       is_default: true,
     });
-    // Verified from the start: no code is sent to it.
-    expect(await verificationCodes(sql, channels[0]?.id ?? '')).toEqual([]);
+    const codes = await verificationCodes(sql, channel.id);
+    expect(codes).toHaveLength(1);
+    const [delivery] = (await channelState(sql, channel.id)).deliveries;
+    const outbox = await outboxRows(sql, 'notification.deliver', 'delivery_id', String(delivery?.id));
+    expect(outbox.map((row) => row.payload.priority)).toEqual(['high']);
+
+    // Subscriptions wait for the address to be confirmed.
+    const early = await http.put(channelPath(channel.id, '/subscriptions'), {
+      token: session.access,
+      body: { subscribe_to_all_services: true },
+    });
+    expect(early.status, early.text).toBe(400);
+    expect(early.body.error.message).toMatch(/verify the channel/);
+    const verified = dataOf<WireChannel>(
+      await http.post(channelPath(channel.id, '/verify'), { token: session.access, body: { code: codes[0] } }),
+    );
+    expectChannelShape(verified, { id: channel.id, is_verified: true, is_default: true });
   });
 
-  it('admin user creation creates the verified default e-mail channel too', async () => {
+  it('admin user creation creates the same unverified default e-mail channel, with its code', async () => {
     const admin = await adminToken(http);
     const email = `${unique('adm')}@example.test`;
     const created = await http.post('/api/v1/users', {
@@ -128,14 +147,17 @@ describe('channels default e-mail channel', () => {
       body: { email, password: 'correct-horse-1', role: 'operator' },
     });
     expect(created.status, created.text).toBe(201);
-    const rows = await sql<{ type: string; target: string; is_verified: boolean; is_default: boolean }[]>`
-      select type, target, is_verified, is_default from notification_channels where user_id = ${created.body.data.id}`;
-    expect(rows).toEqual([{ type: 'email', target: email, is_verified: true, is_default: true }]);
+    const rows = await sql<{ id: string; type: string; target: string; is_verified: boolean; is_default: boolean }[]>`
+      select id, type, target, is_verified, is_default from notification_channels where user_id = ${created.body.data.id}`;
+    expect(rows).toEqual([
+      { id: expect.any(String), type: 'email', target: email, is_verified: false, is_default: true },
+    ]);
+    expect(await verificationCodes(sql, rows[0]?.id ?? '')).toHaveLength(1);
 
     const session = await signIn(http, email, 'correct-horse-1');
     const channels = await listChannels(http, session.access);
     expect(channels).toHaveLength(1);
-    expect(channels[0]).toMatchObject({ is_default: true, is_verified: true, target: email });
+    expect(channels[0]).toMatchObject({ is_default: true, is_verified: false, target: email });
   });
 
   it('delete answers 409 for the default channel and keeps it', async () => {
@@ -149,7 +171,7 @@ describe('channels default e-mail channel', () => {
 
   it('the default channel can be disabled and enabled again', async () => {
     const user = await newUser();
-    const [channel] = await listChannels(http, user.token);
+    const channel = await confirmDefaultChannel(http, sql, user.token);
     const off = dataOf<WireChannel>(
       await http.patch(channelPath(channel?.id ?? ''), { token: user.token, body: { is_enabled: false } }),
     );
@@ -244,8 +266,9 @@ describe('channels create', () => {
     }
     expect(await userNotificationState(sql, user.id)).toEqual(before);
 
-    // Another user may use the same targets.
+    // Another user may use the same targets (an address once its resend cooldown has passed).
     const other = await newUser();
+    await passResendCooldown(sql, address);
     await createChannel(http, other.token, 'email', address);
     await createChannel(http, other.token, 'telegram', chatId);
     await createChannel(http, other.token, 'mattermost', url);
@@ -495,7 +518,7 @@ describe('channels e-mail verification', () => {
     expect((await channelState(sql, channel.id)).channel?.is_verified).toBe(false);
 
     // A new code (once the resend cooldown has passed) opens verification again; the old code is void.
-    await sql`update channel_verifications set sent_at = sent_at - interval '61 seconds' where channel_id = ${channel.id}`;
+    await passResendCooldown(sql, channel.target);
     const resent = await http.post(channelPath(channel.id, '/resend-code'), { token: user.token });
     expect(resent.status, resent.text).toBe(200);
     const fresh = await latestCode(sql, channel.id);
@@ -548,13 +571,81 @@ describe('channels e-mail verification code expiry', () => {
     expect(expired.body.error.message).toMatch(/expired/i);
     expect((await channelState(sql, channel.id)).channel?.is_verified).toBe(false);
 
-    await sql`update channel_verifications set sent_at = sent_at - interval '61 seconds' where channel_id = ${channel.id}`;
+    await passResendCooldown(sql, channel.target);
     const resent = await shortHttp.post(channelPath(channel.id, '/resend-code'), { token: user.token });
     expect(resent.status, resent.text).toBe(200);
     const fresh = await latestCode(sql, channel.id);
     const ok = await shortHttp.post(channelPath(channel.id, '/verify'), { token: user.token, body: { code: fresh } });
     expect(ok.status, ok.text).toBe(200);
     expect(ok.body.data.is_verified).toBe(true);
+  });
+});
+
+describe('channels verification e-mail limits', () => {
+  it('create answers 429 within the cooldown of the address, even after the channel was deleted, changing nothing', async () => {
+    const user = await newUser();
+    const address = uniqueAddress('cycle');
+    const first = await createChannel(http, user.token, 'email', address);
+    expectNoContent(await http.delete(channelPath(first.id), { token: user.token }));
+    const before = await userNotificationState(sql, user.id);
+
+    const again = await http.post('/api/v1/me/channels', {
+      token: user.token,
+      body: { type: 'email', target: address },
+    });
+    expectPlainError(again, 429);
+    expect(again.body.error.message).toMatch(/please wait before requesting a new code/);
+    expect(Number(again.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(await userNotificationState(sql, user.id)).toEqual(before);
+    // Another user asking for the same address waits too: the cooldown belongs to the address.
+    const other = await newUser();
+    const theirs = await http.post('/api/v1/me/channels', {
+      token: other.token,
+      body: { type: 'email', target: address },
+    });
+    expectPlainError(theirs, 429);
+  });
+
+  it('an address receives at most 5 codes an hour, whoever asks and however often channels are re-created', async () => {
+    const address = uniqueAddress('flood');
+    const statuses: number[] = [];
+    for (let round = 0; round < 7; round += 1) {
+      const user = await newUser();
+      await passResendCooldown(sql, address);
+      const created = await http.post('/api/v1/me/channels', {
+        token: user.token,
+        body: { type: 'email', target: address },
+      });
+      statuses.push(created.status);
+      if (created.status === 429) {
+        expect(created.body.error.message).toMatch(/too many verification codes/);
+        expect(Number(created.headers.get('retry-after'))).toBeGreaterThan(60);
+      } else {
+        expectNoContent(await http.delete(channelPath(created.body.data.id), { token: user.token }));
+      }
+    }
+    expect(statuses).toEqual([201, 201, 201, 201, 201, 429, 429]);
+    const [sent] = await sql<{ count: number }[]>`
+      select count(*)::int as count from notification_deliveries d join notification_messages m on m.id = d.message_id
+      where m.kind = 'verification' and d.target = ${address}`;
+    expect(sent?.count).toBe(5);
+  });
+
+  it('a user has at most 10 codes sent an hour (its registration code included), on any addresses', async () => {
+    const user = await newUser();
+    const statuses: number[] = [];
+    for (let index = 0; index < 11; index += 1) {
+      const created = await http.post('/api/v1/me/channels', {
+        token: user.token,
+        body: { type: 'email', target: uniqueAddress(`user-limit-${index}`) },
+      });
+      statuses.push(created.status);
+    }
+    expect(statuses).toEqual([...Array(9).fill(201), 429, 429]);
+    const refused = await http.post(channelPath((await listChannels(http, user.token))[1]?.id ?? '', '/resend-code'), {
+      token: user.token,
+    });
+    expectPlainError(refused, 429);
   });
 });
 
@@ -580,7 +671,7 @@ describe('channels resend code', () => {
     const first = await latestCode(sql, channel.id);
     // One wrong attempt on the first code: a new code starts its attempts over.
     await http.post(channelPath(channel.id, '/verify'), { token: user.token, body: { code: otherCode(first) } });
-    await sql`update channel_verifications set sent_at = sent_at - interval '61 seconds' where channel_id = ${channel.id}`;
+    await passResendCooldown(sql, channel.target);
 
     const response = await http.post(channelPath(channel.id, '/resend-code'), { token: user.token });
     expect(dataOf<{ message: string }>(response)).toEqual({ message: expect.any(String) });
@@ -609,7 +700,7 @@ describe('channels resend code', () => {
 
   it('resend answers 400 for a verified channel and for Telegram and Mattermost channels', async () => {
     const user = await newUser();
-    const [defaultChannel] = await listChannels(http, user.token);
+    const defaultChannel = await confirmDefaultChannel(http, sql, user.token);
     const verified = await verifiedEmailChannel(http, sql, user.token);
     const tg = await createChannel(http, user.token, 'telegram', uniqueChatId());
     const mm = await createChannel(http, user.token, 'mattermost', webhooks.url());
@@ -628,7 +719,7 @@ describe('channels resend code', () => {
     const owner = await newUser();
     const other = await newUser();
     const channel = await createChannel(http, owner.token, 'email', uniqueAddress());
-    await sql`update channel_verifications set sent_at = sent_at - interval '61 seconds' where channel_id = ${channel.id}`;
+    await passResendCooldown(sql, channel.target);
     expectPlainError(await http.post(channelPath(channel.id, '/resend-code'), { token: other.token }), 403);
     expectPlainError(await http.post(channelPath(randomUUID(), '/resend-code'), { token: owner.token }), 404);
     expectPlainError(await http.post(channelPath(channel.id, '/resend-code')), 401);
@@ -900,21 +991,29 @@ describe('channels with e-mail notifications disabled', () => {
   });
   afterAll(() => noEmail.close());
 
-  it('registration and admin creation create no default channel', async () => {
+  it('registration and admin creation still create the unverified default channel, sending no code', async () => {
     const user = await newUser(client);
-    expect(await listChannels(client, user.token)).toEqual([]);
+    const channels = await listChannels(client, user.token);
+    expect(channels).toHaveLength(1);
+    expectChannelShape(channels[0], { type: 'email', target: user.email, is_default: true, is_verified: false });
+    expect(await verificationCodes(sql, channels[0]?.id ?? '')).toEqual([]);
 
     const admin = await adminToken(client);
+    const email = `${unique('noemail')}@example.test`;
     const created = await client.post('/api/v1/users', {
       token: admin,
-      body: { email: `${unique('noemail')}@example.test`, password: 'correct-horse-1', role: 'user' },
+      body: { email, password: 'correct-horse-1', role: 'user' },
     });
     expect(created.status, created.text).toBe(201);
-    expect(await sql`select id from notification_channels where user_id = ${created.body.data.id}`).toEqual([]);
+    const rows = await sql<{ id: string; target: string; is_verified: boolean; is_default: boolean }[]>`
+      select id, target, is_verified, is_default from notification_channels where user_id = ${created.body.data.id}`;
+    expect(rows).toEqual([{ id: expect.any(String), target: email, is_verified: false, is_default: true }]);
+    expect(await verificationCodes(sql, rows[0]?.id ?? '')).toEqual([]);
   });
 
   it('create answers 400 for an e-mail channel and 400 for Telegram (not enabled), creating nothing', async () => {
     const user = await newUser(client);
+    const before = await userNotificationState(sql, user.id);
     expectValidationError(
       await client.post('/api/v1/me/channels', { token: user.token, body: { type: 'email', target: uniqueAddress() } }),
       'type',
@@ -923,7 +1022,7 @@ describe('channels with e-mail notifications disabled', () => {
       await client.post('/api/v1/me/channels', { token: user.token, body: { type: 'telegram', target: '12345' } }),
       'type',
     );
-    expect(await listChannels(client, user.token)).toEqual([]);
+    expect(await userNotificationState(sql, user.id)).toEqual(before);
     await createChannel(client, user.token, 'mattermost', webhooks.url());
   });
 });

@@ -7,6 +7,7 @@ import { useApiFixture } from './support/fixture';
 import { expectError, registerAccount, signIn } from './support/identity';
 import {
   channelState,
+  confirmDefaultChannel,
   createChannel,
   getMatrix,
   listChannels,
@@ -28,9 +29,11 @@ interface User {
   token: string;
 }
 
+/** A newly registered user who confirmed the address of their default channel with the e-mailed code. */
 async function newUser(): Promise<User> {
   const account = await registerAccount(t.http);
   const session = await signIn(t.http, account.email, account.password);
+  await confirmDefaultChannel(t.http, t.sql, session.access);
   return { id: account.id, email: account.email, token: session.access };
 }
 

@@ -5,12 +5,7 @@ import { createEventUseCases } from './events/events';
 import { createAuthUseCases, type IdentityConfig } from './identity/auth';
 import { createSessionManager } from './identity/session-store';
 import { createUserAdminUseCases } from './identity/users';
-import {
-  type ChannelProbe,
-  createChannelUseCases,
-  createDefaultEmailChannel,
-  type NotificationSettings,
-} from './notifications/channels';
+import { type ChannelProbe, createChannelUseCases, type NotificationSettings } from './notifications/channels';
 import { createDeliveryUseCases } from './notifications/deliveries';
 import { createEventNotifier } from './notifications/event-notifier';
 import { createSubscriptionUseCases } from './notifications/subscriptions';
@@ -76,8 +71,6 @@ export interface CoreOptions {
     secret: string;
     /** The secret before a rotation: links it signed are still accepted. */
     previousSecret?: string | undefined;
-    /** New accounts get a verified e-mail channel (when e-mail notifications are on). */
-    defaultEmailChannel: boolean;
   };
   clock?: Clock;
 }
@@ -86,9 +79,15 @@ export interface CoreOptions {
 export function createCore(options: CoreOptions) {
   const clock = options.clock ?? systemClock;
   const { db } = options;
-  const onAccountCreated = options.notifications.defaultEmailChannel
-    ? (tx: Database, user: { id: string; email: string }) => createDefaultEmailChannel(tx, user.id, user.email)
-    : undefined;
+  const channels = createChannelUseCases({
+    db,
+    clock,
+    settings: options.notifications.settings,
+    probe: options.notifications.probe,
+  });
+  // Every new account (registration or admin creation) gets its default e-mail channel, unverified.
+  const onAccountCreated = (tx: Database, user: { id: string; email: string }) =>
+    channels.createDefault(tx, user.id, user.email);
   const auth = createAuthUseCases({
     onAccountCreated,
     db,
@@ -103,12 +102,7 @@ export function createCore(options: CoreOptions) {
     groups: createGroupUseCases({ db, clock }),
     templates: createTemplateUseCases({ db, clock }),
     events: createEventsCore(db, clock),
-    channels: createChannelUseCases({
-      db,
-      clock,
-      settings: options.notifications.settings,
-      probe: options.notifications.probe,
-    }),
+    channels,
     subscriptions: createSubscriptionUseCases({ db, clock }),
     deliveries: createDeliveryUseCases({ db, clock }),
     unsubscribe: createUnsubscribeUseCase({
