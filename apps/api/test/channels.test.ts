@@ -727,11 +727,43 @@ describe('channels resend code', () => {
   });
 });
 
+/**
+ * What a channel's owner does for Telegram: asks to verify, reads the deep link in the 422 answer and
+ * opens it in the chat (the bot then receives `/start <parameter>` from that chat). Answers the parameter.
+ */
+async function openDeepLink(
+  client: Http,
+  token: string,
+  channelId: string,
+  chat: { id: string | number; username?: string; type?: 'private' | 'group' | 'channel' },
+) {
+  const answer = await client.post(channelPath(channelId, '/verify'), { token });
+  expectPlainError(answer, 422);
+  const start = /https:\/\/t\.me\/\w+\?start=([\w-]+)/.exec(answer.body.error.message)?.[1];
+  expect(start, answer.body.error.message).toMatch(/^[\w-]{16,64}$/);
+  telegram.receive(chat, `/start ${start}`);
+  return start as string;
+}
+
 describe('channels telegram verification', () => {
-  it('verify sends a test message through the Bot API and answers 200 with the verified channel', async () => {
+  it('verify answers 422 with the bot deep link until the chat pressed Start on it, sending nothing', async () => {
     const user = await newUser();
     const chatId = uniqueChatId();
     const channel = await createChannel(http, user.token, 'telegram', chatId);
+    const failed = await http.post(channelPath(channel.id, '/verify'), { token: user.token });
+    expectPlainError(failed, 422);
+    expect(failed.body.error.message).toContain(`https://t.me/${BOT_USERNAME}?start=`);
+    expect(failed.body.error.message).toMatch(/press Start/);
+    // A chat id alone proves nothing: no message goes to it before it confirmed.
+    expect(telegram.messages(chatId)).toHaveLength(0);
+    expect((await channelState(sql, channel.id)).channel?.is_verified).toBe(false);
+  });
+
+  it('verify sends a test message through the Bot API once the chat opened the deep link, and answers 200', async () => {
+    const user = await newUser();
+    const chatId = uniqueChatId();
+    const channel = await createChannel(http, user.token, 'telegram', chatId);
+    await openDeepLink(http, user.token, channel.id, { id: chatId });
     const response = await http.post(channelPath(channel.id, '/verify'), { token: user.token });
     const verified = dataOf<WireChannel>(response);
     expectChannelShape(verified, { id: channel.id, type: 'telegram', target: chatId, is_verified: true });
@@ -745,11 +777,42 @@ describe('channels telegram verification', () => {
     expect(sent[0]?.body.text).toEqual(expect.any(String));
   });
 
-  it('verify answers 422 naming the bot deep link when the chat is not found, then 200 once Start was pressed', async () => {
+  it('verify refuses someone else’s chat: one that pressed Start for its own channel, or a link opened elsewhere', async () => {
+    const victim = await newUser();
+    const attacker = await newUser();
+    const victimChat = uniqueChatId();
+    const attackerChat = uniqueChatId();
+    // The victim verifies their own channel on their chat.
+    const own = await createChannel(http, victim.token, 'telegram', victimChat);
+    const victimStart = await openDeepLink(http, victim.token, own.id, { id: victimChat });
+    expect((await http.post(channelPath(own.id, '/verify'), { token: victim.token })).status).toBe(200);
+
+    // The attacker adds the victim's chat id and opens the deep link in their own chat.
+    const stolen = await createChannel(http, attacker.token, 'telegram', victimChat);
+    const attackerStart = await openDeepLink(http, attacker.token, stolen.id, { id: attackerChat });
+    expect(attackerStart).not.toBe(victimStart);
+    const before = telegram.messages(victimChat).length;
+    const refused = await http.post(channelPath(stolen.id, '/verify'), { token: attacker.token });
+    expectPlainError(refused, 422);
+    expect(telegram.messages(victimChat)).toHaveLength(before);
+    expect((await channelState(sql, stolen.id)).channel?.is_verified).toBe(false);
+  });
+
+  it('verify accepts a public channel by @username when the start parameter is posted there', async () => {
+    const user = await newUser();
+    const username = unique('chan').replaceAll('-', '_');
+    const channel = await createChannel(http, user.token, 'telegram', `@${username}`);
+    await openDeepLink(http, user.token, channel.id, { id: `-100${uniqueChatId()}`, username, type: 'channel' });
+    const ok = await http.post(channelPath(channel.id, '/verify'), { token: user.token });
+    expect(ok.status, ok.text).toBe(200);
+  });
+
+  it('verify answers 422 naming the bot deep link when the chat is not found, then 200 once it is', async () => {
     const user = await newUser();
     const chatId = uniqueChatId();
     telegram.fail(chatId, telegramFailures.chatNotFound);
     const channel = await createChannel(http, user.token, 'telegram', chatId);
+    await openDeepLink(http, user.token, channel.id, { id: chatId });
 
     const failed = await http.post(channelPath(channel.id, '/verify'), { token: user.token });
     expectPlainError(failed, 422);
@@ -771,6 +834,7 @@ describe('channels telegram verification', () => {
     const chatId = uniqueChatId();
     telegram.fail(chatId, telegramFailures.botBlocked);
     const channel = await createChannel(http, user.token, 'telegram', chatId);
+    await openDeepLink(http, user.token, channel.id, { id: chatId });
     const failed = await http.post(channelPath(channel.id, '/verify'), { token: user.token });
     expectPlainError(failed, 422);
     expect(failed.body.error.message).toMatch(/blocked/i);
@@ -818,6 +882,7 @@ describe('channels verification timeouts', () => {
     const chatId = uniqueChatId();
     telegram.delay(chatId, 4_000);
     const channel = await createChannel(client, user.token, 'telegram', chatId);
+    await openDeepLink(client, user.token, channel.id, { id: chatId });
     const started = Date.now();
     const failed = await client.post(channelPath(channel.id, '/verify'), { token: user.token });
     expectPlainError(failed, 422);

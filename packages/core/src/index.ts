@@ -17,7 +17,12 @@ export { effectiveStatusSql, hasActiveEventsSql } from './catalog/service-view';
 export type { AuthenticatedSession, IdentityConfig } from './identity/auth';
 export { hashPassword, verifyPassword } from './identity/passwords';
 export type { SessionUser } from './identity/session-store';
-export { type ChannelProbe, type NotificationSettings, ProbeFailure } from './notifications/channels';
+export {
+  type ChannelProbe,
+  type NotificationSettings,
+  ProbeFailure,
+  telegramStartParameter,
+} from './notifications/channels';
 export {
   type RenderContext,
   type RenderedMessage,
@@ -84,6 +89,7 @@ export function createCore(options: CoreOptions) {
     clock,
     settings: options.notifications.settings,
     probe: options.notifications.probe,
+    secret: options.notifications.secret,
   });
   // Every new account (registration or admin creation) gets its default e-mail channel, unverified.
   const onAccountCreated = (tx: Database, user: { id: string; email: string }) =>

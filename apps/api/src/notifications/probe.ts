@@ -31,6 +31,38 @@ export function createChannelProbe(settings: ProbeSettings): ChannelProbe & { cl
     ? new Api(settings.telegramBotToken, { apiRoot: settings.telegramApiUrl.replace(/\/$/, '') })
     : undefined;
   return {
+    async telegramStarted(target, startParameter) {
+      if (!api) throw new ProbeFailure('Telegram is not configured on this server');
+      const signal = AbortSignal.timeout(settings.timeoutMs) as unknown as Parameters<Api['getUpdates']>[1];
+      let updates: Awaited<ReturnType<Api['getUpdates']>>;
+      try {
+        // The last 100 updates, whoever reads them (every replica sees the same; nothing to store). Older
+        // ones are forgotten: on a busy bot, Start is pressed again just before verifying.
+        updates = await api.getUpdates(
+          { offset: -100, limit: 100, timeout: 0, allowed_updates: ['message', 'channel_post'] },
+          signal,
+        );
+      } catch (error) {
+        if (error instanceof GrammyError) {
+          throw new ProbeFailure(
+            error.error_code === 409
+              ? 'the bot receives its updates by webhook, so the server cannot see who pressed Start'
+              : error.description,
+          );
+        }
+        if (error instanceof HttpError) throw new ProbeFailure('the Telegram Bot API could not be reached');
+        throw error;
+      }
+      const wanted = target.toLowerCase();
+      return updates.some((update) => {
+        const message = update.message ?? update.channel_post;
+        if (!message || message.text?.trim() !== `/start ${startParameter}`) return false;
+        const username = 'username' in message.chat ? message.chat.username : undefined;
+        return (
+          String(message.chat.id) === target || (username !== undefined && `@${username.toLowerCase()}` === wanted)
+        );
+      });
+    },
     async telegram(chatId, text) {
       if (!api) throw new ProbeFailure('Telegram is not configured on this server');
       try {

@@ -82,7 +82,8 @@ export async function createTestCore() {
         maxCodesPerUserPerHour: 10,
       },
       // The api's test message on Telegram/Mattermost verification; what these tests count is the worker's.
-      probe: { telegram: async () => {}, mattermost: async () => {} },
+      // (Telegram: as if the chat had opened the channel's deep link.)
+      probe: { telegramStarted: async () => true, telegram: async () => {}, mattermost: async () => {} },
       secret: appSecret,
     },
   });

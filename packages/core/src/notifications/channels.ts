@@ -1,4 +1,4 @@
-import { randomInt } from 'node:crypto';
+import { createHmac, randomInt } from 'node:crypto';
 import type { ChannelType, CreateChannelInput, NotificationChannel } from '@statuspage/contracts';
 import {
   channelVerifications,
@@ -34,6 +34,11 @@ export interface NotificationSettings {
 
 /** Sends a test message to prove a Telegram or Mattermost channel works; throws with a reason otherwise. */
 export interface ChannelProbe {
+  /**
+   * Whether the chat (`target`: its id or `@username`) recently sent the bot
+   * `/start <startParameter>` — what opening the bot's deep link does.
+   */
+  telegramStarted(target: string, startParameter: string): Promise<boolean>;
   telegram(chatId: string, text: string): Promise<void>;
   mattermost(webhookUrl: string, text: string): Promise<void>;
 }
@@ -48,6 +53,19 @@ export interface ChannelDeps {
   clock: Clock;
   settings: NotificationSettings;
   probe: ChannelProbe;
+  /** APP_SECRET: derives each Telegram channel's start parameter. */
+  secret: string;
+}
+
+/**
+ * The start parameter of a Telegram channel's deep link
+ * (`https://t.me/<bot>?start=<this>`): an HMAC of the channel id, so only the
+ * channel's owner (who reads it in the verification answer) can give it to
+ * the chat, and the chat proves it is theirs by sending it to the bot.
+ * Telegram allows 1–64 characters `A-Za-z0-9_-`.
+ */
+export function telegramStartParameter(channelId: string, secret: string): string {
+  return createHmac('sha256', secret).update(`telegram-start:${channelId}`).digest('base64url').slice(0, 32);
 }
 
 type ChannelRow = typeof notificationChannels.$inferSelect;
@@ -264,13 +282,25 @@ export function createChannelUseCases(deps: ChannelDeps) {
       }
       const text = 'StatusPage: this channel is connected. You will receive status notifications here.';
       try {
-        if (channel.type === 'telegram') await deps.probe.telegram(channel.target, text);
-        else await deps.probe.mattermost(channel.target, text);
+        if (channel.type === 'telegram') {
+          // A test message going through proves only that the chat talks to the bot, not that it is the
+          // caller's: the chat must have sent this channel's start parameter (the deep link) first.
+          const start = telegramStartParameter(channel.id, deps.secret);
+          if (!(await deps.probe.telegramStarted(channel.target, start))) {
+            const link = settings.telegramBotUsername
+              ? `open https://t.me/${settings.telegramBotUsername}?start=${start} in the chat and press Start`
+              : `send /start ${start} to the bot from the chat`;
+            throw NotificationErrors.verificationFailed(
+              `this chat has not confirmed the channel yet — ${link} (in a group or channel, post /start ${start}), then try again`,
+            );
+          }
+          await deps.probe.telegram(channel.target, text);
+        } else await deps.probe.mattermost(channel.target, text);
       } catch (error) {
         if (error instanceof ProbeFailure) {
           const hint =
             channel.type === 'telegram' && settings.telegramBotUsername
-              ? ` — open https://t.me/${settings.telegramBotUsername}?start=${channel.id.replaceAll('-', '')} and press Start, then try again`
+              ? ` — open https://t.me/${settings.telegramBotUsername}?start=${telegramStartParameter(channel.id, deps.secret)} and press Start, then try again`
               : '';
           throw NotificationErrors.verificationFailed(`${error.message}${hint}`);
         }
