@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { isIP } from 'node:net';
 import type { DbClient } from '@statuspage/db';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import bytes from 'bytes';
@@ -14,6 +15,7 @@ import { createRestMiddleware, generateRestDocument } from './http/openapi-adapt
 import { QUEUE_DASHBOARD_PATH } from './http/queue-dashboard';
 import { TRPC_MAX_BATCH_SIZE, trpcGuard } from './http/trpc-guard';
 import { createUnsubscribeRouter } from './http/unsubscribe';
+import { serializeRequest } from './logger';
 import { appRouter } from './routers';
 import { type AppServices, createContextFactory } from './trpc/context';
 
@@ -23,7 +25,8 @@ export interface AppOptions {
   logger: Logger;
   corsOrigins: string[];
   bodyLimit: string;
-  trustProxy: string;
+  /** Express `trust proxy` (validated by env.ts: false, a hop count, or proxy addresses). */
+  trustProxy: boolean | number | string;
   /** Turned off during shutdown so load balancers stop routing here. */
   isReady?: () => boolean;
   version?: string;
@@ -73,6 +76,26 @@ export function requestIdOf(req: IncomingMessage): string {
   return typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
 }
 
+/**
+ * Keeps only the X-Forwarded-For entries a proxy could have written: those to
+ * the right of the last one that is not an IP address. Proxies append the
+ * address they saw, so anything left of a malformed entry came from the
+ * client; this way `req.ip` (the rate limits' key) is always an address,
+ * never a string a client chose.
+ */
+export const keepForwardedAddresses: express.RequestHandler = (req, _res, next) => {
+  const header = req.headers['x-forwarded-for'];
+  if (header !== undefined) {
+    const entries = (Array.isArray(header) ? header.join(',') : header).split(',').map((entry) => entry.trim());
+    let start = entries.length;
+    while (start > 0 && isIP(entries[start - 1] ?? '') !== 0) start -= 1;
+    const kept = entries.slice(start);
+    if (kept.length > 0) req.headers['x-forwarded-for'] = kept.join(', ');
+    else delete req.headers['x-forwarded-for'];
+  }
+  next();
+};
+
 /** CORS with credentials for the configured origins (the public cache computes its headers with the same). */
 export function corsMiddleware(origins: string[]) {
   return cors({ origin: origins, credentials: true });
@@ -82,10 +105,8 @@ export function corsMiddleware(origins: string[]) {
 export function createApp(options: AppOptions) {
   const app = express();
   app.disable('x-powered-by');
-  app.set(
-    'trust proxy',
-    options.trustProxy === 'true' ? true : options.trustProxy === 'false' ? false : options.trustProxy,
-  );
+  app.set('trust proxy', options.trustProxy);
+  app.use(keepForwardedAddresses);
   app.use(
     pinoHttp({
       logger: options.logger,
@@ -96,6 +117,8 @@ export function createApp(options: AppOptions) {
       },
       customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+      // Unsubscribe links, reset links and codes travel in query strings: never log their values.
+      serializers: { req: serializeRequest },
     }),
   );
   app.use(

@@ -1,78 +1,131 @@
-import { boolSetting, durationSetting, portSetting } from '@statuspage/contracts';
-import { networkListSetting } from '@statuspage/core';
+import {
+  appSecretSettings,
+  boolSetting,
+  DEVELOPMENT_SECRETS,
+  durationSetting,
+  portSetting,
+  refineProductionSecrets,
+} from '@statuspage/contracts';
+import { isNetwork, networkListSetting } from '@statuspage/core';
 import { z } from 'zod';
 
-/** Used when APP_SECRET is unset; fine for development, logged as a warning (production checklist). */
-export const DEVELOPMENT_SECRET = 'statuspage-development-secret-change-me';
+/** Used when APP_SECRET is unset; fine for development (warned), refused in production. */
+export const DEVELOPMENT_SECRET = DEVELOPMENT_SECRETS[0] as string;
+
+/** Express's named sets of addresses (`trust proxy`). */
+const NAMED_PROXY_SETS = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * Which reverse proxies may set X-Forwarded-For (Express `trust proxy`):
+ * `false`, a hop count, or a comma-separated list of proxy IPs/CIDRs and the
+ * named sets `loopback`, `linklocal`, `uniquelocal`. A blanket `true` is
+ * refused: it trusts whatever a client writes in the header, so anyone could
+ * choose the address their rate limits are counted on.
+ */
+const trustProxySetting = () =>
+  z
+    .string()
+    .default('loopback')
+    .transform((value, ctx): boolean | number | string => {
+      const setting = value.trim();
+      if (setting === 'false') return false;
+      if (setting === 'true') {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            'TRUST_PROXY=true trusts every X-Forwarded-For entry, so any client can pick its own address: ' +
+            'give the number of proxies in front of the api (e.g. 1) or their addresses (e.g. 10.0.0.5, 10.0.0.0/8, loopback)',
+        });
+        return z.NEVER;
+      }
+      if (/^\d+$/.test(setting)) return Number(setting);
+      const entries = setting.split(',').map((entry) => entry.trim());
+      const bad = entries.filter((entry) => !NAMED_PROXY_SETS.includes(entry) && !isNetwork(entry));
+      if (bad.length > 0 || entries.length === 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected false, a hop count, or IPs/CIDRs and ${NAMED_PROXY_SETS.join('/')} separated by commas; not ${bad.join(', ')}`,
+        });
+        return z.NEVER;
+      }
+      return entries.join(',');
+    });
 
 /** The api's configuration: every variable it reads, with defaults (SPEC.md §5). */
-export const EnvSchema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  DATABASE_URL: z.url().optional(),
-  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
-  PGLITE_DATA_DIR: z.string().optional(),
-  REDIS_URL: z.url().optional(),
-  REDIS_CONNECT_TIMEOUT: durationSetting('3s', 's'),
-  SERVER_HOST: z.string().default('0.0.0.0'),
-  SERVER_PORT: portSetting(8080, { allowAny: true }),
-  SERVER_METRICS_PORT: portSetting(9090, { allowAny: true }),
-  SERVER_SHUTDOWN_TIMEOUT: durationSetting('10s', 's'),
-  /** The worker's BullMQ key prefix (the queue dashboard reads the worker's queues). */
-  WORKER_QUEUE_PREFIX: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, `_`, `.` and `-` only')
-    .default('statuspage'),
-  TRUST_PROXY: z.string().default('loopback'),
-  PUBLIC_CACHE_TTL: durationSetting('30s', 's'),
-  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
-  LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
-  CORS_ALLOWED_ORIGINS: z
-    .string()
-    .default('')
-    .transform((value) =>
-      value
-        .split(',')
-        .map((origin) => origin.trim())
-        .filter(Boolean),
-    ),
-  COOKIE_SECURE: boolSetting(true),
-  COOKIE_DOMAIN: z.string().optional(),
-  BODY_LIMIT: z.string().default('1mb'),
-  AUTH_ACCESS_TOKEN_TTL: durationSetting('15m', 's'),
-  AUTH_REFRESH_TOKEN_TTL: durationSetting('30d', 's'),
-  AUTH_SESSION_MAX_AGE: durationSetting('24h', 's'),
-  AUTH_REFRESH_FAMILY_MAX_AGE: durationSetting('90d', 's'),
-  AUTH_REFRESH_REUSE_GRACE: durationSetting('30s', 's'),
-  /** argon2 hashes/verifications at once (default: the number of cores) and calls waiting at most (default 8 per slot). */
-  AUTH_PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(256).optional(),
-  AUTH_PASSWORD_HASH_QUEUE: z.coerce.number().int().min(0).max(100_000).optional(),
-  RATE_LIMIT_AUTH_PER_IP: z.coerce.number().int().min(1).default(20),
-  RATE_LIMIT_AUTH_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
-  RATE_LIMIT_AUTH_WINDOW: durationSetting('1m', 's'),
-  NOTIFICATIONS_ENABLED: boolSetting(true),
-  NOTIFICATIONS_BASE_URL: z.url().default('http://localhost:8080'),
-  NOTIFICATIONS_EMAIL_ENABLED: boolSetting(true),
-  NOTIFICATIONS_EMAIL_SMTP_HOST: z.string().default('localhost'),
-  NOTIFICATIONS_EMAIL_SMTP_PORT: portSetting(1025),
-  NOTIFICATIONS_EMAIL_SMTP_USER: z.string().optional(),
-  NOTIFICATIONS_EMAIL_SMTP_PASSWORD: z.string().optional(),
-  NOTIFICATIONS_EMAIL_FROM_ADDRESS: z.string().default('statuspage@localhost'),
-  NOTIFICATIONS_TELEGRAM_ENABLED: boolSetting(false),
-  NOTIFICATIONS_TELEGRAM_BOT_TOKEN: z.string().optional(),
-  NOTIFICATIONS_TELEGRAM_BOT_USERNAME: z.string().optional(),
-  NOTIFICATIONS_TELEGRAM_API_URL: z.url().default('https://api.telegram.org'),
-  NOTIFICATIONS_MATTERMOST_ALLOWED_NETWORKS: networkListSetting(),
-  NOTIFICATIONS_TELEGRAM_RATE_LIMIT: z.coerce.number().int().min(1).default(25),
-  NOTIFICATIONS_RETRY_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
-  NOTIFICATIONS_RETRY_INITIAL_BACKOFF: durationSetting('1s', 's'),
-  NOTIFICATIONS_RETRY_MAX_BACKOFF: durationSetting('5m', 's'),
-  NOTIFICATIONS_VERIFICATION_CODE_TTL: durationSetting('15m', 's'),
-  NOTIFICATIONS_VERIFICATION_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
-  NOTIFICATIONS_VERIFICATION_RESEND_COOLDOWN: durationSetting('60s', 's'),
-  NOTIFICATIONS_PROBE_TIMEOUT: durationSetting('10s', 's'),
-  /** Signs one-click unsubscribe links; api and worker must share it. */
-  APP_SECRET: z.string().min(16, 'APP_SECRET must be at least 16 characters').default(DEVELOPMENT_SECRET),
-});
+export const EnvSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    DATABASE_URL: z.url().optional(),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    PGLITE_DATA_DIR: z.string().optional(),
+    REDIS_URL: z.url().optional(),
+    REDIS_CONNECT_TIMEOUT: durationSetting('3s', 's'),
+    SERVER_HOST: z.string().default('0.0.0.0'),
+    SERVER_PORT: portSetting(8080, { allowAny: true }),
+    SERVER_METRICS_PORT: portSetting(9090, { allowAny: true }),
+    /** Where /metrics listens: loopback unless Prometheus scrapes from elsewhere (0.0.0.0 in a container). */
+    SERVER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+    SERVER_SHUTDOWN_TIMEOUT: durationSetting('10s', 's'),
+    /** The worker's BullMQ key prefix (the queue dashboard reads the worker's queues). */
+    WORKER_QUEUE_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, `_`, `.` and `-` only')
+      .default('statuspage'),
+    TRUST_PROXY: trustProxySetting(),
+    PUBLIC_CACHE_TTL: durationSetting('30s', 's'),
+    LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+    LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
+    CORS_ALLOWED_ORIGINS: z
+      .string()
+      .default('')
+      .transform((value) =>
+        value
+          .split(',')
+          .map((origin) => origin.trim())
+          .filter(Boolean),
+      ),
+    COOKIE_SECURE: boolSetting(true),
+    COOKIE_DOMAIN: z.string().optional(),
+    BODY_LIMIT: z.string().default('1mb'),
+    AUTH_ACCESS_TOKEN_TTL: durationSetting('15m', 's'),
+    AUTH_REFRESH_TOKEN_TTL: durationSetting('30d', 's'),
+    AUTH_SESSION_MAX_AGE: durationSetting('24h', 's'),
+    AUTH_REFRESH_FAMILY_MAX_AGE: durationSetting('90d', 's'),
+    AUTH_REFRESH_REUSE_GRACE: durationSetting('30s', 's'),
+    /** argon2 hashes/verifications at once (default: the number of cores) and calls waiting at most (default 8 per slot). */
+    AUTH_PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(256).optional(),
+    AUTH_PASSWORD_HASH_QUEUE: z.coerce.number().int().min(0).max(100_000).optional(),
+    RATE_LIMIT_AUTH_PER_IP: z.coerce.number().int().min(1).default(20),
+    RATE_LIMIT_AUTH_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
+    RATE_LIMIT_AUTH_WINDOW: durationSetting('1m', 's'),
+    NOTIFICATIONS_ENABLED: boolSetting(true),
+    NOTIFICATIONS_BASE_URL: z.url().default('http://localhost:8080'),
+    NOTIFICATIONS_EMAIL_ENABLED: boolSetting(true),
+    NOTIFICATIONS_EMAIL_SMTP_HOST: z.string().default('localhost'),
+    NOTIFICATIONS_EMAIL_SMTP_PORT: portSetting(1025),
+    NOTIFICATIONS_EMAIL_SMTP_USER: z.string().optional(),
+    NOTIFICATIONS_EMAIL_SMTP_PASSWORD: z.string().optional(),
+    NOTIFICATIONS_EMAIL_FROM_ADDRESS: z.string().default('statuspage@localhost'),
+    NOTIFICATIONS_TELEGRAM_ENABLED: boolSetting(false),
+    NOTIFICATIONS_TELEGRAM_BOT_TOKEN: z.string().optional(),
+    NOTIFICATIONS_TELEGRAM_BOT_USERNAME: z.string().optional(),
+    NOTIFICATIONS_TELEGRAM_API_URL: z.url().default('https://api.telegram.org'),
+    NOTIFICATIONS_MATTERMOST_ALLOWED_NETWORKS: networkListSetting(),
+    NOTIFICATIONS_TELEGRAM_RATE_LIMIT: z.coerce.number().int().min(1).default(25),
+    NOTIFICATIONS_RETRY_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
+    NOTIFICATIONS_RETRY_INITIAL_BACKOFF: durationSetting('1s', 's'),
+    NOTIFICATIONS_RETRY_MAX_BACKOFF: durationSetting('5m', 's'),
+    NOTIFICATIONS_VERIFICATION_CODE_TTL: durationSetting('15m', 's'),
+    NOTIFICATIONS_VERIFICATION_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
+    NOTIFICATIONS_VERIFICATION_RESEND_COOLDOWN: durationSetting('60s', 's'),
+    /** Verification codes one address may receive in an hour (whoever asks, whichever channel). */
+    NOTIFICATIONS_VERIFICATION_MAX_PER_ADDRESS: z.coerce.number().int().min(1).default(5),
+    /** Verification codes one user may have sent in an hour (all addresses together). */
+    NOTIFICATIONS_VERIFICATION_MAX_PER_USER: z.coerce.number().int().min(1).default(10),
+    NOTIFICATIONS_PROBE_TIMEOUT: durationSetting('10s', 's'),
+    ...appSecretSettings(DEVELOPMENT_SECRET),
+  })
+  .superRefine(refineProductionSecrets);
 export type Env = z.infer<typeof EnvSchema>;
 
 /**

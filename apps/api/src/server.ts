@@ -130,10 +130,12 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
         codeTtlSeconds: env.NOTIFICATIONS_VERIFICATION_CODE_TTL,
         maxCodeAttempts: env.NOTIFICATIONS_VERIFICATION_MAX_ATTEMPTS,
         resendCooldownSeconds: env.NOTIFICATIONS_VERIFICATION_RESEND_COOLDOWN,
+        maxCodesPerAddressPerHour: env.NOTIFICATIONS_VERIFICATION_MAX_PER_ADDRESS,
+        maxCodesPerUserPerHour: env.NOTIFICATIONS_VERIFICATION_MAX_PER_USER,
       },
       probe,
       secret: env.APP_SECRET,
-      defaultEmailChannel: emailEnabled,
+      previousSecret: env.APP_SECRET_PREVIOUS,
     },
   });
 
@@ -203,7 +205,7 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
     .then(async () => {
       metricsServer = await startMetricsServer(metrics.registry, {
         port: env.SERVER_METRICS_PORT,
-        host: env.SERVER_HOST,
+        host: env.SERVER_METRICS_HOST,
       });
     })
     .catch(async (error) => {

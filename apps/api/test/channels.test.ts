@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MATTERMOST_PROBE_FAILURE } from '../src/notifications/probe';
 import type { ApiServer } from '../src/server';
 import { startTestApi, unique } from './support/api';
 import { dataOf, expectPlainError, expectValidationError } from './support/catalog';
@@ -16,12 +17,14 @@ import {
 import { expectError, expectNoContent, openDatabase, registerAccount, type Sql, signIn } from './support/identity';
 import {
   channelState,
+  confirmDefaultChannel,
   createChannel,
   expectChannelShape,
   latestCode,
   listChannels,
   otherCode,
   outboxRows,
+  passResendCooldown,
   uniqueAddress,
   userNotificationState,
   verificationCodes,
@@ -30,6 +33,8 @@ import {
 } from './support/notifications';
 
 const BOT_TOKEN = '123456:fake-bot-token';
+/** What every failed Mattermost verification answers (no port-scan oracle). */
+const MATTERMOST_FAILURE = `channel verification failed: ${MATTERMOST_PROBE_FAILURE}`;
 const BOT_USERNAME = 'statuspage_test_bot';
 
 let api: ApiServer;
@@ -97,7 +102,7 @@ describe('channels list', () => {
 });
 
 describe('channels default e-mail channel', () => {
-  it('registration creates a verified, enabled default e-mail channel for the address', async () => {
+  it('registration creates an unverified default e-mail channel and e-mails it a code through the outbox', async () => {
     const email = `${unique('Reg')}@Example.test`;
     const registered = await http.post('/api/v1/auth/register', { body: { email, password: 'correct-horse-1' } });
     expect(registered.status, registered.text).toBe(201);
@@ -105,19 +110,36 @@ describe('channels default e-mail channel', () => {
 
     const channels = await listChannels(http, session.access);
     expect(channels).toHaveLength(1);
-    expectChannelShape(channels[0], {
+    const [channel] = channels;
+    // Nobody has proved the address is the registrant's: nothing is sent to it but its code.
+    expectChannelShape(channel, {
       user_id: registered.body.data.id,
       type: 'email',
       target: email.toLowerCase(),
       is_enabled: true,
-      is_verified: true,
+      is_verified: false,
       is_default: true,
     });
-    // Verified from the start: no code is sent to it.
-    expect(await verificationCodes(sql, channels[0]?.id ?? '')).toEqual([]);
+    const codes = await verificationCodes(sql, channel.id);
+    expect(codes).toHaveLength(1);
+    const [delivery] = (await channelState(sql, channel.id)).deliveries;
+    const outbox = await outboxRows(sql, 'notification.deliver', 'delivery_id', String(delivery?.id));
+    expect(outbox.map((row) => row.payload.priority)).toEqual(['high']);
+
+    // Subscriptions wait for the address to be confirmed.
+    const early = await http.put(channelPath(channel.id, '/subscriptions'), {
+      token: session.access,
+      body: { subscribe_to_all_services: true },
+    });
+    expect(early.status, early.text).toBe(400);
+    expect(early.body.error.message).toMatch(/verify the channel/);
+    const verified = dataOf<WireChannel>(
+      await http.post(channelPath(channel.id, '/verify'), { token: session.access, body: { code: codes[0] } }),
+    );
+    expectChannelShape(verified, { id: channel.id, is_verified: true, is_default: true });
   });
 
-  it('admin user creation creates the verified default e-mail channel too', async () => {
+  it('admin user creation creates the same unverified default e-mail channel, with its code', async () => {
     const admin = await adminToken(http);
     const email = `${unique('adm')}@example.test`;
     const created = await http.post('/api/v1/users', {
@@ -125,14 +147,17 @@ describe('channels default e-mail channel', () => {
       body: { email, password: 'correct-horse-1', role: 'operator' },
     });
     expect(created.status, created.text).toBe(201);
-    const rows = await sql<{ type: string; target: string; is_verified: boolean; is_default: boolean }[]>`
-      select type, target, is_verified, is_default from notification_channels where user_id = ${created.body.data.id}`;
-    expect(rows).toEqual([{ type: 'email', target: email, is_verified: true, is_default: true }]);
+    const rows = await sql<{ id: string; type: string; target: string; is_verified: boolean; is_default: boolean }[]>`
+      select id, type, target, is_verified, is_default from notification_channels where user_id = ${created.body.data.id}`;
+    expect(rows).toEqual([
+      { id: expect.any(String), type: 'email', target: email, is_verified: false, is_default: true },
+    ]);
+    expect(await verificationCodes(sql, rows[0]?.id ?? '')).toHaveLength(1);
 
     const session = await signIn(http, email, 'correct-horse-1');
     const channels = await listChannels(http, session.access);
     expect(channels).toHaveLength(1);
-    expect(channels[0]).toMatchObject({ is_default: true, is_verified: true, target: email });
+    expect(channels[0]).toMatchObject({ is_default: true, is_verified: false, target: email });
   });
 
   it('delete answers 409 for the default channel and keeps it', async () => {
@@ -146,7 +171,7 @@ describe('channels default e-mail channel', () => {
 
   it('the default channel can be disabled and enabled again', async () => {
     const user = await newUser();
-    const [channel] = await listChannels(http, user.token);
+    const channel = await confirmDefaultChannel(http, sql, user.token);
     const off = dataOf<WireChannel>(
       await http.patch(channelPath(channel?.id ?? ''), { token: user.token, body: { is_enabled: false } }),
     );
@@ -241,8 +266,9 @@ describe('channels create', () => {
     }
     expect(await userNotificationState(sql, user.id)).toEqual(before);
 
-    // Another user may use the same targets.
+    // Another user may use the same targets (an address once its resend cooldown has passed).
     const other = await newUser();
+    await passResendCooldown(sql, address);
     await createChannel(http, other.token, 'email', address);
     await createChannel(http, other.token, 'telegram', chatId);
     await createChannel(http, other.token, 'mattermost', url);
@@ -492,7 +518,7 @@ describe('channels e-mail verification', () => {
     expect((await channelState(sql, channel.id)).channel?.is_verified).toBe(false);
 
     // A new code (once the resend cooldown has passed) opens verification again; the old code is void.
-    await sql`update channel_verifications set sent_at = sent_at - interval '61 seconds' where channel_id = ${channel.id}`;
+    await passResendCooldown(sql, channel.target);
     const resent = await http.post(channelPath(channel.id, '/resend-code'), { token: user.token });
     expect(resent.status, resent.text).toBe(200);
     const fresh = await latestCode(sql, channel.id);
@@ -545,13 +571,81 @@ describe('channels e-mail verification code expiry', () => {
     expect(expired.body.error.message).toMatch(/expired/i);
     expect((await channelState(sql, channel.id)).channel?.is_verified).toBe(false);
 
-    await sql`update channel_verifications set sent_at = sent_at - interval '61 seconds' where channel_id = ${channel.id}`;
+    await passResendCooldown(sql, channel.target);
     const resent = await shortHttp.post(channelPath(channel.id, '/resend-code'), { token: user.token });
     expect(resent.status, resent.text).toBe(200);
     const fresh = await latestCode(sql, channel.id);
     const ok = await shortHttp.post(channelPath(channel.id, '/verify'), { token: user.token, body: { code: fresh } });
     expect(ok.status, ok.text).toBe(200);
     expect(ok.body.data.is_verified).toBe(true);
+  });
+});
+
+describe('channels verification e-mail limits', () => {
+  it('create answers 429 within the cooldown of the address, even after the channel was deleted, changing nothing', async () => {
+    const user = await newUser();
+    const address = uniqueAddress('cycle');
+    const first = await createChannel(http, user.token, 'email', address);
+    expectNoContent(await http.delete(channelPath(first.id), { token: user.token }));
+    const before = await userNotificationState(sql, user.id);
+
+    const again = await http.post('/api/v1/me/channels', {
+      token: user.token,
+      body: { type: 'email', target: address },
+    });
+    expectPlainError(again, 429);
+    expect(again.body.error.message).toMatch(/please wait before requesting a new code/);
+    expect(Number(again.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(await userNotificationState(sql, user.id)).toEqual(before);
+    // Another user asking for the same address waits too: the cooldown belongs to the address.
+    const other = await newUser();
+    const theirs = await http.post('/api/v1/me/channels', {
+      token: other.token,
+      body: { type: 'email', target: address },
+    });
+    expectPlainError(theirs, 429);
+  });
+
+  it('an address receives at most 5 codes an hour, whoever asks and however often channels are re-created', async () => {
+    const address = uniqueAddress('flood');
+    const statuses: number[] = [];
+    for (let round = 0; round < 7; round += 1) {
+      const user = await newUser();
+      await passResendCooldown(sql, address);
+      const created = await http.post('/api/v1/me/channels', {
+        token: user.token,
+        body: { type: 'email', target: address },
+      });
+      statuses.push(created.status);
+      if (created.status === 429) {
+        expect(created.body.error.message).toMatch(/too many verification codes/);
+        expect(Number(created.headers.get('retry-after'))).toBeGreaterThan(60);
+      } else {
+        expectNoContent(await http.delete(channelPath(created.body.data.id), { token: user.token }));
+      }
+    }
+    expect(statuses).toEqual([201, 201, 201, 201, 201, 429, 429]);
+    const [sent] = await sql<{ count: number }[]>`
+      select count(*)::int as count from notification_deliveries d join notification_messages m on m.id = d.message_id
+      where m.kind = 'verification' and d.target = ${address}`;
+    expect(sent?.count).toBe(5);
+  });
+
+  it('a user has at most 10 codes sent an hour (its registration code included), on any addresses', async () => {
+    const user = await newUser();
+    const statuses: number[] = [];
+    for (let index = 0; index < 11; index += 1) {
+      const created = await http.post('/api/v1/me/channels', {
+        token: user.token,
+        body: { type: 'email', target: uniqueAddress(`user-limit-${index}`) },
+      });
+      statuses.push(created.status);
+    }
+    expect(statuses).toEqual([...Array(9).fill(201), 429, 429]);
+    const refused = await http.post(channelPath((await listChannels(http, user.token))[1]?.id ?? '', '/resend-code'), {
+      token: user.token,
+    });
+    expectPlainError(refused, 429);
   });
 });
 
@@ -577,7 +671,7 @@ describe('channels resend code', () => {
     const first = await latestCode(sql, channel.id);
     // One wrong attempt on the first code: a new code starts its attempts over.
     await http.post(channelPath(channel.id, '/verify'), { token: user.token, body: { code: otherCode(first) } });
-    await sql`update channel_verifications set sent_at = sent_at - interval '61 seconds' where channel_id = ${channel.id}`;
+    await passResendCooldown(sql, channel.target);
 
     const response = await http.post(channelPath(channel.id, '/resend-code'), { token: user.token });
     expect(dataOf<{ message: string }>(response)).toEqual({ message: expect.any(String) });
@@ -606,7 +700,7 @@ describe('channels resend code', () => {
 
   it('resend answers 400 for a verified channel and for Telegram and Mattermost channels', async () => {
     const user = await newUser();
-    const [defaultChannel] = await listChannels(http, user.token);
+    const defaultChannel = await confirmDefaultChannel(http, sql, user.token);
     const verified = await verifiedEmailChannel(http, sql, user.token);
     const tg = await createChannel(http, user.token, 'telegram', uniqueChatId());
     const mm = await createChannel(http, user.token, 'mattermost', webhooks.url());
@@ -625,7 +719,7 @@ describe('channels resend code', () => {
     const owner = await newUser();
     const other = await newUser();
     const channel = await createChannel(http, owner.token, 'email', uniqueAddress());
-    await sql`update channel_verifications set sent_at = sent_at - interval '61 seconds' where channel_id = ${channel.id}`;
+    await passResendCooldown(sql, channel.target);
     expectPlainError(await http.post(channelPath(channel.id, '/resend-code'), { token: other.token }), 403);
     expectPlainError(await http.post(channelPath(randomUUID(), '/resend-code'), { token: owner.token }), 404);
     expectPlainError(await http.post(channelPath(channel.id, '/resend-code')), 401);
@@ -633,11 +727,43 @@ describe('channels resend code', () => {
   });
 });
 
+/**
+ * What a channel's owner does for Telegram: asks to verify, reads the deep link in the 422 answer and
+ * opens it in the chat (the bot then receives `/start <parameter>` from that chat). Answers the parameter.
+ */
+async function openDeepLink(
+  client: Http,
+  token: string,
+  channelId: string,
+  chat: { id: string | number; username?: string; type?: 'private' | 'group' | 'channel' },
+) {
+  const answer = await client.post(channelPath(channelId, '/verify'), { token });
+  expectPlainError(answer, 422);
+  const start = /https:\/\/t\.me\/\w+\?start=([\w-]+)/.exec(answer.body.error.message)?.[1];
+  expect(start, answer.body.error.message).toMatch(/^[\w-]{16,64}$/);
+  telegram.receive(chat, `/start ${start}`);
+  return start as string;
+}
+
 describe('channels telegram verification', () => {
-  it('verify sends a test message through the Bot API and answers 200 with the verified channel', async () => {
+  it('verify answers 422 with the bot deep link until the chat pressed Start on it, sending nothing', async () => {
     const user = await newUser();
     const chatId = uniqueChatId();
     const channel = await createChannel(http, user.token, 'telegram', chatId);
+    const failed = await http.post(channelPath(channel.id, '/verify'), { token: user.token });
+    expectPlainError(failed, 422);
+    expect(failed.body.error.message).toContain(`https://t.me/${BOT_USERNAME}?start=`);
+    expect(failed.body.error.message).toMatch(/press Start/);
+    // A chat id alone proves nothing: no message goes to it before it confirmed.
+    expect(telegram.messages(chatId)).toHaveLength(0);
+    expect((await channelState(sql, channel.id)).channel?.is_verified).toBe(false);
+  });
+
+  it('verify sends a test message through the Bot API once the chat opened the deep link, and answers 200', async () => {
+    const user = await newUser();
+    const chatId = uniqueChatId();
+    const channel = await createChannel(http, user.token, 'telegram', chatId);
+    await openDeepLink(http, user.token, channel.id, { id: chatId });
     const response = await http.post(channelPath(channel.id, '/verify'), { token: user.token });
     const verified = dataOf<WireChannel>(response);
     expectChannelShape(verified, { id: channel.id, type: 'telegram', target: chatId, is_verified: true });
@@ -651,11 +777,42 @@ describe('channels telegram verification', () => {
     expect(sent[0]?.body.text).toEqual(expect.any(String));
   });
 
-  it('verify answers 422 naming the bot deep link when the chat is not found, then 200 once Start was pressed', async () => {
+  it('verify refuses someone else’s chat: one that pressed Start for its own channel, or a link opened elsewhere', async () => {
+    const victim = await newUser();
+    const attacker = await newUser();
+    const victimChat = uniqueChatId();
+    const attackerChat = uniqueChatId();
+    // The victim verifies their own channel on their chat.
+    const own = await createChannel(http, victim.token, 'telegram', victimChat);
+    const victimStart = await openDeepLink(http, victim.token, own.id, { id: victimChat });
+    expect((await http.post(channelPath(own.id, '/verify'), { token: victim.token })).status).toBe(200);
+
+    // The attacker adds the victim's chat id and opens the deep link in their own chat.
+    const stolen = await createChannel(http, attacker.token, 'telegram', victimChat);
+    const attackerStart = await openDeepLink(http, attacker.token, stolen.id, { id: attackerChat });
+    expect(attackerStart).not.toBe(victimStart);
+    const before = telegram.messages(victimChat).length;
+    const refused = await http.post(channelPath(stolen.id, '/verify'), { token: attacker.token });
+    expectPlainError(refused, 422);
+    expect(telegram.messages(victimChat)).toHaveLength(before);
+    expect((await channelState(sql, stolen.id)).channel?.is_verified).toBe(false);
+  });
+
+  it('verify accepts a public channel by @username when the start parameter is posted there', async () => {
+    const user = await newUser();
+    const username = unique('chan').replaceAll('-', '_');
+    const channel = await createChannel(http, user.token, 'telegram', `@${username}`);
+    await openDeepLink(http, user.token, channel.id, { id: `-100${uniqueChatId()}`, username, type: 'channel' });
+    const ok = await http.post(channelPath(channel.id, '/verify'), { token: user.token });
+    expect(ok.status, ok.text).toBe(200);
+  });
+
+  it('verify answers 422 naming the bot deep link when the chat is not found, then 200 once it is', async () => {
     const user = await newUser();
     const chatId = uniqueChatId();
     telegram.fail(chatId, telegramFailures.chatNotFound);
     const channel = await createChannel(http, user.token, 'telegram', chatId);
+    await openDeepLink(http, user.token, channel.id, { id: chatId });
 
     const failed = await http.post(channelPath(channel.id, '/verify'), { token: user.token });
     expectPlainError(failed, 422);
@@ -677,6 +834,7 @@ describe('channels telegram verification', () => {
     const chatId = uniqueChatId();
     telegram.fail(chatId, telegramFailures.botBlocked);
     const channel = await createChannel(http, user.token, 'telegram', chatId);
+    await openDeepLink(http, user.token, channel.id, { id: chatId });
     const failed = await http.post(channelPath(channel.id, '/verify'), { token: user.token });
     expectPlainError(failed, 422);
     expect(failed.body.error.message).toMatch(/blocked/i);
@@ -724,6 +882,7 @@ describe('channels verification timeouts', () => {
     const chatId = uniqueChatId();
     telegram.delay(chatId, 4_000);
     const channel = await createChannel(client, user.token, 'telegram', chatId);
+    await openDeepLink(client, user.token, channel.id, { id: chatId });
     const started = Date.now();
     const failed = await client.post(channelPath(channel.id, '/verify'), { token: user.token });
     expectPlainError(failed, 422);
@@ -739,6 +898,7 @@ describe('channels verification timeouts', () => {
     const started = Date.now();
     const failed = await client.post(channelPath(channel.id, '/verify'), { token: user.token });
     expectPlainError(failed, 422);
+    expect(failed.body.error.message).toBe(MATTERMOST_FAILURE);
     expect(Date.now() - started).toBeLessThan(3_500);
     expect((await channelState(sql, channel.id)).channel?.is_verified).toBe(false);
   });
@@ -767,8 +927,8 @@ describe('channels mattermost verification', () => {
       const channel = await createChannel(http, user.token, 'mattermost', url);
       const failed = await http.post(channelPath(channel.id, '/verify'), { token: user.token });
       expectPlainError(failed, 422);
-      expect(failed.body.error.message).toMatch(/^channel verification failed/);
-      expect(failed.body.error.message).toContain(String(status));
+      // The same answer as for every other failure: no status, nothing about the far end.
+      expect(failed.body.error.message).toBe(MATTERMOST_FAILURE);
       expect(webhooks.received(url)).toHaveLength(1);
       expect((await channelState(sql, channel.id)).channel?.is_verified).toBe(false);
 
@@ -783,8 +943,32 @@ describe('channels mattermost verification', () => {
     const channel = await createChannel(http, user.token, 'mattermost', await unreachableUrl());
     const failed = await http.post(channelPath(channel.id, '/verify'), { token: user.token });
     expectPlainError(failed, 422);
-    expect(failed.body.error.message).toMatch(/reached/i);
+    expect(failed.body.error.message).toBe(MATTERMOST_FAILURE);
     expect((await channelState(sql, channel.id)).channel?.is_verified).toBe(false);
+  });
+});
+
+describe('channels mattermost verification: one answer for every failure', () => {
+  it('verify answers the same 422 for a non-2xx answer, a closed port, a refused address and a mapped address', async () => {
+    const user = await newUser();
+    const answered404 = webhooks.url();
+    webhooks.fail(answered404, 404);
+    const urls = [
+      answered404,
+      await unreachableUrl(),
+      'http://10.255.255.1/hooks/lan',
+      `http://[::ffff:7f00:1]:${new URL(webhooks.baseUrl).port}/hooks/mapped`,
+      `http://[::7f00:1]:${new URL(webhooks.baseUrl).port}/hooks/compatible`,
+    ];
+    const messages = new Set<string>();
+    for (const url of urls) {
+      const channel = await createChannel(http, user.token, 'mattermost', url);
+      const failed = await http.post(channelPath(channel.id, '/verify'), { token: user.token });
+      expectPlainError(failed, 422);
+      messages.add(failed.body.error.message);
+      expect((await channelState(sql, channel.id)).channel?.is_verified).toBe(false);
+    }
+    expect([...messages]).toEqual([MATTERMOST_FAILURE]);
   });
 });
 
@@ -814,7 +998,7 @@ describe('channels mattermost verification: private and local addresses', () => 
     const started = Date.now();
     const failed = await client.post(channelPath(channel.id, '/verify'), { token: user.token });
     expectPlainError(failed, 422);
-    expect(failed.body.error.message).toMatch(/private or local network address/);
+    expect(failed.body.error.message).toBe(MATTERMOST_FAILURE);
     expect(failed.body.error.message).toContain('NOTIFICATIONS_MATTERMOST_ALLOWED_NETWORKS');
     // Refused before connecting: no request reached the receiver, and no connection timeout was waited for.
     expect(webhooks.requests.length).toBe(before);
@@ -830,7 +1014,7 @@ describe('channels mattermost verification: private and local addresses', () => 
       const channel = await createChannel(otherClient, user.token, 'mattermost', webhooks.url());
       const failed = await otherClient.post(channelPath(channel.id, '/verify'), { token: user.token });
       expectPlainError(failed, 422);
-      expect(failed.body.error.message).toMatch(/private or local network address/);
+      expect(failed.body.error.message).toBe(MATTERMOST_FAILURE);
     } finally {
       await other.close();
     }
@@ -872,21 +1056,29 @@ describe('channels with e-mail notifications disabled', () => {
   });
   afterAll(() => noEmail.close());
 
-  it('registration and admin creation create no default channel', async () => {
+  it('registration and admin creation still create the unverified default channel, sending no code', async () => {
     const user = await newUser(client);
-    expect(await listChannels(client, user.token)).toEqual([]);
+    const channels = await listChannels(client, user.token);
+    expect(channels).toHaveLength(1);
+    expectChannelShape(channels[0], { type: 'email', target: user.email, is_default: true, is_verified: false });
+    expect(await verificationCodes(sql, channels[0]?.id ?? '')).toEqual([]);
 
     const admin = await adminToken(client);
+    const email = `${unique('noemail')}@example.test`;
     const created = await client.post('/api/v1/users', {
       token: admin,
-      body: { email: `${unique('noemail')}@example.test`, password: 'correct-horse-1', role: 'user' },
+      body: { email, password: 'correct-horse-1', role: 'user' },
     });
     expect(created.status, created.text).toBe(201);
-    expect(await sql`select id from notification_channels where user_id = ${created.body.data.id}`).toEqual([]);
+    const rows = await sql<{ id: string; target: string; is_verified: boolean; is_default: boolean }[]>`
+      select id, target, is_verified, is_default from notification_channels where user_id = ${created.body.data.id}`;
+    expect(rows).toEqual([{ id: expect.any(String), target: email, is_verified: false, is_default: true }]);
+    expect(await verificationCodes(sql, rows[0]?.id ?? '')).toEqual([]);
   });
 
   it('create answers 400 for an e-mail channel and 400 for Telegram (not enabled), creating nothing', async () => {
     const user = await newUser(client);
+    const before = await userNotificationState(sql, user.id);
     expectValidationError(
       await client.post('/api/v1/me/channels', { token: user.token, body: { type: 'email', target: uniqueAddress() } }),
       'type',
@@ -895,7 +1087,7 @@ describe('channels with e-mail notifications disabled', () => {
       await client.post('/api/v1/me/channels', { token: user.token, body: { type: 'telegram', target: '12345' } }),
       'type',
     );
-    expect(await listChannels(client, user.token)).toEqual([]);
+    expect(await userNotificationState(sql, user.id)).toEqual(before);
     await createChannel(client, user.token, 'mattermost', webhooks.url());
   });
 });

@@ -64,21 +64,31 @@ function service(name: string): Service {
   return found;
 }
 
-/** Compose interpolation as with an empty shell environment: `${X:-default}` → default. */
-function interpolate(value: string): string {
+/**
+ * Compose interpolation as with a shell environment holding `shell` only: `${X:-default}` → default,
+ * `${X:?message}` (required) → the shell's value, or '' (compose would stop with the message).
+ */
+function interpolate(value: string, shell: Record<string, string> = {}): string {
   return value
-    .replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-?]([^}]*))?\}/g, (_match, _name, fallback) => fallback ?? '')
+    .replace(
+      /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?([-?])([^}]*))?\}/g,
+      (_match, name: string, operator: string | undefined, fallback: string | undefined) =>
+        shell[name] ?? (operator === '?' ? '' : (fallback ?? '')),
+    )
     .replace(/\$\$/g, '$');
 }
 
-/** A service's environment, interpolated; empty values dropped as loadEnv drops them. */
-function environment(name: string): Record<string, string> {
+/** What an operator puts in `.env` for the variables the compose file requires. */
+const dotEnv = { APP_SECRET: 'Zk3q9V0pX7m2Lr8sT4yW1nB6cJ5hF0dQ' };
+
+/** A service's environment, interpolated with `.env`; empty values dropped as loadEnv drops them. */
+function environment(name: string, shell: Record<string, string> = dotEnv): Record<string, string> {
   const raw = service(name).environment ?? {};
   const entries = Array.isArray(raw)
     ? raw.map((line) => [line.split('=')[0] ?? '', line.split('=').slice(1).join('=')] as const)
     : Object.entries(raw).map(([key, value]) => [key, value === null ? '' : String(value)] as const);
   return Object.fromEntries(
-    entries.map(([key, value]) => [key, interpolate(value)] as const).filter(([, value]) => value !== ''),
+    entries.map(([key, value]) => [key, interpolate(value, shell)] as const).filter(([, value]) => value !== ''),
   );
 }
 
@@ -310,6 +320,22 @@ describe('docker-compose.yml', () => {
     expect(parsed.error?.issues ?? []).toEqual([]);
   });
 
+  it('ships no APP_SECRET: api and worker require one from the shell or .env, and refuse a development one', () => {
+    for (const name of ['api', 'worker']) {
+      const raw = (service(name).environment as Record<string, string>).APP_SECRET;
+      expect(raw, name).toMatch(/^\$\{APP_SECRET:\?[^}]+\}$/);
+      expect(environment(name, {}).APP_SECRET, name).toBeUndefined();
+    }
+    // The images run with NODE_ENV=production (Dockerfile): what each would say without a secret, or the old default.
+    for (const secret of [{}, { APP_SECRET: 'compose-development-secret-change-me' }] as Record<string, string>[]) {
+      const api = EnvSchema.safeParse({ ...environment('api', secret), NODE_ENV: 'production' });
+      const worker = WorkerEnvSchema.safeParse({ ...environment('worker', secret), NODE_ENV: 'production' });
+      for (const parsed of [api, worker]) {
+        expect(parsed.error?.issues.map((issue) => issue.path.join('.'))).toEqual(['APP_SECRET']);
+      }
+    }
+  });
+
   it('wires api, worker and migrate to the same database, Redis, secret, public URL and webhook networks', () => {
     const api = environment('api');
     const worker = environment('worker');
@@ -343,6 +369,25 @@ describe('docker-compose.yml', () => {
     expect(worker.NOTIFICATIONS_EMAIL_SMTP_PORT).toBe(1025);
     expect(exposedPorts(service('mailpit'))).toContain(1025);
     expect(publishedPorts(service('mailpit'))).toContain(8025);
+  });
+
+  it('publishes the mail catcher on the host loopback only (it shows every mail, reset links included)', () => {
+    const specs = (service('mailpit').ports ?? []).map((spec) => interpolate(String(spec)));
+    expect(specs.length).toBeGreaterThan(0);
+    for (const spec of specs) expect(spec, spec).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
+  });
+
+  it('has api and worker listen for Prometheus on the compose network, on ports it does not publish', () => {
+    const api = EnvSchema.parse(environment('api'));
+    const worker = WorkerEnvSchema.parse(environment('worker'));
+    // The schemas default to loopback; inside a container that would hide /metrics from Prometheus.
+    expect(EnvSchema.parse({}).SERVER_METRICS_HOST).toBe('127.0.0.1');
+    expect(WorkerEnvSchema.shape.WORKER_METRICS_HOST.parse(undefined)).toBe('127.0.0.1');
+    expect(api.SERVER_METRICS_HOST).toBe('0.0.0.0');
+    expect(worker.WORKER_METRICS_HOST).toBe('0.0.0.0');
+    expect(exposedPorts(service('worker'))).toContain(worker.WORKER_METRICS_PORT);
+    expect(publishedPorts(service('worker'))).not.toContain(worker.WORKER_METRICS_PORT);
+    expect(publishedPorts(service('api'))).not.toContain(api.SERVER_METRICS_PORT);
   });
 
   it('publishes the api port, keeps the metrics port internal, and matches the schema and the image', () => {

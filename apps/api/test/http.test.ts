@@ -175,6 +175,92 @@ describe('http logging', () => {
   });
 });
 
+describe('http logging of secrets in query strings', () => {
+  it('never logs the values of token, code and similar query parameters, on the app or the cache path', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, callback) {
+        lines.push(...String(chunk).split('\n').filter(Boolean));
+        callback();
+      },
+    });
+    const env = loadEnv({
+      DATABASE_URL: (await import('vitest')).inject('databaseUrl'),
+      SERVER_HOST: '127.0.0.1',
+      SERVER_PORT: '0',
+      SERVER_METRICS_PORT: '0',
+      COOKIE_SECURE: 'false',
+    });
+    const api = await startApiServer(env, {
+      logger: createLogger({ level: 'debug', format: 'json', name: 'api', destination: sink }),
+    });
+    const secrets = ['unsubscribeSECRETvalue1', 'resetSECRETvalue2', '918273', 'nonceSECRETvalue3', 'refreshSECRET4'];
+    try {
+      const http = createHttp(api.url);
+      await http.get(`/api/v1/notifications/unsubscribe?token=v1.${secrets[0]}&lang=en`);
+      await http.post(`/api/v1/notifications/unsubscribe?token=${secrets[0]}`);
+      await http.get(`/reset-password?token=${secrets[1]}`);
+      await http.get(`/api/v1/services?code=${secrets[2]}&Token=${secrets[1]}&page=2`);
+      // Twice: the second answer comes from the public cache's pre-router (logged at debug).
+      await http.get(`/api/v1/services?nonce=${secrets[3]}&refresh_token=${secrets[4]}`);
+      await http.get(`/api/v1/services?nonce=${secrets[3]}&refresh_token=${secrets[4]}`);
+      const text = lines.join('\n');
+      for (const secret of secrets) expect(text).not.toContain(secret);
+      const entries = lines.map((line) => JSON.parse(line));
+      const unsubscribe = entries.find((entry) => entry.req?.url?.startsWith('/api/v1/notifications/unsubscribe'));
+      expect(unsubscribe.req.url).toBe('/api/v1/notifications/unsubscribe?token=[redacted]&lang=en');
+      expect(unsubscribe.req.query).toEqual({ token: '[redacted]', lang: 'en' });
+      expect(entries.some((entry) => entry.msg === 'public cache hit' && entry.url.includes('nonce=[redacted]'))).toBe(
+        true,
+      );
+    } finally {
+      await api.close();
+    }
+  });
+});
+
+describe('http client addresses behind a proxy', () => {
+  it('counts rate limits on an address, never on a string a client puts in X-Forwarded-For', async () => {
+    const api = await startTestApi({ TRUST_PROXY: '1', RATE_LIMIT_AUTH_PER_IP: '2' });
+    try {
+      const http = createHttp(api.url);
+      const email = `${unique('xff')}@example.test`;
+      const statuses: number[] = [];
+      for (let attempt = 0; attempt < 3; attempt++) {
+        // A new "address" each time: garbage, or an address followed by garbage.
+        const forwarded = attempt === 1 ? `203.0.113.${attempt}, not-an-ip-${attempt}` : `spoofed-${attempt}`;
+        const response = await http.post('/api/v1/auth/login', {
+          body: { email, password: 'wrong-password' },
+          headers: { 'x-forwarded-for': forwarded },
+        });
+        statuses.push(response.status);
+      }
+      expect(statuses).toEqual([401, 401, 429]);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('takes the client address the trusted proxy appended', async () => {
+    const api = await startTestApi({ TRUST_PROXY: '1', RATE_LIMIT_AUTH_PER_IP: '1' });
+    try {
+      const http = createHttp(api.url);
+      const email = `${unique('xff')}@example.test`;
+      const attempt = (forwarded: string) =>
+        http.post('/api/v1/auth/login', {
+          body: { email, password: 'wrong-password' },
+          headers: { 'x-forwarded-for': forwarded },
+        });
+      // Two clients behind the proxy: each has its own budget, whatever they wrote before the proxy's entry.
+      expect((await attempt('garbage, 198.51.100.7')).status).toBe(401);
+      expect((await attempt('198.51.100.8')).status).toBe(401);
+      expect((await attempt('1.1.1.1, 198.51.100.7')).status).toBe(429);
+    } finally {
+      await api.close();
+    }
+  });
+});
+
 describe('http rate limits without Redis', () => {
   it('keeps limits in memory when REDIS_URL is unset', async () => {
     const api = await startTestApi({ REDIS_URL: '', RATE_LIMIT_AUTH_PER_IP: '2' });

@@ -1,3 +1,5 @@
+import { connect } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRouteResolver } from '../src/metrics/metrics';
 import type { ApiServer } from '../src/server';
@@ -15,6 +17,54 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
   }
   return undefined;
 }
+
+/** The first IPv4 address of this machine that is not loopback (to prove a port is not reachable on it). */
+function externalAddress(): string {
+  const found = Object.values(networkInterfaces())
+    .flat()
+    .find((entry) => entry && entry.family === 'IPv4' && !entry.internal);
+  expect(found, 'a network interface besides loopback').toBeDefined();
+  return found?.address ?? '';
+}
+
+/** Whether a TCP connection to host:port is accepted. */
+function accepts(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: 2_000 });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
+
+describe('metrics api binding', () => {
+  it('listens on loopback only by default (SERVER_METRICS_HOST), even when the api listens everywhere', async () => {
+    const open = await startTestApi({ SERVER_HOST: '0.0.0.0' });
+    try {
+      const port = Number(new URL(open.metricsUrl).port);
+      expect(await accepts(externalAddress(), Number(new URL(open.url).port))).toBe(true);
+      expect(await accepts('127.0.0.1', port)).toBe(true);
+      expect(await accepts(externalAddress(), port)).toBe(false);
+    } finally {
+      await open.close();
+    }
+  });
+
+  it('listens where SERVER_METRICS_HOST says', async () => {
+    const open = await startTestApi({ SERVER_METRICS_HOST: '0.0.0.0' });
+    try {
+      expect(await accepts(externalAddress(), Number(new URL(open.metricsUrl).port))).toBe(true);
+    } finally {
+      await open.close();
+    }
+  });
+});
 
 describe('metrics api', () => {
   let api: ApiServer;

@@ -9,6 +9,7 @@ import { createGroup, createService } from './support/factories';
 import { useApiFixture } from './support/fixture';
 import { registerAccount, signIn } from './support/identity';
 import {
+  confirmDefaultChannel,
   createChannel,
   listChannels,
   outboxRows,
@@ -66,14 +67,14 @@ const sorted = (ids: string[]) => [...ids].sort();
  * Services A and B, a group G holding A, and one user's channels:
  * followsA, followsAll, followsB (verified, enabled); disabledA (verified, disabled, follows A);
  * unverifiedA (unverified, with a subscription to A written directly); and the default
- * channel, which follows nothing.
+ * channel (confirmed with its code), which follows nothing.
  */
 async function audience() {
   const group = await createGroup(t.http, t.admin);
   const a = await createService(t.http, t.admin, { group_ids: [group.id] });
   const b = await createService(t.http, t.admin);
   const user = await newUser();
-  const [defaultChannel] = await listChannels(t.http, user.token);
+  const defaultChannel = await confirmDefaultChannel(t.http, t.sql, user.token);
   const followsA = await verifiedEmailChannel(t.http, t.sql, user.token);
   const followsAll = await verifiedEmailChannel(t.http, t.sql, user.token);
   const followsB = await verifiedEmailChannel(t.http, t.sql, user.token);
@@ -164,13 +165,18 @@ describe('notifications config', () => {
     const client = await start({ NOTIFICATIONS_ENABLED: 'false', NOTIFICATIONS_TELEGRAM_ENABLED: 'true' });
     expect(await config(client)).toEqual({ available_channels: [], telegram: null });
     const user = await newUser(client);
-    expect(await listChannels(client, user.token)).toEqual([]);
+    // Every account has its default e-mail channel; with notifications off it stays unverified and gets nothing.
+    const before = await listChannels(client, user.token);
+    expect(before.map(({ type, is_default, is_verified }) => ({ type, is_default, is_verified }))).toEqual([
+      { type: 'email', is_default: true, is_verified: false },
+    ]);
     for (const body of [
       { type: 'mattermost', target: 'http://127.0.0.1:9/hooks/x' },
       { type: 'email', target: uniqueAddress() },
     ]) {
       expectValidationError(await client.post('/api/v1/me/channels', { token: user.token, body }), 'type');
     }
+    expect(await listChannels(client, user.token)).toEqual(before);
   });
 });
 

@@ -48,6 +48,34 @@ describe('admin queue dashboard', () => {
     expectError(await http.get('/admin/queues', { cookie: 'access_token=forged' }), 401);
   });
 
+  it('answers 403 to a state-changing cookie request with Origin: null or a foreign or malformed Origin', async () => {
+    const login = await http.post('/api/v1/auth/login', {
+      body: { email: devAccounts.admin.email, password: devAccounts.admin.password },
+    });
+    const cookie = login.cookies.access_token?.split(';')[0];
+    const path = '/admin/queues/api/queues/outbox/clean/completed';
+    for (const origin of ['null', 'https://evil.example', 'not a url', '']) {
+      const response = await http.put(path, { cookie, headers: { origin } });
+      expectError(response, 403);
+      expect(response.body.error.message).toBe('cross-origin request refused');
+    }
+  });
+
+  it('answers 503 with the error envelope when Redis cannot be reached', async () => {
+    const other = await startTestApi({ REDIS_URL: 'redis://127.0.0.1:1', REDIS_CONNECT_TIMEOUT: '1s' });
+    try {
+      const client = createHttp(other.url);
+      const token = await adminToken(client);
+      for (const path of ['/admin/queues', '/admin/queues/api/queues']) {
+        const response = await client.get(path, { token });
+        expectError(response, 503);
+        expect(response.body.error.message).toMatch(/Redis/);
+      }
+    } finally {
+      await other.close();
+    }
+  });
+
   it('answers 503 with the error envelope when the api has no Redis', async () => {
     const other = await startTestApi({ REDIS_URL: '' });
     try {

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { unsubscribeToken } from '@statuspage/core';
 import { describe, expect, it } from 'vitest';
 import { expectPlainError, expectValidationError } from './support/catalog';
@@ -7,6 +7,7 @@ import { useApiFixture } from './support/fixture';
 import { expectError, registerAccount, signIn } from './support/identity';
 import {
   channelState,
+  confirmDefaultChannel,
   createChannel,
   getMatrix,
   listChannels,
@@ -16,9 +17,11 @@ import {
 } from './support/notifications';
 
 const APP_SECRET = 'subscriptions-test-secret-0123456789';
+/** The secret before a rotation (APP_SECRET_PREVIOUS): its links still work, nothing new is signed with it. */
+const PREVIOUS_SECRET = 'subscriptions-test-previous-secret-0123456789';
 const UNSUBSCRIBE = '/api/v1/notifications/unsubscribe';
 
-const t = useApiFixture({ APP_SECRET });
+const t = useApiFixture({ APP_SECRET, APP_SECRET_PREVIOUS: PREVIOUS_SECRET });
 
 interface User {
   id: string;
@@ -26,9 +29,11 @@ interface User {
   token: string;
 }
 
+/** A newly registered user who confirmed the address of their default channel with the e-mailed code. */
 async function newUser(): Promise<User> {
   const account = await registerAccount(t.http);
   const session = await signIn(t.http, account.email, account.password);
+  await confirmDefaultChannel(t.http, t.sql, session.access);
   return { id: account.id, email: account.email, token: session.access };
 }
 
@@ -348,17 +353,41 @@ describe('subscriptions one-click unsubscribe', () => {
     expect(again.status, again.text).toBe(200);
   });
 
-  it('POST answers 400 for a tampered, foreign or missing token and changes nothing', async () => {
+  it('tokens carry a version, the channel, the day they were issued and a signature', async () => {
+    const { listChannel } = await subscribedChannels();
+    const token = unsubscribeToken(listChannel.id, APP_SECRET);
+    const [version, id, day, signature, ...rest] = token.split('.');
+    expect(version).toBe('v1');
+    expect(id).toBe(listChannel.id);
+    expect(Number.parseInt(day ?? '', 36)).toBe(Math.floor(Date.now() / 86_400_000));
+    expect(signature).toMatch(/^[\w-]{43}$/);
+    expect(rest).toEqual([]);
+  });
+
+  it('POST answers 400 for a tampered, foreign, expired, unversioned or missing token and changes nothing', async () => {
     const { user, listChannel, allChannel } = await subscribedChannels();
     const before = await userNotificationState(t.sql, user.id);
     const valid = unsubscribeToken(listChannel.id, APP_SECRET);
-    const [, signature = ''] = valid.split('.');
+    const [version, , day, signature = ''] = valid.split('.');
     const flipped = `${signature.slice(0, -1)}${signature.endsWith('A') ? 'B' : 'A'}`;
+    const legacySignature = createHmac('sha256', APP_SECRET)
+      .update(`unsubscribe:${listChannel.id}`)
+      .digest('base64url');
+    const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000);
     const tokens = [
-      `${listChannel.id}.${flipped}`,
+      `${version}.${listChannel.id}.${day}.${flipped}`,
       // The signature of one channel on another channel's id.
-      `${allChannel.id}.${signature}`,
+      `${version}.${allChannel.id}.${day}.${signature}`,
+      // Another day with the same signature (moving the expiry).
+      `${version}.${listChannel.id}.${(Number.parseInt(day ?? '0', 36) + 30).toString(36)}.${signature}`,
+      `v2.${listChannel.id}.${day}.${signature}`,
       unsubscribeToken(listChannel.id, 'another-secret-of-sufficient-length'),
+      // Past the links' lifetime, however well signed.
+      unsubscribeToken(listChannel.id, APP_SECRET, daysAgo(91)),
+      unsubscribeToken(listChannel.id, PREVIOUS_SECRET, daysAgo(91)),
+      // The unversioned format (an HMAC of the id alone): forever valid, so no longer accepted.
+      `${listChannel.id}.${legacySignature}`,
+      `${valid}.extra`,
       listChannel.id,
       `${listChannel.id}.`,
       'garbage',
@@ -369,5 +398,16 @@ describe('subscriptions one-click unsubscribe', () => {
     }
     expect((await t.http.post(UNSUBSCRIBE)).status).toBe(400);
     expect(await userNotificationState(t.sql, user.id)).toEqual(before);
+  });
+
+  it('POST accepts a link signed with APP_SECRET_PREVIOUS (rotation) and one issued 89 days ago', async () => {
+    const { user, listChannel, allChannel } = await subscribedChannels();
+    const previous = unsubscribeToken(listChannel.id, PREVIOUS_SECRET);
+    expect((await t.http.post(`${UNSUBSCRIBE}?token=${encodeURIComponent(previous)}`)).status).toBe(200);
+    const old = unsubscribeToken(allChannel.id, APP_SECRET, new Date(Date.now() - 89 * 86_400_000));
+    expect((await t.http.post(`${UNSUBSCRIBE}?token=${encodeURIComponent(old)}`)).status).toBe(200);
+    const byId = new Map((await getMatrix(t.http, user.token)).map((item) => [item.channel.id, item]));
+    expect(byId.get(listChannel.id)?.subscribed_service_ids).toEqual([]);
+    expect(byId.get(allChannel.id)?.subscribe_to_all_services).toBe(false);
   });
 });

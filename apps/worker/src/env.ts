@@ -1,9 +1,17 @@
-import { boolSetting, countSetting, durationSetting, portSetting } from '@statuspage/contracts';
+import {
+  appSecretSettings,
+  boolSetting,
+  countSetting,
+  DEVELOPMENT_SECRETS,
+  durationSetting,
+  portSetting,
+  refineProductionSecrets,
+} from '@statuspage/contracts';
 import { networkListSetting } from '@statuspage/core';
 import { z } from 'zod';
 
-/** The api's default; the worker warns about it as the api does. */
-export const DEVELOPMENT_SECRET = 'statuspage-development-secret-change-me';
+/** The api's default; the worker warns about it as the api does, and refuses it in production. */
+export const DEVELOPMENT_SECRET = DEVELOPMENT_SECRETS[0] as string;
 
 /**
  * The worker's configuration (SPEC.md §5 names). PostgreSQL and Redis are
@@ -11,6 +19,7 @@ export const DEVELOPMENT_SECRET = 'statuspage-development-secret-change-me';
  */
 export const WorkerEnvSchema = z
   .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     DATABASE_URL: z.url({
       protocol: /^postgres(ql)?$/,
       message:
@@ -37,6 +46,8 @@ export const WorkerEnvSchema = z
     MAINTENANCE_REMINDER_LEAD: durationSetting('60m', 'ms'),
     /** Port of the Prometheus `/metrics` endpoint (0: any free port). */
     WORKER_METRICS_PORT: portSetting(9091, { allowAny: true }),
+    /** Where /metrics listens: loopback unless Prometheus scrapes from elsewhere (0.0.0.0 in a container). */
+    WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 
     NOTIFICATIONS_ENABLED: boolSetting(true),
@@ -62,10 +73,11 @@ export const WorkerEnvSchema = z
     NOTIFICATIONS_SEND_TIMEOUT: durationSetting('30s', 'ms'),
     /** Lifetime of a verification code, quoted in its e-mail (the api enforces it). */
     NOTIFICATIONS_VERIFICATION_CODE_TTL: durationSetting('15m', 'ms'),
-    /** Signs one-click unsubscribe links; must be the api's APP_SECRET. */
-    APP_SECRET: z.string().min(16, 'APP_SECRET must be at least 16 characters').default(DEVELOPMENT_SECRET),
+    /** Must be the api's APP_SECRET (and APP_SECRET_PREVIOUS). */
+    ...appSecretSettings(DEVELOPMENT_SECRET),
   })
   .superRefine((env, ctx) => {
+    refineProductionSecrets(env, ctx);
     if (env.NOTIFICATIONS_ENABLED && env.NOTIFICATIONS_TELEGRAM_ENABLED && !env.NOTIFICATIONS_TELEGRAM_BOT_TOKEN) {
       ctx.addIssue({
         code: 'custom',

@@ -110,7 +110,7 @@ export function startWorker(env: WorkerEnv, logger: Logger): RunningWorker {
     }
     metricsServer = await startMetricsServer(workerMetrics.registry, {
       port: env.WORKER_METRICS_PORT,
-      host: '0.0.0.0',
+      host: env.WORKER_METRICS_HOST,
     });
     db = await openDatabase({ url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE, logger }, stop);
     if (!db) return;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadWorkerEnv } from '../src/env';
+import { ConfigError, DEVELOPMENT_SECRET, loadWorkerEnv } from '../src/env';
 import { cappedExponentialBackoff } from '../src/queues/backoff';
 
 const required = { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/statuspage', REDIS_URL: 'redis://127.0.0.1:6379' };
@@ -47,6 +47,26 @@ describe('worker configuration', () => {
       'NOTIFICATIONS_TELEGRAM_BOT_TOKEN is required when NOTIFICATIONS_TELEGRAM_ENABLED is true',
     );
     expect(problems({ ...required, WORKER_QUEUE_PREFIX: 'a:b' })).toContain('WORKER_QUEUE_PREFIX');
+  });
+
+  it('refuses to start in production with a development, placeholder or short APP_SECRET, naming it', () => {
+    const problems = (source: Record<string, string>) => {
+      try {
+        loadWorkerEnv({ ...required, NODE_ENV: 'production', ...source });
+        return '';
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        return (error as Error).message;
+      }
+    };
+    for (const secret of [undefined, DEVELOPMENT_SECRET, 'compose-development-secret-change-me', 'Zk3q9V0pX7m2Lr8s']) {
+      expect(problems(secret === undefined ? {} : { APP_SECRET: secret })).toMatch(/APP_SECRET: APP_SECRET /);
+    }
+    expect(
+      problems({ APP_SECRET: 'Zk3q9V0pX7m2Lr8sT4yW1nB6cJ5hF0dQ', APP_SECRET_PREVIOUS: DEVELOPMENT_SECRET }),
+    ).toMatch(/APP_SECRET_PREVIOUS: /);
+    expect(problems({ APP_SECRET: 'Zk3q9V0pX7m2Lr8sT4yW1nB6cJ5hF0dQ' })).toBe('');
+    expect(loadWorkerEnv(required).APP_SECRET).toBe(DEVELOPMENT_SECRET);
   });
 
   it('backs off exponentially from the initial delay up to the cap, and at least as long as a peer asked', () => {

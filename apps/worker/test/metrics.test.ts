@@ -1,3 +1,5 @@
+import { connect } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { CreateEventInput } from '@statuspage/contracts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { RunningWorker } from '../src/worker';
@@ -54,7 +56,39 @@ const scrape = async () => {
   return response.text();
 };
 
+/** The first IPv4 address of this machine that is not loopback (to prove a port is not reachable on it). */
+function externalAddress(): string {
+  const found = Object.values(networkInterfaces())
+    .flat()
+    .find((entry) => entry && entry.family === 'IPv4' && !entry.internal);
+  expect(found, 'a network interface besides loopback').toBeDefined();
+  return found?.address ?? '';
+}
+
+/** Whether a TCP connection to host:port is accepted. */
+function accepts(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: 2_000 });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
+
 describe('worker metrics', () => {
+  it('listens on loopback only by default (WORKER_METRICS_HOST)', async () => {
+    await worker.started;
+    const port = Number(new URL(worker.metrics.url() ?? '').port);
+    expect(await accepts('127.0.0.1', port)).toBe(true);
+    expect(await accepts(externalAddress(), port)).toBe(false);
+  });
+
   it('exposes deliveries, their latency, a scheduled transition, queues, outbox and pool', async () => {
     const admin = await registerUser(t);
     const service = await createService(t, admin.id);

@@ -213,7 +213,8 @@ describe('notifications pipeline', () => {
     expect(link.startsWith(`${baseUrl}/api/v1/notifications/unsubscribe?token=`)).toBe(true);
     expect(parsed.headers['list-unsubscribe-post']).toBe('List-Unsubscribe=One-Click');
     const token = new URL(link).searchParams.get('token') ?? '';
-    expect(verifyUnsubscribeToken(token, appSecret)).toBe(follower.defaultChannel.id);
+    expect(token.startsWith('v1.')).toBe(true);
+    expect(verifyUnsubscribeToken(token, [appSecret])).toBe(follower.defaultChannel.id);
     expect(parsed.text).toContain(`Unsubscribe: ${link}`);
     expect(parsed.text).toContain(`${baseUrl}/events/${incident.id}`);
     expect(parsed.html).toContain('Unsubscribe</a>');

@@ -45,3 +45,52 @@ export const portSetting = (fallback: number, options: { allowAny?: boolean } = 
 /** A positive whole number up to `max`. */
 export const countSetting = (fallback: number, max = 10_000) =>
   z.coerce.number().int().min(1).max(max).default(fallback);
+
+/** The secrets that ship with the code (api, worker and docker-compose defaults): public, so never for production. */
+export const DEVELOPMENT_SECRETS: readonly string[] = [
+  'statuspage-development-secret-change-me',
+  'compose-development-secret-change-me',
+];
+
+/** Shortest secret accepted in production (32 characters: 192 bits even as base64). */
+export const PRODUCTION_SECRET_MIN_LENGTH = 32;
+
+/**
+ * Why a secret must not sign anything in production (undefined: it may):
+ * unset or short, one of the shipped development values, or a placeholder
+ * someone forgot to replace. `name` is the variable, for the message.
+ */
+export function productionSecretProblem(name: string, value: string | undefined): string | undefined {
+  const hint = `set ${name} to a long random value (e.g. \`openssl rand -base64 48\`), the same for api and worker`;
+  if (!value) return `${name} is required in production: ${hint}`;
+  if (DEVELOPMENT_SECRETS.includes(value) || /change-?me|development|placeholder|example|default/i.test(value)) {
+    return `${name} is unset or a published development/placeholder value, which anyone can use to forge links: ${hint}`;
+  }
+  if (value.length < PRODUCTION_SECRET_MIN_LENGTH) {
+    return `${name} must be at least ${PRODUCTION_SECRET_MIN_LENGTH} characters in production: ${hint}`;
+  }
+  if (new Set(value).size < 8) return `${name} is not random enough: ${hint}`;
+  return undefined;
+}
+
+/** The signing secret and the one it replaces (accepted for verification only, while old links are around). */
+export const appSecretSettings = (fallback: string) => ({
+  /** Signs one-click unsubscribe links (and other tokens); api and worker must share it. */
+  APP_SECRET: z.string().min(16, 'APP_SECRET must be at least 16 characters').default(fallback),
+  /** The previous APP_SECRET during a rotation: links it signed stay valid; nothing new is signed with it. */
+  APP_SECRET_PREVIOUS: z.string().min(16, 'APP_SECRET_PREVIOUS must be at least 16 characters').optional(),
+});
+
+/** Refuses development or weak secrets when NODE_ENV is production (a superRefine of api and worker schemas). */
+export function refineProductionSecrets(
+  env: { NODE_ENV: string; APP_SECRET: string; APP_SECRET_PREVIOUS?: string | undefined },
+  ctx: z.RefinementCtx,
+) {
+  if (env.NODE_ENV !== 'production') return;
+  const current = productionSecretProblem('APP_SECRET', env.APP_SECRET);
+  if (current) ctx.addIssue({ code: 'custom', path: ['APP_SECRET'], message: current });
+  if (env.APP_SECRET_PREVIOUS !== undefined) {
+    const previous = productionSecretProblem('APP_SECRET_PREVIOUS', env.APP_SECRET_PREVIOUS);
+    if (previous) ctx.addIssue({ code: 'custom', path: ['APP_SECRET_PREVIOUS'], message: previous });
+  }
+}

@@ -5,12 +5,7 @@ import { createEventUseCases } from './events/events';
 import { createAuthUseCases, type IdentityConfig, identitySettings } from './identity/auth';
 import { createSessionManager } from './identity/session-store';
 import { createUserAdminUseCases } from './identity/users';
-import {
-  type ChannelProbe,
-  createChannelUseCases,
-  createDefaultEmailChannel,
-  type NotificationSettings,
-} from './notifications/channels';
+import { type ChannelProbe, createChannelUseCases, type NotificationSettings } from './notifications/channels';
 import { createDeliveryUseCases } from './notifications/deliveries';
 import { createEventNotifier } from './notifications/event-notifier';
 import { createSubscriptionUseCases } from './notifications/subscriptions';
@@ -30,7 +25,12 @@ export {
   verifyPassword,
 } from './identity/passwords';
 export type { SessionUser } from './identity/session-store';
-export { type ChannelProbe, type NotificationSettings, ProbeFailure } from './notifications/channels';
+export {
+  type ChannelProbe,
+  type NotificationSettings,
+  ProbeFailure,
+  telegramStartParameter,
+} from './notifications/channels';
 export { channelMayReceive } from './notifications/recipients';
 export {
   type RenderContext,
@@ -39,7 +39,7 @@ export {
   renderPasswordReset,
   renderVerification,
 } from './notifications/render';
-export { unsubscribeToken, verifyUnsubscribeToken } from './notifications/unsubscribe';
+export { UNSUBSCRIBE_TOKEN_TTL_DAYS, unsubscribeToken, verifyUnsubscribeToken } from './notifications/unsubscribe';
 export {
   createWebhookPoster,
   isNetwork,
@@ -83,8 +83,8 @@ export interface CoreOptions {
     probe: ChannelProbe;
     /** Signs one-click unsubscribe links (shared by api and worker). */
     secret: string;
-    /** New accounts get a verified e-mail channel (when e-mail notifications are on). */
-    defaultEmailChannel: boolean;
+    /** The secret before a rotation: links it signed are still accepted. */
+    previousSecret?: string | undefined;
   };
   clock?: Clock;
 }
@@ -93,9 +93,16 @@ export interface CoreOptions {
 export function createCore(options: CoreOptions) {
   const clock = options.clock ?? systemClock;
   const { db } = options;
-  const onAccountCreated = options.notifications.defaultEmailChannel
-    ? (tx: Database, user: { id: string; email: string }) => createDefaultEmailChannel(tx, user.id, user.email)
-    : undefined;
+  const channels = createChannelUseCases({
+    db,
+    clock,
+    settings: options.notifications.settings,
+    probe: options.notifications.probe,
+    secret: options.notifications.secret,
+  });
+  // Every new account (registration or admin creation) gets its default e-mail channel, unverified.
+  const onAccountCreated = (tx: Database, user: { id: string; email: string }) =>
+    channels.createDefault(tx, user.id, user.email);
   const auth = createAuthUseCases({
     onAccountCreated,
     db,
@@ -114,15 +121,17 @@ export function createCore(options: CoreOptions) {
     groups: createGroupUseCases({ db, clock }),
     templates: createTemplateUseCases({ db, clock }),
     events: createEventsCore(db, clock),
-    channels: createChannelUseCases({
-      db,
-      clock,
-      settings: options.notifications.settings,
-      probe: options.notifications.probe,
-    }),
+    channels,
     subscriptions: createSubscriptionUseCases({ db, clock }),
     deliveries: createDeliveryUseCases({ db, clock }),
-    unsubscribe: createUnsubscribeUseCase({ db, clock, secret: options.notifications.secret }),
+    unsubscribe: createUnsubscribeUseCase({
+      db,
+      clock,
+      secrets: [
+        options.notifications.secret,
+        ...(options.notifications.previousSecret ? [options.notifications.previousSecret] : []),
+      ],
+    }),
     notificationsConfig: () => ({
       available_channels: options.notifications.settings.availableTypes,
       telegram: options.notifications.settings.telegramBotUsername

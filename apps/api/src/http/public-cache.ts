@@ -29,6 +29,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { redactUrl } from '../logger';
 import { ACCESS_COOKIE } from './cookies';
 
 /**
@@ -338,7 +339,8 @@ export function createPublicCache(options: PublicCacheOptions): PublicCache {
       res.end(notModified || req.method === 'HEAD' ? undefined : entry.body);
       counters.hits += 1;
       if (notModified) counters.notModified += 1;
-      if (logHits) logger.debug({ reqId: id, url: req.url, status: notModified ? 304 : 200 }, 'public cache hit');
+      if (logHits)
+        logger.debug({ reqId: id, url: redactUrl(req.url), status: notModified ? 304 : 200 }, 'public cache hit');
     }
 
     /** A bug in answering from an entry must cost one request, not the process (this runs outside Express). */
@@ -346,7 +348,7 @@ export function createPublicCache(options: PublicCacheOptions): PublicCache {
       try {
         serve(req, res, entry);
       } catch (error) {
-        logger.error({ err: error, url: req.url }, 'public cache could not answer from an entry');
+        logger.error({ err: error, url: redactUrl(req.url) }, 'public cache could not answer from an entry');
         if (res.headersSent) res.destroy();
         else fill(req, res, key);
       }

@@ -5,7 +5,7 @@ import { channelTypes, queueNames } from '@statuspage/contracts';
 import type { Core } from '@statuspage/core';
 import { Queue } from 'bullmq';
 import { parseCookie } from 'cookie';
-import express, { type RequestHandler, type Router } from 'express';
+import express, { type ErrorRequestHandler, type RequestHandler, type Router } from 'express';
 import helmet from 'helmet';
 import type { Redis } from 'ioredis';
 import { ACCESS_COOKIE } from './cookies';
@@ -14,6 +14,16 @@ import { ACCESS_COOKIE } from './cookies';
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';
 
 const errorBody = (message: string) => ({ error: { message } });
+
+/**
+ * True when the request has no Origin or one of this host. `Origin: null`
+ * (sandboxed frames, some redirects) and anything unparsable are foreign.
+ */
+function sameOrigin(origin: string | undefined, host: string | undefined): boolean {
+  if (origin === undefined) return true;
+  if (!URL.canParse(origin)) return false;
+  return new URL(origin).host === host;
+}
 
 /**
  * Admits admins only, by bearer token or the access cookie (the dashboard is a
@@ -37,13 +47,11 @@ export function requireAdmin(core: Pick<Core, 'auth'>): RequestHandler {
         res.status(403).json(errorBody('requires the admin role'));
         return;
       }
-      const origin = req.headers.origin;
       if (
         cookie &&
         req.method !== 'GET' &&
         req.method !== 'HEAD' &&
-        origin &&
-        new URL(origin).host !== req.headers.host
+        !sameOrigin(req.headers.origin, req.headers.host)
       ) {
         res.status(403).json(errorBody('cross-origin request refused'));
         return;
@@ -97,7 +105,19 @@ export function createQueueDashboard(options: {
       },
     }),
   );
+  // Without Redis every queue call fails: answer that plainly instead of bull-board's 500s.
+  const unavailable = (res: express.Response) =>
+    res.status(503).json(errorBody('the queue dashboard is unavailable: Redis cannot be reached'));
+  router.use((_req, res, next) => {
+    if (redis.status === 'ready') next();
+    else unavailable(res);
+  });
   router.use(serverAdapter.getRouter());
+  const redisDown: ErrorRequestHandler = (error, _req, res, next) => {
+    if (redis.status !== 'ready' && !res.headersSent) unavailable(res);
+    else next(error);
+  };
+  router.use(redisDown);
   return {
     router,
     async close() {

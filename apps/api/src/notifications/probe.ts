@@ -1,5 +1,11 @@
-import { type ChannelProbe, createWebhookPoster, ProbeFailure, WebhookAddressRefused } from '@statuspage/core';
+import { type ChannelProbe, createWebhookPoster, ProbeFailure } from '@statuspage/core';
 import { Api, GrammyError, HttpError } from 'grammy';
+
+/** What a failed Mattermost verification answers, whatever went wrong. */
+export const MATTERMOST_PROBE_FAILURE =
+  'the webhook did not accept the test message; check that the URL is a Mattermost incoming webhook ' +
+  'reachable from this server (webhooks on private or local network addresses need an administrator ' +
+  'to allow that network with NOTIFICATIONS_MATTERMOST_ALLOWED_NETWORKS)';
 
 export interface ProbeSettings {
   telegramBotToken?: string | undefined;
@@ -25,6 +31,38 @@ export function createChannelProbe(settings: ProbeSettings): ChannelProbe & { cl
     ? new Api(settings.telegramBotToken, { apiRoot: settings.telegramApiUrl.replace(/\/$/, '') })
     : undefined;
   return {
+    async telegramStarted(target, startParameter) {
+      if (!api) throw new ProbeFailure('Telegram is not configured on this server');
+      const signal = AbortSignal.timeout(settings.timeoutMs) as unknown as Parameters<Api['getUpdates']>[1];
+      let updates: Awaited<ReturnType<Api['getUpdates']>>;
+      try {
+        // The last 100 updates, whoever reads them (every replica sees the same; nothing to store). Older
+        // ones are forgotten: on a busy bot, Start is pressed again just before verifying.
+        updates = await api.getUpdates(
+          { offset: -100, limit: 100, timeout: 0, allowed_updates: ['message', 'channel_post'] },
+          signal,
+        );
+      } catch (error) {
+        if (error instanceof GrammyError) {
+          throw new ProbeFailure(
+            error.error_code === 409
+              ? 'the bot receives its updates by webhook, so the server cannot see who pressed Start'
+              : error.description,
+          );
+        }
+        if (error instanceof HttpError) throw new ProbeFailure('the Telegram Bot API could not be reached');
+        throw error;
+      }
+      const wanted = target.toLowerCase();
+      return updates.some((update) => {
+        const message = update.message ?? update.channel_post;
+        if (!message || message.text?.trim() !== `/start ${startParameter}`) return false;
+        const username = 'username' in message.chat ? message.chat.username : undefined;
+        return (
+          String(message.chat.id) === target || (username !== undefined && `@${username.toLowerCase()}` === wanted)
+        );
+      });
+    },
     async telegram(chatId, text) {
       if (!api) throw new ProbeFailure('Telegram is not configured on this server');
       try {
@@ -46,23 +84,16 @@ export function createChannelProbe(settings: ProbeSettings): ChannelProbe & { cl
       }
     },
     async mattermost(webhookUrl, text) {
+      // One answer for every failure: a refused address, a closed port, a timeout and a 404 look alike,
+      // so verification cannot be used to map the network behind the server.
+      const failure = (cause?: unknown) => new ProbeFailure(MATTERMOST_PROBE_FAILURE, { cause });
       let response: Awaited<ReturnType<typeof webhooks.post>>;
       try {
         response = await webhooks.post(webhookUrl, { text, username: 'StatusPage' });
       } catch (error) {
-        if (error instanceof WebhookAddressRefused) {
-          throw new ProbeFailure(
-            'the webhook URL points to a private or local network address, which this server does not call ' +
-              '(an administrator can allow that network with NOTIFICATIONS_MATTERMOST_ALLOWED_NETWORKS)',
-          );
-        }
-        throw new ProbeFailure('the webhook URL could not be reached');
+        throw failure(error);
       }
-      if (response.status < 200 || response.status >= 300) {
-        throw new ProbeFailure(
-          `the webhook answered ${response.status}; check that the URL is a Mattermost incoming webhook`,
-        );
-      }
+      if (response.status < 200 || response.status >= 300) throw failure();
     },
     close() {
       webhooks.close();

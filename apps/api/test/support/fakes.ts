@@ -112,6 +112,8 @@ export interface FakeTelegram {
   succeed(chatId: string | number): void;
   /** Holds every later answer to this chat for `ms` (0: no delay), to test timeouts. */
   delay(chatId: string | number, ms: number): void;
+  /** A message from a chat to the bot (what pressing Start on a deep link sends: `/start <parameter>`), for getUpdates. */
+  receive(chat: { id: string | number; username?: string; type?: 'private' | 'group' | 'channel' }, text: string): void;
   /** Forgets the recorded requests. */
   clear(): void;
   close(): Promise<void>;
@@ -130,6 +132,8 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
   }
   const delays = new Map<string, number>();
   let messageId = 0;
+  const updates: Record<string, unknown>[] = [];
+  let updateId = 1000;
 
   const server = createServer(async (req, res) => {
     const text = await readBody(req);
@@ -151,6 +155,14 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     }
     if (method === 'getMe') {
       send(200, { ok: true, result: { id: 1, is_bot: true, first_name: 'Fake', username: 'fake_bot' } });
+      return;
+    }
+    if (method === 'getUpdates') {
+      // Bot API semantics for the offsets used here: negative → the last -offset updates.
+      const offset = Number(body.offset ?? 0);
+      const limit = Number(body.limit ?? 100);
+      const result = offset < 0 ? updates.slice(offset) : updates.filter((u) => Number(u.update_id) >= offset);
+      send(200, { ok: true, result: result.slice(0, limit) });
       return;
     }
     if (method !== 'sendMessage') {
@@ -205,6 +217,18 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     },
     delay(chatId, ms) {
       delays.set(String(chatId), ms);
+    },
+    receive(chat, text) {
+      updateId += 1;
+      messageId += 1;
+      const type = chat.type ?? 'private';
+      const message = {
+        message_id: messageId,
+        date: Math.floor(Date.now() / 1000),
+        chat: { id: Number(chat.id), type, ...(chat.username ? { username: chat.username } : {}) },
+        text,
+      };
+      updates.push({ update_id: updateId, [type === 'channel' ? 'channel_post' : 'message']: message });
     },
     clear() {
       requests.length = 0;

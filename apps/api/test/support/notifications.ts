@@ -215,3 +215,25 @@ export async function outboxRows(sql: Sql, kind: string, key: string, value: str
     where o.kind = ${kind} and o.payload->>${key} = ${String(value)}
     order by o.id`;
 }
+
+/**
+ * Confirms a user's default e-mail channel with the code registration e-mailed
+ * (what a new user does first), and answers the verified channel.
+ */
+export async function confirmDefaultChannel(http: Http, sql: Sql, token: string): Promise<WireChannel> {
+  const [channel] = await listChannels(http, token);
+  expectChannelShape(channel, { type: 'email', is_default: true });
+  if (channel.is_verified) return channel;
+  const code = await latestCode(sql, channel.id);
+  const verified = dataOf<WireChannel>(
+    await http.post(`/api/v1/me/channels/${channel.id}/verify`, { token, body: { code } }),
+  );
+  expectChannelShape(verified, { id: channel.id, is_verified: true, is_default: true });
+  return verified;
+}
+
+/** Moves the codes sent to an address back past the resend cooldown (as if a minute had passed). */
+export async function passResendCooldown(sql: Sql, target: string) {
+  await sql`
+    update verification_sends set sent_at = sent_at - interval '61 seconds' where target = ${target.toLowerCase()}`;
+}

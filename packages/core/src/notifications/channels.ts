@@ -1,4 +1,4 @@
-import { randomInt } from 'node:crypto';
+import { createHmac, randomInt } from 'node:crypto';
 import type { ChannelType, CreateChannelInput, NotificationChannel } from '@statuspage/contracts';
 import {
   channelVerifications,
@@ -6,11 +6,13 @@ import {
   notificationChannels,
   notificationDeliveries,
   notificationMessages,
+  verificationSends,
 } from '@statuspage/db';
-import { asc, eq, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, lt, max, min, sql } from 'drizzle-orm';
 import { writeOutbox } from '../outbox/write';
 import type { Clock } from '../shared/clock';
 import { hashToken } from '../shared/crypto';
+import type { DomainError } from '../shared/errors';
 import { isUniqueViolation } from '../shared/pg-errors';
 import { NotificationErrors } from './errors';
 
@@ -22,12 +24,21 @@ export interface NotificationSettings {
   codeTtlSeconds: number;
   /** Wrong codes allowed before a new one must be requested. */
   maxCodeAttempts: number;
-  /** Minimum time between two codes. */
+  /** Minimum time between two codes to one address (whichever channel or user asked). */
   resendCooldownSeconds: number;
+  /** Codes one address may receive in an hour (all channels and users together). */
+  maxCodesPerAddressPerHour: number;
+  /** Codes one user may have sent in an hour (all addresses together). */
+  maxCodesPerUserPerHour: number;
 }
 
 /** Sends a test message to prove a Telegram or Mattermost channel works; throws with a reason otherwise. */
 export interface ChannelProbe {
+  /**
+   * Whether the chat (`target`: its id or `@username`) recently sent the bot
+   * `/start <startParameter>` — what opening the bot's deep link does.
+   */
+  telegramStarted(target: string, startParameter: string): Promise<boolean>;
   telegram(chatId: string, text: string): Promise<void>;
   mattermost(webhookUrl: string, text: string): Promise<void>;
 }
@@ -42,7 +53,22 @@ export interface ChannelDeps {
   clock: Clock;
   settings: NotificationSettings;
   probe: ChannelProbe;
+  /** APP_SECRET: derives each Telegram channel's start parameter. */
+  secret: string;
 }
+
+/**
+ * The start parameter of a Telegram channel's deep link
+ * (`https://t.me/<bot>?start=<this>`): an HMAC of the channel id, so only the
+ * channel's owner (who reads it in the verification answer) can give it to
+ * the chat, and the chat proves it is theirs by sending it to the bot.
+ * Telegram allows 1–64 characters `A-Za-z0-9_-`.
+ */
+export function telegramStartParameter(channelId: string, secret: string): string {
+  return createHmac('sha256', secret).update(`telegram-start:${channelId}`).digest('base64url').slice(0, 32);
+}
+
+type ChannelRow = typeof notificationChannels.$inferSelect;
 
 /** The wire shape of a channel row. */
 export function toChannelDto(row: typeof notificationChannels.$inferSelect): NotificationChannel {
@@ -59,14 +85,6 @@ export function toChannelDto(row: typeof notificationChannels.$inferSelect): Not
   };
 }
 
-/** Creates the verified default e-mail channel of a new account (in its transaction). */
-export async function createDefaultEmailChannel(tx: Database, userId: string, email: string) {
-  await tx
-    .insert(notificationChannels)
-    .values({ userId, type: 'email', target: email.toLowerCase(), isVerified: true, isDefault: true })
-    .onConflictDoNothing();
-}
-
 /** A user's notification channels: CRUD and verification. */
 export function createChannelUseCases(deps: ChannelDeps) {
   const { db, clock, settings } = deps;
@@ -79,10 +97,49 @@ export function createChannelUseCases(deps: ChannelDeps) {
     return row;
   }
 
+  /**
+   * Why no code may go to this channel's address now (undefined: one may):
+   * the cooldown since the last code to the address, or the hourly limits of
+   * the address and of the user. Counted over every code ever sent
+   * (`verification_sends`), so deleting and re-creating a channel resets
+   * nothing. Takes transaction locks on the user and the address, so
+   * concurrent requests are counted one after the other.
+   */
+  async function sendRefusal(tx: Database, channel: ChannelRow): Promise<DomainError | undefined> {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`verification-user:${channel.userId}`}))`);
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`verification-target:${channel.target}`}))`);
+    const now = clock();
+    const hourAgo = new Date(now.getTime() - 3_600_000);
+    await tx.delete(verificationSends).where(lt(verificationSends.sentAt, new Date(now.getTime() - 86_400_000)));
+    const [toAddress] = await tx
+      .select({ count: count(), last: max(verificationSends.sentAt), first: min(verificationSends.sentAt) })
+      .from(verificationSends)
+      .where(and(eq(verificationSends.target, channel.target), gt(verificationSends.sentAt, hourAgo)));
+    const [byUser] = await tx
+      .select({ count: count(), first: min(verificationSends.sentAt) })
+      .from(verificationSends)
+      .where(and(eq(verificationSends.userId, channel.userId), gt(verificationSends.sentAt, hourAgo)));
+    const secondsUntil = (date: Date) => Math.max(1, Math.ceil((date.getTime() - now.getTime()) / 1000));
+    if (toAddress?.last) {
+      const waited = (now.getTime() - new Date(toAddress.last).getTime()) / 1000;
+      if (waited < settings.resendCooldownSeconds) {
+        return NotificationErrors.resendTooSoon(Math.ceil(settings.resendCooldownSeconds - waited));
+      }
+    }
+    if (toAddress?.first && toAddress.count >= settings.maxCodesPerAddressPerHour) {
+      return NotificationErrors.tooManyCodes(secondsUntil(new Date(new Date(toAddress.first).getTime() + 3_600_000)));
+    }
+    if (byUser?.first && byUser.count >= settings.maxCodesPerUserPerHour) {
+      return NotificationErrors.tooManyCodes(secondsUntil(new Date(new Date(byUser.first).getTime() + 3_600_000)));
+    }
+    return undefined;
+  }
+
   /** Issues a new code for an e-mail channel and queues the e-mail (high priority), in the caller's transaction. */
-  async function sendCode(tx: Database, channel: typeof notificationChannels.$inferSelect) {
+  async function sendCode(tx: Database, channel: ChannelRow) {
     const now = clock();
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+    await tx.insert(verificationSends).values({ target: channel.target, userId: channel.userId, sentAt: now });
     await tx
       .insert(channelVerifications)
       .values({
@@ -115,6 +172,21 @@ export function createChannelUseCases(deps: ChannelDeps) {
   }
 
   return {
+    /**
+     * The default e-mail channel of a new account, in its transaction: unverified
+     * (nobody proved the address is theirs), with its code sent when e-mail is on
+     * and the address's limits allow (else the owner asks for one later).
+     */
+    async createDefault(tx: Database, userId: string, email: string) {
+      const [row] = await tx
+        .insert(notificationChannels)
+        .values({ userId, type: 'email', target: email.toLowerCase(), isVerified: false, isDefault: true })
+        .onConflictDoNothing()
+        .returning();
+      if (!row || !settings.availableTypes.includes('email')) return;
+      if (!(await sendRefusal(tx, row))) await sendCode(tx, row);
+    },
+
     /** The user's channels, default first, then oldest first. */
     async list(userId: string): Promise<NotificationChannel[]> {
       const rows = await db
@@ -133,7 +205,12 @@ export function createChannelUseCases(deps: ChannelDeps) {
         return await db.transaction(async (tx) => {
           const [row] = await tx.insert(notificationChannels).values({ userId, type: input.type, target }).returning();
           if (!row) throw new Error('insert returned no row');
-          if (row.type === 'email') await sendCode(tx, row);
+          if (row.type === 'email') {
+            // Refused: the channel is not kept either (nothing changed), and the caller hears when to retry.
+            const refusal = await sendRefusal(tx, row);
+            if (refusal) throw refusal;
+            await sendCode(tx, row);
+          }
           return toChannelDto(row);
         });
       } catch (error) {
@@ -205,13 +282,25 @@ export function createChannelUseCases(deps: ChannelDeps) {
       }
       const text = 'StatusPage: this channel is connected. You will receive status notifications here.';
       try {
-        if (channel.type === 'telegram') await deps.probe.telegram(channel.target, text);
-        else await deps.probe.mattermost(channel.target, text);
+        if (channel.type === 'telegram') {
+          // A test message going through proves only that the chat talks to the bot, not that it is the
+          // caller's: the chat must have sent this channel's start parameter (the deep link) first.
+          const start = telegramStartParameter(channel.id, deps.secret);
+          if (!(await deps.probe.telegramStarted(channel.target, start))) {
+            const link = settings.telegramBotUsername
+              ? `open https://t.me/${settings.telegramBotUsername}?start=${start} in the chat and press Start`
+              : `send /start ${start} to the bot from the chat`;
+            throw NotificationErrors.verificationFailed(
+              `this chat has not confirmed the channel yet — ${link} (in a group or channel, post /start ${start}), then try again`,
+            );
+          }
+          await deps.probe.telegram(channel.target, text);
+        } else await deps.probe.mattermost(channel.target, text);
       } catch (error) {
         if (error instanceof ProbeFailure) {
           const hint =
             channel.type === 'telegram' && settings.telegramBotUsername
-              ? ` — open https://t.me/${settings.telegramBotUsername}?start=${channel.id.replaceAll('-', '')} and press Start, then try again`
+              ? ` — open https://t.me/${settings.telegramBotUsername}?start=${telegramStartParameter(channel.id, deps.secret)} and press Start, then try again`
               : '';
           throw NotificationErrors.verificationFailed(`${error.message}${hint}`);
         }
@@ -226,19 +315,14 @@ export function createChannelUseCases(deps: ChannelDeps) {
       return toChannelDto(row);
     },
 
-    /** Sends a new code to an unverified e-mail channel, at most once a minute. */
+    /** Sends a new code to an unverified e-mail channel, within the address's cooldown and hourly limits. */
     async resendCode(userId: string, id: string) {
       await db.transaction(async (tx) => {
         const channel = await ownChannel(tx, userId, id, true);
         if (channel.type !== 'email') throw NotificationErrors.resendNotSupported();
         if (channel.isVerified) throw NotificationErrors.alreadyVerified();
-        const [pending] = await tx.select().from(channelVerifications).where(eq(channelVerifications.channelId, id));
-        if (pending) {
-          const waited = (clock().getTime() - pending.sentAt.getTime()) / 1000;
-          if (waited < settings.resendCooldownSeconds) {
-            throw NotificationErrors.resendTooSoon(Math.ceil(settings.resendCooldownSeconds - waited));
-          }
-        }
+        const refusal = await sendRefusal(tx, channel);
+        if (refusal) throw refusal;
         await sendCode(tx, channel);
       });
     },

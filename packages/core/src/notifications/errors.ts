@@ -42,6 +42,14 @@ export const NotificationErrors = {
       undefined,
       seconds,
     ),
+  tooManyCodes: (seconds: number) =>
+    new DomainError(
+      'rate_limited',
+      'notifications.too_many_codes',
+      `too many verification codes for this address or account; try again in ${seconds} s`,
+      undefined,
+      seconds,
+    ),
   resendNotSupported: () =>
     new DomainError(
       'invalid',

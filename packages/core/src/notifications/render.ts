@@ -20,6 +20,41 @@ const escapeHtml = (value: string) =>
     (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char] ?? char,
   );
 
+/** Longest name quoted in a message. */
+const NAME_LIMIT = 40;
+// Anything a mail client or chat could turn into a link: a scheme, `www.`, or name.tld (also inside an address).
+const LINK_LIKE = /\S*(?:[a-z][a-z0-9+.-]*:\/\/|www\.|[\p{L}\p{N}_-]\.[\p{L}\p{N}-]*\p{L}{2})\S*/giu;
+
+/**
+ * A user-chosen name as it may appear in a message: one line (control,
+ * format and separator characters become spaces), without anything that
+ * looks like a link or a domain (so a first name cannot carry a phishing
+ * line into our own e-mails), collapsed and shortened. May be empty.
+ */
+export function nameForMessage(name: string): string {
+  const cleaned = name
+    .normalize('NFKC')
+    .replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cn}]/gu, ' ')
+    .replace(LINK_LIKE, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return [...cleaned].slice(0, NAME_LIMIT).join('').trim();
+}
+
+/**
+ * Operator text for Mattermost: images are reduced to their alt text (no
+ * remote image loads in every subscriber's client) and mentions are broken
+ * with a zero-width space (`@channel`, `@all`, `@here`, `@someone` notify
+ * nobody).
+ */
+export function mattermostText(text: string): string {
+  return text
+    .replace(/!\[([^\]]*)\]\([^)]*\)/g, '$1')
+    .replace(/!\[([^\]]*)\]\[[^\]]*\]/g, '$1')
+    .replaceAll('![', '[')
+    .replace(/@(?=[\p{L}\p{N}_.-])/gu, '@\u200b');
+}
+
 const headline: Record<string, string> = {
   initial: 'New',
   update: 'Update',
@@ -56,7 +91,7 @@ export function renderEventMessage(
     `Details: ${link}`,
   ];
   if (channel === 'mattermost') {
-    return { subject, text: [`#### ${subject}`, ...lines.slice(1)].join('\n') };
+    return { subject, text: mattermostText([`#### ${subject}`, ...lines.slice(1)].join('\n')) };
   }
   if (channel === 'telegram') return { subject, text: [subject, ...lines.slice(1)].join('\n') };
   const text = [...lines, ...(context.unsubscribeUrl ? ['', `Unsubscribe: ${context.unsubscribeUrl}`] : [])].join('\n');
@@ -87,7 +122,8 @@ export function renderPasswordReset(
   context: RenderContext,
 ): RenderedMessage {
   const link = `${context.baseUrl.replace(/\/$/, '')}/reset-password?token=${encodeURIComponent(payload.token)}`;
-  const greeting = payload.first_name ? `Hello ${payload.first_name},` : 'Hello,';
+  const name = nameForMessage(payload.first_name);
+  const greeting = name ? `Hello ${name},` : 'Hello,';
   const text = `${greeting}\n\nSomeone asked to reset the password of your StatusPage account.\nSet a new one here (the link works once, until ${utc(payload.expires_at)}):\n${link}\n\nIf it was not you, ignore this e-mail.`;
   return {
     subject: 'Reset your StatusPage password',

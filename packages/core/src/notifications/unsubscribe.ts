@@ -3,29 +3,53 @@ import { channelSubscriptions, type Database, notificationChannels } from '@stat
 import { eq, sql } from 'drizzle-orm';
 import type { Clock } from '../shared/clock';
 
-const sign = (channelId: string, secret: string) =>
-  createHmac('sha256', secret).update(`unsubscribe:${channelId}`).digest('base64url');
+/** The token format; a new format gets a new prefix (and old links keep their meaning or stop working, by choice). */
+const VERSION = 'v1';
+/** How long an unsubscribe link works: days from the message that carried it. */
+export const UNSUBSCRIBE_TOKEN_TTL_DAYS = 90;
+const DAY_MS = 86_400_000;
 
-/** The token of a channel's one-click unsubscribe link: the channel id and its HMAC. */
-export function unsubscribeToken(channelId: string, secret: string): string {
-  return `${channelId}.${sign(channelId, secret)}`;
+const sign = (channelId: string, issuedDay: string, secret: string) =>
+  createHmac('sha256', secret).update(`unsubscribe:${VERSION}:${channelId}:${issuedDay}`).digest('base64url');
+
+/**
+ * The token of a channel's one-click unsubscribe link:
+ * `v1.<channel id>.<issue day, base 36>.<HMAC-SHA256 of those with APP_SECRET>`.
+ */
+export function unsubscribeToken(channelId: string, secret: string, now: Date = new Date()): string {
+  const issuedDay = Math.floor(now.getTime() / DAY_MS).toString(36);
+  return `${VERSION}.${channelId}.${issuedDay}.${sign(channelId, issuedDay, secret)}`;
 }
 
-/** The channel a token was signed for, or null when it was not signed with this secret. */
-export function verifyUnsubscribeToken(token: string, secret: string): string | null {
-  const [channelId, signature] = token.split('.');
-  if (!channelId || !signature || !/^[0-9a-f-]{36}$/i.test(channelId)) return null;
-  const expected = Buffer.from(sign(channelId, secret));
+/**
+ * The channel a token was signed for, or null: not this format, signed with
+ * none of `secrets` (the current APP_SECRET, then APP_SECRET_PREVIOUS during
+ * a rotation), or older than the links' lifetime.
+ */
+export function verifyUnsubscribeToken(
+  token: string,
+  secrets: readonly string[],
+  now: Date = new Date(),
+): string | null {
+  const [version, channelId, issuedDay, signature, ...rest] = token.split('.');
+  if (version !== VERSION || rest.length > 0 || !channelId || !issuedDay || !signature) return null;
+  if (!/^[0-9a-f-]{36}$/i.test(channelId) || !/^[0-9a-z]{1,8}$/.test(issuedDay)) return null;
+  const age = Math.floor(now.getTime() / DAY_MS) - Number.parseInt(issuedDay, 36);
+  if (age < -1 || age > UNSUBSCRIBE_TOKEN_TTL_DAYS) return null;
   const given = Buffer.from(signature);
-  return expected.length === given.length && timingSafeEqual(expected, given) ? channelId : null;
+  const valid = secrets.some((secret) => {
+    const expected = Buffer.from(sign(channelId, issuedDay, secret));
+    return expected.length === given.length && timingSafeEqual(expected, given);
+  });
+  return valid ? channelId : null;
 }
 
 /** One-click unsubscribe (RFC 8058): the channel follows no service any more. No sign-in needed. */
-export function createUnsubscribeUseCase(deps: { db: Database; clock: Clock; secret: string }) {
+export function createUnsubscribeUseCase(deps: { db: Database; clock: Clock; secrets: readonly string[] }) {
   return {
     /** True when the token was valid (whether or not the channel still existed). */
     async unsubscribe(token: string): Promise<boolean> {
-      const channelId = verifyUnsubscribeToken(token, deps.secret);
+      const channelId = verifyUnsubscribeToken(token, deps.secrets, deps.clock());
       if (!channelId) return false;
       await deps.db.transaction(async (tx) => {
         await tx

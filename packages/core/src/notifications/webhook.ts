@@ -69,12 +69,22 @@ const BODY_LIMIT = 200;
 type Network = [ipaddr.IPv4 | ipaddr.IPv6, number];
 
 /**
- * Why an address may not be called (undefined: it may). IPv4-mapped IPv6
- * addresses are judged as the IPv4 address they carry.
+ * Why an address may not be called (undefined: it may). IPv6 forms that carry
+ * an IPv4 address (IPv4-mapped `::ffff:a.b.c.d`, IPv4-compatible `::a.b.c.d`,
+ * the whole `::/96`) are refused outright: depending on the platform they reach
+ * the IPv4 address they carry, and no Mattermost is published that way.
  */
 export function refusedAddress(address: string, allowed: readonly Network[]): string | undefined {
   if (!ipaddr.isValid(address)) return `${address} is not an IP address`;
-  const parsed = ipaddr.process(address);
+  const parsed = ipaddr.parse(address);
+  if (parsed.kind() === 'ipv6') {
+    const parts = (parsed as ipaddr.IPv6).parts;
+    // ::ffff:0:0/96 (mapped) and ::/96 (compatible; ipaddr.js reads `::a.b.c.d` as mapped), except :: and ::1,
+    // which are judged below by their range.
+    const carriesIpv4 = parts.slice(0, 5).every((part) => part === 0) && (parts[5] === 0 || parts[5] === 0xffff);
+    const unspecifiedOrLoopback = parts.slice(0, 7).every((part) => part === 0) && (parts[7] ?? 0) <= 1;
+    if (carriesIpv4 && !unspecifiedOrLoopback) return `${address} is an IPv4-mapped or IPv4-compatible address`;
+  }
   if (allowed.some(([network, bits]) => network.kind() === parsed.kind() && parsed.match(network, bits))) return;
   const range = parsed.range();
   return range === 'unicast' ? undefined : `${address} is a ${range} address`;

@@ -55,6 +55,25 @@ export const channelVerifications = pgTable('channel_verifications', {
   sentAt: tz('sent_at').notNull().defaultNow(),
 });
 
+/**
+ * Every verification code sent, by target address and requesting user. The
+ * cooldown and the hourly limits are counted here, so they survive deleting
+ * and re-creating the channel. Rows older than a day are pruned as new ones come.
+ */
+export const verificationSends = pgTable(
+  'verification_sends',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    target: text('target').notNull(),
+    userId: uuid('user_id').notNull(),
+    sentAt: tz('sent_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('verification_sends_target_idx').on(t.target, t.sentAt),
+    index('verification_sends_user_idx').on(t.userId, t.sentAt),
+  ],
+);
+
 /** Services a channel is subscribed to (when it is not subscribed to all). */
 export const channelSubscriptions = pgTable(
   'channel_subscriptions',

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEVELOPMENT_SECRET, loadEnv } from '../src/env';
+
+/** The configuration error a source gives ('' when it loads). */
+function problems(source: Record<string, string>) {
+  try {
+    loadEnv(source);
+    return '';
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+}
+
+const strongSecret = 'Zk3q9V0pX7m2Lr8sT4yW1nB6cJ5hF0dQ';
+
+describe('api configuration APP_SECRET', () => {
+  it.each([
+    ['unset', {}],
+    ['the development default', { APP_SECRET: DEVELOPMENT_SECRET }],
+    ['the docker-compose default', { APP_SECRET: 'compose-development-secret-change-me' }],
+    ['a placeholder', { APP_SECRET: 'please-change-me-before-production-0123' }],
+    ['short', { APP_SECRET: 'Zk3q9V0pX7m2Lr8s' }],
+    ['not random', { APP_SECRET: 'a'.repeat(40) }],
+  ])('refuses to start in production with APP_SECRET %s, naming it', (_name, source) => {
+    const message = problems({ NODE_ENV: 'production', ...source });
+    expect(message).toMatch(/APP_SECRET: APP_SECRET /);
+    expect(message).toContain('openssl rand');
+  });
+
+  it('refuses a weak APP_SECRET_PREVIOUS in production too', () => {
+    expect(
+      problems({ NODE_ENV: 'production', APP_SECRET: strongSecret, APP_SECRET_PREVIOUS: DEVELOPMENT_SECRET }),
+    ).toMatch(/APP_SECRET_PREVIOUS: APP_SECRET_PREVIOUS /);
+  });
+
+  it('starts in production with a strong secret, and in development with the default', () => {
+    expect(problems({ NODE_ENV: 'production', APP_SECRET: strongSecret })).toBe('');
+    expect(loadEnv({}).APP_SECRET).toBe(DEVELOPMENT_SECRET);
+    expect(loadEnv({ NODE_ENV: 'test' }).APP_SECRET).toBe(DEVELOPMENT_SECRET);
+  });
+});
+
+describe('api configuration TRUST_PROXY', () => {
+  it('refuses a blanket true, explaining what to give instead', () => {
+    const message = problems({ TRUST_PROXY: 'true' });
+    expect(message).toMatch(/TRUST_PROXY: TRUST_PROXY=true trusts every X-Forwarded-For entry/);
+  });
+
+  it.each(['yes', 'everything', '10.0.0.0/33', 'loopback, proxy.internal', '1.5', '-1', ','])(
+    'refuses %j, naming the variable',
+    (value) => {
+      expect(problems({ TRUST_PROXY: value })).toMatch(/TRUST_PROXY: expected false, a hop count/);
+    },
+  );
+
+  it.each([
+    ['loopback', 'loopback'],
+    ['false', false],
+    ['0', 0],
+    ['2', 2],
+    ['10.0.0.5', '10.0.0.5'],
+    ['loopback, 10.0.0.0/8 ,fd00::/8', 'loopback,10.0.0.0/8,fd00::/8'],
+    ['uniquelocal,linklocal', 'uniquelocal,linklocal'],
+  ])('reads %j as %j', (value, expected) => {
+    expect(loadEnv({ TRUST_PROXY: value }).TRUST_PROXY).toBe(expected);
+  });
+
+  it('defaults to loopback', () => {
+    expect(loadEnv({}).TRUST_PROXY).toBe('loopback');
+  });
+});
