@@ -412,6 +412,17 @@ describe('users update', () => {
     expect((await http.get('/api/v1/users', { token: self.token })).status).toBe(200);
   });
 
+  it('an admin cannot modify their own account at all, not even its names (409, as the contract documents)', async () => {
+    const self = await createAccount(http, 'admin');
+    const before = await getUser(self.id);
+    for (const body of [{ first_name: 'Renamed' }, { last_name: 'Renamed' }, { role: 'admin' }, { is_active: true }, {}]) {
+      const response = await http.patch(`/api/v1/users/${self.id}`, { token: self.token, body });
+      expectError(response, 409);
+      expect(response.body.error.message).toBe('Cannot modify own account');
+    }
+    expect(await getUser(self.id)).toEqual(before);
+  });
+
   it('an admin cannot deactivate themselves (409)', async () => {
     const self = await createAccount(http, 'admin');
     const response = await http.patch(`/api/v1/users/${self.id}`, { token: self.token, body: { is_active: false } });

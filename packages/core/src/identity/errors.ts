@@ -20,6 +20,7 @@ export const IdentityErrors = {
     ]),
   invalidResetToken: () => new DomainError('invalid', 'identity.invalid_reset_token', 'invalid or expired reset token'),
   userNotFound: () => new DomainError('not_found', 'identity.user_not_found', 'user not found'),
+  ownAccount: () => new DomainError('conflict', 'identity.own_account', 'Cannot modify own account'),
   selfModification: (what: string) =>
     new DomainError('conflict', 'identity.self_modification', `you cannot ${what} your own account`),
 };

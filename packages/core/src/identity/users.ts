@@ -69,16 +69,13 @@ export function createUserAdminUseCases(deps: UserAdminDeps) {
     },
 
     /**
-     * Updates role, active flag or names. An admin cannot change their own
-     * role or deactivate themselves; deactivation ends the user's sessions.
+     * Updates role, active flag or names. An admin cannot modify their own
+     * account here (the contract's 409; their names go through PATCH /me);
+     * deactivation ends the user's sessions.
      */
     async update(actorId: string, input: AdminUpdateUserInput): Promise<User> {
       const current = await findUser(input.id);
-      if (current.id === actorId) {
-        if (input.role !== undefined && input.role !== current.role)
-          throw IdentityErrors.selfModification('change the role of');
-        if (input.is_active === false) throw IdentityErrors.selfModification('deactivate');
-      }
+      if (current.id === actorId) throw IdentityErrors.ownAccount();
       return db.transaction(async (tx) => {
         const [row] = await tx
           .update(users)
