@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
 import { stringify } from 'yaml';
+import { jsonBody } from './http/json-body';
 import { createRestMiddleware, generateRestDocument } from './http/openapi-adapter';
 import { QUEUE_DASHBOARD_PATH } from './http/queue-dashboard';
 import { createUnsubscribeRouter } from './http/unsubscribe';
@@ -108,7 +109,7 @@ export function createApp(options: AppOptions) {
     }),
   );
   app.use(corsMiddleware(options.corsOrigins));
-  app.use(express.json({ limit: options.bodyLimit }));
+  app.use(...jsonBody({ limit: options.bodyLimit }));
 
   app.get('/healthz', (_req, res) => {
     res.type('text/plain').send('OK');

@@ -1,0 +1,198 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { unique } from './support/api';
+import type { HttpResult } from './support/client';
+import { useApiFixture } from './support/fixture';
+import { expectError } from './support/identity';
+
+const t = useApiFixture();
+
+/** The `{message, details}` a tRPC error answer carries (under `error.error`). */
+function trpcError(response: HttpResult) {
+  return response.body?.error?.error as { message: string; details?: unknown } | undefined;
+}
+
+const trpcQuery = (procedure: string, input: unknown) =>
+  t.http.get(`/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify(input))}`);
+
+async function serviceCount() {
+  const [row] = await t.sql<{ n: number }[]>`select count(*)::int as n from services`;
+  return row?.n ?? 0;
+}
+
+describe('input strings', () => {
+  const refused: [string, string][] = [
+    ['NUL', 'a\u0000b'],
+    ['a control character', 'a\u0001b'],
+    ['escape', 'a\u001bb'],
+    ['DEL', 'a\u007fb'],
+    ['a lone high surrogate', 'a\ud800b'],
+    ['a lone low surrogate', 'a\udc00b'],
+  ];
+
+  for (const [label, value] of refused) {
+    it(`create refuses ${label} in a body string with 400 naming the field and stores nothing`, async () => {
+      const before = await serviceCount();
+      const response = await t.http.post('/api/v1/services', {
+        token: t.admin,
+        body: { name: 'Service', slug: unique('svc'), description: value },
+      });
+      expectError(response, 400, 'fields');
+      expect(response.body.error.details).toEqual([{ field: 'description', message: expect.any(String) }]);
+      expect(await serviceCount()).toBe(before);
+    });
+  }
+
+  it('names every offending field, nested ones and object keys included', async () => {
+    const response = await t.http.post('/api/v1/services', {
+      token: t.admin,
+      body: { name: 'x\u0000', slug: unique('svc'), tags: { ok: 'a\u0000', ['k\u0000']: 'v' } },
+    });
+    expectError(response, 400, 'fields');
+    const fields = (response.body.error.details as { field: string }[]).map((detail) => detail.field);
+    expect(fields).toEqual(['name', 'tags.k?', 'tags.ok']);
+  });
+
+  it('keeps tabs, line feeds, carriage returns and well-formed astral characters', async () => {
+    const description = 'line one\r\nline\ttwo 🚀 é';
+    const response = await t.http.post('/api/v1/services', {
+      token: t.admin,
+      body: { name: 'Service', slug: unique('svc'), description },
+    });
+    expect(response.status, response.text).toBe(201);
+    expect(response.body.data.description).toBe(description);
+  });
+
+  it('refuses NUL with the details format of the operation (string details where documented)', async () => {
+    const response = await t.http.post('/api/v1/auth/forgot-password', { body: { email: 'a\u0000@example.test' } });
+    expectError(response, 400, 'string');
+    expect(response.body.error.details).toContain('email');
+  });
+
+  it('refuses NUL in a registration (where it reached PostgreSQL: 500)', async () => {
+    const response = await t.http.post('/api/v1/auth/register', {
+      body: { email: `${unique('nul')}@example.test`, password: 'correct-horse-1', first_name: 'Ada\u0000' },
+    });
+    expectError(response, 400, 'fields');
+    expect(response.body.error.details).toEqual([{ field: 'first_name', message: expect.any(String) }]);
+  });
+
+  it('refuses NUL in a REST query parameter', async () => {
+    const response = await t.http.get('/api/v1/services?status=operational%00');
+    expectError(response, 400, 'fields');
+    expect(response.body.error.details).toEqual([{ field: 'status', message: expect.any(String) }]);
+  });
+
+  it('refuses NUL in a tRPC mutation', async () => {
+    const mutation = await t.http.post('/trpc/services.create', {
+      token: t.admin,
+      body: { name: 'x', slug: unique('svc'), description: '\u0000' },
+    });
+    expect(mutation.status, mutation.text).toBe(400);
+    expect(trpcError(mutation)?.details).toEqual([{ field: 'description', message: expect.any(String) }]);
+  });
+
+  it('answers 404 for a NUL in a path id over tRPC (an id that cannot exist), where it answered 500', async () => {
+    const response = await trpcQuery('services.get', { slug: 'api\u0000' });
+    expect(response.status, response.text).toBe(404);
+  });
+});
+
+describe('input nesting', () => {
+  const deepArray = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+  const deepObject = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+
+  for (const [label, raw] of [
+    ['an array 100,000 deep', deepArray(100_000)],
+    ['an object 50,000 deep', deepObject(50_000)],
+    ['a value 65 deep', `{"name":${deepArray(64)}}`],
+  ] as const) {
+    it(`refuses ${label} with 400 on REST and tRPC`, async () => {
+      const rest = await t.http.post('/api/v1/auth/login', { raw });
+      expectError(rest, 400, 'fields');
+      expect(rest.body.error).toEqual({
+        message: 'JSON body nested too deeply',
+        details: [{ field: 'body', message: expect.any(String) }],
+      });
+      const trpc = await t.http.post('/trpc/auth.login', { raw });
+      expect(trpc.status, trpc.text).toBe(400);
+      expect(trpcError(trpc)?.message).toBe('JSON body nested too deeply');
+    });
+  }
+
+  it('counts brackets inside strings as text', async () => {
+    const response = await t.http.post('/api/v1/auth/login', {
+      body: { email: `${'['.repeat(100)}@example.test`, password: '{'.repeat(200) },
+    });
+    expect(response.status, response.text).toBe(400);
+    expect(response.body.error.message).toBe('validation failed');
+  });
+
+  it('refuses a deeply nested tRPC query input with 400', async () => {
+    const input = JSON.parse(deepObject(200));
+    const response = await trpcQuery('services.list', input);
+    expect(response.status, response.text).toBe(400);
+    expect(trpcError(response)?.message).toBe('JSON body nested too deeply');
+  });
+});
+
+describe('input after authentication', () => {
+  const bodies: [string, string][] = [
+    ['malformed JSON', '{"name": '],
+    ['a non-object root', '[1,2]'],
+    ['null', 'null'],
+    ['deep nesting', `${'['.repeat(10_000)}${']'.repeat(10_000)}`],
+    ['NUL', '{"name":"\\u0000"}'],
+    ['wrong types', '{"name":5,"slug":[]}'],
+  ];
+  for (const [label, raw] of bodies) {
+    it(`answers 401 to anonymous and garbage-token callers sending ${label}, then 400 to an admin`, async () => {
+      for (const token of [undefined, 'garbage']) {
+        const options = token ? { raw, token } : { raw };
+        expectError(await t.http.post('/api/v1/services', options), 401);
+        expectError(await t.http.patch(`/api/v1/users/${randomUUID()}`, options), 401);
+        const trpc = await t.http.post('/trpc/services.create', options);
+        expect(trpc.status, trpc.text).toBe(401);
+      }
+      expectError(await t.http.post('/api/v1/services', { raw, token: t.user.token }), 403);
+      const admin = await t.http.post('/api/v1/services', { raw, token: t.admin });
+      expect(admin.status, admin.text).toBe(400);
+      const trpc = await t.http.post('/trpc/services.create', { raw, token: t.admin });
+      expect(trpc.status, trpc.text).toBe(400);
+    });
+  }
+});
+
+describe('path ids', () => {
+  it('answers 404 for event ids that are not uuids, on every event path', async () => {
+    for (const path of ['/api/v1/events/not-a-uuid', '/api/v1/events/123/updates', '/api/v1/events/x/changes']) {
+      const response = await t.http.get(path);
+      expectError(response, 404);
+    }
+    expectError(await t.http.patch('/api/v1/events/nope', { token: t.operator.token, body: { title: 'x' } }), 404);
+    expectError(await t.http.delete('/api/v1/events/nope', { token: t.admin }), 404);
+    expectError(await t.http.post('/api/v1/events/nope/updates', { token: t.operator.token, body: {} }), 404);
+  });
+
+  it('answers 404 for every other id that is not a uuid (users, channels, templates, deliveries)', async () => {
+    expectError(await t.http.get('/api/v1/users/nope', { token: t.admin }), 404);
+    expectError(await t.http.patch('/api/v1/users/nope', { token: t.admin, body: { first_name: 'X' } }), 404);
+    expectError(
+      await t.http.post('/api/v1/users/nope/reset-password', { token: t.admin, body: { new_password: 'x' } }),
+      404,
+    );
+    expectError(await t.http.patch('/api/v1/me/channels/nope', { token: t.user.token, body: {} }), 404);
+    expectError(await t.http.delete('/api/v1/templates/nope', { token: t.admin }), 404);
+    expectError(await t.http.post('/api/v1/admin/notifications/deliveries/nope/retry', { token: t.admin }), 404);
+  });
+
+  it('answers 404 for an id that is not a uuid over tRPC too', async () => {
+    const response = await trpcQuery('events.get', { id: 'not-a-uuid' });
+    expect(response.status, response.text).toBe(404);
+  });
+
+  it('still authenticates first: 401 to an anonymous caller with an id that is not a uuid', async () => {
+    expectError(await t.http.get('/api/v1/users/nope'), 401);
+    expectError(await t.http.patch('/api/v1/events/nope', { body: { title: 'x' } }), 401);
+  });
+});
