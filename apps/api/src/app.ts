@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
 import { stringify } from 'yaml';
+import { serializeError } from './error-serializer';
 import { jsonBody } from './http/json-body';
 import { createRestMiddleware, generateRestDocument } from './http/openapi-adapter';
 import { QUEUE_DASHBOARD_PATH } from './http/queue-dashboard';
@@ -88,6 +89,8 @@ export function createApp(options: AppOptions) {
   app.use(
     pinoHttp({
       logger: options.logger,
+      // pino-http brings its own `err` serializer: ours keeps query values out of the log.
+      serializers: { err: serializeError },
       genReqId: (req, res) => {
         const id = requestIdOf(req);
         res.setHeader('X-Request-Id', id);

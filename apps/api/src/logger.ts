@@ -1,4 +1,5 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { serializeError } from './error-serializer';
 
 /** The process logger: JSON lines (or pretty for development), secrets redacted. */
 export function createLogger(options: {
@@ -11,6 +12,8 @@ export function createLogger(options: {
   const settings: pino.LoggerOptions = {
     name: options.name,
     level: options.level,
+    // Database errors are logged without the values of their query (error-serializer.ts).
+    serializers: { err: serializeError },
     redact: {
       paths: [
         'req.headers.authorization',
