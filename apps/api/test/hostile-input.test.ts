@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { unique } from './support/api';
 import type { HttpResult } from './support/client';
 import { useApiFixture } from './support/fixture';
-import { expectError } from './support/identity';
+import { expectError, registerAccount, signIn } from './support/identity';
 
 const t = useApiFixture();
 
@@ -194,5 +194,146 @@ describe('path ids', () => {
   it('still authenticates first: 401 to an anonymous caller with an id that is not a uuid', async () => {
     expectError(await t.http.get('/api/v1/users/nope'), 401);
     expectError(await t.http.patch('/api/v1/events/nope', { body: { title: 'x' } }), 401);
+  });
+});
+
+/**
+ * One rule for every PATCH: a patch that changes nothing (an empty body, or
+ * values equal to the current ones) writes nothing: 200 with the resource as
+ * it was, `updated_at` unchanged. "No write" is read from the row's version
+ * (PostgreSQL's xmin changes with every update of a row).
+ */
+describe('patches that change nothing', () => {
+  type Table = 'users' | 'notification_channels' | 'events' | 'services' | 'service_groups';
+  async function rowVersion(table: Table, id: string) {
+    const rows = await t.sql.unsafe(`select xmin::text as version from ${table} where id = $1`, [id]);
+    expect(rows).toHaveLength(1);
+    return rows[0]?.version as string;
+  }
+
+  async function expectNoWrite(options: { path: string; token: string; body: object; table: Table; id: string }) {
+    const { path, token, body, table, id } = options;
+    const version = await rowVersion(table, id);
+    const patched = await t.http.patch(path, { token, body });
+    expect(patched.status, patched.text).toBe(200);
+    expect(await rowVersion(table, id)).toBe(version);
+    return patched.body.data as Record<string, unknown>;
+  }
+
+  async function signedUp(extra: Record<string, unknown> = {}) {
+    const account = await registerAccount(t.http, extra);
+    return { ...account, token: (await signIn(t.http, account.email, account.password)).access };
+  }
+
+  it('PATCH /me with an empty body or the same names', async () => {
+    const account = await signedUp({ first_name: 'Ada', last_name: 'Lovelace' });
+    const before = (await t.http.get('/api/v1/me', { token: account.token })).body.data;
+    for (const body of [{}, { first_name: 'Ada' }, { first_name: 'Ada', last_name: 'Lovelace' }]) {
+      const patched = await expectNoWrite({
+        path: '/api/v1/me',
+        token: account.token,
+        body,
+        table: 'users',
+        id: account.id,
+      });
+      expect(patched).toEqual(before);
+    }
+  });
+
+  it('PATCH /users/{id} with an empty body or the same values', async () => {
+    const target = await registerAccount(t.http, { first_name: 'Grace' });
+    const path = `/api/v1/users/${target.id}`;
+    const before = (await t.http.get(path, { token: t.admin })).body.data;
+    for (const body of [{}, { role: 'user' }, { is_active: true, first_name: 'Grace' }]) {
+      const patched = await expectNoWrite({ path, token: t.admin, body, table: 'users', id: target.id });
+      expect(patched).toEqual(before);
+    }
+  });
+
+  it('PATCH /me/channels/{id} with an empty body or the same flag', async () => {
+    const account = await signedUp();
+    const channels = await t.http.get('/api/v1/me/channels', { token: account.token });
+    const channel = channels.body.data[0] as Record<string, unknown> & { id: string };
+    expect(channel?.id).toEqual(expect.any(String));
+    for (const body of [{}, { is_enabled: channel.is_enabled }]) {
+      const path = `/api/v1/me/channels/${channel.id}`;
+      const patched = await expectNoWrite({
+        path,
+        token: account.token,
+        body,
+        table: 'notification_channels',
+        id: channel.id,
+      });
+      expect(patched).toEqual(channel);
+    }
+  });
+
+  it('PATCH /events/{id} with an empty body or the same title and description', async () => {
+    const created = await t.http.post('/api/v1/events', {
+      token: t.operator.token,
+      body: { title: 'Quiet patch', type: 'incident', status: 'investigating', severity: 'minor', description: 'd' },
+    });
+    expect(created.status, created.text).toBe(201);
+    const id = created.body.data.id as string;
+    const before = (await t.http.get(`/api/v1/events/${id}`)).body.data;
+    for (const body of [{}, { title: 'Quiet patch' }, { title: 'Quiet patch', description: 'd' }]) {
+      const patched = await expectNoWrite({
+        path: `/api/v1/events/${id}`,
+        token: t.operator.token,
+        body,
+        table: 'events',
+        id,
+      });
+      expect(patched.updated_at).toBe(before.updated_at);
+    }
+  });
+
+  it('PATCH /services/{slug} and /groups/{slug} with the values they have', async () => {
+    const group = (
+      await t.http.post('/api/v1/groups', { token: t.admin, body: { name: 'Same group', slug: unique('grp') } })
+    ).body.data as { id: string; slug: string };
+    const service = (
+      await t.http.post('/api/v1/services', {
+        token: t.admin,
+        body: { name: 'Same service', slug: unique('svc'), group_ids: [group.id] },
+      })
+    ).body.data as { id: string; slug: string };
+    const serviceBefore = (await t.http.get(`/api/v1/services/${service.slug}`)).body.data;
+    const logBefore = await t.sql`select id from service_status_log where service_id = ${service.id}`;
+    for (const body of [
+      { name: 'Same service', slug: service.slug, status: 'operational' },
+      {
+        name: 'Same service',
+        slug: service.slug,
+        status: 'operational',
+        description: '',
+        order: 0,
+        group_ids: [group.id],
+      },
+    ]) {
+      const path = `/api/v1/services/${service.slug}`;
+      expect(await expectNoWrite({ path, token: t.admin, body, table: 'services', id: service.id })).toEqual(
+        serviceBefore,
+      );
+    }
+    expect(await t.sql`select id from service_status_log where service_id = ${service.id}`).toEqual(logBefore);
+    const groupBefore = (await t.http.get(`/api/v1/groups/${group.slug}`)).body.data;
+    for (const body of [
+      { name: 'Same group', slug: group.slug },
+      { name: 'Same group', slug: group.slug, order: 0, service_ids: [service.id] },
+    ]) {
+      const path = `/api/v1/groups/${group.slug}`;
+      expect(await expectNoWrite({ path, token: t.admin, body, table: 'service_groups', id: group.id })).toEqual(
+        groupBefore,
+      );
+    }
+  });
+
+  it('a patch that changes something still writes', async () => {
+    const account = await signedUp({ first_name: 'Ada' });
+    const version = await rowVersion('users', account.id);
+    const patched = await t.http.patch('/api/v1/me', { token: account.token, body: { first_name: 'Augusta' } });
+    expect(patched.body.data.first_name).toBe('Augusta');
+    expect(await rowVersion('users', account.id)).not.toBe(version);
   });
 });
