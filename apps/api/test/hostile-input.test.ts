@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { unique } from './support/api';
 import type { HttpResult } from './support/client';
@@ -335,5 +336,80 @@ describe('patches that change nothing', () => {
     const patched = await t.http.patch('/api/v1/me', { token: account.token, body: { first_name: 'Augusta' } });
     expect(patched.body.data.first_name).toBe('Augusta');
     expect(await rowVersion('users', account.id)).not.toBe(version);
+  });
+});
+
+/** A request whose target is sent exactly as written (fetch would resolve `..` and `%2E` itself). */
+function rawRequest(method: string, target: string, options: { token?: string; body?: unknown } = {}) {
+  const url = new URL(t.api.url);
+  const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+  return new Promise<{ status: number; body: any }>((resolve, reject) => {
+    const request = httpRequest(
+      {
+        host: url.hostname,
+        port: url.port,
+        method,
+        path: target,
+        headers: {
+          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+          ...(body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {}),
+        },
+      },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk) => {
+          text += chunk;
+        });
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }),
+        );
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+describe('request paths', () => {
+  it('routes duplicate slashes, dot segments and encoded unreserved characters like the normal path', async () => {
+    const expected = await t.http.get('/api/v1/services/api');
+    expect(expected.status).toBe(200);
+    for (const target of [
+      '/api/v1//services/api',
+      '/api/../api/v1/services/api',
+      '/api/v1/services/./api',
+      '/api/v1/services/x/%2E%2E/api',
+      '/api/v1/services/%61pi',
+      '/api/v1/groups/../services/api?_=1',
+    ]) {
+      const response = await rawRequest('GET', target);
+      expect(response.status, target).toBe(200);
+      expect(response.body, target).toEqual(expected.body);
+    }
+  });
+
+  it('authenticates a garbage token first on a protected operation reached through a non-normal path', async () => {
+    for (const target of [
+      '/api/v1/services//api/status-log',
+      '/api/v1/services/x/../api/status-log',
+      '/api/v1//users',
+    ]) {
+      const response = await rawRequest('GET', target, { token: 'garbage' });
+      expect(response.status, target).toBe(401);
+    }
+    // Normalised, this is /api/v1/status-log: no operation there, for anyone.
+    expect((await rawRequest('GET', '/api/v1/services/../status-log', { token: 'garbage' })).status).toBe(404);
+  });
+
+  it('applies the body rules of the operation reached through a non-normal path', async () => {
+    const before = await t.http.get('/api/v1/services/api/tags');
+    const response = await rawRequest('PUT', '/api/v1/services/x/../api/tags', {
+      token: t.admin,
+      body: { slug: 'database', tags: { tier: 'sneaky' } },
+    });
+    expect(response.status).toBe(400);
+    expect(response.body.error.details).toEqual([{ field: 'slug', message: 'unknown field' }]);
+    expect((await t.http.get('/api/v1/services/api/tags')).body).toEqual(before.body);
   });
 });
