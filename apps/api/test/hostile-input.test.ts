@@ -47,7 +47,7 @@ describe('input strings', () => {
   it('names every offending field, nested ones and object keys included', async () => {
     const response = await t.http.post('/api/v1/services', {
       token: t.admin,
-      body: { name: 'x\u0000', slug: unique('svc'), tags: { ok: 'a\u0000', ['k\u0000']: 'v' } },
+      body: { name: 'x\u0000', slug: unique('svc'), tags: { ok: 'a\u0000', 'k\u0000': 'v' } },
     });
     expectError(response, 400, 'fields');
     const fields = (response.body.error.details as { field: string }[]).map((detail) => detail.field);

@@ -14,9 +14,9 @@
 import type { IncomingMessage, RequestListener } from 'node:http';
 
 function decodeUnreserved(path: string) {
-  return path.replace(/%[0-9a-f]{2}/gi, (escape) => {
-    const char = String.fromCharCode(Number.parseInt(escape.slice(1), 16));
-    return /[A-Za-z0-9\-._~]/.test(char) ? char : escape;
+  return path.replace(/%[0-9a-f]{2}/gi, (encoded) => {
+    const char = String.fromCharCode(Number.parseInt(encoded.slice(1), 16));
+    return /[A-Za-z0-9\-._~]/.test(char) ? char : encoded;
   });
 }
 
