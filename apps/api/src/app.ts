@@ -11,6 +11,8 @@ import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
 import { stringify } from 'yaml';
+import { serializeError } from './error-serializer';
+import { jsonBody } from './http/json-body';
 import { createRestMiddleware, generateRestDocument } from './http/openapi-adapter';
 import { QUEUE_DASHBOARD_PATH } from './http/queue-dashboard';
 import { TRPC_MAX_BATCH_SIZE, trpcGuard } from './http/trpc-guard';
@@ -117,8 +119,9 @@ export function createApp(options: AppOptions) {
       },
       customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+      // pino-http brings its own `err` serializer: ours keeps SQL parameters out of the log.
       // Unsubscribe links, reset links and codes travel in query strings: never log their values.
-      serializers: { req: serializeRequest },
+      serializers: { err: serializeError, req: serializeRequest },
     }),
   );
   app.use(
@@ -133,7 +136,7 @@ export function createApp(options: AppOptions) {
     }),
   );
   app.use(corsMiddleware(options.corsOrigins));
-  app.use(express.json({ limit: options.bodyLimit }));
+  app.use(...jsonBody({ limit: options.bodyLimit }));
 
   app.get('/healthz', (_req, res) => {
     res.type('text/plain').send('OK');

@@ -15,6 +15,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { corsMiddleware, createApp, requestIdOf } from './app';
 import { DEVELOPMENT_SECRET, type Env } from './env';
+import { normalizingPaths } from './http/normalize-path';
 import { createPublicCache, type PublicCache } from './http/public-cache';
 import { type PublicCacheBus, startPublicCacheBus } from './http/public-cache-bus';
 import { createQueueDashboard } from './http/queue-dashboard';
@@ -181,19 +182,22 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
   });
 
   const metrics = createApiMetrics({ db, publicCache, resolveRoute: routeResolver() });
+  // Paths are normalised first (http/normalize-path.ts): every layer below routes on the same form.
   // Cache hits are answered before Express (it costs ~7× a bare handler); the rest goes to the app.
   const server = createServer(
-    metrics.instrument(
-      publicCache.handler({
-        app: metrics.markRouted(app),
-        cors: corsMiddleware(env.CORS_ALLOWED_ORIGINS),
-        requestId: requestIdOf,
-        // Credentials that do not authenticate make a request anonymous, as the procedures see it.
-        authenticates: async (req) => {
-          const credentials = readCredentials(req.headers);
-          return credentials !== null && (await core.auth.authenticate(credentials.token)) !== null;
-        },
-      }),
+    normalizingPaths(
+      metrics.instrument(
+        publicCache.handler({
+          app: metrics.markRouted(app),
+          cors: corsMiddleware(env.CORS_ALLOWED_ORIGINS),
+          requestId: requestIdOf,
+          // Credentials that do not authenticate make a request anonymous, as the procedures see it.
+          authenticates: async (req) => {
+            const credentials = readCredentials(req.headers);
+            return credentials !== null && (await core.auth.authenticate(credentials.token)) !== null;
+          },
+        }),
+      ),
     ),
   );
   let metricsServer: MetricsServer | undefined;

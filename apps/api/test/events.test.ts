@@ -411,9 +411,9 @@ describe('events', () => {
       }
     });
 
-    it('get, updates and changes answer 400 naming id for an id that is not a uuid', async () => {
+    it('get, updates and changes answer 404 for an id that is not a uuid (an event that cannot exist)', async () => {
       for (const path of ['/api/v1/events/not-a-uuid', '/api/v1/events/123/updates', '/api/v1/events/x/changes']) {
-        expectValidationError(await t.http.get(path), 'id');
+        expectPlainError(await t.http.get(path), 404);
       }
     });
 
@@ -586,13 +586,13 @@ describe('events', () => {
       await expectServiceStatus(t.http, service, { status: 'operational', effective: 'operational', active: false });
     });
 
-    it('add update answers 404 for an unknown event and 400 naming id for an id that is not a uuid', async () => {
+    it('add update answers 404 for an unknown event and for an id that is not a uuid', async () => {
       const body = { status: 'identified', message: 'Nobody home' };
       expectPlainError(
         await t.http.post(`/api/v1/events/${randomUUID()}/updates`, { token: t.operator.token, body }),
         404,
       );
-      expectValidationError(await t.http.post('/api/v1/events/nope/updates', { token: t.operator.token, body }), 'id');
+      expectPlainError(await t.http.post('/api/v1/events/nope/updates', { token: t.operator.token, body }), 404);
     });
 
     describe('validation', () => {
@@ -925,9 +925,9 @@ describe('events', () => {
       await closeEvent(t.http, t.operator.token, maintenance);
     });
 
-    it('delete answers 404 for an unknown id and 400 naming id for an id that is not a uuid', async () => {
+    it('delete answers 404 for an unknown id and for an id that is not a uuid', async () => {
       expectPlainError(await t.http.delete(`/api/v1/events/${randomUUID()}`, { token: t.admin }), 404);
-      expectValidationError(await t.http.delete('/api/v1/events/not-a-uuid', { token: t.admin }), 'id');
+      expectPlainError(await t.http.delete('/api/v1/events/not-a-uuid', { token: t.admin }), 404);
     });
 
     it('delete requires the admin role', async () => {

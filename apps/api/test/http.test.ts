@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEnv } from '../src/env';
 import { createLogger } from '../src/logger';
@@ -171,6 +172,85 @@ describe('http logging', () => {
       expect(text).not.toContain(devAccounts.admin.password);
     } finally {
       await api.close();
+    }
+  });
+});
+
+describe('http logging of database errors', () => {
+  it('logs a failed write with its SQL but without its parameters or row values (hash, e-mail, reset token)', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, callback) {
+        lines.push(...String(chunk).split('\n').filter(Boolean));
+        callback();
+      },
+    });
+    const databaseUrl = (await import('vitest')).inject('databaseUrl');
+    const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+    const marker = unique('dberror').replace(/-/g, '_');
+    // Forced failures for this test's addresses only (the database is shared with the other files),
+    // with a detail carrying row values as PostgreSQL's own constraint errors do.
+    await sql.unsafe(`
+      create function ${marker}_users() returns trigger language plpgsql as $$
+      begin
+        if new.email like '${marker}-register%' then
+          raise exception using message = 'forced failure', detail = 'Failing row contains (' || new.password_hash || ')';
+        end if;
+        return new;
+      end $$;
+      create function ${marker}_outbox() returns trigger language plpgsql as $$
+      begin
+        if new.kind = 'email.password_reset' and new.payload->>'email' like '${marker}-reset%' then
+          raise exception using message = 'forced failure', detail = 'Failing row contains (' || new.payload::text || ')';
+        end if;
+        return new;
+      end $$;
+      create trigger ${marker}_users before insert on users for each row execute function ${marker}_users();
+      create trigger ${marker}_outbox before insert on outbox for each row execute function ${marker}_outbox();`);
+    const env = loadEnv({
+      DATABASE_URL: databaseUrl,
+      SERVER_HOST: '127.0.0.1',
+      SERVER_PORT: '0',
+      SERVER_METRICS_PORT: '0',
+      COOKIE_SECURE: 'false',
+      RATE_LIMIT_AUTH_PER_IP: '100000',
+      RATE_LIMIT_AUTH_PER_ACCOUNT: '100000',
+    });
+    const api = await startApiServer(env, {
+      logger: createLogger({ level: 'info', format: 'json', name: 'api', destination: sink }),
+    });
+    try {
+      const http = createHttp(api.url);
+      const registerEmail = `${marker}-register@example.test`;
+      const register = await http.post('/api/v1/auth/register', {
+        body: { email: registerEmail, password: 'correct-horse-1' },
+      });
+      expect(register.status).toBe(500);
+      const resetEmail = `${marker}-reset@example.test`;
+      const account = await http.post('/api/v1/auth/register', {
+        body: { email: resetEmail, password: 'correct-horse-1' },
+      });
+      expect(account.status, account.text).toBe(201);
+      const forgot = await http.post('/api/v1/auth/forgot-password', { body: { email: resetEmail } });
+      expect(forgot.status).toBe(500);
+
+      const errors = lines.map((line) => JSON.parse(line)).filter((entry) => entry.err);
+      const failures = errors.filter((entry) => JSON.stringify(entry.err).includes('forced failure'));
+      expect(failures.length).toBeGreaterThanOrEqual(2);
+      for (const entry of failures) expect(JSON.stringify(entry.err)).toMatch(/Failed query: insert into/);
+      const text = lines.join('\n');
+      expect(text).not.toContain('$argon2');
+      expect(text).not.toContain(registerEmail);
+      expect(text).not.toContain(resetEmail);
+      expect(text).not.toContain('Failing row');
+      expect(text).not.toMatch(/params:|"params":\[|"parameters"/);
+    } finally {
+      await api.close();
+      await sql.unsafe(
+        `drop trigger ${marker}_users on users; drop trigger ${marker}_outbox on outbox;
+         drop function ${marker}_users(); drop function ${marker}_outbox();`,
+      );
+      await sql.end({ timeout: 5 });
     }
   });
 });

@@ -721,12 +721,12 @@ describe('notifications admin retry', () => {
     expect(await outboxRows(t.sql, 'notification.deliver', 'delivery_id', sentId)).toEqual([]);
   });
 
-  it('retry answers 404 for an unknown delivery and 400 for a bad id or an unknown body field', async () => {
+  it('retry answers 404 for an unknown delivery or a bad id and 400 for an unknown body field', async () => {
     const { failedId } = await eventWithDeliveries();
     expectPlainError(await t.http.post(retryPath(2_000_000_000), { token: t.admin }), 404);
     expectPlainError(await t.http.post(retryPath(Number.MAX_SAFE_INTEGER), { token: t.admin }), 404);
     for (const id of ['abc', '0', '-1', '1.5', '99999999999999999999']) {
-      expectValidationError(await t.http.post(retryPath(id), { token: t.admin }), 'id');
+      expectPlainError(await t.http.post(retryPath(id), { token: t.admin }), 404);
     }
     expectValidationError(await t.http.post(retryPath(failedId), { token: t.admin, body: { force: true } }), 'force');
     const [row] = await t.sql<{ state: string }[]>`select state from notification_deliveries where id = ${failedId}`;

@@ -341,6 +341,27 @@ describe('catalog services', () => {
       expect(service.group_ids).toEqual([group.id]);
     });
 
+    it('get lists group_ids in the groups display order (the first is the primary group)', async () => {
+      const groups = [await createGroup(t.http, t.admin), await createGroup(t.http, t.admin)];
+      groups.push(await createGroup(t.http, t.admin));
+      // Display order opposite to the ids' order, so neither id nor creation order can pass for it.
+      const display = [...groups].sort((a, b) => (a.id < b.id ? 1 : -1));
+      for (const [index, group] of display.entries()) {
+        const response = await t.http.patch(`/api/v1/groups/${group.slug}`, {
+          token: t.admin,
+          body: { name: `Group ${group.slug}`, slug: group.slug, order: index },
+        });
+        expect(response.status, response.text).toBe(200);
+      }
+      const created = await createService(t.http, t.admin, { group_ids: groups.map((group) => group.id) });
+      const expected = display.map((group) => group.id);
+      expect((await getService(t.http, created.slug)).group_ids).toEqual(expected);
+      const listed = (await listServices(t.http, `?group_id=${groups[0]?.id}`)).find(
+        (service) => service.id === created.id,
+      );
+      expect(listed?.group_ids).toEqual(expected);
+    });
+
     it('get answers 404 for an unknown slug', async () => {
       expectPlainError(await t.http.get(`/api/v1/services/${unique('missing')}`), 404);
     });

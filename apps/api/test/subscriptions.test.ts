@@ -251,9 +251,9 @@ describe('subscriptions set', () => {
     for (const [body, field] of cases) {
       expectValidationError(await t.http.put(subscriptionsPath(channel.id), { token: user.token, body }), field);
     }
-    expectValidationError(
+    expectPlainError(
       await t.http.put(subscriptionsPath('not-a-uuid'), { token: user.token, body: { service_ids: [] } }),
-      'id',
+      404,
     );
     expectError(
       await t.http.put(subscriptionsPath(channel.id), { token: user.token, raw: '{"service_ids":[' }),

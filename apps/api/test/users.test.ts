@@ -262,9 +262,9 @@ describe('users get', () => {
     expectError(await http.get('/api/v1/users/00000000-0000-0000-0000-000000000000', { token: admin }), 404);
   });
 
-  it('get answers 400 with string details for an id that is not a uuid', async () => {
+  it('get answers 404 for an id that is not a uuid (a user that cannot exist)', async () => {
     for (const id of ['not-a-uuid', '123', `${randomUUID()}x`]) {
-      expectError(await http.get(`/api/v1/users/${id}`, { token: admin }), 400, 'string');
+      expectError(await http.get(`/api/v1/users/${id}`, { token: admin }), 404);
     }
   });
 
@@ -387,9 +387,9 @@ describe('users update', () => {
     expect(await getUser(bystander.id)).toEqual(bystanderBefore);
   });
 
-  it('update answers 404 for an unknown id and 400 for an id that is not a uuid', async () => {
+  it('update answers 404 for an unknown id and for an id that is not a uuid', async () => {
     expectError(await http.patch(`/api/v1/users/${randomUUID()}`, { token: admin, body: { first_name: 'X' } }), 404);
-    expectError(await http.patch('/api/v1/users/nope', { token: admin, body: { first_name: 'X' } }), 400, 'string');
+    expectError(await http.patch('/api/v1/users/nope', { token: admin, body: { first_name: 'X' } }), 404);
   });
 
   it('update answers 401 to anonymous callers and 403 to lower roles and changes nothing', async () => {
@@ -410,6 +410,23 @@ describe('users update', () => {
     }
     expect((await getUser(self.id)).role).toBe('admin');
     expect((await http.get('/api/v1/users', { token: self.token })).status).toBe(200);
+  });
+
+  it('an admin cannot modify their own account at all, not even its names (409, as the contract documents)', async () => {
+    const self = await createAccount(http, 'admin');
+    const before = await getUser(self.id);
+    for (const body of [
+      { first_name: 'Renamed' },
+      { last_name: 'Renamed' },
+      { role: 'admin' },
+      { is_active: true },
+      {},
+    ]) {
+      const response = await http.patch(`/api/v1/users/${self.id}`, { token: self.token, body });
+      expectError(response, 409);
+      expect(response.body.error.message).toBe('Cannot modify own account');
+    }
+    expect(await getUser(self.id)).toEqual(before);
   });
 
   it('an admin cannot deactivate themselves (409)', async () => {
@@ -499,10 +516,10 @@ describe('users password reset', () => {
     await signIn(http, bystander.email, password);
   });
 
-  it('reset password answers 404 for an unknown id and 400 for an id that is not a uuid', async () => {
+  it('reset password answers 404 for an unknown id and for an id that is not a uuid', async () => {
     const body = { new_password: 'long-enough-1' };
     expectError(await http.post(`/api/v1/users/${randomUUID()}/reset-password`, { token: admin, body }), 404);
-    expectError(await http.post('/api/v1/users/42/reset-password', { token: admin, body }), 400, 'string');
+    expectError(await http.post('/api/v1/users/42/reset-password', { token: admin, body }), 404);
   });
 
   it('reset password answers 401 to anonymous callers and 403 to lower roles', async () => {

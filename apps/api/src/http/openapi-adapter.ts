@@ -25,6 +25,7 @@ import {
   type OpenApiMeta,
   type OpenApiRouter,
 } from 'trpc-to-openapi';
+import { deferBodyProblem } from './json-body';
 
 export type { OpenApiMeta } from 'trpc-to-openapi';
 
@@ -224,19 +225,14 @@ export function createRestMiddleware<TContext>(options: RestMiddlewareOptions<TC
     const reverse: ReverseAliases = {};
     const match = bodyRoutes.find((route) => route.method === req.method && route.route.test(req.path));
     // The library spreads the body into an object: null, an array or a number would silently become {}.
+    // The procedure refuses it, after authenticating the caller (trpc/input-guard.ts).
     if (
       match &&
       'body' in req &&
       req.body !== undefined &&
       (req.body === null || typeof req.body !== 'object' || Array.isArray(req.body))
     ) {
-      res.status(400).json({
-        error: {
-          message: 'request body must be a JSON object',
-          details: [{ field: 'body', message: 'must be a JSON object' }],
-        },
-      });
-      return;
+      deferBodyProblem(req, 'not_object');
     }
     if (match && req.body && typeof req.body === 'object' && !Array.isArray(req.body)) {
       const body = { ...(req.body as Record<string, unknown>) };

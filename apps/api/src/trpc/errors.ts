@@ -1,6 +1,7 @@
 import { DomainError, type DomainErrorKind } from '@statuspage/core';
 import { TRPCError } from '@trpc/server';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
+import { noSuchResource } from './input-guard';
 
 /** The one table from domain failures to transport codes (tRPC code ⇒ HTTP status). */
 export const errorCodeByKind: Record<DomainErrorKind, TRPC_ERROR_CODE_KEY> = {
@@ -51,11 +52,23 @@ export function fieldErrors(issues: ZodIssueLike[]): FieldError[] {
 
 /**
  * Rewrites a failed procedure's error into its transport form: domain errors
- * get their mapped code, schema failures become a ValidationFailure. Others
- * pass through (unexpected ones stay INTERNAL_SERVER_ERROR).
+ * get their mapped code, schema failures become a ValidationFailure, except
+ * that a path parameter failing its schema is a 404 (an id that cannot exist).
+ * Others pass through (unexpected ones stay INTERNAL_SERVER_ERROR).
  */
-export function toTransportError(error: TRPCError, detailsFormat: 'fields' | 'string'): TRPCError {
-  const cause = error.cause;
+export function toTransportError(
+  error: TRPCError,
+  detailsFormat: 'fields' | 'string',
+  pathParams: ReadonlySet<string> = new Set(),
+): TRPCError {
+  let cause = error.cause;
+  if (
+    error.code === 'BAD_REQUEST' &&
+    isZodError(cause) &&
+    cause.issues.some((issue) => pathParams.has(String(issue.path[0] ?? '')))
+  ) {
+    cause = noSuchResource();
+  }
   if (cause instanceof DomainError) {
     const failure = cause.kind === 'invalid' ? new ValidationFailure(cause.fields ?? [], detailsFormat) : cause;
     return new TRPCError({ code: errorCodeByKind[cause.kind], message: cause.message, cause: failure });

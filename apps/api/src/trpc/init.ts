@@ -7,6 +7,7 @@ import { mutationChangesPublicData } from '../http/public-cache';
 import { type GuessedSecret, RateLimited, type RateLimitedAction } from '../http/rate-limit';
 import type { Context } from './context';
 import { errorEnvelope, toTransportError } from './errors';
+import { guardInput, pathParameters } from './input-guard';
 
 const t = initTRPC
   .context<Context>()
@@ -39,7 +40,7 @@ const baseProcedure = t.procedure.use(async ({ ctx, next, meta, type, path }) =>
     if (cause instanceof DomainError && cause.retryAfterSeconds) {
       ctx.res.setHeader('Retry-After', String(cause.retryAfterSeconds));
     }
-    throw toTransportError(result.error, meta?.errorDetails ?? 'fields');
+    throw toTransportError(result.error, meta?.errorDetails ?? 'fields', pathParameters(meta?.openapi?.path));
   }
   if (type === 'mutation' && mutationChangesPublicData(path)) ctx.publicCache.invalidate(path);
   return result;
@@ -79,14 +80,21 @@ function requireRole(least: Role) {
   });
 }
 
+/** The input rules of every procedure (trpc/input-guard.ts), before its schema and after the role check. */
+const inputGuard = t.middleware(async ({ ctx, meta, getRawInput, next }) => {
+  guardInput(ctx.req, await getRawInput(), pathParameters(meta?.openapi?.path));
+  return next();
+});
+
+// Order: authenticate and authorise, then look at the input (its rules, then its schema).
 /** No credentials needed. */
-export const publicProcedure = baseProcedure.meta({ auth: 'public' });
+export const publicProcedure = baseProcedure.meta({ auth: 'public' }).use(inputGuard);
 /** Any signed-in account. */
-export const userProcedure = baseProcedure.meta({ auth: 'user' }).use(requireRole('user'));
+export const userProcedure = baseProcedure.meta({ auth: 'user' }).use(requireRole('user')).use(inputGuard);
 /** Operators and admins. */
-export const operatorProcedure = baseProcedure.meta({ auth: 'operator' }).use(requireRole('operator'));
+export const operatorProcedure = baseProcedure.meta({ auth: 'operator' }).use(requireRole('operator')).use(inputGuard);
 /** Admins only. */
-export const adminProcedure = baseProcedure.meta({ auth: 'admin' }).use(requireRole('admin'));
+export const adminProcedure = baseProcedure.meta({ auth: 'admin' }).use(requireRole('admin')).use(inputGuard);
 
 /**
  * Counts an attempt against the per-IP and per-account limits of an auth

@@ -1,6 +1,7 @@
 import type { CreateGroupInput, Group } from '@statuspage/contracts';
 import { type Database, serviceGroupMembers, serviceGroups, services } from '@statuspage/db';
 import { and, asc, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
+import { changedColumns, sameIds } from '../shared/patch';
 import { isUniqueViolation } from '../shared/pg-errors';
 import { groupInActiveEvent, servicesInActiveEvents } from './active-events';
 import { CatalogErrors } from './errors';
@@ -103,13 +104,34 @@ export function createGroupUseCases(deps: CatalogDeps) {
       }
     },
 
-    /** Updates a group; `service_ids`, when given, replaces its members. */
+    /** Updates a group; `service_ids`, when given, replaces its members. Changing nothing writes nothing. */
     async update(input: UpdateGroupCommand): Promise<Group> {
       try {
         return await db.transaction(async (tx) => {
           const row = await findRow(tx, input.slug);
-          if (input.service_ids) {
-            const wanted = [...new Set(input.service_ids)];
+          let members = input.service_ids ? [...new Set(input.service_ids)] : undefined;
+          if (members) {
+            const current = await tx
+              .select({ id: serviceGroupMembers.serviceId })
+              .from(serviceGroupMembers)
+              .where(eq(serviceGroupMembers.groupId, row.id));
+            if (
+              sameIds(
+                members,
+                current.map((member) => member.id),
+              )
+            )
+              members = undefined;
+          }
+          const changed = changedColumns(row, {
+            name: input.name,
+            slug: input.new_slug,
+            description: input.description,
+            order: input.order,
+          });
+          if (Object.keys(changed).length === 0 && !members) return view(tx, row.id);
+          if (members) {
+            const wanted = members;
             if (wanted.length > 0) {
               const found = await tx
                 .select({ id: services.id })
@@ -126,13 +148,7 @@ export function createGroupUseCases(deps: CatalogDeps) {
           }
           await tx
             .update(serviceGroups)
-            .set({
-              name: input.name,
-              slug: input.new_slug,
-              ...(input.description !== undefined ? { description: input.description } : {}),
-              ...(input.order !== undefined ? { order: input.order } : {}),
-              updatedAt: clock(),
-            })
+            .set({ ...changed, updatedAt: clock() })
             .where(eq(serviceGroups.id, row.id));
           return view(tx, row.id);
         });

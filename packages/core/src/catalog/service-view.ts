@@ -52,9 +52,10 @@ export const hasActiveEventsSql: SQL<boolean> = sql<boolean>`exists (
   where es.service_id = ${qualified(services.id)} and ${activeEventSql}
 )`;
 
-// Group memberships of each service, hiding archived groups.
+// Group memberships of each service, hiding archived groups, in the groups' display order
+// (the order of the group list): clients take the first as the service's primary group.
 const groupIdsSql = sql<string[]>`coalesce((
-  select array_agg(${qualified(serviceGroupMembers.groupId)} order by ${qualified(serviceGroupMembers.groupId)})
+  select array_agg(${qualified(serviceGroupMembers.groupId)} order by ${qualified(serviceGroups.order)}, ${qualified(serviceGroups.name)}, ${qualified(serviceGroups.id)})
   from ${serviceGroupMembers}
   join ${serviceGroups} on ${qualified(serviceGroups.id)} = ${qualified(serviceGroupMembers.groupId)}
     and ${qualified(serviceGroups.archivedAt)} is null

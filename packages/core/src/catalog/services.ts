@@ -9,6 +9,7 @@ import {
 } from '@statuspage/db';
 import { and, count, desc, eq, inArray, isNull } from 'drizzle-orm';
 import type { Clock } from '../shared/clock';
+import { changedColumns, sameIds } from '../shared/patch';
 import { isUniqueViolation } from '../shared/pg-errors';
 import { servicesInActiveEvents } from './active-events';
 import { CatalogErrors } from './errors';
@@ -123,22 +124,36 @@ export function createServiceUseCases(deps: CatalogDeps) {
       }
     },
 
-    /** Updates a service; a change of status is logged with its reason. */
+    /** Updates a service; a change of status is logged with its reason. Changing nothing writes nothing. */
     async update(actorId: string, input: UpdateServiceCommand): Promise<Service> {
       try {
         return await db.transaction(async (tx) => {
           const before = await findRow(tx, input.slug, true);
-          const groupIds = input.group_ids ? await assertGroupsExist(tx, input.group_ids) : undefined;
+          let groupIds = input.group_ids ? await assertGroupsExist(tx, input.group_ids) : undefined;
+          if (groupIds) {
+            const current = await tx
+              .select({ id: serviceGroupMembers.groupId })
+              .from(serviceGroupMembers)
+              .where(eq(serviceGroupMembers.serviceId, before.id));
+            if (
+              sameIds(
+                groupIds,
+                current.map((row) => row.id),
+              )
+            )
+              groupIds = undefined;
+          }
+          const changed = changedColumns(before, {
+            name: input.name,
+            slug: input.new_slug,
+            status: input.status,
+            description: input.description,
+            order: input.order,
+          });
+          if (Object.keys(changed).length === 0 && !groupIds) return view(tx, before.id);
           await tx
             .update(services)
-            .set({
-              name: input.name,
-              slug: input.new_slug,
-              status: input.status,
-              ...(input.description !== undefined ? { description: input.description } : {}),
-              ...(input.order !== undefined ? { order: input.order } : {}),
-              updatedAt: clock(),
-            })
+            .set({ ...changed, updatedAt: clock() })
             .where(eq(services.id, before.id));
           if (groupIds) await replaceGroups(tx, before.id, groupIds);
           if (before.status !== input.status) {

@@ -26,6 +26,7 @@ import {
 import { and, asc, desc, eq, inArray, ne, notInArray, type SQL, sql } from 'drizzle-orm';
 import { writeOutbox } from '../outbox/write';
 import type { Clock } from '../shared/clock';
+import { changedColumns } from '../shared/patch';
 import {
   assertServicesUsable,
   assertUnique,
@@ -561,6 +562,7 @@ export function createEventUseCases(deps: EventDeps) {
     /**
      * Changes an open event's title, description or scheduled times (end after
      * start); a maintenance whose times moved gets its jobs rescheduled.
+     * Changing nothing writes nothing.
      */
     update(input: UpdateEventInput): Promise<Event> {
       const now = clock();
@@ -579,15 +581,16 @@ export function createEventUseCases(deps: EventDeps) {
         if (start && end && end <= start) {
           throw EventErrors.invalid('scheduled_end_at', 'scheduled_end_at must be after scheduled_start_at');
         }
+        const changed = changedColumns(event, {
+          title: input.title,
+          description: input.description,
+          scheduledStartAt: start,
+          scheduledEndAt: end,
+        });
+        if (Object.keys(changed).length === 0) return view(tx, event.id);
         const [updated] = await tx
           .update(events)
-          .set({
-            ...(input.title !== undefined ? { title: input.title } : {}),
-            ...(input.description !== undefined ? { description: input.description } : {}),
-            scheduledStartAt: start,
-            scheduledEndAt: end,
-            updatedAt: now,
-          })
+          .set({ ...changed, updatedAt: now })
           .where(eq(events.id, event.id))
           .returning();
         const moved =

@@ -5,6 +5,7 @@ import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
 import { writeOutbox } from '../outbox/write';
 import type { Clock } from '../shared/clock';
 import { generateToken, hashToken } from '../shared/crypto';
+import { changedColumns } from '../shared/patch';
 import { type AccountCreatedHook, createAccount } from './accounts';
 import { IdentityErrors } from './errors';
 import { hashPassword, verifyPassword } from './passwords';
@@ -230,15 +231,14 @@ export function createAuthUseCases(deps: IdentityDeps) {
       return toUserDto(await findUser(userId));
     },
 
-    /** Updates the signed-in user's names. */
+    /** Updates the signed-in user's names. Changing nothing writes nothing. */
     async updateProfile(userId: string, input: UpdateProfileInput): Promise<User> {
+      const current = await findUser(userId);
+      const changed = changedColumns(current, { firstName: input.first_name, lastName: input.last_name });
+      if (Object.keys(changed).length === 0) return toUserDto(current);
       const [row] = await db
         .update(users)
-        .set({
-          ...(input.first_name !== undefined ? { firstName: input.first_name } : {}),
-          ...(input.last_name !== undefined ? { lastName: input.last_name } : {}),
-          updatedAt: clock(),
-        })
+        .set({ ...changed, updatedAt: clock() })
         .where(eq(users.id, userId))
         .returning();
       if (!row) throw IdentityErrors.userNotFound();

@@ -22,6 +22,7 @@ export const IdentityErrors = {
   busy: () =>
     new DomainError('unavailable', 'identity.busy', 'too many sign-ins at once, try again shortly', undefined, 1),
   userNotFound: () => new DomainError('not_found', 'identity.user_not_found', 'user not found'),
+  ownAccount: () => new DomainError('conflict', 'identity.own_account', 'Cannot modify own account'),
   selfModification: (what: string) =>
     new DomainError('conflict', 'identity.self_modification', `you cannot ${what} your own account`),
 };

@@ -2,6 +2,7 @@ import type { AdminCreateUserInput, AdminUpdateUserInput, ListUsersInput, User }
 import { type Database, users } from '@statuspage/db';
 import { asc, count, eq } from 'drizzle-orm';
 import type { Clock } from '../shared/clock';
+import { changedColumns } from '../shared/patch';
 import { type AccountCreatedHook, createAccount } from './accounts';
 import { IdentityErrors } from './errors';
 import { hashPassword } from './passwords';
@@ -69,30 +70,28 @@ export function createUserAdminUseCases(deps: UserAdminDeps) {
     },
 
     /**
-     * Updates role, active flag or names. An admin cannot change their own
-     * role or deactivate themselves; deactivation ends the user's sessions.
+     * Updates role, active flag or names. An admin cannot modify their own
+     * account here (the contract's 409; their names go through PATCH /me);
+     * deactivation ends the user's sessions.
      */
     async update(actorId: string, input: AdminUpdateUserInput): Promise<User> {
       const current = await findUser(input.id);
-      if (current.id === actorId) {
-        if (input.role !== undefined && input.role !== current.role)
-          throw IdentityErrors.selfModification('change the role of');
-        if (input.is_active === false) throw IdentityErrors.selfModification('deactivate');
-      }
+      if (current.id === actorId) throw IdentityErrors.ownAccount();
+      const changed = changedColumns(current, {
+        role: input.role,
+        isActive: input.is_active,
+        firstName: input.first_name,
+        lastName: input.last_name,
+      });
+      if (Object.keys(changed).length === 0) return toUserDto(current);
       return db.transaction(async (tx) => {
         const [row] = await tx
           .update(users)
-          .set({
-            ...(input.role !== undefined ? { role: input.role } : {}),
-            ...(input.is_active !== undefined ? { isActive: input.is_active } : {}),
-            ...(input.first_name !== undefined ? { firstName: input.first_name } : {}),
-            ...(input.last_name !== undefined ? { lastName: input.last_name } : {}),
-            updatedAt: clock(),
-          })
+          .set({ ...changed, updatedAt: clock() })
           .where(eq(users.id, input.id))
           .returning();
         if (!row) throw IdentityErrors.userNotFound();
-        if (input.is_active === false) await deps.revokeAllForUser(tx, row.id);
+        if (changed.isActive === false) await deps.revokeAllForUser(tx, row.id);
         return toUserDto(row);
       });
     },

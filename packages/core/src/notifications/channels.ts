@@ -13,6 +13,7 @@ import { writeOutbox } from '../outbox/write';
 import type { Clock } from '../shared/clock';
 import { hashToken } from '../shared/crypto';
 import type { DomainError } from '../shared/errors';
+import { changedColumns } from '../shared/patch';
 import { isUniqueViolation } from '../shared/pg-errors';
 import { NotificationErrors } from './errors';
 
@@ -219,16 +220,18 @@ export function createChannelUseCases(deps: ChannelDeps) {
       }
     },
 
-    /** Enables or disables a channel. */
+    /** Enables or disables a channel. Changing nothing writes nothing. */
     async update(
       userId: string,
       id: string,
       patch: { is_enabled?: boolean | undefined },
     ): Promise<NotificationChannel> {
-      await ownChannel(db, userId, id);
+      const current = await ownChannel(db, userId, id);
+      const changed = changedColumns(current, { isEnabled: patch.is_enabled });
+      if (Object.keys(changed).length === 0) return toChannelDto(current);
       const [row] = await db
         .update(notificationChannels)
-        .set({ ...(patch.is_enabled !== undefined ? { isEnabled: patch.is_enabled } : {}), updatedAt: clock() })
+        .set({ ...changed, updatedAt: clock() })
         .where(eq(notificationChannels.id, id))
         .returning();
       if (!row) throw NotificationErrors.channelNotFound();
