@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
+import { serializeError } from '@statuspage/core';
 import type { DbClient } from '@statuspage/db';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import bytes from 'bytes';
@@ -11,7 +12,6 @@ import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
 import { stringify } from 'yaml';
-import { serializeError } from './error-serializer';
 import { jsonBody } from './http/json-body';
 import { createRestMiddleware, generateRestDocument } from './http/openapi-adapter';
 import { QUEUE_DASHBOARD_PATH } from './http/queue-dashboard';

@@ -1,5 +1,5 @@
+import { serializeError } from '@statuspage/core';
 import pino, { type DestinationStream, type Logger } from 'pino';
-import { serializeError } from './error-serializer';
 
 /** Query parameters that carry a secret (unsubscribe and reset tokens, verification codes, …). */
 const SECRET_PARAMETER = /token|code|secret|password|signature|nonce|key|auth|session/i;
@@ -52,7 +52,7 @@ export function createLogger(options: {
   const settings: pino.LoggerOptions = {
     name: options.name,
     level: options.level,
-    // Database errors are logged without the values of their query (error-serializer.ts).
+    // Database errors are logged without the values of their query (core's observability/error-serializer.ts).
     serializers: { err: serializeError },
     redact: {
       paths: [

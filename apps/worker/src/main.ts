@@ -1,5 +1,5 @@
-import pino from 'pino';
 import { ConfigError, loadWorkerEnv } from './env';
+import { createWorkerLogger } from './logger';
 import { startWorker } from './worker';
 
 let env: ReturnType<typeof loadWorkerEnv>;
@@ -13,7 +13,7 @@ try {
   throw error;
 }
 
-const logger = pino({ name: 'worker', level: env.LOG_LEVEL });
+const logger = createWorkerLogger(env.LOG_LEVEL);
 const worker = startWorker(env, logger);
 
 const shutdown = (signal: string) => {

@@ -48,6 +48,7 @@ export {
   type WebhookPoster,
   WebhookUnreachable,
 } from './notifications/webhook';
+export { serializeError } from './observability/error-serializer';
 export { type MetricsServer, type MetricsSource, startMetricsServer } from './observability/metrics-server';
 export type { Clock } from './shared/clock';
 export { DomainError, type DomainErrorKind } from './shared/errors';

@@ -12,10 +12,10 @@ import { fileURLToPath } from 'node:url';
 import { CreateEventInput, CreateServiceInput, installationQueuePrefix } from '@statuspage/contracts';
 import { createCore } from '@statuspage/core';
 import { createDb } from '@statuspage/db';
-import pino from 'pino';
 import postgres from 'postgres';
 import { inject } from 'vitest';
 import { loadWorkerEnv, type WorkerEnv } from '../../src/env';
+import { createWorkerLogger } from '../../src/logger';
 import { type RunningWorker, startWorker } from '../../src/worker';
 
 export const workerDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -72,7 +72,7 @@ export function testEnv(overrides: Record<string, string> = {}): WorkerEnv {
 
 /** A worker in this process (most tests: faster to start, same code path as the process). */
 export async function startTestWorker(env: WorkerEnv): Promise<RunningWorker> {
-  const worker = startWorker(env, pino({ name: 'worker', level: env.LOG_LEVEL }));
+  const worker = startWorker(env, createWorkerLogger(env.LOG_LEVEL));
   await worker.started;
   return worker;
 }

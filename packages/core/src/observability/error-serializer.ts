@@ -42,7 +42,7 @@ function describe(error: unknown, depth: number): Serialized | undefined {
 }
 
 /**
- * The `err` serializer of every logger of the api. Also accepts what
+ * The `err` serializer of every logger (api and worker). Also accepts what
  * pino-std-serializers made of an error (pino-http pre-serialises: the
  * original is on its `raw`).
  */
