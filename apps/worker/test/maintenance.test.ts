@@ -191,9 +191,10 @@ describe('maintenance automation', () => {
 
     await waitFor('two e-mails', () => smtp.to(address).length === 2);
     await sleep(Math.max(0, Date.parse(event.scheduled_end_at as string) + 500 - Date.now()));
+    // The announcement and the cancellation are in flight at once: either may arrive first.
     const sent = await subjects(address);
     expect(sent).toHaveLength(2);
-    expect(sent[1]).toMatch(/cancel/i);
+    expect(sent.filter((subject) => /cancel/i.test(subject))).toHaveLength(1);
     expect(await deliveriesOf(t, { targets: [address] })).toHaveLength(2);
   });
 
