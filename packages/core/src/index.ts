@@ -31,6 +31,9 @@ export {
   ProbeFailure,
   telegramStartParameter,
 } from './notifications/channels';
+export { directKinds, eventKinds } from './notifications/kinds';
+export type { DeliveryRef, LoadedDelivery } from './notifications/pipeline';
+export * as notificationPipeline from './notifications/pipeline';
 export { channelMayReceive } from './notifications/recipients';
 export {
   type RenderContext,
@@ -50,6 +53,8 @@ export {
 } from './notifications/webhook';
 export { serializeError } from './observability/error-serializer';
 export { type MetricsServer, type MetricsSource, startMetricsServer } from './observability/metrics-server';
+export type { ClaimedOutboxRow, OutboxRowRef } from './outbox/store';
+export * as outboxStore from './outbox/store';
 export type { Clock } from './shared/clock';
 export { DomainError, type DomainErrorKind } from './shared/errors';
 export {

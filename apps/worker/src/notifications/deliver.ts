@@ -1,80 +1,21 @@
 import type { ChannelType, DeliveryJob } from '@statuspage/contracts';
-import { channelMayReceive } from '@statuspage/core';
-import { type Database, notificationChannels, notificationDeliveries, notificationMessages } from '@statuspage/db';
+import { eventKinds, type LoadedDelivery, notificationPipeline } from '@statuspage/core';
+import type { Database } from '@statuspage/db';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
-import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { DeliveryObserver } from '../metrics';
 import { createBatcher } from './batcher';
-import { eventKinds, type RenderSettings, renderDelivery, secretKinds } from './render-delivery';
+import { type RenderSettings, renderDelivery } from './render-delivery';
 import { type ChannelSender, SendError } from './senders/sender';
 
-const d = notificationDeliveries;
-const m = notificationMessages;
-const c = notificationChannels;
-
-async function loadDeliveries(db: Database, ids: number[]) {
-  const rows = await db
-    .select({
-      id: d.id,
-      uid: d.uid,
-      messageId: d.messageId,
-      channelId: d.channelId,
-      channelType: d.channelType,
-      target: d.target,
-      state: d.state,
-      attempts: d.attempts,
-      kind: m.kind,
-      payload: m.payload,
-      messageCreatedAt: m.createdAt,
-      /** Core's one rule (enabled, verified, active owner), asked again at send time. */
-      mayReceive: channelMayReceive(),
-    })
-    .from(d)
-    .innerJoin(m, eq(m.id, d.messageId))
-    .leftJoin(c, eq(c.id, d.channelId))
-    .where(inArray(d.id, [...new Set(ids)]));
-  const byId = new Map(rows.map((row) => [row.id, row]));
-  return ids.map((id) => byId.get(id));
-}
-type LoadedDelivery = NonNullable<Awaited<ReturnType<typeof loadDeliveries>>[number]>;
-
-/** Marks deliveries sent (one more attempt) and removes the secrets of the messages that carried one. */
-async function markSent(db: Database, sent: { id: number; messageId: number; secret: boolean }[]) {
-  const now = new Date();
-  const update = (tx: Database) =>
-    tx
-      .update(d)
-      .set({ state: 'sent', attempts: sql`${d.attempts} + 1`, sentAt: now, lastError: null, updatedAt: now })
-      .where(
-        and(
-          inArray(
-            d.id,
-            sent.map((row) => row.id),
-          ),
-          eq(d.state, 'pending'),
-        ),
-      );
-  const secretMessages = [...new Set(sent.filter((row) => row.secret).map((row) => row.messageId))];
-  if (secretMessages.length === 0) {
-    await update(db);
-  } else {
-    await db.transaction(async (tx) => {
-      await update(tx);
-      await tx
-        .update(m)
-        .set({ payload: sql`(${m.payload} - 'code' - 'token') || '{"scrubbed": true}'::jsonb` })
-        .where(inArray(m.id, secretMessages));
-    });
-  }
-  return sent.map(() => undefined);
-}
-
-/** The delivery rows the processor reads and writes; concurrent jobs share queries. */
+/** The delivery rows the processor reads and writes (core's); concurrent jobs share queries. */
 export function createDeliveryStore(db: Database) {
   return {
-    load: createBatcher((ids: number[]) => loadDeliveries(db, ids)),
-    markSent: createBatcher((rows: { id: number; messageId: number; secret: boolean }[]) => markSent(db, rows)),
+    load: createBatcher((ids: number[]) => notificationPipeline.loadDeliveries(db, ids)),
+    markSent: createBatcher(async (rows: { id: number; messageId: number; kind: string }[]) => {
+      await notificationPipeline.markDeliveriesSent(db, rows);
+      return rows.map(() => undefined);
+    }),
   };
 }
 export type DeliveryStore = ReturnType<typeof createDeliveryStore>;
@@ -93,22 +34,6 @@ export interface DeliveryDeps {
 }
 
 export type DeliveryOutcome = 'sent' | 'skipped' | 'gone';
-
-async function record(
-  db: Database,
-  id: number,
-  values: { state?: 'pending' | 'failed'; lastError: string; countAttempt: boolean },
-) {
-  await db
-    .update(d)
-    .set({
-      lastError: values.lastError.slice(0, 2000),
-      updatedAt: new Date(),
-      ...(values.state ? { state: values.state } : {}),
-      ...(values.countAttempt ? { attempts: sql`${d.attempts} + 1` } : {}),
-    })
-    .where(and(eq(d.id, id), eq(d.state, 'pending')));
-}
 
 /**
  * Sends one delivery. Idempotent: a delivery that is no longer pending (sent,
@@ -148,7 +73,11 @@ export async function deliver(
   }
 
   const giveUp = async (reason: string): Promise<never> => {
-    await record(db, row.id, { state: 'failed', lastError: reason, countAttempt: false });
+    await notificationPipeline.recordDeliveryAttempt(db, row.id, {
+      state: 'failed',
+      lastError: reason,
+      countAttempt: false,
+    });
     deps.observe?.failed(row.channelType, row.kind);
     throw new UnrecoverableError(reason);
   };
@@ -170,7 +99,7 @@ export async function deliver(
     if (error.retryAfterMs !== undefined && row.channelType === 'telegram') {
       log.warn({ retryAfterMs: error.retryAfterMs }, 'telegram asked us to slow down; queue paused');
       await deps.pauseQueue(row.channelType, error.retryAfterMs);
-      await record(db, row.id, { lastError: error.message, countAttempt: false });
+      await notificationPipeline.recordDeliveryAttempt(db, row.id, { lastError: error.message, countAttempt: false });
       // Back to delayed until then (a postponement, not a failed attempt); its due time wakes the workers.
       await job.moveToDelayed(Date.now() + error.retryAfterMs, token);
       throw new DelayedError();
@@ -178,10 +107,14 @@ export async function deliver(
     const attempt = row.attempts + 1;
     const last = error.permanent || attempt >= deps.maxAttempts || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     if (error.disableChannel && row.channelId) {
-      await db.update(c).set({ isEnabled: false, updatedAt: new Date() }).where(eq(c.id, row.channelId));
+      await notificationPipeline.disableRefusingChannel(db, row.channelId);
       log.warn({ channelId: row.channelId }, 'channel refuses our messages; disabled');
     }
-    await record(db, row.id, { state: last ? 'failed' : 'pending', lastError: error.message, countAttempt: true });
+    await notificationPipeline.recordDeliveryAttempt(db, row.id, {
+      state: last ? 'failed' : 'pending',
+      lastError: error.message,
+      countAttempt: true,
+    });
     if (last) {
       deps.observe?.failed(row.channelType, row.kind);
       throw new UnrecoverableError(error.message);
@@ -189,7 +122,7 @@ export async function deliver(
     throw error;
   }
 
-  await deps.store.markSent({ id: row.id, messageId: row.messageId, secret: secretKinds.has(row.kind) });
+  await deps.store.markSent({ id: row.id, messageId: row.messageId, kind: row.kind });
   deps.observe?.sent(row.channelType, row.kind, row.messageCreatedAt);
   log.debug({ deliveryId: row.id, type: row.channelType }, 'delivered');
   return 'sent';

@@ -5,19 +5,14 @@ import {
   type JobPriority,
   jobPriorities,
 } from '@statuspage/contracts';
-import { type Database, notificationDeliveries } from '@statuspage/db';
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { type DeliveryRef, directKinds, notificationPipeline } from '@statuspage/core';
+import type { Database } from '@statuspage/db';
 import type { Logger } from 'pino';
 import type { JobConflictObserver } from '../outbox/relay';
 import { addBulkChecked, type CheckedJob } from '../queues/add-checked';
 import type { Queues } from '../queues/queues';
 
-export interface DeliveryRef {
-  id: number;
-  uid: string;
-  messageId: number;
-  channelType: ChannelType;
-}
+export type { DeliveryRef };
 
 /** What enqueueing needs: the queues, and the database to give a delivery a new id after a conflict. */
 export interface EnqueueDeps {
@@ -30,8 +25,8 @@ export interface EnqueueDeps {
 /** Deliveries per addBulk call: one Redis round trip (a MULTI) per chunk, and one to check it. */
 const chunkSize = 1000;
 
-/** Messages whose deliveries jump the queue: someone is waiting for them right now. */
-export const urgentKinds: ReadonlySet<string> = new Set(['verification', 'password_reset']);
+/** Messages whose deliveries jump the queue: direct messages, someone is waiting for them right now. */
+export const urgentKinds = directKinds;
 
 function sameDelivery(stored: unknown, ours: DeliveryJob) {
   const job = stored as Partial<DeliveryJob> | undefined;
@@ -81,24 +76,10 @@ export async function enqueueDeliveries(
       { deliveries: conflicting.map((delivery) => delivery.id) },
       'Redis already holds jobs with these deliveries’ ids but for other rows (keys left by another database?): they get new ids',
     );
-    const renamed = await deps.db
-      .update(notificationDeliveries)
-      .set({ uid: sql`gen_random_uuid()` })
-      .where(
-        and(
-          inArray(
-            notificationDeliveries.id,
-            conflicting.map((delivery) => delivery.id),
-          ),
-          eq(notificationDeliveries.state, 'pending'),
-        ),
-      )
-      .returning({
-        id: notificationDeliveries.id,
-        uid: notificationDeliveries.uid,
-        messageId: notificationDeliveries.messageId,
-        channelType: notificationDeliveries.channelType,
-      });
+    const renamed = await notificationPipeline.renameDeliveries(
+      deps.db,
+      conflicting.map((delivery) => delivery.id),
+    );
     if (retryConflicts) await enqueueDeliveries(deps, renamed, priority, false);
   }
   return deliveries.length;

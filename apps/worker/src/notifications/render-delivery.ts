@@ -5,21 +5,14 @@ import {
   PasswordResetPayload,
   VerificationPayload,
 } from '@statuspage/contracts';
-import { renderEventMessage, renderPasswordReset, renderVerification, unsubscribeToken } from '@statuspage/core';
+import {
+  eventKinds,
+  renderEventMessage,
+  renderPasswordReset,
+  renderVerification,
+  unsubscribeToken,
+} from '@statuspage/core';
 import type { OutgoingMessage } from './senders/sender';
-
-/** Kinds that tell subscribers about an event (they carry the unsubscribe link and headers). */
-export const eventKinds: ReadonlySet<string> = new Set<MessageKind>([
-  'initial',
-  'update',
-  'resolved',
-  'completed',
-  'cancelled',
-  'reminder',
-]);
-
-/** Kinds whose payload holds a secret, removed once the message went out. */
-export const secretKinds: ReadonlySet<string> = new Set<MessageKind>(['verification', 'password_reset']);
 
 export interface RenderSettings {
   baseUrl: string;

@@ -1,7 +1,6 @@
 import { outboxJobId } from '@statuspage/contracts';
-import { notificationDeliveries, notificationMessages, outbox } from '@statuspage/db';
+import { notificationPipeline, outboxStore } from '@statuspage/core';
 import type { Queue } from 'bullmq';
-import { and, asc, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
 import { type EnqueueDeps, enqueueDeliveries, urgentKinds } from './enqueue';
 
 export interface RepairOptions extends EnqueueDeps {
@@ -37,34 +36,15 @@ export function startRepair(options: RepairOptions) {
   let running: Promise<void> | undefined;
 
   async function repairOutbox(queue: Queue) {
-    const rows = await db
-      .select({ id: outbox.id, uid: outbox.uid })
-      .from(outbox)
-      .where(
-        and(
-          sql`${outbox.dispatchedAt} is not null`,
-          isNull(outbox.processedAt),
-          lt(outbox.dispatchedAt, new Date(Date.now() - staleAfterMs)),
-        ),
-      )
-      .orderBy(asc(outbox.id))
-      .limit(1000);
+    const rows = await outboxStore.unprocessedDispatched(db, new Date(Date.now() - staleAfterMs), 1000);
     if (rows.length === 0) return 0;
     const states = await Promise.all(rows.map((row) => queue.getJobState(outboxJobId(row.uid))));
     const lost = rows.filter((_, index) => !liveStates.has(String(states[index])) && states[index] !== 'failed');
     if (lost.length === 0) return 0;
-    await db
-      .update(outbox)
-      .set({ dispatchedAt: null, uid: sql`gen_random_uuid()` })
-      .where(
-        and(
-          inArray(
-            outbox.id,
-            lost.map((row) => row.id),
-          ),
-          isNull(outbox.processedAt),
-        ),
-      );
+    await outboxStore.redispatch(
+      db,
+      lost.map((row) => row.id),
+    );
     logger.warn(
       { rows: lost.map((row) => row.id) },
       'outbox rows whose work is missing and whose jobs are gone from Redis: relayed again',
@@ -74,24 +54,7 @@ export function startRepair(options: RepairOptions) {
   }
 
   async function repairDeliveries() {
-    const rows = await db
-      .select({
-        id: notificationDeliveries.id,
-        uid: notificationDeliveries.uid,
-        messageId: notificationDeliveries.messageId,
-        channelType: notificationDeliveries.channelType,
-        kind: notificationMessages.kind,
-      })
-      .from(notificationDeliveries)
-      .innerJoin(notificationMessages, eq(notificationMessages.id, notificationDeliveries.messageId))
-      .where(
-        and(
-          eq(notificationDeliveries.state, 'pending'),
-          lt(notificationDeliveries.updatedAt, new Date(Date.now() - staleAfterMs)),
-        ),
-      )
-      .orderBy(asc(notificationDeliveries.id))
-      .limit(5000);
+    const rows = await notificationPipeline.stalePendingDeliveries(db, new Date(Date.now() - staleAfterMs), 5000);
     if (rows.length === 0) return 0;
     await enqueueDeliveries(
       options,

@@ -4,14 +4,12 @@ import {
   type OutboxJob,
   type PasswordResetEmail,
 } from '@statuspage/contracts';
-import { notificationDeliveries, notificationMessages, outbox } from '@statuspage/db';
-import { eq, sql } from 'drizzle-orm';
+import { notificationPipeline, type OutboxRowRef, outboxStore } from '@statuspage/core';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { MaintenanceAutomation } from '../maintenance/automation';
 import { type EnqueueDeps, enqueueDeliveries, urgentKinds } from '../notifications/enqueue';
 import { fanOut } from '../notifications/fanout';
-import { markOutboxProcessed, type OutboxRowRef, outboxRowOf } from './store';
 
 export interface OutboxDeps extends EnqueueDeps {
   maintenance: MaintenanceAutomation;
@@ -25,7 +23,7 @@ export interface OutboxDeps extends EnqueueDeps {
  */
 export async function processOutboxJob(deps: OutboxDeps, job: OutboxJob, log: Logger) {
   const row: OutboxRowRef = { id: job.outbox_id, uid: job.outbox_uid };
-  if (!(await outboxRowOf(deps.db, row.id, row.uid))) {
+  if (!(await outboxStore.outboxRowOf(deps.db, row.id, row.uid))) {
     log.warn(
       { outboxId: row.id, outboxUid: row.uid },
       'outbox job names no row of this database (a job of another database lifetime); dropped',
@@ -42,26 +40,18 @@ export async function processOutboxJob(deps: OutboxDeps, job: OutboxJob, log: Lo
     case 'maintenance.schedule': {
       const result = await deps.maintenance.schedule(job.payload.event_id, log);
       // The delayed jobs are in Redis now; should Redis lose them, reconciliation adds them again.
-      await markOutboxProcessed(deps.db, row.id, row.uid);
+      await outboxStore.markOutboxProcessed(deps.db, row);
       return result;
     }
   }
 }
-
-const deliveryRef = {
-  id: notificationDeliveries.id,
-  uid: notificationDeliveries.uid,
-  messageId: notificationDeliveries.messageId,
-  channelType: notificationDeliveries.channelType,
-  state: notificationDeliveries.state,
-};
 
 /**
  * Queues a delivery whose row already exists (a verification code, an admin
  * retry). A finished job of the same id (the failed run an admin retries) is
  * removed first, or BullMQ would ignore the new one. The row is processed
  * once the job is added: a pending delivery whose job Redis loses is the
- * delivery repair's.
+ * repair's.
  */
 async function enqueueExistingDelivery(
   deps: OutboxDeps,
@@ -69,11 +59,7 @@ async function enqueueExistingDelivery(
   payload: z.infer<typeof NotificationDeliver>,
   log: Logger,
 ) {
-  const [row] = await deps.db
-    .select({ ...deliveryRef, kind: notificationMessages.kind })
-    .from(notificationDeliveries)
-    .innerJoin(notificationMessages, eq(notificationMessages.id, notificationDeliveries.messageId))
-    .where(eq(notificationDeliveries.id, payload.delivery_id));
+  const row = await notificationPipeline.deliveryToQueue(deps.db, payload.delivery_id);
   let queued = 0;
   if (!row) {
     log.warn({ deliveryId: payload.delivery_id }, 'delivery to queue no longer exists');
@@ -91,51 +77,15 @@ async function enqueueExistingDelivery(
       payload.priority === 'high' || urgentKinds.has(row.kind) ? 'high' : 'normal',
     );
   }
-  await markOutboxProcessed(deps.db, outboxRow.id, outboxRow.uid);
+  await outboxStore.markOutboxProcessed(deps.db, outboxRow);
   return queued;
 }
 
-/**
- * Turns a password-reset request into a message and its e-mail delivery
- * (idempotently: the message is keyed by the outbox row's uid) and marks the
- * row processed, in one transaction; then queues the e-mail ahead of event
- * notifications. The token leaves the outbox row here and the message once it
- * was sent.
- */
+/** Core writes the reset e-mail's message and delivery (marking the row processed); this queues it first. */
 async function queuePasswordReset(deps: OutboxDeps, outboxRow: OutboxRowRef, payload: PasswordResetEmail, log: Logger) {
-  const dedupeKey = `outbox-${outboxRow.uid}`;
-  const delivery = await deps.db.transaction(async (tx) => {
-    await tx
-      .insert(notificationMessages)
-      .values({
-        kind: 'password_reset',
-        dedupeKey,
-        payload: { first_name: payload.first_name, token: payload.token, expires_at: payload.expires_at },
-      })
-      .onConflictDoNothing({ target: notificationMessages.dedupeKey });
-    // The message holds the token now (until it is sent); the relayed row need not keep it.
-    await tx
-      .update(outbox)
-      .set({ payload: sql`${outbox.payload} - 'token'` })
-      .where(eq(outbox.id, outboxRow.id));
-    const [message] = await tx
-      .select({ id: notificationMessages.id })
-      .from(notificationMessages)
-      .where(eq(notificationMessages.dedupeKey, dedupeKey));
-    if (!message) throw new Error(`message ${dedupeKey} vanished`);
-    await tx
-      .insert(notificationDeliveries)
-      .values({ messageId: message.id, channelType: 'email', target: payload.email })
-      .onConflictDoNothing();
-    await markOutboxProcessed(tx, outboxRow.id, outboxRow.uid);
-    const [row] = await tx
-      .select(deliveryRef)
-      .from(notificationDeliveries)
-      .where(eq(notificationDeliveries.messageId, message.id));
-    return row;
-  });
+  const delivery = await notificationPipeline.createPasswordResetDelivery(deps.db, outboxRow, payload);
   if (delivery?.state !== 'pending') {
-    log.info({ dedupeKey, state: delivery?.state }, 'password-reset e-mail already handled');
+    log.info({ outboxId: outboxRow.id, state: delivery?.state }, 'password-reset e-mail already handled');
     return 0;
   }
   return enqueueDeliveries(deps, [delivery], 'high');

@@ -1,7 +1,7 @@
 import { type JobPriority, jobPriorities, type OutboxJob, outboxJobId } from '@statuspage/contracts';
-import { type Database, outbox } from '@statuspage/db';
+import { outboxStore } from '@statuspage/core';
+import type { Database } from '@statuspage/db';
 import type { Queue } from 'bullmq';
-import { asc, inArray, isNull, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { addBulkChecked, type CheckedJob } from '../queues/add-checked';
@@ -67,13 +67,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 
   async function relayOnce(): Promise<number> {
     return db.transaction(async (tx) => {
-      const rows = await tx
-        .select({ id: outbox.id, uid: outbox.uid, kind: outbox.kind, payload: outbox.payload })
-        .from(outbox)
-        .where(isNull(outbox.dispatchedAt))
-        .orderBy(asc(outbox.id))
-        .limit(batchSize)
-        .for('update', { skipLocked: true });
+      const rows = await outboxStore.claimUndispatched(tx, batchSize);
       if (rows.length === 0) return 0;
       const jobs = rows.map(
         (row): CheckedJob<OutboxJob> => ({
@@ -103,12 +97,10 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       }
       const conflicting = new Set(conflicts.map((index) => rows[index]?.id));
       const relayed = rows.filter((row) => !conflicting.has(row.id)).map((row) => row.id);
-      if (relayed.length > 0) {
-        await tx.update(outbox).set({ dispatchedAt: new Date() }).where(inArray(outbox.id, relayed));
-      }
+      await outboxStore.markDispatched(tx, relayed);
       if (conflicting.size > 0) {
         const ids = [...conflicting].filter((id): id is number => id !== undefined);
-        await tx.update(outbox).set({ uid: sql`gen_random_uuid()` }).where(inArray(outbox.id, ids));
+        await outboxStore.renameOutboxRows(tx, ids);
         options.observe?.jobIdConflicts(queue.name, ids.length);
         logger.error(
           { rows: ids, queue: queue.name },
