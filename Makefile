@@ -24,7 +24,7 @@ docker-up: ## Build and start the whole stack with docker compose (docker-compos
 test: ## Every package's tests; needs PostgreSQL and Redis (pnpm test)
 	pnpm test
 
-test-unit: ## Unit tests: contracts and core (pnpm test:unit)
+test-unit: ## Unit tests: contracts, core and platform (pnpm test:unit)
 	pnpm test:unit
 
 test-int: ## Integration tests: api, worker, db and sdk, on PostgreSQL and Redis (pnpm test:int)

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
-import { serializeError } from '@statuspage/core';
 import type { DbClient } from '@statuspage/db';
+import { serializeError } from '@statuspage/platform';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import bytes from 'bytes';
 import cors from 'cors';

@@ -3,10 +3,11 @@ import {
   boolSetting,
   DEVELOPMENT_SECRETS,
   durationSetting,
+  isNetwork,
+  networkListSetting,
   portSetting,
   refineProductionSecrets,
-} from '@statuspage/contracts';
-import { isNetwork, networkListSetting } from '@statuspage/core';
+} from '@statuspage/platform';
 import { z } from 'zod';
 
 /** Used when APP_SECRET is unset; fine for development (warned), refused in production. */

@@ -1,4 +1,4 @@
-import { serializeError } from '@statuspage/core';
+import { serializeError } from '@statuspage/platform';
 import pino, { type DestinationStream, type Logger } from 'pino';
 
 /** Query parameters that carry a secret (unsubscribe and reset tokens, verification codes, …). */

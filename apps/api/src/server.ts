@@ -3,14 +3,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { installationQueuePrefix } from '@statuspage/contracts';
-import {
-  configurePasswordWork,
-  createCore,
-  defaultPasswordWorkSettings,
-  type MetricsServer,
-  startMetricsServer,
-} from '@statuspage/core';
+import { configurePasswordWork, createCore, defaultPasswordWorkSettings } from '@statuspage/core';
 import { createDb, type DbClient, defaultPgliteDir, readInstallationId } from '@statuspage/db';
+import { type MetricsServer, startMetricsServer } from '@statuspage/platform';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { corsMiddleware, createApp, requestIdOf } from './app';

@@ -4,10 +4,10 @@ import {
   countSetting,
   DEVELOPMENT_SECRETS,
   durationSetting,
+  networkListSetting,
   portSetting,
   refineProductionSecrets,
-} from '@statuspage/contracts';
-import { networkListSetting } from '@statuspage/core';
+} from '@statuspage/platform';
 import { z } from 'zod';
 
 /** The api's default; the worker warns about it as the api does, and refuses it in production. */

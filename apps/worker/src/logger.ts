@@ -1,4 +1,4 @@
-import { serializeError } from '@statuspage/core';
+import { serializeError } from '@statuspage/platform';
 import pino, { type DestinationStream, type Level, type Logger } from 'pino';
 
 /**

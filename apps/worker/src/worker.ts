@@ -7,8 +7,9 @@ import {
   OutboxJob,
   queueNames,
 } from '@statuspage/contracts';
-import { createEventsCore, type MetricsServer, startMetricsServer } from '@statuspage/core';
+import { createEventsCore } from '@statuspage/core';
 import { type DbClient, readInstallationId } from '@statuspage/db';
+import { type MetricsServer, startMetricsServer } from '@statuspage/platform';
 import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';

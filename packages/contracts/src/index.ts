@@ -7,5 +7,4 @@ export * from './identity';
 export * from './notifications';
 export * from './outbox';
 export * from './queues';
-export * from './settings';
 export * from './templates';

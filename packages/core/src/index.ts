@@ -43,16 +43,6 @@ export {
   renderVerification,
 } from './notifications/render';
 export { UNSUBSCRIBE_TOKEN_TTL_DAYS, unsubscribeToken, verifyUnsubscribeToken } from './notifications/unsubscribe';
-export {
-  createWebhookPoster,
-  isNetwork,
-  networkListSetting,
-  WebhookAddressRefused,
-  type WebhookPoster,
-  WebhookUnreachable,
-} from './notifications/webhook';
-export { serializeError } from './observability/error-serializer';
-export { type MetricsServer, type MetricsSource, startMetricsServer } from './observability/metrics-server';
 export type { ClaimedOutboxRow, OutboxRowRef } from './outbox/store';
 export * as outboxStore from './outbox/store';
 export type { Clock } from './shared/clock';

@@ -1,4 +1,5 @@
-import { type ChannelProbe, createWebhookPoster, ProbeFailure } from '@statuspage/core';
+import { type ChannelProbe, ProbeFailure } from '@statuspage/core';
+import { createWebhookPoster } from '@statuspage/platform';
 import { Api, GrammyError, HttpError } from 'grammy';
 
 /** What a failed Mattermost verification answers, whatever went wrong. */

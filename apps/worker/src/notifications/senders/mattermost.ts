@@ -1,4 +1,4 @@
-import { createWebhookPoster, WebhookAddressRefused } from '@statuspage/core';
+import { createWebhookPoster, WebhookAddressRefused } from '@statuspage/platform';
 import { type ChannelSender, SendError } from './sender';
 
 /** Statuses after which the same webhook call would fail again (the webhook is gone or refuses us). */

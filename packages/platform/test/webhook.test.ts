@@ -8,7 +8,7 @@ import {
   refusedAddress,
   WebhookAddressRefused,
   WebhookUnreachable,
-} from '../src/notifications/webhook';
+} from '../src/webhook';
 
 describe('refusedAddress', () => {
   it.each([

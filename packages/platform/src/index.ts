@@ -1,0 +1,16 @@
+/**
+ * Infrastructure without business rules, shared by the api and the worker.
+ * Nothing here knows statuses, events or subscribers.
+ */
+export { serializeError } from './error-serializer';
+export { type MetricsServer, type MetricsSource, startMetricsServer } from './metrics-server';
+export * from './settings';
+export {
+  createWebhookPoster,
+  isNetwork,
+  networkListSetting,
+  refusedAddress,
+  WebhookAddressRefused,
+  type WebhookPoster,
+  WebhookUnreachable,
+} from './webhook';
