@@ -3,7 +3,7 @@ import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRouteResolver } from '../src/metrics/metrics';
 import type { ApiServer } from '../src/server';
-import { startTestApi } from './support/api';
+import { startTestApi, unique } from './support/api';
 import { createHttp, type Http } from './support/client';
 import { adminToken, createService } from './support/factories';
 
@@ -72,7 +72,9 @@ describe('metrics api', () => {
   let text: string;
   let slug: string;
   beforeAll(async () => {
-    api = await startTestApi();
+    // Its own invalidation channel: writes of other files (and runs) on the shared one would empty its cache
+    // between the two reads below.
+    api = await startTestApi({}, { publicCacheChannel: `metrics-test-${unique('channel')}` });
     http = createHttp(api.url);
     const token = await adminToken(http);
     slug = (await createService(http, token)).slug;

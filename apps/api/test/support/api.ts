@@ -7,7 +7,10 @@ import { type ApiServer, startApiServer } from '../../src/server';
 export const redisUrl = process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379';
 
 /** Starts the real api (Express, PostgreSQL, Redis) on a free port against the run's database. */
-export async function startTestApi(overrides: Record<string, string> = {}): Promise<ApiServer> {
+export async function startTestApi(
+  overrides: Record<string, string> = {},
+  options: { publicCacheChannel?: string } = {},
+): Promise<ApiServer> {
   const env = loadEnv({
     DATABASE_URL: inject('databaseUrl'),
     DATABASE_POOL_SIZE: '4',
@@ -26,6 +29,7 @@ export async function startTestApi(overrides: Record<string, string> = {}): Prom
   return startApiServer(env, {
     logger: createLogger({ level: 'silent', format: 'json', name: 'api-test' }),
     rateLimitPrefix: `rl-test-${randomBytes(6).toString('hex')}`,
+    ...options,
   });
 }
 
