@@ -1,9 +1,11 @@
 import {
   appSecretSettings,
   boolSetting,
+  ConfigError,
   DEVELOPMENT_SECRETS,
   durationSetting,
   isNetwork,
+  loadSettings,
   networkListSetting,
   portSetting,
   refineProductionSecrets,
@@ -102,20 +104,11 @@ export const EnvSchema = z
     NOTIFICATIONS_ENABLED: boolSetting(true),
     NOTIFICATIONS_BASE_URL: z.url().default('http://localhost:8080'),
     NOTIFICATIONS_EMAIL_ENABLED: boolSetting(true),
-    NOTIFICATIONS_EMAIL_SMTP_HOST: z.string().default('localhost'),
-    NOTIFICATIONS_EMAIL_SMTP_PORT: portSetting(1025),
-    NOTIFICATIONS_EMAIL_SMTP_USER: z.string().optional(),
-    NOTIFICATIONS_EMAIL_SMTP_PASSWORD: z.string().optional(),
-    NOTIFICATIONS_EMAIL_FROM_ADDRESS: z.string().default('statuspage@localhost'),
     NOTIFICATIONS_TELEGRAM_ENABLED: boolSetting(false),
     NOTIFICATIONS_TELEGRAM_BOT_TOKEN: z.string().optional(),
     NOTIFICATIONS_TELEGRAM_BOT_USERNAME: z.string().optional(),
     NOTIFICATIONS_TELEGRAM_API_URL: z.url().default('https://api.telegram.org'),
     NOTIFICATIONS_MATTERMOST_ALLOWED_NETWORKS: networkListSetting(),
-    NOTIFICATIONS_TELEGRAM_RATE_LIMIT: z.coerce.number().int().min(1).default(25),
-    NOTIFICATIONS_RETRY_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
-    NOTIFICATIONS_RETRY_INITIAL_BACKOFF: durationSetting('1s', 's'),
-    NOTIFICATIONS_RETRY_MAX_BACKOFF: durationSetting('5m', 's'),
     NOTIFICATIONS_VERIFICATION_CODE_TTL: durationSetting('15m', 's'),
     NOTIFICATIONS_VERIFICATION_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
     NOTIFICATIONS_VERIFICATION_RESEND_COOLDOWN: durationSetting('60s', 's'),
@@ -134,15 +127,7 @@ export type Env = z.infer<typeof EnvSchema>;
  * naming the variable (empty strings count as unset).
  */
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
-  const cleaned = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ''));
-  const result = EnvSchema.safeParse(cleaned);
-  if (!result.success) {
-    const lines = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
-    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
-  }
-  return result.data;
+  return loadSettings(EnvSchema, source);
 }
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
+export { ConfigError };

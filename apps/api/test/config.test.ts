@@ -70,3 +70,17 @@ describe('api configuration TRUST_PROXY', () => {
     expect(loadEnv({}).TRUST_PROXY).toBe('loopback');
   });
 });
+
+describe('api configuration: only what the api reads', () => {
+  it.each([
+    ['NOTIFICATIONS_EMAIL_SMTP_PORT', 'not-a-port'],
+    ['NOTIFICATIONS_RETRY_MAX_BACKOFF', 'soon'],
+    ['NOTIFICATIONS_TELEGRAM_RATE_LIMIT', '-3'],
+  ])('starts with a bad %s: a setting of the worker is the worker’s to refuse', (name, value) => {
+    expect(problems({ [name]: value })).toBe('');
+  });
+
+  it('reads NOTIFICATIONS_VERIFICATION_CODE_TTL in seconds, as the worker does', () => {
+    expect(loadEnv({ NOTIFICATIONS_VERIFICATION_CODE_TTL: '15m' }).NOTIFICATIONS_VERIFICATION_CODE_TTL).toBe(900);
+  });
+});

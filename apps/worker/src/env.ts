@@ -1,9 +1,11 @@
 import {
   appSecretSettings,
   boolSetting,
+  ConfigError,
   countSetting,
   DEVELOPMENT_SECRETS,
   durationSetting,
+  loadSettings,
   networkListSetting,
   portSetting,
   refineProductionSecrets,
@@ -71,8 +73,8 @@ export const WorkerEnvSchema = z
     NOTIFICATIONS_RETRY_MAX_BACKOFF: durationSetting('5m', 'ms'),
     /** How long one send (SMTP, Telegram, webhook) may take. */
     NOTIFICATIONS_SEND_TIMEOUT: durationSetting('30s', 'ms'),
-    /** Lifetime of a verification code, quoted in its e-mail (the api enforces it). */
-    NOTIFICATIONS_VERIFICATION_CODE_TTL: durationSetting('15m', 'ms'),
+    /** Lifetime of a verification code in seconds (as the api reads it), quoted in its e-mail (the api enforces it). */
+    NOTIFICATIONS_VERIFICATION_CODE_TTL: durationSetting('15m', 's'),
     /** Must be the api's APP_SECRET (and APP_SECRET_PREVIOUS). */
     ...appSecretSettings(DEVELOPMENT_SECRET),
   })
@@ -95,17 +97,9 @@ export const WorkerEnvSchema = z
   });
 export type WorkerEnv = z.infer<typeof WorkerEnvSchema>;
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
+export { ConfigError };
 
 /** Parses the environment once; a bad value names the variable (empty strings count as unset). */
 export function loadWorkerEnv(source: NodeJS.ProcessEnv = process.env): WorkerEnv {
-  const cleaned = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ''));
-  const result = WorkerEnvSchema.safeParse(cleaned);
-  if (!result.success) {
-    const lines = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
-    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
-  }
-  return result.data;
+  return loadSettings(WorkerEnvSchema, source);
 }

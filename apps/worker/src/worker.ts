@@ -180,7 +180,7 @@ export function startWorker(env: WorkerEnv, logger: Logger): RunningWorker {
       render: {
         baseUrl: env.NOTIFICATIONS_BASE_URL,
         appSecret: env.APP_SECRET,
-        verificationTtlMinutes: Math.max(1, Math.round(env.NOTIFICATIONS_VERIFICATION_CODE_TTL / 60_000)),
+        verificationTtlMinutes: Math.max(1, Math.round(env.NOTIFICATIONS_VERIFICATION_CODE_TTL / 60)),
       },
       maxAttempts: env.NOTIFICATIONS_RETRY_MAX_ATTEMPTS,
       pauseQueue: (type: ChannelType, ms: number) => (queues as Queues).delivery[type].rateLimit(ms),

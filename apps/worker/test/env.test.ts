@@ -19,7 +19,8 @@ describe('worker configuration', () => {
       NOTIFICATIONS_RETRY_MAX_ATTEMPTS: 5,
       NOTIFICATIONS_RETRY_INITIAL_BACKOFF: 1000,
       NOTIFICATIONS_RETRY_MAX_BACKOFF: 300_000,
-      NOTIFICATIONS_VERIFICATION_CODE_TTL: 900_000,
+      // Seconds, as the api reads the same variable.
+      NOTIFICATIONS_VERIFICATION_CODE_TTL: 900,
     });
     expect(
       loadWorkerEnv({ ...required, NOTIFICATIONS_RETRY_INITIAL_BACKOFF: '250ms', WORKER_SHUTDOWN_TIMEOUT: '10' }),

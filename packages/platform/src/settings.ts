@@ -94,3 +94,22 @@ export function refineProductionSecrets(
     if (previous) ctx.addIssue({ code: 'custom', path: ['APP_SECRET_PREVIOUS'], message: previous });
   }
 }
+
+/** A configuration that cannot start the process; its message names every bad variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * Parses a process's configuration once, with its own schema (each process
+ * validates only what it reads). Empty values count as unset.
+ */
+export function loadSettings<S extends z.ZodType>(schema: S, source: NodeJS.ProcessEnv = process.env): z.output<S> {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ''));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return result.data;
+}

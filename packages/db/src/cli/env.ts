@@ -1,9 +1,22 @@
-/** Database settings of the db scripts, read from the same variables as the api. */
-export function dbOptionsFromEnv() {
-  const poolSize = process.env.DATABASE_POOL_SIZE ? Number(process.env.DATABASE_POOL_SIZE) : undefined;
-  return {
-    url: process.env.DATABASE_URL || undefined,
-    dataDir: process.env.PGLITE_DATA_DIR || undefined,
-    ...(poolSize ? { poolSize } : {}),
-  };
+import { ConfigError, countSetting, loadSettings } from '@statuspage/platform';
+import { z } from 'zod';
+
+/** What the db scripts read, from the same variables as the api, validated the same way. */
+const DbScriptEnv = z.object({
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, message: 'expected a postgres:// URL' }).optional(),
+  DATABASE_POOL_SIZE: countSetting(10, 200),
+  PGLITE_DATA_DIR: z.string().optional(),
+});
+
+/** Database settings of the db scripts; a bad value stops the script with a message naming the variable. */
+export function dbOptionsFromEnv(source: NodeJS.ProcessEnv = process.env) {
+  try {
+    const env = loadSettings(DbScriptEnv, source);
+    return { url: env.DATABASE_URL, dataDir: env.PGLITE_DATA_DIR, poolSize: env.DATABASE_POOL_SIZE };
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    // EX_CONFIG, as the api and the worker exit on a bad configuration.
+    process.exit(78);
+  }
 }
