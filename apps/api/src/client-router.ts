@@ -19,7 +19,7 @@ type Io = { input: unknown; output: unknown; meta: unknown };
 type Query<I, O> = TRPCQueryProcedure<{ input: I; output: O; meta: object }>;
 type Mutation<I, O> = TRPCMutationProcedure<{ input: I; output: O; meta: object }>;
 
-/** The `error` member of every error (SPEC.md §2), spelled out: the api's own type lives in a server module. */
+/** The `error` member of every error (`{message, details}`, see trpc/errors.ts), spelled out: the api's own type lives in a server module. */
 type Envelope = { message: string; details?: { field: string; message: string }[] | string };
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const envelopeMatches: Same<Envelope, ErrorEnvelope> = true;

@@ -54,7 +54,7 @@ const trustProxySetting = () =>
       return entries.join(',');
     });
 
-/** The api's configuration: every variable it reads, with defaults (SPEC.md §5). */
+/** The api's configuration: every variable it reads, with defaults (the README's configuration table). */
 export const EnvSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),

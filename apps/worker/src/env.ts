@@ -16,7 +16,7 @@ import { z } from 'zod';
 export const DEVELOPMENT_SECRET = DEVELOPMENT_SECRETS[0] as string;
 
 /**
- * The worker's configuration (SPEC.md §5 names). PostgreSQL and Redis are
+ * The worker's configuration (the variable names of the README's tables). PostgreSQL and Redis are
  * required: the embedded PGlite database belongs to the api process alone.
  */
 export const WorkerEnvSchema = z

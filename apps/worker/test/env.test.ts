@@ -5,7 +5,7 @@ import { cappedExponentialBackoff } from '../src/queues/backoff';
 const required = { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/statuspage', REDIS_URL: 'redis://127.0.0.1:6379' };
 
 describe('worker configuration', () => {
-  it('parses the defaults of SPEC §5, durations in milliseconds', () => {
+  it('parses the defaults of the README’s worker table, durations in milliseconds', () => {
     const env = loadWorkerEnv(required);
     expect(env).toMatchObject({
       DATABASE_POOL_SIZE: 10,

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { envelope, Slug, Timestamp, Uuid } from './common';
 import { EventType } from './enums';
 
-/** The macros a template may use (SPEC.md §3, Templates). */
+/** The macros a template may use (core's templates/macros.ts renders them). */
 export const templateMacros = [
   'ServiceName',
   'ServiceGroupName',

@@ -42,7 +42,12 @@ export {
   renderPasswordReset,
   renderVerification,
 } from './notifications/render';
-export { UNSUBSCRIBE_TOKEN_TTL_DAYS, unsubscribeToken, verifyUnsubscribeToken } from './notifications/unsubscribe';
+export {
+  UNSUBSCRIBE_PATH,
+  UNSUBSCRIBE_TOKEN_TTL_DAYS,
+  unsubscribeToken,
+  verifyUnsubscribeToken,
+} from './notifications/unsubscribe';
 export type { ClaimedOutboxRow, OutboxRowRef } from './outbox/store';
 export * as outboxStore from './outbox/store';
 export type { Clock } from './shared/clock';

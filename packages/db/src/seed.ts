@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import type { Database } from './client';
 import { notificationChannels, serviceGroupMembers, serviceGroups, services, users } from './schema';
 
-/** The development accounts of SPEC.md. Never created by a migration. */
+/** The development accounts (README, Development accounts). Never created by a migration. */
 export const developmentAccounts = [
   { email: 'admin@example.com', password: 'admin123', role: 'admin', firstName: 'Ada', lastName: 'Admin' },
   { email: 'operator@example.com', password: 'admin123', role: 'operator', firstName: 'Otto', lastName: 'Operator' },

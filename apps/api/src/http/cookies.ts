@@ -15,7 +15,7 @@ export interface CookieSettings {
 export const ACCESS_COOKIE = 'access_token';
 export const REFRESH_COOKIE = 'refresh_token';
 export const CSRF_COOKIE = 'csrf_token';
-/** The refresh cookie only travels to the auth endpoints (SPEC.md §2). */
+/** The refresh cookie only travels to the auth endpoints (Path=/api/v1/auth). */
 export const REFRESH_COOKIE_PATH = '/api/v1/auth';
 
 function append(res: Response, cookie: string) {
@@ -24,7 +24,7 @@ function append(res: Response, cookie: string) {
   res.setHeader('Set-Cookie', [...list, cookie]);
 }
 
-/** Sets the three auth cookies of SPEC.md §2. */
+/** Sets the three auth cookies: access_token (HttpOnly, Lax), refresh_token (HttpOnly, Strict, auth path only), csrf_token (readable by scripts). */
 export function setAuthCookies(
   res: Response,
   settings: CookieSettings,

@@ -1,7 +1,7 @@
-import type { Core } from '@statuspage/core';
+import { type Core, UNSUBSCRIBE_PATH } from '@statuspage/core';
 import express, { type Router } from 'express';
 
-export const UNSUBSCRIBE_PATH = '/api/v1/notifications/unsubscribe';
+export { UNSUBSCRIBE_PATH };
 
 const page = (title: string, body: string) =>
   `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body style="font-family:sans-serif;max-width:32rem;margin:4rem auto">${body}</body></html>`;

@@ -88,7 +88,7 @@ export interface ErrorEnvelope {
   details?: FieldError[] | string;
 }
 
-/** The `error` object of SPEC.md §2 for any error that reaches the formatter. */
+/** The `{message, details}` error object (README, API) for any error that reaches the formatter. */
 export function errorEnvelope(error: TRPCError): ErrorEnvelope {
   const cause = error.cause;
   if (cause instanceof ValidationFailure) {

@@ -7,7 +7,7 @@ import { expect } from 'vitest';
 import type { Http, HttpResult } from './client';
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** RFC 3339, UTC (SPEC.md §2). */
+/** RFC 3339, UTC: how every timestamp goes on the wire. */
 export const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
 export const serviceStatuses = ['operational', 'degraded', 'partial_outage', 'major_outage', 'maintenance'] as const;

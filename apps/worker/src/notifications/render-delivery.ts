@@ -10,6 +10,7 @@ import {
   renderEventMessage,
   renderPasswordReset,
   renderVerification,
+  UNSUBSCRIBE_PATH,
   unsubscribeToken,
 } from '@statuspage/core';
 import type { OutgoingMessage } from './senders/sender';
@@ -35,7 +36,7 @@ export class UnrenderableMessage extends Error {
 /** The one-click unsubscribe link of a channel (served by the api; RFC 8058). */
 export function unsubscribeUrl(settings: RenderSettings, channelId: string) {
   const token = encodeURIComponent(unsubscribeToken(channelId, settings.appSecret));
-  return `${settings.baseUrl.replace(/\/$/, '')}/api/v1/notifications/unsubscribe?token=${token}`;
+  return `${settings.baseUrl.replace(/\/$/, '')}${UNSUBSCRIBE_PATH}?token=${token}`;
 }
 
 /** Renders a delivery for its channel type; event e-mails get the List-Unsubscribe headers. */

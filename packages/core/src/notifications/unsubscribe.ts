@@ -3,6 +3,9 @@ import { channelSubscriptions, type Database, notificationChannels } from '@stat
 import { eq, sql } from 'drizzle-orm';
 import type { Clock } from '../shared/clock';
 
+/** Where the api serves one-click unsubscribe (RFC 8058); the links in messages point here. */
+export const UNSUBSCRIBE_PATH = '/api/v1/notifications/unsubscribe';
+
 /** The token format; a new format gets a new prefix (and old links keep their meaning or stop working, by choice). */
 const VERSION = 'v1';
 /** How long an unsubscribe link works: days from the message that carried it. */
