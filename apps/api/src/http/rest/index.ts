@@ -1,0 +1,16 @@
+/**
+ * The one module that knows trpc-to-openapi (pinned exactly in package.json):
+ * procedure meta (meta.ts), the REST handler (middleware.ts) and the OpenAPI
+ * document (document.ts).
+ */
+export { type DocumentOptions, generateRestDocument } from './document';
+export {
+  listProcedures,
+  type OpenApiMeta,
+  type ProcedureInfo,
+  type RestExtras,
+  type RestMeta,
+  routeTemplatePattern,
+  routeTemplateSource,
+} from './meta';
+export { createRestMiddleware, type RestMiddleware, type RestMiddlewareOptions } from './middleware';

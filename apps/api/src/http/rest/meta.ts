@@ -1,0 +1,56 @@
+/**
+ * What a procedure declares about itself, and the one reading of a router's
+ * procedures (its `_def` is trpc internals: only `listProcedures` looks at it).
+ */
+import type { OpenApiMeta, OpenApiRouter } from 'trpc-to-openapi';
+
+export type { OpenApiMeta, OpenApiRouter } from 'trpc-to-openapi';
+
+/** What each procedure declares about its REST side (besides `openapi`). */
+export type RestExtras = {
+  /** Least role, set by the procedure builder (publicProcedure, adminProcedure, …). */
+  auth?: 'public' | 'user' | 'operator' | 'admin';
+  /** Success status; 204 sends no body. */
+  status?: 200 | 201 | 204;
+  /** Body field → input field, for body fields named like a path parameter. */
+  bodyAliases?: Record<string, string>;
+  /** Validation details as `[{field, message}]` (default) or one string (the contract's plain `Error`). */
+  errorDetails?: 'fields' | 'string';
+  /** Rate-limited operations document 429. */
+  rateLimited?: boolean;
+};
+export type RestMeta = OpenApiMeta<RestExtras>;
+
+interface ProcedureLike {
+  _def: { meta?: RestMeta; inputs: unknown[]; type: string };
+}
+
+export interface ProcedureInfo {
+  /** Dotted tRPC path (`services.get`). */
+  path: string;
+  meta: RestMeta | undefined;
+  type: string;
+  /** The input schemas, in the order they were declared. */
+  inputs: unknown[];
+}
+
+/** Every procedure of the router with its dotted path. */
+export function listProcedures(router: OpenApiRouter): ProcedureInfo[] {
+  const procedures = (router as unknown as { _def: { procedures: Record<string, ProcedureLike> } })._def.procedures;
+  return Object.entries(procedures).map(([path, procedure]) => ({
+    path,
+    meta: procedure._def.meta,
+    type: procedure._def.type,
+    inputs: procedure._def.inputs,
+  }));
+}
+
+/** The pattern of an OpenAPI path template (`/api/v1/services/{slug}`), a trailing slash allowed. */
+export function routeTemplatePattern(template: string) {
+  return new RegExp(`^${routeTemplateSource(template)}/?$`);
+}
+
+/** The template as a regular-expression source, without anchors (to combine several). */
+export function routeTemplateSource(template: string) {
+  return template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+');
+}
