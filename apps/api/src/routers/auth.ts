@@ -33,6 +33,7 @@ export const authRouter = router({
       },
       status: 201,
       rateLimited: true,
+      invalidatesPublicData: false,
     })
     .input(RegisterInput)
     .output(UserResponse)
@@ -54,6 +55,7 @@ export const authRouter = router({
         errorResponses: [401, 403],
       },
       rateLimited: true,
+      invalidatesPublicData: false,
     })
     .input(LoginInput)
     .output(LoginResponse)
@@ -84,6 +86,7 @@ export const authRouter = router({
         errorResponses: [401, 403],
       },
       status: 204,
+      invalidatesPublicData: false,
     })
     .input(RefreshInput)
     .output(envelope(TokenPair))
@@ -109,6 +112,7 @@ export const authRouter = router({
         summary: 'Log out and clear the cookies',
       },
       status: 204,
+      invalidatesPublicData: false,
     })
     .input(RefreshInput)
     .output(z.void())
@@ -133,6 +137,7 @@ export const authRouter = router({
       },
       errorDetails: 'string',
       rateLimited: true,
+      invalidatesPublicData: false,
     })
     .input(ForgotPasswordInput)
     .output(MessageResponse)
@@ -157,6 +162,7 @@ export const authRouter = router({
       status: 204,
       errorDetails: 'string',
       rateLimited: true,
+      invalidatesPublicData: false,
     })
     .input(ResetPasswordInput)
     .output(z.void())
@@ -189,6 +195,7 @@ export const authRouter = router({
         tags,
         summary: 'Update your profile',
       },
+      invalidatesPublicData: false,
     })
     .input(UpdateProfileInput)
     .output(UserResponse)
@@ -206,6 +213,7 @@ export const authRouter = router({
       },
       status: 204,
       rateLimited: true,
+      invalidatesPublicData: false,
     })
     .input(ChangePasswordInput)
     .output(z.void())

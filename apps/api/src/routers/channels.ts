@@ -41,6 +41,7 @@ export const channelsRouter = router({
         errorResponses: [409],
       },
       status: 201,
+      invalidatesPublicData: false,
     })
     .input(CreateChannelInput)
     .output(ChannelResponse)
@@ -55,6 +56,7 @@ export const channelsRouter = router({
         tags,
         summary: 'Enable or disable a channel',
       },
+      invalidatesPublicData: false,
     })
     .input(UpdateChannelInput)
     .output(ChannelResponse)
@@ -73,6 +75,7 @@ export const channelsRouter = router({
         errorResponses: [409],
       },
       status: 204,
+      invalidatesPublicData: false,
     })
     .input(ChannelIdInput)
     .output(z.void())
@@ -93,6 +96,7 @@ export const channelsRouter = router({
         errorResponses: [422, 429],
       },
       rateLimited: true,
+      invalidatesPublicData: false,
     })
     .input(VerifyChannelInput)
     .output(ChannelResponse)
@@ -112,6 +116,7 @@ export const channelsRouter = router({
         errorResponses: [429],
       },
       rateLimited: true,
+      invalidatesPublicData: false,
     })
     .input(ChannelIdInput)
     .output(MessageDataResponse)
@@ -144,6 +149,7 @@ export const channelsRouter = router({
         tags: ['subscriptions'],
         summary: 'Follow all services or a list (verified channels only)',
       },
+      invalidatesPublicData: false,
     })
     .input(SetChannelSubscriptionsInput)
     .output(ChannelSubscriptionsResponse)

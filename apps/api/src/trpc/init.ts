@@ -2,7 +2,6 @@ import { timingSafeEqual } from 'node:crypto';
 import { DomainError, type SessionUser } from '@statuspage/core';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { CSRF_COOKIE, refreshAccessCookie } from '../http/cookies';
-import { mutationChangesPublicData } from '../http/public-cache';
 import { type GuessedSecret, RateLimited, type RateLimitedAction } from '../http/rate-limit';
 import type { RestMeta } from '../http/rest';
 import type { Context } from './context';
@@ -29,7 +28,8 @@ const PRIVATE_ROUTER_PREFIX = 'auth.';
 /**
  * Every procedure: domain and schema errors become their transport form here, once; a
  * successful write clears the public read cache (here and on the other replicas) before
- * its response is sent, so the writer's next read already sees it.
+ * its response is sent, so the writer's next read already sees it — unless its meta says
+ * it changes no public data (`invalidatesPublicData: false`).
  */
 const baseProcedure = t.procedure.use(async ({ ctx, next, meta, type, path }) => {
   // Tokens, cookies and the caller's own account: never kept by a browser or a proxy, errors included.
@@ -42,7 +42,7 @@ const baseProcedure = t.procedure.use(async ({ ctx, next, meta, type, path }) =>
     }
     throw toTransportError(result.error, meta?.errorDetails ?? 'fields', pathParameters(meta?.openapi?.path));
   }
-  if (type === 'mutation' && mutationChangesPublicData(path)) ctx.publicCache.invalidate(path);
+  if (type === 'mutation' && meta?.invalidatesPublicData !== false) ctx.publicCache.invalidate(path);
   return result;
 });
 

@@ -2,8 +2,8 @@
  * The public read cache: the public GET endpoints answered from
  * ready-serialised bytes, before Express.
  *
- * - What is cached (policy.ts): 200 answers to GET and HEAD on the cached
- *   routes from anonymous requests: without credentials (no Authorization
+ * - What is cached (policy.ts): 200 answers to GET and HEAD on the routes
+ *   whose procedure has `meta.publicCache`, from anonymous requests: without credentials (no Authorization
  *   header, no access_token cookie), or with credentials that do not
  *   authenticate (a garbage bearer token is one session lookup, then the
  *   cache, not a reason to skip it). A request that does authenticate goes to
@@ -17,7 +17,7 @@
  *   counted in `stats()` and logged at debug level.
  * - Invalidation (store.ts): `invalidate()` clears everything and bumps the
  *   generation. The base procedure middleware calls it after every successful
- *   mutation, before the response is sent, so the writer's next read sees its
+ *   mutation (unless its meta says `invalidatesPublicData: false`), before the response is sent, so the writer's next read sees its
  *   write. A fill that started in an earlier generation is not stored. Other
  *   replicas hear of it over Redis (bus.ts).
  * - Entries also expire after `ttlSeconds`, a bound for changes that reach
@@ -25,13 +25,13 @@
  *   answers that depend on the clock).
  */
 import type { RequestListener } from 'node:http';
-import { routeTemplateSource } from '../rest';
-import { cachedRoutes } from './policy';
+import { appRouter } from '../../routers';
+import { cachedRoutesOf } from './policy';
 import { createPreRouter, type PreRouterOptions } from './pre-router';
 import { type CacheStoreOptions, createCacheStore, type PublicCacheControl } from './store';
 
 export { type PublicCacheBus, type PublicCacheBusOptions, startPublicCacheBus } from './bus';
-export { mutationChangesPublicData, PUBLIC_CACHE_CONTROL } from './policy';
+export { PUBLIC_CACHE_CONTROL } from './policy';
 export type { CorsMiddleware, PreRouterOptions } from './pre-router';
 export type { PublicCacheControl, PublicCacheInvalidator, PublicCacheStats } from './store';
 
@@ -42,7 +42,8 @@ export interface PublicCache extends PublicCacheControl {
 
 export type PublicCacheOptions = CacheStoreOptions;
 
-const routePattern = new RegExp(`^(?:${cachedRoutes.map(routeTemplateSource).join('|')})/?$`);
+/** One source of truth: the procedures' meta says which answers are public and under which rules. */
+const routes = cachedRoutesOf(appRouter);
 
 /** Creates the cache of one api instance (each instance has its own). */
 export function createPublicCache(options: PublicCacheOptions): PublicCache {
@@ -54,6 +55,6 @@ export function createPublicCache(options: PublicCacheOptions): PublicCache {
     resume: store.resume,
     onInvalidate: store.onInvalidate,
     stats: store.stats,
-    handler: (preRouter) => createPreRouter(store, routePattern, preRouter),
+    handler: (preRouter) => createPreRouter(store, routes, preRouter),
   };
 }

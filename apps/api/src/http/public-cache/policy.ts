@@ -1,10 +1,11 @@
 /**
- * What the public read cache keeps and for whom: the routes, the cache rules
- * of their answers, which requests are anonymous, the key of a request, and
+ * What the public read cache keeps and for whom: the routes and the cache
+ * rules of their answers (from the procedures' meta), which requests are anonymous, the key of a request, and
  * which headers of an answer may be shared.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { ACCESS_COOKIE } from '../cookies';
+import { listProcedures, type OpenApiRouter, type PublicCacheRules, routeTemplatePattern } from '../rest';
 
 /**
  * Browsers keep nothing (`max-age=0`: they revalidate every time and get a
@@ -15,45 +16,31 @@ import { ACCESS_COOKIE } from '../cookies';
  */
 export const PUBLIC_CACHE_CONTROL = 'public, max-age=0, s-maxage=5, stale-while-revalidate=10';
 
-/** The public routes served from the cache (OpenAPI path templates). */
-export const cachedRoutes = [
-  '/api/v1/status',
-  '/api/v1/status/history',
-  '/api/v1/services',
-  '/api/v1/services/{slug}',
-  '/api/v1/groups',
-  '/api/v1/groups/{slug}',
-  '/api/v1/events',
-  '/api/v1/events/{id}',
-] as const;
+/** What each set of cache rules means for an answer (a procedure names its rules in `meta.publicCache`). */
+export const cacheRules: Record<PublicCacheRules, { cacheControl: string }> = {
+  public: { cacheControl: PUBLIC_CACHE_CONTROL },
+};
 
-/**
- * Mutations that cannot change public data. They do not clear the cache, so
- * that anonymous clients (logout answers 204 without a session) and ordinary
- * accounts managing their own profile and channels cannot keep every
- * replica's cache cold. Any mutation not listed here clears it.
- */
-const mutationsKeepingPublicData = new Set([
-  'auth.register',
-  'auth.login',
-  'auth.refresh',
-  'auth.logout',
-  'auth.forgotPassword',
-  'auth.resetPassword',
-  'auth.updateProfile',
-  'auth.changePassword',
-  'channels.create',
-  'channels.update',
-  'channels.delete',
-  'channels.verify',
-  'channels.resendCode',
-  'channels.setSubscriptions',
-  'notifications.retryDelivery',
-]);
+/** A route served from the cache: its path pattern and the rules of its answers. */
+export interface CachedRoute {
+  template: string;
+  pattern: RegExp;
+  rules: { cacheControl: string };
+}
 
-/** Whether a successful mutation (by its procedure path) must clear the public cache. */
-export function mutationChangesPublicData(procedurePath: string) {
-  return !mutationsKeepingPublicData.has(procedurePath);
+/** The cached routes: the GET procedures whose meta names public cache rules. */
+export function cachedRoutesOf(router: OpenApiRouter): CachedRoute[] {
+  return listProcedures(router).flatMap(({ meta }) =>
+    meta?.publicCache && meta.openapi?.method === 'GET'
+      ? [
+          {
+            template: meta.openapi.path,
+            pattern: routeTemplatePattern(meta.openapi.path),
+            rules: cacheRules[meta.publicCache],
+          },
+        ]
+      : [],
+  );
 }
 
 /** Only this prefix can be a cached route: anything else goes to the app at once. */

@@ -9,7 +9,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { redactUrl } from '../../logger';
 import { etagMatches, etagOf } from './etag';
-import { API_PREFIX, bodyHeaders, cacheKey, hasCredentials, PUBLIC_CACHE_CONTROL } from './policy';
+import { API_PREFIX, bodyHeaders, type CachedRoute, cacheKey, hasCredentials } from './policy';
 import type { CacheStore, Entry } from './store';
 
 /** The cors middleware of the app (the `cors` package's signature). */
@@ -35,10 +35,10 @@ export interface PreRouterOptions {
 
 const MAX_MEMOISED_ORIGINS = 256;
 
-/** The pre-router over a store, for the paths `routePattern` matches. */
+/** The pre-router over a store, for the paths of `routes`. */
 export function createPreRouter(
   cache: CacheStore,
-  routePattern: RegExp,
+  routes: CachedRoute[],
   { app, cors, requestId, authenticates }: PreRouterOptions,
 ): RequestListener {
   const { counters, logger } = cache;
@@ -80,13 +80,13 @@ export function createPreRouter(
   }
 
   /** A bug in answering from an entry must cost one request, not the process (this runs outside Express). */
-  function serveOrFill(req: IncomingMessage, res: ServerResponse, entry: Entry, key: string) {
+  function serveOrFill(req: IncomingMessage, res: ServerResponse, entry: Entry, key: string, route: CachedRoute) {
     try {
       serve(req, res, entry);
     } catch (error) {
       logger.error({ err: error, url: redactUrl(req.url) }, 'public cache could not answer from an entry');
       if (res.headersSent) res.destroy();
-      else fill(req, res, key);
+      else fill(req, res, key, route);
     }
   }
 
@@ -95,7 +95,7 @@ export function createPreRouter(
    * Cache-Control and Content-Length, answers 304 to a matching
    * If-None-Match, and stores the answer if the generation has not changed.
    */
-  function fill(req: IncomingMessage, res: ServerResponse, key: string) {
+  function fill(req: IncomingMessage, res: ServerResponse, key: string, route: CachedRoute) {
     const started = cache.startFill(key);
     const settle = started.settle ?? (() => {});
     if (started.settle) res.once('close', () => settle(undefined));
@@ -115,7 +115,7 @@ export function createPreRouter(
           : chunk;
       const etag = etagOf(body);
       this.setHeader('ETag', etag);
-      this.setHeader('Cache-Control', PUBLIC_CACHE_CONTROL);
+      this.setHeader('Cache-Control', route.rules.cacheControl);
       this.setHeader('Content-Length', body.length);
       settle(cache.keep(key, this, body, etag, started.generation));
       const callback = args.find((arg): arg is () => void => typeof arg === 'function');
@@ -140,12 +140,18 @@ export function createPreRouter(
   }
 
   /** From an entry, a fill already under way for the same key, or a new fill. */
-  function answerAnonymous(req: IncomingMessage, res: ServerResponse, path: string, rawQuery: string) {
+  function answerAnonymous(
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: CachedRoute,
+    path: string,
+    rawQuery: string,
+  ) {
     const key = cacheKey(path, rawQuery);
     if (cache.active()) {
       const entry = cache.fresh(key);
       if (entry) {
-        serveOrFill(req, res, entry, key);
+        serveOrFill(req, res, entry, key, route);
         return;
       }
       const pending = cache.pending(key);
@@ -154,17 +160,17 @@ export function createPreRouter(
         pending.done.then((filled) => {
           if (filled && filled.generation === cache.generation()) {
             counters.coalesced += 1;
-            serveOrFill(req, res, filled, key);
+            serveOrFill(req, res, filled, key, route);
           } else {
             counters.misses += 1;
-            fill(req, res, key);
+            fill(req, res, key, route);
           }
         });
         return;
       }
     }
     counters.misses += 1;
-    fill(req, res, key);
+    fill(req, res, key, route);
   }
 
   return (req, res) => {
@@ -176,7 +182,8 @@ export function createPreRouter(
     }
     const queryAt = url.indexOf('?');
     const path = queryAt < 0 ? url : url.slice(0, queryAt);
-    if (!routePattern.test(path)) {
+    const route = routes.find((candidate) => candidate.pattern.test(path));
+    if (!route) {
       app(req, res);
       return;
     }
@@ -197,7 +204,7 @@ export function createPreRouter(
             return;
           }
           counters.unauthenticated += 1;
-          answerAnonymous(req, res, path, queryAt < 0 ? '' : url.slice(queryAt + 1));
+          answerAnonymous(req, res, route, path, queryAt < 0 ? '' : url.slice(queryAt + 1));
         },
         (error: unknown) => {
           logger.warn({ err: error, url }, 'public cache could not check credentials: passing to the app');
@@ -206,6 +213,6 @@ export function createPreRouter(
       );
       return;
     }
-    answerAnonymous(req, res, path, queryAt < 0 ? '' : url.slice(queryAt + 1));
+    answerAnonymous(req, res, route, path, queryAt < 0 ? '' : url.slice(queryAt + 1));
   };
 }

@@ -7,7 +7,9 @@ export { type DocumentOptions, generateRestDocument } from './document';
 export {
   listProcedures,
   type OpenApiMeta,
+  type OpenApiRouter,
   type ProcedureInfo,
+  type PublicCacheRules,
   type RestExtras,
   type RestMeta,
   routeTemplatePattern,

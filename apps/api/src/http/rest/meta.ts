@@ -6,7 +6,10 @@ import type { OpenApiMeta, OpenApiRouter } from 'trpc-to-openapi';
 
 export type { OpenApiMeta, OpenApiRouter } from 'trpc-to-openapi';
 
-/** What each procedure declares about its REST side (besides `openapi`). */
+/** The cache rules a public answer is kept under (their content: `http/public-cache/policy.ts`). */
+export type PublicCacheRules = 'public';
+
+/** What each procedure declares about itself besides its REST identity (`openapi`). */
 export type RestExtras = {
   /** Least role, set by the procedure builder (publicProcedure, adminProcedure, …). */
   auth?: 'public' | 'user' | 'operator' | 'admin';
@@ -18,6 +21,18 @@ export type RestExtras = {
   errorDetails?: 'fields' | 'string';
   /** Rate-limited operations document 429. */
   rateLimited?: boolean;
+  /**
+   * Queries: the answer is public data, served to anonymous callers from the
+   * public read cache under these rules.
+   */
+  publicCache?: PublicCacheRules;
+  /**
+   * Mutations: whether a success may change public data, and so clears the
+   * public read cache (here and on the other replicas) before its response is
+   * sent. Default true; `false` keeps the cache warm for writes of one's own
+   * account (sign-in, profile, channels).
+   */
+  invalidatesPublicData?: boolean;
 };
 export type RestMeta = OpenApiMeta<RestExtras>;
 
