@@ -126,7 +126,7 @@ export function generateRestDocument(router: OpenApiRouter, options: DocumentOpt
         codes.add(403);
       }
       if (path.includes('{')) codes.add(404);
-      if (meta.rateLimited) codes.add(429);
+      if (meta.rateLimit) codes.add(429);
       const declared = meta.openapi?.errorResponses;
       for (const code of Array.isArray(declared) ? declared : Object.keys(declared ?? {}).map(Number)) codes.add(code);
       codes.add(500);

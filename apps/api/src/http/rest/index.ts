@@ -10,6 +10,8 @@ export {
   type OpenApiRouter,
   type ProcedureInfo,
   type PublicCacheRules,
+  type RateLimitAccount,
+  type RateLimitPolicy,
   type RestExtras,
   type RestMeta,
   routeTemplatePattern,

@@ -3,11 +3,32 @@
  * procedures (its `_def` is trpc internals: only `listProcedures` looks at it).
  */
 import type { OpenApiMeta, OpenApiRouter } from 'trpc-to-openapi';
+import type { GuessedSecret, RateLimitedAction } from '../rate-limit';
 
 export type { OpenApiMeta, OpenApiRouter } from 'trpc-to-openapi';
 
 /** The cache rules a public answer is kept under (their content: `http/public-cache/policy.ts`). */
 export type PublicCacheRules = 'public';
+
+/** Whose attempts an operation counts, besides the client's ip. */
+export type RateLimitAccount =
+  /** An input field (an e-mail address). */
+  | { field: string }
+  /** The SHA-256 of an input field (a token: the limiter's keys never hold a usable one). */
+  | { hashedField: string }
+  /** The signed-in caller. */
+  | 'caller';
+
+/** How an operation is rate-limited (the limits themselves: `http/rate-limit.ts`). */
+export type RateLimitPolicy =
+  /** Every call counts, per ip and per account; over the limit, 429 with Retry-After. */
+  | { attempts: RateLimitedAction; account: RateLimitAccount }
+  /**
+   * A secret guessed against an account: only wrong guesses count (the call
+   * failing with the domain error `wrongCode`); 429 when this ip is out of
+   * guesses, a growing delay when the account is under attack.
+   */
+  | { guesses: GuessedSecret; account: RateLimitAccount; wrongCode: string };
 
 /** What each procedure declares about itself besides its REST identity (`openapi`). */
 export type RestExtras = {
@@ -19,8 +40,8 @@ export type RestExtras = {
   bodyAliases?: Record<string, string>;
   /** Validation details as `[{field, message}]` (default) or one string (the contract's plain `Error`). */
   errorDetails?: 'fields' | 'string';
-  /** Rate-limited operations document 429. */
-  rateLimited?: boolean;
+  /** Its rate limit, applied before its input schema (rate-limited operations document 429). */
+  rateLimit?: RateLimitPolicy;
   /**
    * Queries: the answer is public data, served to anonymous callers from the
    * public read cache under these rules.
