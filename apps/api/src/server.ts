@@ -11,10 +11,10 @@ import type { Logger } from 'pino';
 import { corsMiddleware, createApp, requestIdOf } from './app';
 import { DEVELOPMENT_SECRET, type Env } from './env';
 import { normalizingPaths } from './http/normalize-path';
-import { createPublicCache, type PublicCache } from './http/public-cache';
-import { type PublicCacheBus, startPublicCacheBus } from './http/public-cache-bus';
+import { createPublicCache, type PublicCache, type PublicCacheBus, startPublicCacheBus } from './http/public-cache';
 import { createQueueDashboard } from './http/queue-dashboard';
 import { createAuthRateLimiter } from './http/rate-limit';
+import { listProcedures } from './http/rest';
 import { UNSUBSCRIBE_PATH } from './http/unsubscribe';
 import { createLogger } from './logger';
 import { createApiMetrics, createRouteResolver } from './metrics/metrics';
@@ -253,14 +253,14 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
 
 /** Route templates for the metrics labels: REST paths from the procedures' meta, tRPC names, fixed routes. */
 function routeResolver() {
-  const procedures = appRouter._def.procedures as Record<string, { _def?: { meta?: { openapi?: { path?: string } } } }>;
-  const restTemplates = Object.values(procedures).flatMap((procedure) => {
-    const path = procedure._def?.meta?.openapi?.path;
+  const procedures = listProcedures(appRouter);
+  const restTemplates = procedures.flatMap((procedure) => {
+    const path = procedure.meta?.openapi?.path;
     return path ? [path] : [];
   });
   return createRouteResolver({
     restTemplates: [...new Set(restTemplates)],
-    procedures: Object.keys(procedures),
+    procedures: procedures.map((procedure) => procedure.path),
     fixed: ['/healthz', '/readyz', '/api/openapi.json', '/api/openapi.yaml', UNSUBSCRIBE_PATH],
   });
 }

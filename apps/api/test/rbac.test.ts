@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listProcedures } from '../src/http/openapi-adapter';
+import { listProcedures } from '../src/http/rest';
 import { appRouter } from '../src/routers';
 import type { ApiServer } from '../src/server';
 import { leastRole } from './data/rbac-matrix';

@@ -3,6 +3,7 @@ import type { DbClient } from '@statuspage/db';
 import { registerDatabaseMetrics } from '@statuspage/db/metrics';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import type { PublicCache } from '../http/public-cache';
+import { routeTemplatePattern } from '../http/rest';
 
 /** Requests the pre-router answered from the public cache, without Express. */
 export const CACHE_ROUTE = 'cache';
@@ -23,7 +24,7 @@ export function createRouteResolver(options: { restTemplates: string[]; procedur
       template,
       // Fixed segments first: /services/search must win over /services/{slug}.
       params: (template.match(/\{[^}]+\}/g) ?? []).length,
-      pattern: new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[^}]+\\?\}/g, '[^/]+')}/?$`),
+      pattern: routeTemplatePattern(template),
     }))
     .sort((a, b) => a.params - b.params);
   const procedures = new Set(options.procedures);

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   ChangePasswordInput,
   envelope,
@@ -16,7 +15,7 @@ import {
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { clearAuthCookies, setAuthCookies } from '../http/cookies';
-import { checkGuess, enforceRateLimit, publicProcedure, router, userProcedure } from '../trpc/init';
+import { publicProcedure, router, userProcedure } from '../trpc/init';
 
 const tags = ['auth'];
 
@@ -32,14 +31,12 @@ export const authRouter = router({
         errorResponses: [409],
       },
       status: 201,
-      rateLimited: true,
+      rateLimit: { attempts: 'register', account: { field: 'email' } },
+      invalidatesPublicData: false,
     })
     .input(RegisterInput)
     .output(UserResponse)
-    .mutation(async ({ ctx, input }) => {
-      await enforceRateLimit(ctx, 'register', input.email);
-      return { data: await ctx.core.auth.register(input) };
-    }),
+    .mutation(async ({ ctx, input }) => ({ data: await ctx.core.auth.register(input) })),
 
   login: publicProcedure
     .meta({
@@ -53,16 +50,13 @@ export const authRouter = router({
           'Sets the access_token (HttpOnly, SameSite=Lax), refresh_token (HttpOnly, SameSite=Strict, Path=/api/v1/auth) and csrf_token cookies, and returns the tokens for API clients.',
         errorResponses: [401, 403],
       },
-      rateLimited: true,
+      rateLimit: { guesses: 'login', account: { field: 'email' }, wrongCode: 'identity.invalid_credentials' },
+      invalidatesPublicData: false,
     })
     .input(LoginInput)
     .output(LoginResponse)
     .mutation(async ({ ctx, input }) => {
-      const { user, tokens } = await checkGuess(
-        ctx,
-        { secret: 'login', account: input.email, wrongCode: 'identity.invalid_credentials' },
-        () => ctx.core.auth.login(input),
-      );
+      const { user, tokens } = await ctx.core.auth.login(input);
       setAuthCookies(ctx.res, ctx.cookies, {
         accessToken: tokens.access_token,
         refreshToken: tokens.refresh_token,
@@ -84,6 +78,7 @@ export const authRouter = router({
         errorResponses: [401, 403],
       },
       status: 204,
+      invalidatesPublicData: false,
     })
     .input(RefreshInput)
     .output(envelope(TokenPair))
@@ -109,6 +104,7 @@ export const authRouter = router({
         summary: 'Log out and clear the cookies',
       },
       status: 204,
+      invalidatesPublicData: false,
     })
     .input(RefreshInput)
     .output(z.void())
@@ -132,7 +128,8 @@ export const authRouter = router({
         description: 'Always answers 200 (no account enumeration), unless e-mail is not configured (400).',
       },
       errorDetails: 'string',
-      rateLimited: true,
+      rateLimit: { attempts: 'forgot_password', account: { field: 'email' } },
+      invalidatesPublicData: false,
     })
     .input(ForgotPasswordInput)
     .output(MessageResponse)
@@ -140,7 +137,6 @@ export const authRouter = router({
       if (!ctx.emailEnabled) {
         throw new TRPCError({ code: 'BAD_REQUEST', message: 'password reset by e-mail is not configured' });
       }
-      await enforceRateLimit(ctx, 'forgot_password', input.email);
       await ctx.core.auth.forgotPassword(input.email);
       return { data: { message: 'if an account exists for this address, a reset link has been sent' } };
     }),
@@ -156,13 +152,13 @@ export const authRouter = router({
       },
       status: 204,
       errorDetails: 'string',
-      rateLimited: true,
+      // Per ip and per token (its hash: the limiter's keys never hold a usable token).
+      rateLimit: { attempts: 'reset_password', account: { hashedField: 'token' } },
+      invalidatesPublicData: false,
     })
     .input(ResetPasswordInput)
     .output(z.void())
     .mutation(async ({ ctx, input }) => {
-      // Per ip and per token (its hash: the limiter's keys never hold a usable token).
-      await enforceRateLimit(ctx, 'reset_password', createHash('sha256').update(input.token).digest('hex'));
       await ctx.core.auth.resetPassword(input.token, input.new_password);
     }),
 
@@ -189,6 +185,7 @@ export const authRouter = router({
         tags,
         summary: 'Update your profile',
       },
+      invalidatesPublicData: false,
     })
     .input(UpdateProfileInput)
     .output(UserResponse)
@@ -205,16 +202,13 @@ export const authRouter = router({
         description: 'Ends every session of the account and clears the auth cookies.',
       },
       status: 204,
-      rateLimited: true,
+      rateLimit: { guesses: 'change_password', account: 'caller', wrongCode: 'identity.wrong_current_password' },
+      invalidatesPublicData: false,
     })
     .input(ChangePasswordInput)
     .output(z.void())
     .mutation(async ({ ctx, input }) => {
-      await checkGuess(
-        ctx,
-        { secret: 'change_password', account: ctx.user.id, wrongCode: 'identity.wrong_current_password' },
-        () => ctx.core.auth.changePassword(ctx.user.id, input.current_password, input.new_password),
-      );
+      await ctx.core.auth.changePassword(ctx.user.id, input.current_password, input.new_password);
       clearAuthCookies(ctx.res, ctx.cookies);
     }),
 });

@@ -11,7 +11,7 @@ import {
   VerifyChannelInput,
 } from '@statuspage/contracts';
 import { z } from 'zod';
-import { enforceRateLimit, router, userProcedure } from '../trpc/init';
+import { router, userProcedure } from '../trpc/init';
 
 const tags = ['channels'];
 
@@ -41,6 +41,7 @@ export const channelsRouter = router({
         errorResponses: [409],
       },
       status: 201,
+      invalidatesPublicData: false,
     })
     .input(CreateChannelInput)
     .output(ChannelResponse)
@@ -55,6 +56,7 @@ export const channelsRouter = router({
         tags,
         summary: 'Enable or disable a channel',
       },
+      invalidatesPublicData: false,
     })
     .input(UpdateChannelInput)
     .output(ChannelResponse)
@@ -73,6 +75,7 @@ export const channelsRouter = router({
         errorResponses: [409],
       },
       status: 204,
+      invalidatesPublicData: false,
     })
     .input(ChannelIdInput)
     .output(z.void())
@@ -92,12 +95,12 @@ export const channelsRouter = router({
           'E-mail: the 6-digit code (expires; too many wrong codes answer 429). Telegram and Mattermost: a test message is sent; 422 when it does not go through (for Telegram: open the bot and press Start).',
         errorResponses: [422, 429],
       },
-      rateLimited: true,
+      rateLimit: { attempts: 'verify_channel', account: 'caller' },
+      invalidatesPublicData: false,
     })
     .input(VerifyChannelInput)
     .output(ChannelResponse)
     .mutation(async ({ ctx, input }) => {
-      await enforceRateLimit(ctx, 'verify_channel', ctx.user.id);
       return { data: await ctx.core.channels.verify(ctx.user.id, input.id, input.code) };
     }),
 
@@ -111,12 +114,12 @@ export const channelsRouter = router({
         summary: 'Send a new code to an e-mail channel (at most once a minute)',
         errorResponses: [429],
       },
-      rateLimited: true,
+      rateLimit: { attempts: 'verify_channel', account: 'caller' },
+      invalidatesPublicData: false,
     })
     .input(ChannelIdInput)
     .output(MessageDataResponse)
     .mutation(async ({ ctx, input }) => {
-      await enforceRateLimit(ctx, 'verify_channel', ctx.user.id);
       await ctx.core.channels.resendCode(ctx.user.id, input.id);
       return { data: { message: 'verification code sent' } };
     }),
@@ -144,6 +147,7 @@ export const channelsRouter = router({
         tags: ['subscriptions'],
         summary: 'Follow all services or a list (verified channels only)',
       },
+      invalidatesPublicData: false,
     })
     .input(SetChannelSubscriptionsInput)
     .output(ChannelSubscriptionsResponse)

@@ -21,6 +21,7 @@ export const eventsRouter = router({
   list: publicProcedure
     .meta({
       openapi: { method: 'GET', path: '/api/v1/events', operationId: 'listEvents', tags, summary: 'List events' },
+      publicCache: 'public',
     })
     .input(ListEventsInput)
     .output(EventsResponse)
@@ -52,6 +53,7 @@ export const eventsRouter = router({
         tags,
         summary: 'An event with its timeline',
       },
+      publicCache: 'public',
     })
     .input(EventIdQuery)
     .output(EventDetailResponse)

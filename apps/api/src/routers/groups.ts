@@ -16,6 +16,7 @@ export const groupsRouter = router({
   list: publicProcedure
     .meta({
       openapi: { method: 'GET', path: '/api/v1/groups', operationId: 'listGroups', tags, summary: 'List groups' },
+      publicCache: 'public',
     })
     .input(ListGroupsInput)
     .output(GroupsResponse)
@@ -40,6 +41,7 @@ export const groupsRouter = router({
   get: publicProcedure
     .meta({
       openapi: { method: 'GET', path: '/api/v1/groups/{slug}', operationId: 'getGroup', tags, summary: 'Get a group' },
+      publicCache: 'public',
     })
     .input(GroupSlugQuery)
     .output(GroupResponse)

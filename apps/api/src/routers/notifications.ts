@@ -47,6 +47,7 @@ export const notificationsRouter = router({
         summary: 'Send a failed delivery again',
         errorResponses: [409],
       },
+      invalidatesPublicData: false,
     })
     .input(DeliveryIdInput)
     .output(DeliveryResponse)

@@ -22,6 +22,7 @@ export const servicesRouter = router({
   list: publicProcedure
     .meta({
       openapi: { method: 'GET', path: '/api/v1/services', operationId: 'listServices', tags, summary: 'List services' },
+      publicCache: 'public',
     })
     .input(ListServicesInput)
     .output(ServicesResponse)
@@ -52,6 +53,7 @@ export const servicesRouter = router({
         tags,
         summary: 'Get a service',
       },
+      publicCache: 'public',
     })
     .input(ServiceSlugQuery)
     .output(ServiceResponse)

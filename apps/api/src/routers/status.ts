@@ -14,6 +14,7 @@ export const statusRouter = router({
         tags,
         summary: 'Events not closed: active ones first, then scheduled maintenance',
       },
+      publicCache: 'public',
     })
     .input(z.void())
     .output(PublicStatusResponse)
@@ -28,6 +29,7 @@ export const statusRouter = router({
         tags,
         summary: 'The 50 most recently closed events',
       },
+      publicCache: 'public',
     })
     .input(z.void())
     .output(PublicStatusResponse)

@@ -1,10 +1,9 @@
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { DomainError, type SessionUser } from '@statuspage/core';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { CSRF_COOKIE, refreshAccessCookie } from '../http/cookies';
-import type { RestMeta } from '../http/openapi-adapter';
-import { mutationChangesPublicData } from '../http/public-cache';
-import { type GuessedSecret, RateLimited, type RateLimitedAction } from '../http/rate-limit';
+import { RateLimited } from '../http/rate-limit';
+import type { RateLimitAccount, RestMeta } from '../http/rest';
 import type { Context } from './context';
 import { errorEnvelope, toTransportError } from './errors';
 import { guardInput, pathParameters } from './input-guard';
@@ -29,7 +28,8 @@ const PRIVATE_ROUTER_PREFIX = 'auth.';
 /**
  * Every procedure: domain and schema errors become their transport form here, once; a
  * successful write clears the public read cache (here and on the other replicas) before
- * its response is sent, so the writer's next read already sees it.
+ * its response is sent, so the writer's next read already sees it — unless its meta says
+ * it changes no public data (`invalidatesPublicData: false`).
  */
 const baseProcedure = t.procedure.use(async ({ ctx, next, meta, type, path }) => {
   // Tokens, cookies and the caller's own account: never kept by a browser or a proxy, errors included.
@@ -42,7 +42,7 @@ const baseProcedure = t.procedure.use(async ({ ctx, next, meta, type, path }) =>
     }
     throw toTransportError(result.error, meta?.errorDetails ?? 'fields', pathParameters(meta?.openapi?.path));
   }
-  if (type === 'mutation' && mutationChangesPublicData(path)) ctx.publicCache.invalidate(path);
+  if (type === 'mutation' && meta?.invalidatesPublicData !== false) ctx.publicCache.invalidate(path);
   return result;
 });
 
@@ -86,23 +86,37 @@ const inputGuard = t.middleware(async ({ ctx, meta, getRawInput, next }) => {
   return next();
 });
 
-// Order: authenticate and authorise, then look at the input (its rules, then its schema).
-/** No credentials needed. */
-export const publicProcedure = baseProcedure.meta({ auth: 'public' }).use(inputGuard);
-/** Any signed-in account. */
-export const userProcedure = baseProcedure.meta({ auth: 'user' }).use(requireRole('user')).use(inputGuard);
-/** Operators and admins. */
-export const operatorProcedure = baseProcedure.meta({ auth: 'operator' }).use(requireRole('operator')).use(inputGuard);
-/** Admins only. */
-export const adminProcedure = baseProcedure.meta({ auth: 'admin' }).use(requireRole('admin')).use(inputGuard);
-
-/**
- * Counts an attempt against the per-IP and per-account limits of an auth
- * action; over the limit answers 429 with Retry-After.
- */
-export async function enforceRateLimit(ctx: Context, action: RateLimitedAction, account?: string) {
-  await refusingWith429(ctx, () => ctx.rateLimiter.consume(action, ctx.ip, account));
+/** The account an attempt counts against; null when the input cannot name one (its schema refuses it). */
+function rateLimitAccount(account: RateLimitAccount, rawInput: unknown, ctx: Context): string | null {
+  if (account === 'caller') return (ctx as Context & { user?: SessionUser }).user?.id ?? null;
+  const field = 'field' in account ? account.field : account.hashedField;
+  const value =
+    rawInput && typeof rawInput === 'object' && !Array.isArray(rawInput)
+      ? (rawInput as Record<string, unknown>)[field]
+      : undefined;
+  if (typeof value !== 'string') return null;
+  return 'hashedField' in account ? createHash('sha256').update(value).digest('hex') : value;
 }
+
+/** The rate limit the procedure's meta declares (`meta.rateLimit`; the limits: http/rate-limit.ts). */
+const rateLimit = t.middleware(async ({ ctx, meta, getRawInput, next }) => {
+  const policy = meta?.rateLimit;
+  if (!policy) return next();
+  const account = rateLimitAccount(policy.account, await getRawInput(), ctx);
+  if (account === null) return next();
+  if ('attempts' in policy) {
+    await refusingWith429(ctx, () => ctx.rateLimiter.consume(policy.attempts, ctx.ip, account));
+    return next();
+  }
+  await refusingWith429(ctx, () => ctx.rateLimiter.beforeGuess(policy.guesses, ctx.ip, account));
+  const result = await next();
+  if (result.ok) {
+    await ctx.rateLimiter.guessSucceeded(policy.guesses, ctx.ip, account);
+  } else if (result.error.cause instanceof DomainError && result.error.cause.code === policy.wrongCode) {
+    await ctx.rateLimiter.guessFailed(policy.guesses, ctx.ip, account);
+  }
+  return result;
+});
 
 async function refusingWith429(ctx: Context, limit: () => Promise<void>) {
   try {
@@ -116,26 +130,24 @@ async function refusingWith429(ctx: Context, limit: () => Promise<void>) {
   }
 }
 
-/**
- * Checks a secret guessed against an account under the guess limits
- * (http/rate-limit.ts): 429 when this ip is out of guesses, a delay when the
- * account is under attack; a failure whose domain code is `wrongCode` counts,
- * anything else (success included) does not.
- */
-export async function checkGuess<T>(
-  ctx: Context,
-  guess: { secret: GuessedSecret; account: string; wrongCode: string },
-  check: () => Promise<T>,
-): Promise<T> {
-  await refusingWith429(ctx, () => ctx.rateLimiter.beforeGuess(guess.secret, ctx.ip, guess.account));
-  try {
-    const result = await check();
-    await ctx.rateLimiter.guessSucceeded(guess.secret, ctx.ip, guess.account);
-    return result;
-  } catch (error) {
-    if (error instanceof DomainError && error.code === guess.wrongCode) {
-      await ctx.rateLimiter.guessFailed(guess.secret, ctx.ip, guess.account);
-    }
-    throw error;
-  }
-}
+// Order: authenticate and authorise, then look at the input (its rules, the rate limit, then its schema).
+/** No credentials needed. */
+export const publicProcedure = baseProcedure.meta({ auth: 'public' }).use(inputGuard).use(rateLimit);
+/** Any signed-in account. */
+export const userProcedure = baseProcedure
+  .meta({ auth: 'user' })
+  .use(requireRole('user'))
+  .use(inputGuard)
+  .use(rateLimit);
+/** Operators and admins. */
+export const operatorProcedure = baseProcedure
+  .meta({ auth: 'operator' })
+  .use(requireRole('operator'))
+  .use(inputGuard)
+  .use(rateLimit);
+/** Admins only. */
+export const adminProcedure = baseProcedure
+  .meta({ auth: 'admin' })
+  .use(requireRole('admin'))
+  .use(inputGuard)
+  .use(rateLimit);

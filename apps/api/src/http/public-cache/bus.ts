@@ -4,13 +4,13 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { PUBLIC_CACHE_INVALIDATION_CHANNEL, PublicCacheInvalidation } from '@statuspage/contracts';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { PublicCache } from './public-cache';
+import type { PublicCacheControl } from './store';
 
 export interface PublicCacheBusOptions {
   redisUrl: string;
   /** The api's command connection; publishing shares it. */
   publisher: Redis;
-  cache: PublicCache;
+  cache: PublicCacheControl;
   logger: Logger;
   /** The channel (tests isolate their runs with their own). */
   channel?: string;
