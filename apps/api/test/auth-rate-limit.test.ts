@@ -237,3 +237,19 @@ describe('auth rate limits per account', () => {
     expect(await resetMailCount(account.id)).toBe(1);
   });
 });
+
+describe('auth rate limits and refused input', () => {
+  it('a register the input schema refuses is not an attempt: it answers 400 and leaves the ip its attempts', async () => {
+    const http = await limitedApi(2, 100);
+    for (let index = 0; index < 4; index += 1) {
+      const refused = await http.post('/api/v1/auth/register', {
+        body: { email: newEmail(), password: 'x', first_name: 'A', last_name: 'B' },
+      });
+      expectError(refused, 400, 'fields');
+    }
+    const body = () => ({ email: newEmail(), password: 'correct-horse-1', first_name: 'A', last_name: 'B' });
+    expect((await http.post('/api/v1/auth/register', { body: body() })).status).toBe(201);
+    expect((await http.post('/api/v1/auth/register', { body: body() })).status).toBe(201);
+    expectRateLimited(await http.post('/api/v1/auth/register', { body: body() }));
+  });
+});

@@ -87,6 +87,12 @@ export function createAuthRateLimiter(settings: RateLimitSettings, redis?: Redis
   const refusal = (res: RateLimiterRes) => new RateLimited(Math.max(1, Math.ceil(res.msBeforeNext / 1000)));
 
   return {
+    /** Gives back an attempt that did not reach the operation (its input was refused by the schema). */
+    async refund(action: RateLimitedAction, ip: string, account?: string) {
+      await limiters.ip.reward(`${action}:${ip}`, 1);
+      if (account) await limiters.account.reward(`${action}:${account.toLowerCase()}`, 1);
+    },
+
     /** Counts one attempt; throws RateLimited when either the IP or the account is over its limit. */
     async consume(action: RateLimitedAction, ip: string, account?: string) {
       try {

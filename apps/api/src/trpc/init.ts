@@ -106,7 +106,12 @@ const rateLimit = t.middleware(async ({ ctx, meta, getRawInput, next }) => {
   if (account === null) return next();
   if ('attempts' in policy) {
     await refusingWith429(ctx, () => ctx.rateLimiter.consume(policy.attempts, ctx.ip, account));
-    return next();
+    const result = await next();
+    // The limiter runs before the input schema: an input the schema refused never was an attempt.
+    if (!result.ok && result.error.code === 'BAD_REQUEST' && !(result.error.cause instanceof DomainError)) {
+      await ctx.rateLimiter.refund(policy.attempts, ctx.ip, account);
+    }
+    return result;
   }
   await refusingWith429(ctx, () => ctx.rateLimiter.beforeGuess(policy.guesses, ctx.ip, account));
   const result = await next();
