@@ -1,7 +1,8 @@
 import type { Database } from '@statuspage/db';
+import { eventCatalog } from './catalog/event-catalog';
 import { createGroupUseCases } from './catalog/groups';
 import { createServiceUseCases } from './catalog/services';
-import { createEventUseCases } from './events/events';
+import { activeEventsOfCatalog, createEventUseCases } from './events';
 import { createAuthUseCases, type IdentityConfig, identitySettings } from './identity/auth';
 import { createSessionManager } from './identity/session-store';
 import { createUserAdminUseCases } from './identity/users';
@@ -71,7 +72,13 @@ export {
 
 /** The events use-cases alone, wired as createCore wires them (the worker's scheduled maintenance). */
 export function createEventsCore(db: Database, clock: Clock = systemClock) {
-  return createEventUseCases({ db, clock, assertTemplateExists, notifier: createEventNotifier() });
+  return createEventUseCases({
+    db,
+    clock,
+    assertTemplateExists,
+    notifier: createEventNotifier(),
+    catalog: eventCatalog,
+  });
 }
 export type EventsCore = ReturnType<typeof createEventsCore>;
 
@@ -118,8 +125,8 @@ export function createCore(options: CoreOptions) {
   return {
     auth,
     users: createUserAdminUseCases({ db, clock, revokeAllForUser: auth.revokeAllForUser, onAccountCreated }),
-    services: createServiceUseCases({ db, clock }),
-    groups: createGroupUseCases({ db, clock }),
+    services: createServiceUseCases({ db, clock, events: activeEventsOfCatalog }),
+    groups: createGroupUseCases({ db, clock, events: activeEventsOfCatalog }),
     templates: createTemplateUseCases({ db, clock }),
     events: createEventsCore(db, clock),
     channels,

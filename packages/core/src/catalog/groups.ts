@@ -3,10 +3,9 @@ import { type Database, serviceGroupMembers, serviceGroups, services } from '@st
 import { and, asc, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import { changedColumns, sameIds } from '../shared/patch';
 import { isUniqueViolation } from '../shared/pg-errors';
-import { groupInActiveEvent, servicesInActiveEvents } from './active-events';
+import { normaliseArray, qualified } from '../shared/sql';
 import { CatalogErrors } from './errors';
-import { normaliseArray, qualified } from './service-view';
-import type { CatalogDeps } from './services';
+import type { CatalogDeps } from './ports';
 
 export interface UpdateGroupCommand {
   slug: string;
@@ -172,7 +171,10 @@ export function createGroupUseCases(deps: CatalogDeps) {
           .innerJoin(services, eq(services.id, serviceGroupMembers.serviceId))
           .where(and(eq(serviceGroupMembers.groupId, row.id), isNull(services.archivedAt)));
         const memberIds = members.map((member) => member.id);
-        if ((await servicesInActiveEvents(tx, memberIds)).length > 0 || (await groupInActiveEvent(tx, row.id))) {
+        if (
+          (await deps.events.servicesInActiveEvents(tx, memberIds)).length > 0 ||
+          (await deps.events.groupInActiveEvent(tx, row.id))
+        ) {
           throw CatalogErrors.inActiveEvent('group');
         }
         if (memberIds.length > 0) throw CatalogErrors.groupHasServices();

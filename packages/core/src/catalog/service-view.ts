@@ -1,36 +1,13 @@
 import type { Service, ServiceStatus } from '@statuspage/contracts';
 import { type Database, serviceGroupMembers, serviceGroups, services } from '@statuspage/db';
-import {
-  type AnyColumn,
-  and,
-  asc,
-  eq,
-  getTableName,
-  inArray,
-  isNull,
-  type SQL,
-  type SQLWrapper,
-  sql,
-} from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
+import { activeEventStatusSql, severitySql } from '../events';
+import { normaliseArray, qualified } from '../shared/sql';
 
 /**
- * A column as `"table"."column"`. Drizzle leaves columns unqualified in a
- * single-table select, so inside a correlated subquery `"id"` would bind to the
- * subquery's own table instead of the outer row: subqueries must use this.
+ * Active events, as SQL over the events table aliased `ev` (the events module's rule).
  */
-export function qualified(column: AnyColumn): SQL {
-  return sql`${sql.identifier(getTableName(column.table))}.${sql.identifier(column.name)}`;
-}
-
-/**
- * Active events: not resolved, completed or scheduled (a maintenance counts
- * once it is in progress). As SQL over the events table aliased `ev`.
- */
-export const activeEventSql = sql.raw(`ev.status not in ('resolved', 'completed', 'scheduled')`);
-
-/** Severity order of service statuses (SPEC.md §3): major_outage > partial_outage > degraded > maintenance > operational. */
-export const statusRankSql = (column: SQL) =>
-  sql`case ${column} when 'major_outage' then 4 when 'partial_outage' then 3 when 'degraded' then 2 when 'maintenance' then 1 else 0 end`;
+const activeEventSql = activeEventStatusSql(sql.raw('ev.status'));
 
 /**
  * The one place where a service's `effective_status` and `has_active_events`
@@ -42,7 +19,7 @@ export const effectiveStatusSql: SQL<ServiceStatus> = sql<ServiceStatus>`coalesc
   select es.status from event_services es
   join events ev on ev.id = es.event_id
   where es.service_id = ${qualified(services.id)} and ${activeEventSql}
-  order by ${statusRankSql(sql.raw('es.status'))} desc
+  order by ${severitySql(sql.raw('es.status'))} desc
   limit 1
 ), ${qualified(services.status)})`;
 
@@ -170,14 +147,4 @@ export async function selectServiceViews(db: Database, filter: ServiceFilter = {
     updated_at: row.service.updatedAt.toISOString(),
     archived_at: row.service.archivedAt?.toISOString() ?? null,
   }));
-}
-
-/** postgres.js and PGlite both parse uuid[]; guard against a driver handing back the text form. */
-export function normaliseArray(value: unknown): string[] {
-  if (Array.isArray(value)) return value as string[];
-  if (typeof value === 'string') {
-    const inner = value.replace(/^\{|\}$/g, '');
-    return inner ? inner.split(',') : [];
-  }
-  return [];
 }

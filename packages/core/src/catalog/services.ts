@@ -8,17 +8,11 @@ import {
   serviceTags,
 } from '@statuspage/db';
 import { and, count, desc, eq, inArray, isNull } from 'drizzle-orm';
-import type { Clock } from '../shared/clock';
 import { changedColumns, sameIds } from '../shared/patch';
 import { isUniqueViolation } from '../shared/pg-errors';
-import { servicesInActiveEvents } from './active-events';
 import { CatalogErrors } from './errors';
+import type { CatalogDeps } from './ports';
 import { selectServiceViews } from './service-view';
-
-export interface CatalogDeps {
-  db: Database;
-  clock: Clock;
-}
 
 export interface UpdateServiceCommand {
   slug: string;
@@ -179,7 +173,8 @@ export function createServiceUseCases(deps: CatalogDeps) {
       await db.transaction(async (tx) => {
         const row = await findRow(tx, slug, true);
         if (row.archivedAt) return;
-        if ((await servicesInActiveEvents(tx, [row.id])).length > 0) throw CatalogErrors.inActiveEvent('service');
+        if ((await deps.events.servicesInActiveEvents(tx, [row.id])).length > 0)
+          throw CatalogErrors.inActiveEvent('service');
         await tx.update(services).set({ archivedAt: clock(), updatedAt: clock() }).where(eq(services.id, row.id));
       });
     },
