@@ -1,35 +1,21 @@
-import { type Database, serviceGroupMembers, serviceGroups, serviceStatusLog, services } from '@statuspage/db';
+import { type Database, serviceGroupMembers, serviceStatusLog, services } from '@statuspage/db';
 import { and, asc, eq, inArray, isNull, ne } from 'drizzle-orm';
 import type { EventCatalog, StatusSnapshot } from '../events';
-import { selectServiceViews } from './service-view';
+import { missingGroups, missingServices } from './store';
+import { selectServiceViews } from './views';
 
 /** The catalog's side of the events module's `EventCatalog` port. */
-export const eventCatalog: EventCatalog = {
-  async unusableServices(tx: Database, ids: readonly string[]) {
-    if (ids.length === 0) return [];
-    const found = await tx
-      .select({ id: services.id })
-      .from(services)
-      .where(and(inArray(services.id, [...ids]), isNull(services.archivedAt)));
-    const known = new Set(found.map((row) => row.id));
-    return ids.filter((id) => !known.has(id));
-  },
+export const catalogForEvents: EventCatalog = {
+  unusableServices: missingServices,
 
   async resolveGroups(tx: Database, groupIds: readonly string[]) {
-    if (groupIds.length === 0) return { missing: [], members: [] };
-    const ids = [...groupIds];
-    const found = await tx
-      .select({ id: serviceGroups.id })
-      .from(serviceGroups)
-      .where(and(inArray(serviceGroups.id, ids), isNull(serviceGroups.archivedAt)));
-    const known = new Set(found.map((row) => row.id));
-    const missing = ids.filter((id) => !known.has(id));
-    if (missing.length > 0) return { missing, members: [] };
+    const missing = await missingGroups(tx, groupIds);
+    if (groupIds.length === 0 || missing.length > 0) return { missing, members: [] };
     const members = await tx
       .select({ groupId: serviceGroupMembers.groupId, serviceId: serviceGroupMembers.serviceId })
       .from(serviceGroupMembers)
       .innerJoin(services, eq(services.id, serviceGroupMembers.serviceId))
-      .where(and(inArray(serviceGroupMembers.groupId, ids), isNull(services.archivedAt)));
+      .where(and(inArray(serviceGroupMembers.groupId, [...groupIds]), isNull(services.archivedAt)));
     return { missing, members };
   },
 

@@ -59,7 +59,7 @@ export type EventUseCases = ReturnType<typeof createEventUseCases>;
  * What the catalog asks of events (archiving is refused for services and groups
  * in an active event): implements the catalog's `CatalogEvents` port.
  */
-export const activeEventsOfCatalog = {
+export const eventsForCatalog = {
   servicesInActiveEvents: (tx: Database, serviceIds: readonly string[]) => servicesInActiveEvents(tx, serviceIds),
   groupInActiveEvent,
 };

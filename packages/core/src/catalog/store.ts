@@ -1,8 +1,11 @@
-import type { Service, ServiceStatus } from '@statuspage/contracts';
-import { type Database, serviceGroupMembers, serviceGroups, services } from '@statuspage/db';
-import { and, asc, eq, inArray, isNull, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
+import type { ServiceStatus } from '@statuspage/contracts';
+import { type Database, serviceGroupMembers, serviceGroups, serviceStatusLog, services } from '@statuspage/db';
+import { and, asc, count, desc, eq, inArray, isNull, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
 import { activeEventStatusSql, severitySql } from '../events';
-import { normaliseArray, qualified } from '../shared/sql';
+import { qualified } from '../shared/sql';
+
+// The SQL of the catalog module. Every function takes the db or the transaction first, so the
+// use-case owns the transaction.
 
 /**
  * Active events, as SQL over the events table aliased `ev` (the events module's rule).
@@ -59,7 +62,7 @@ function serviceViewQuery(db: Database, conditions: SQL[]) {
     .where(and(...conditions))
     .orderBy(asc(services.order), asc(services.name), asc(services.id));
 }
-type ServiceViewRow = Awaited<ReturnType<typeof serviceViewQuery>>[number];
+export type ServiceViewRow = Awaited<ReturnType<typeof serviceViewQuery>>[number];
 type PreparedServiceViews = { execute(values: Record<string, unknown>): Promise<ServiceViewRow[]> };
 
 /**
@@ -119,32 +122,100 @@ function filterConditions(filter: {
   return conditions;
 }
 
-/** Services with their computed status and groups, in display order. One query. */
-export async function selectServiceViews(db: Database, filter: ServiceFilter = {}): Promise<Service[]> {
-  let rows: ServiceViewRow[];
+/** Service rows with their computed status and groups, in display order. One query. */
+export async function selectServiceRows(db: Database, filter: ServiceFilter = {}): Promise<ServiceViewRow[]> {
   if (filter.ids === undefined) {
-    rows = await preparedServiceViews(db, filter).execute({
+    return preparedServiceViews(db, filter).execute({
       slug: filter.slug,
       groupId: filter.groupId,
       status: filter.status,
     });
-  } else {
-    // Id lists (inside write transactions) vary in length: built each time, as before.
-    if (filter.ids.length === 0) return [];
-    rows = await serviceViewQuery(db, filterConditions(filter));
   }
-  return rows.map((row) => ({
-    id: row.service.id,
-    name: row.service.name,
-    slug: row.service.slug,
-    description: row.service.description,
-    status: row.service.status,
-    effective_status: row.effectiveStatus,
-    has_active_events: Boolean(row.hasActiveEvents),
-    group_ids: normaliseArray(row.groupIds),
-    order: row.service.order,
-    created_at: row.service.createdAt.toISOString(),
-    updated_at: row.service.updatedAt.toISOString(),
-    archived_at: row.service.archivedAt?.toISOString() ?? null,
-  }));
+  // Id lists (inside write transactions) vary in length: built each time, as before.
+  if (filter.ids.length === 0) return [];
+  return serviceViewQuery(db, filterConditions(filter));
 }
+
+// Member services of each group in display order; archived services only when asked for.
+const memberIdsSql = (includeArchived: boolean) => sql<string[]>`coalesce((
+  select array_agg(${qualified(services.id)} order by ${qualified(services.order)}, ${qualified(services.name)}, ${qualified(services.id)})
+  from ${serviceGroupMembers}
+  join ${services} on ${qualified(services.id)} = ${qualified(serviceGroupMembers.serviceId)}
+  where ${qualified(serviceGroupMembers.groupId)} = ${qualified(serviceGroups.id)}
+  ${includeArchived ? sql`` : sql`and ${qualified(services.archivedAt)} is null`}
+), '{}')`;
+
+export interface GroupFilter {
+  slug?: string;
+  id?: string;
+  /** The list's `include_archived`: archived groups, and archived services among the members. */
+  includeArchived?: boolean;
+  /** Finds a group by slug or id even when it is archived; its members still hide archived services. */
+  archivedGroups?: boolean;
+}
+
+/** Group rows with their member services, in display order. One query. */
+export function selectGroupRows(db: Database, filter: GroupFilter) {
+  const conditions: SQL[] = [];
+  if (filter.slug !== undefined) conditions.push(eq(serviceGroups.slug, filter.slug));
+  if (filter.id !== undefined) conditions.push(eq(serviceGroups.id, filter.id));
+  if (!filter.includeArchived && !filter.archivedGroups) conditions.push(isNull(serviceGroups.archivedAt));
+  return db
+    .select({ group: serviceGroups, serviceIds: memberIdsSql(Boolean(filter.includeArchived)) })
+    .from(serviceGroups)
+    .where(and(...conditions))
+    .orderBy(asc(serviceGroups.order), asc(serviceGroups.name), asc(serviceGroups.id));
+}
+export type GroupViewRow = Awaited<ReturnType<typeof selectGroupRows>>[number];
+
+/** Of these ids, those that do not name a service that exists and is not archived. */
+export async function missingServices(tx: Database, ids: readonly string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const found = await tx
+    .select({ id: services.id })
+    .from(services)
+    .where(and(inArray(services.id, [...ids]), isNull(services.archivedAt)));
+  const known = new Set(found.map((row) => row.id));
+  return ids.filter((id) => !known.has(id));
+}
+
+/** Of these ids, those that do not name a group that exists and is not archived. */
+export async function missingGroups(tx: Database, ids: readonly string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const found = await tx
+    .select({ id: serviceGroups.id })
+    .from(serviceGroups)
+    .where(and(inArray(serviceGroups.id, [...ids]), isNull(serviceGroups.archivedAt)));
+  const known = new Set(found.map((row) => row.id));
+  return ids.filter((id) => !known.has(id));
+}
+
+/** The service row with this slug, or undefined; `lock` locks it for the transaction. */
+export async function findServiceRow(tx: Database, slug: string, lock = false) {
+  const query = tx.select().from(services).where(eq(services.slug, slug));
+  const [row] = lock ? await query.for('update') : await query;
+  return row;
+}
+
+/** The group row with this slug, or undefined. */
+export async function findGroupRow(tx: Database, slug: string) {
+  const [row] = await tx.select().from(serviceGroups).where(eq(serviceGroups.slug, slug));
+  return row;
+}
+
+/** One page of a service's status log, newest first, and the number of its entries. */
+export async function selectStatusLog(db: Database, serviceId: string, page: { limit: number; offset: number }) {
+  const where = eq(serviceStatusLog.serviceId, serviceId);
+  const [entries, totals] = await Promise.all([
+    db
+      .select()
+      .from(serviceStatusLog)
+      .where(where)
+      .orderBy(desc(serviceStatusLog.createdAt), desc(serviceStatusLog.id))
+      .limit(page.limit)
+      .offset(page.offset),
+    db.select({ total: count() }).from(serviceStatusLog).where(where),
+  ]);
+  return { entries, total: totals[0]?.total ?? 0 };
+}
+export type StatusLogRow = typeof serviceStatusLog.$inferSelect;
