@@ -1,10 +1,10 @@
-import type { EventDeps } from './ports';
-import { type EventRowType, findEvent, selectScheduledMaintenance } from './store';
+import type { EventDeps, EventRow } from './ports';
+import { findEvent, selectScheduledMaintenance } from './store';
 
 // What the worker's scheduled maintenance calls besides transitionIfStatus.
 
 /** Open maintenance with a start or end time (what the worker schedules and reconciles). */
-export function listScheduledMaintenance({ db }: EventDeps): Promise<EventRowType[]> {
+export function listScheduledMaintenance({ db }: EventDeps): Promise<EventRow[]> {
   return selectScheduledMaintenance(db);
 }
 

@@ -7,7 +7,7 @@ import type { EventDeps } from './ports';
 import { eventView } from './reads';
 import {
   assertStatusOfType,
-  assertUnique,
+  assertUniqueInOpen,
   closingStatusOf,
   isClosedStatus,
   isScheduledMaintenance,
@@ -35,14 +35,7 @@ export async function openEvent(deps: EventDeps, actorId: string, input: CreateE
   const startedAt = times.startedAt ?? (status === 'scheduled' ? null : now);
   const resolvedAt = closed ? (times.resolvedAt ?? now) : null;
 
-  assertUnique(
-    'affected_services',
-    input.affected_services.map((service) => service.service_id),
-  );
-  assertUnique(
-    'affected_groups',
-    input.affected_groups.map((group) => group.group_id),
-  );
+  assertUniqueInOpen(input);
 
   return db.transaction(async (tx) => {
     if (input.template_id) await deps.assertTemplateExists(tx, input.template_id);

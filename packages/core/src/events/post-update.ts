@@ -3,13 +3,12 @@ import type { AddEventUpdateInput, EventStatus, EventUpdate, ServiceStatus } fro
 import type { Database } from '@statuspage/db';
 import { assertServicesUsable, expandGroups, logStatusChanges } from './composition';
 import { EventErrors } from './errors';
-import type { EventDeps } from './ports';
+import type { EventDeps, EventRow } from './ports';
 import { assertCompositionChange, assertStatusOfType, assertUniqueInUpdate, isClosedStatus, keepUsable } from './rules';
 import {
   addEventGroups,
   addEventServices,
   type ChangeRow,
-  type EventRowType,
   eventServiceIds,
   findEvent,
   insertChanges,
@@ -47,7 +46,7 @@ export function transitionIfStatus(
   from: EventStatus,
   to: EventStatus,
   message: string,
-): Promise<{ update: EventUpdate; event: EventRowType } | null> {
+): Promise<{ update: EventUpdate; event: EventRow } | null> {
   return deps.db.transaction(async (tx) => {
     const event = await findEvent(tx, eventId, true);
     if (event?.status !== from) return null;
@@ -84,7 +83,7 @@ async function restoreOperational(
 async function applyUpdate(
   deps: EventDeps,
   tx: Database,
-  event: EventRowType,
+  event: EventRow,
   actorId: string | null,
   input: AddEventUpdateInput,
 ): Promise<EventUpdate> {

@@ -2,12 +2,11 @@ import type { Event, EventDetail, EventServiceChange, EventUpdate, ListEventsInp
 import { type Database, eventServices, events } from '@statuspage/db';
 import { and, desc, eq, type SQL, sql } from 'drizzle-orm';
 import { EventErrors } from './errors';
-import type { EventDeps } from './ports';
+import type { EventDeps, EventRow } from './ports';
 import {
   activeFirst,
   countEvents,
   type EventQuery,
-  type EventRowType,
   findEvent,
   isActive,
   isClosed,
@@ -110,6 +109,6 @@ export function history({ db }: EventDeps, limit = 50) {
 }
 
 /** One event row, or undefined. */
-export function findRow({ db }: EventDeps, id: string): Promise<EventRowType | undefined> {
+export function findRow({ db }: EventDeps, id: string): Promise<EventRow | undefined> {
   return findEvent(db, id);
 }

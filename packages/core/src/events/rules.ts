@@ -196,6 +196,21 @@ export interface CompositionRequest {
   remove_service_ids: readonly string[];
 }
 
+/** No id twice in one field of a new event. */
+export function assertUniqueInOpen(input: {
+  affected_services: readonly { service_id: string }[];
+  affected_groups: readonly { group_id: string }[];
+}) {
+  assertUnique(
+    'affected_services',
+    input.affected_services.map((service) => service.service_id),
+  );
+  assertUnique(
+    'affected_groups',
+    input.affected_groups.map((group) => group.group_id),
+  );
+}
+
 /** No id twice in one field of an update. */
 export function assertUniqueInUpdate(input: CompositionRequest) {
   assertUnique(

@@ -3,12 +3,12 @@ import { type Database, eventGroups, eventServiceChanges, eventServices, events,
 import { and, asc, count, desc, eq, inArray, ne, notInArray, type SQL, sql } from 'drizzle-orm';
 import { qualified } from '../shared/sql';
 import { EventErrors } from './errors';
+import type { EventRow } from './ports';
 import { inactiveRankSql } from './rules';
 
 // The SQL of the events module, over its own tables only. Every function takes the db or the
 // transaction first, so the use-case owns the transaction.
 
-export type EventRowType = typeof events.$inferSelect;
 export type ChangeRow = typeof eventServiceChanges.$inferInsert;
 export type UpdateRow = typeof eventUpdates.$inferSelect;
 export type ChangeRowSelected = typeof eventServiceChanges.$inferSelect;
@@ -61,14 +61,14 @@ export async function countEvents(db: Database, where: SQL | undefined) {
 }
 
 /** One event row, or undefined; `lock` locks it for the transaction. */
-export async function findEvent(tx: Database, id: string, lock = false): Promise<EventRowType | undefined> {
+export async function findEvent(tx: Database, id: string, lock = false): Promise<EventRow | undefined> {
   const query = tx.select().from(events).where(eq(events.id, id));
   const [row] = lock ? await query.for('update') : await query;
   return row;
 }
 
 /** One event row; not found fails. */
-export async function requireEvent(tx: Database, id: string, lock = false): Promise<EventRowType> {
+export async function requireEvent(tx: Database, id: string, lock = false): Promise<EventRow> {
   const row = await findEvent(tx, id, lock);
   if (!row) throw EventErrors.notFound();
   return row;
@@ -134,7 +134,7 @@ export async function groupInActiveEvent(tx: Database, groupId: string): Promise
 }
 
 /** Inserts an event row. */
-export async function insertEvent(tx: Database, values: typeof events.$inferInsert): Promise<EventRowType> {
+export async function insertEvent(tx: Database, values: typeof events.$inferInsert): Promise<EventRow> {
   const [event] = await tx.insert(events).values(values).returning();
   if (!event) throw new Error('insert returned no row');
   return event;
@@ -208,7 +208,7 @@ export async function updateEvent(
   tx: Database,
   id: string,
   values: Partial<typeof events.$inferInsert>,
-): Promise<EventRowType | undefined> {
+): Promise<EventRow | undefined> {
   const [row] = await tx.update(events).set(values).where(eq(events.id, id)).returning();
   return row;
 }
@@ -219,7 +219,7 @@ export async function deleteEventRow(tx: Database, id: string) {
 }
 
 /** Open maintenance with a start or end time. */
-export function selectScheduledMaintenance(db: Database): Promise<EventRowType[]> {
+export function selectScheduledMaintenance(db: Database): Promise<EventRow[]> {
   return db
     .select()
     .from(events)
