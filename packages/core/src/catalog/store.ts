@@ -1,36 +1,21 @@
 import type { ServiceStatus } from '@statuspage/contracts';
 import { type Database, serviceGroupMembers, serviceGroups, serviceStatusLog, services } from '@statuspage/db';
 import { and, asc, count, desc, eq, inArray, isNull, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
-import { activeEventStatusSql, severitySql } from '../events';
+import { inActiveEventSql, worstActiveStatusSql } from '../events';
 import { qualified } from '../shared/sql';
 
 // The SQL of the catalog module. Every function takes the db or the transaction first, so the
 // use-case owns the transaction.
 
 /**
- * Active events, as SQL over the events table aliased `ev` (the events module's rule).
- */
-const activeEventSql = activeEventStatusSql(sql.raw('ev.status'));
-
-/**
  * The one place where a service's `effective_status` and `has_active_events`
- * are computed: the worst status the service has in its active events, else
- * its stored status. SQL correlated with the outer `services` row, so a whole
- * list is answered by one query (using the event_services(service_id) index).
+ * are computed: the worst status the service has in its active events (the
+ * events module's subquery), else its stored status. SQL correlated with the
+ * outer `services` row, so a whole list is answered by one query.
  */
-export const effectiveStatusSql: SQL<ServiceStatus> = sql<ServiceStatus>`coalesce((
-  select es.status from event_services es
-  join events ev on ev.id = es.event_id
-  where es.service_id = ${qualified(services.id)} and ${activeEventSql}
-  order by ${severitySql(sql.raw('es.status'))} desc
-  limit 1
-), ${qualified(services.status)})`;
+export const effectiveStatusSql: SQL<ServiceStatus> = sql<ServiceStatus>`coalesce((${worstActiveStatusSql(qualified(services.id))}), ${qualified(services.status)})`;
 
-export const hasActiveEventsSql: SQL<boolean> = sql<boolean>`exists (
-  select 1 from event_services es
-  join events ev on ev.id = es.event_id
-  where es.service_id = ${qualified(services.id)} and ${activeEventSql}
-)`;
+export const hasActiveEventsSql: SQL<boolean> = inActiveEventSql(qualified(services.id));
 
 // Group memberships of each service, hiding archived groups, in the groups' display order
 // (the order of the group list): clients take the first as the service's primary group.

@@ -31,6 +31,7 @@ export {
   severitySql,
   worseStatus,
 } from './rules';
+export { inActiveEventSql, worstActiveStatusSql } from './store';
 
 /** Events: incidents and maintenance, their timeline, composition and effect on service status. */
 export function createEventUseCases(deps: EventDeps) {

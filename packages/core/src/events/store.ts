@@ -4,7 +4,7 @@ import { and, asc, count, desc, eq, inArray, ne, notInArray, type SQL, sql } fro
 import { qualified } from '../shared/sql';
 import { EventErrors } from './errors';
 import type { EventRow } from './ports';
-import { inactiveRankSql } from './rules';
+import { activeEventStatusSql, inactiveRankSql, severitySql } from './rules';
 
 // The SQL of the events module, over its own tables only. Every function takes the db or the
 // transaction first, so the use-case owns the transaction.
@@ -32,6 +32,29 @@ export const isActive = () => notInArray(events.status, [...inactiveEventStatuse
 export const isClosed = () => inArray(events.status, [...closedEventStatuses]);
 /** Events that are not closed. */
 export const isOpen = () => notInArray(events.status, [...closedEventStatuses]);
+
+// Active events of a service, over event_services aliased `es` and events aliased `ev`.
+const activeEventSql = activeEventStatusSql(sql.raw('ev.status'));
+
+/**
+ * A subquery: the worst status the service `serviceId` (a column of the outer
+ * query) has in its active events, none when it has none (uses the
+ * event_services(service_id) index). The catalog builds effective status on it.
+ */
+export const worstActiveStatusSql = (serviceId: SQL): SQL => sql`
+  select es.status from event_services es
+  join events ev on ev.id = es.event_id
+  where es.service_id = ${serviceId} and ${activeEventSql}
+  order by ${severitySql(sql.raw('es.status'))} desc
+  limit 1
+`;
+
+/** Whether the service `serviceId` (a column of the outer query) is in an active event, as SQL. */
+export const inActiveEventSql = (serviceId: SQL): SQL<boolean> => sql<boolean>`exists (
+  select 1 from event_services es
+  join events ev on ev.id = es.event_id
+  where es.service_id = ${serviceId} and ${activeEventSql}
+)`;
 
 export interface EventQuery {
   where?: SQL | undefined;
