@@ -1,7 +1,6 @@
 import type { Database } from '@statuspage/db';
-import { createGroupUseCases } from './catalog/groups';
-import { createServiceUseCases } from './catalog/services';
-import { createEventUseCases } from './events/events';
+import { catalogForEvents, createGroupUseCases, createServiceUseCases } from './catalog';
+import { createEventUseCases, eventsForCatalog } from './events';
 import { createAuthUseCases, type IdentityConfig, identitySettings } from './identity/auth';
 import { createSessionManager } from './identity/session-store';
 import { createUserAdminUseCases } from './identity/users';
@@ -13,7 +12,7 @@ import { createUnsubscribeUseCase } from './notifications/unsubscribe';
 import { type Clock, systemClock } from './shared/clock';
 import { assertTemplateExists, createTemplateUseCases } from './templates/templates';
 
-export { effectiveStatusSql, hasActiveEventsSql } from './catalog/service-view';
+export { effectiveStatusSql, hasActiveEventsSql } from './catalog';
 export type { AuthenticatedSession, IdentityConfig } from './identity/auth';
 export {
   configurePasswordWork,
@@ -71,7 +70,13 @@ export {
 
 /** The events use-cases alone, wired as createCore wires them (the worker's scheduled maintenance). */
 export function createEventsCore(db: Database, clock: Clock = systemClock) {
-  return createEventUseCases({ db, clock, assertTemplateExists, notifier: createEventNotifier() });
+  return createEventUseCases({
+    db,
+    clock,
+    assertTemplateExists,
+    notifier: createEventNotifier(),
+    catalog: catalogForEvents,
+  });
 }
 export type EventsCore = ReturnType<typeof createEventsCore>;
 
@@ -118,8 +123,8 @@ export function createCore(options: CoreOptions) {
   return {
     auth,
     users: createUserAdminUseCases({ db, clock, revokeAllForUser: auth.revokeAllForUser, onAccountCreated }),
-    services: createServiceUseCases({ db, clock }),
-    groups: createGroupUseCases({ db, clock }),
+    services: createServiceUseCases({ db, clock, events: eventsForCatalog }),
+    groups: createGroupUseCases({ db, clock, events: eventsForCatalog }),
     templates: createTemplateUseCases({ db, clock }),
     events: createEventsCore(db, clock),
     channels,

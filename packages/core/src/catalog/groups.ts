@@ -1,12 +1,12 @@
 import type { CreateGroupInput, Group } from '@statuspage/contracts';
 import { type Database, serviceGroupMembers, serviceGroups, services } from '@statuspage/db';
-import { and, asc, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import { changedColumns, sameIds } from '../shared/patch';
 import { isUniqueViolation } from '../shared/pg-errors';
-import { groupInActiveEvent, servicesInActiveEvents } from './active-events';
 import { CatalogErrors } from './errors';
-import { normaliseArray, qualified } from './service-view';
-import type { CatalogDeps } from './services';
+import type { CatalogDeps } from './ports';
+import { findGroupRow, missingServices } from './store';
+import { selectGroupViews } from './views';
 
 export interface UpdateGroupCommand {
   slug: string;
@@ -17,55 +17,12 @@ export interface UpdateGroupCommand {
   service_ids?: string[] | undefined;
 }
 
-// Member services of each group in display order; archived services only when asked for.
-const serviceIdsSql = (includeArchived: boolean) => sql<string[]>`coalesce((
-  select array_agg(${qualified(services.id)} order by ${qualified(services.order)}, ${qualified(services.name)}, ${qualified(services.id)})
-  from ${serviceGroupMembers}
-  join ${services} on ${qualified(services.id)} = ${qualified(serviceGroupMembers.serviceId)}
-  where ${qualified(serviceGroupMembers.groupId)} = ${qualified(serviceGroups.id)}
-  ${includeArchived ? sql`` : sql`and ${qualified(services.archivedAt)} is null`}
-), '{}')`;
-
-/** Groups with their member services, in display order. One query. */
-async function selectGroupViews(
-  db: Database,
-  filter: {
-    slug?: string;
-    id?: string;
-    /** The list's `include_archived`: archived groups, and archived services among the members. */
-    includeArchived?: boolean;
-    /** Finds a group by slug or id even when it is archived; its members still hide archived services. */
-    archivedGroups?: boolean;
-  },
-): Promise<Group[]> {
-  const conditions: SQL[] = [];
-  if (filter.slug !== undefined) conditions.push(eq(serviceGroups.slug, filter.slug));
-  if (filter.id !== undefined) conditions.push(eq(serviceGroups.id, filter.id));
-  if (!filter.includeArchived && !filter.archivedGroups) conditions.push(isNull(serviceGroups.archivedAt));
-  const rows = await db
-    .select({ group: serviceGroups, serviceIds: serviceIdsSql(Boolean(filter.includeArchived)) })
-    .from(serviceGroups)
-    .where(and(...conditions))
-    .orderBy(asc(serviceGroups.order), asc(serviceGroups.name), asc(serviceGroups.id));
-  return rows.map(({ group, serviceIds }) => ({
-    id: group.id,
-    name: group.name,
-    slug: group.slug,
-    description: group.description,
-    service_ids: normaliseArray(serviceIds),
-    order: group.order,
-    created_at: group.createdAt.toISOString(),
-    updated_at: group.updatedAt.toISOString(),
-    archived_at: group.archivedAt?.toISOString() ?? null,
-  }));
-}
-
 /** Groups: CRUD with their services (M:N), archive/restore. */
 export function createGroupUseCases(deps: CatalogDeps) {
   const { db, clock } = deps;
 
   async function findRow(tx: Database, slug: string) {
-    const [row] = await tx.select().from(serviceGroups).where(eq(serviceGroups.slug, slug));
+    const row = await findGroupRow(tx, slug);
     if (!row) throw CatalogErrors.groupNotFound();
     return row;
   }
@@ -132,15 +89,8 @@ export function createGroupUseCases(deps: CatalogDeps) {
           if (Object.keys(changed).length === 0 && !members) return view(tx, row.id);
           if (members) {
             const wanted = members;
-            if (wanted.length > 0) {
-              const found = await tx
-                .select({ id: services.id })
-                .from(services)
-                .where(and(inArray(services.id, wanted), isNull(services.archivedAt)));
-              const known = new Set(found.map((service) => service.id));
-              const missing = wanted.filter((id) => !known.has(id));
-              if (missing.length > 0) throw CatalogErrors.unknownServices(missing);
-            }
+            const missing = await missingServices(tx, wanted);
+            if (missing.length > 0) throw CatalogErrors.unknownServices(missing);
             await tx.delete(serviceGroupMembers).where(eq(serviceGroupMembers.groupId, row.id));
             if (wanted.length > 0) {
               await tx.insert(serviceGroupMembers).values(wanted.map((serviceId) => ({ serviceId, groupId: row.id })));
@@ -172,7 +122,10 @@ export function createGroupUseCases(deps: CatalogDeps) {
           .innerJoin(services, eq(services.id, serviceGroupMembers.serviceId))
           .where(and(eq(serviceGroupMembers.groupId, row.id), isNull(services.archivedAt)));
         const memberIds = members.map((member) => member.id);
-        if ((await servicesInActiveEvents(tx, memberIds)).length > 0 || (await groupInActiveEvent(tx, row.id))) {
+        if (
+          (await deps.events.servicesInActiveEvents(tx, memberIds)).length > 0 ||
+          (await deps.events.groupInActiveEvent(tx, row.id))
+        ) {
           throw CatalogErrors.inActiveEvent('group');
         }
         if (memberIds.length > 0) throw CatalogErrors.groupHasServices();

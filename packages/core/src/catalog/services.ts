@@ -1,24 +1,12 @@
-import type { CreateServiceInput, Service, ServiceStatus, StatusLogEntry } from '@statuspage/contracts';
-import {
-  type Database,
-  serviceGroupMembers,
-  serviceGroups,
-  serviceStatusLog,
-  services,
-  serviceTags,
-} from '@statuspage/db';
-import { and, count, desc, eq, inArray, isNull } from 'drizzle-orm';
-import type { Clock } from '../shared/clock';
+import type { CreateServiceInput, Service, ServiceStatus } from '@statuspage/contracts';
+import { type Database, serviceGroupMembers, serviceStatusLog, services, serviceTags } from '@statuspage/db';
+import { eq } from 'drizzle-orm';
 import { changedColumns, sameIds } from '../shared/patch';
 import { isUniqueViolation } from '../shared/pg-errors';
-import { servicesInActiveEvents } from './active-events';
 import { CatalogErrors } from './errors';
-import { selectServiceViews } from './service-view';
-
-export interface CatalogDeps {
-  db: Database;
-  clock: Clock;
-}
+import type { CatalogDeps } from './ports';
+import { findServiceRow, missingGroups, selectStatusLog } from './store';
+import { selectServiceViews, toStatusLogEntryDto } from './views';
 
 export interface UpdateServiceCommand {
   slug: string;
@@ -34,13 +22,7 @@ export interface UpdateServiceCommand {
 /** Fails unless every id names a group that exists and is not archived. */
 export async function assertGroupsExist(tx: Database, ids: readonly string[]) {
   const wanted = [...new Set(ids)];
-  if (wanted.length === 0) return wanted;
-  const found = await tx
-    .select({ id: serviceGroups.id })
-    .from(serviceGroups)
-    .where(and(inArray(serviceGroups.id, wanted), isNull(serviceGroups.archivedAt)));
-  const known = new Set(found.map((row) => row.id));
-  const missing = wanted.filter((id) => !known.has(id));
+  const missing = await missingGroups(tx, wanted);
   if (missing.length > 0) throw CatalogErrors.unknownGroups(missing);
   return wanted;
 }
@@ -50,9 +32,8 @@ export function createServiceUseCases(deps: CatalogDeps) {
   const { db, clock } = deps;
 
   async function findRow(tx: Database, slug: string, lock = false) {
-    const query = tx.select().from(services).where(eq(services.slug, slug));
     // Locking serialises concurrent changes, so status-log entries chain old → new correctly.
-    const [row] = lock ? await query.for('update') : await query;
+    const row = await findServiceRow(tx, slug, lock);
     if (!row) throw CatalogErrors.serviceNotFound();
     return row;
   }
@@ -179,7 +160,8 @@ export function createServiceUseCases(deps: CatalogDeps) {
       await db.transaction(async (tx) => {
         const row = await findRow(tx, slug, true);
         if (row.archivedAt) return;
-        if ((await servicesInActiveEvents(tx, [row.id])).length > 0) throw CatalogErrors.inActiveEvent('service');
+        if ((await deps.events.servicesInActiveEvents(tx, [row.id])).length > 0)
+          throw CatalogErrors.inActiveEvent('service');
         await tx.update(services).set({ archivedAt: clock(), updatedAt: clock() }).where(eq(services.id, row.id));
       });
     },
@@ -218,32 +200,10 @@ export function createServiceUseCases(deps: CatalogDeps) {
     /** The status log of a service, newest first. */
     async statusLog(slug: string, page: { limit: number; offset: number }) {
       const row = await findRow(db, slug);
-      const where = eq(serviceStatusLog.serviceId, row.id);
-      const [entries, totals] = await Promise.all([
-        db
-          .select()
-          .from(serviceStatusLog)
-          .where(where)
-          .orderBy(desc(serviceStatusLog.createdAt), desc(serviceStatusLog.id))
-          .limit(page.limit)
-          .offset(page.offset),
-        db.select({ total: count() }).from(serviceStatusLog).where(where),
-      ]);
+      const { entries, total } = await selectStatusLog(db, row.id, page);
       return {
-        entries: entries.map(
-          (entry): StatusLogEntry => ({
-            id: entry.id,
-            service_id: entry.serviceId,
-            old_status: entry.oldStatus,
-            new_status: entry.newStatus,
-            source_type: entry.sourceType,
-            event_id: entry.eventId,
-            reason: entry.reason,
-            created_by: entry.createdBy,
-            created_at: entry.createdAt.toISOString(),
-          }),
-        ),
-        total: totals[0]?.total ?? 0,
+        entries: entries.map(toStatusLogEntryDto),
+        total,
         limit: page.limit,
         offset: page.offset,
       };

@@ -1,4 +1,7 @@
+import type { ServiceStatus } from '@statuspage/contracts';
 import type { Database, events } from '@statuspage/db';
+import type { Clock } from '../shared/clock';
+import type { StatusChange, StatusSnapshot } from './rules';
 
 export type EventRow = typeof events.$inferSelect;
 
@@ -21,4 +24,50 @@ export interface EventNotifier {
   reminder(tx: Database, event: EventRow, text: string, dedupeKey: string): Promise<boolean>;
   /** An event about to be deleted: a maintenance that has not started is announced as cancelled. */
   deleting(tx: Database, event: EventRow): Promise<void>;
+}
+
+/**
+ * What the events module needs from the catalog module (services and groups,
+ * their statuses and the status log), inside the transaction of the event
+ * write. Declared here; the catalog implements it and createCore wires it.
+ */
+export interface EventCatalog {
+  /** Of these ids, those that do not name a service that exists and is not archived. */
+  unusableServices(tx: Database, ids: readonly string[]): Promise<string[]>;
+  /**
+   * The groups' members that are not archived; `missing` lists the ids that do
+   * not name a group that exists and is not archived.
+   */
+  resolveGroups(
+    tx: Database,
+    groupIds: readonly string[],
+  ): Promise<{ missing: string[]; members: { groupId: string; serviceId: string }[] }>;
+  /**
+   * Locks service rows (in id order, so concurrent event writes cannot deadlock)
+   * and returns the ids of those that are not archived, read under the lock.
+   */
+  lockServices(tx: Database, ids: readonly string[]): Promise<Set<string>>;
+  /** Stored and effective status of services, archived ones included. */
+  statusSnapshot(tx: Database, ids: readonly string[]): Promise<Map<string, StatusSnapshot>>;
+  /** Sets the stored status of those of the services that have another one. */
+  setStoredStatus(tx: Database, ids: readonly string[], status: ServiceStatus, now: Date): Promise<void>;
+  /** Appends entries (source `event`) to the status log. */
+  writeStatusLog(
+    tx: Database,
+    entries: readonly (StatusChange & { eventId: string; reason: string; actorId: string | null })[],
+  ): Promise<void>;
+  /** The id of the service with this slug (archived ones included), or undefined. */
+  serviceIdBySlug(tx: Database, slug: string): Promise<string | undefined>;
+}
+
+/** Everything the events use-cases are given by createCore. */
+export interface EventDeps {
+  db: Database;
+  clock: Clock;
+  /** Fails (invalid, field template_id) unless the template exists; provided by the templates module. */
+  assertTemplateExists(tx: Database, id: string): Promise<unknown>;
+  /** Subscriber sets and messages (the notifications module). */
+  notifier: EventNotifier;
+  /** Services, groups, their statuses and the status log (the catalog module). */
+  catalog: EventCatalog;
 }

@@ -1,17 +1,5 @@
-import {
-  type AnyPgColumn,
-  index,
-  integer,
-  pgTable,
-  primaryKey,
-  text,
-  timestamp,
-  uniqueIndex,
-  uuid,
-} from 'drizzle-orm/pg-core';
-import { serviceStatusEnum, statusSourceEnum } from './enums';
-import { events } from './events';
-import { users } from './identity';
+import { index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { serviceStatusEnum } from './enums';
 
 const tz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -69,24 +57,4 @@ export const serviceTags = pgTable(
     value: text('value').notNull(),
   },
   (t) => [primaryKey({ columns: [t.serviceId, t.key] })],
-);
-
-/** Every change of a service's stored status, with where it came from. */
-export const serviceStatusLog = pgTable(
-  'service_status_log',
-  {
-    id: uuid('id').primaryKey().defaultRandom(),
-    serviceId: uuid('service_id')
-      .notNull()
-      .references(() => services.id, { onDelete: 'cascade' }),
-    oldStatus: serviceStatusEnum('old_status'),
-    newStatus: serviceStatusEnum('new_status').notNull(),
-    sourceType: statusSourceEnum('source_type').notNull(),
-    // Deleting an event deletes the status-log entries it caused.
-    eventId: uuid('event_id').references((): AnyPgColumn => events.id, { onDelete: 'cascade' }),
-    reason: text('reason').notNull().default(''),
-    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
-    createdAt: tz('created_at').notNull().defaultNow(),
-  },
-  (t) => [index('service_status_log_service_idx').on(t.serviceId, t.createdAt)],
 );

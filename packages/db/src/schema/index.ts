@@ -4,3 +4,4 @@ export * from './events';
 export * from './identity';
 export * from './notifications';
 export * from './outbox';
+export * from './status-log';

@@ -1,0 +1,206 @@
+import type { ServiceStatus } from '@statuspage/contracts';
+import { type Database, serviceGroupMembers, serviceGroups, serviceStatusLog, services } from '@statuspage/db';
+import { and, asc, count, desc, eq, inArray, isNull, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
+import { inActiveEventSql, worstActiveStatusSql } from '../events';
+import { qualified } from '../shared/sql';
+
+// The SQL of the catalog module. Every function takes the db or the transaction first, so the
+// use-case owns the transaction.
+
+/**
+ * The one place where a service's `effective_status` and `has_active_events`
+ * are computed: the worst status the service has in its active events (the
+ * events module's subquery), else its stored status. SQL correlated with the
+ * outer `services` row, so a whole list is answered by one query.
+ */
+export const effectiveStatusSql: SQL<ServiceStatus> = sql<ServiceStatus>`coalesce((${worstActiveStatusSql(qualified(services.id))}), ${qualified(services.status)})`;
+
+export const hasActiveEventsSql: SQL<boolean> = inActiveEventSql(qualified(services.id));
+
+// Group memberships of each service, hiding archived groups, in the groups' display order
+// (the order of the group list): clients take the first as the service's primary group.
+const groupIdsSql = sql<string[]>`coalesce((
+  select array_agg(${qualified(serviceGroupMembers.groupId)} order by ${qualified(serviceGroups.order)}, ${qualified(serviceGroups.name)}, ${qualified(serviceGroups.id)})
+  from ${serviceGroupMembers}
+  join ${serviceGroups} on ${qualified(serviceGroups.id)} = ${qualified(serviceGroupMembers.groupId)}
+    and ${qualified(serviceGroups.archivedAt)} is null
+  where ${qualified(serviceGroupMembers.serviceId)} = ${qualified(services.id)}
+), '{}')`;
+
+export interface ServiceFilter {
+  slug?: string;
+  ids?: readonly string[];
+  groupId?: string;
+  status?: ServiceStatus;
+  includeArchived?: boolean;
+}
+
+function serviceViewQuery(db: Database, conditions: SQL[]) {
+  return db
+    .select({
+      service: services,
+      effectiveStatus: effectiveStatusSql,
+      hasActiveEvents: hasActiveEventsSql,
+      groupIds: groupIdsSql,
+    })
+    .from(services)
+    .where(and(...conditions))
+    .orderBy(asc(services.order), asc(services.name), asc(services.id));
+}
+export type ServiceViewRow = Awaited<ReturnType<typeof serviceViewQuery>>[number];
+type PreparedServiceViews = { execute(values: Record<string, unknown>): Promise<ServiceViewRow[]> };
+
+/**
+ * The list and slug lookups (the public reads) as prepared queries, one per filter shape
+ * and database handle: drizzle builds their SQL once, and on PostgreSQL postgres.js keeps
+ * them as server-side prepared statements, so the server plans them once per connection
+ * (planning this query costs several times its execution).
+ */
+const preparedByDb = new WeakMap<Database, Map<string, PreparedServiceViews>>();
+
+function preparedServiceViews(db: Database, filter: ServiceFilter): PreparedServiceViews {
+  const shape = [
+    filter.slug !== undefined ? 'slug' : '',
+    filter.includeArchived ? 'archived' : '',
+    filter.groupId !== undefined ? 'group' : '',
+    filter.status !== undefined ? 'status' : '',
+  ].join('_');
+  let cache = preparedByDb.get(db);
+  if (!cache) {
+    cache = new Map();
+    preparedByDb.set(db, cache);
+  }
+  let prepared = cache.get(shape);
+  if (!prepared) {
+    const placeholders = {
+      ...(filter.slug !== undefined ? { slug: sql.placeholder('slug') } : {}),
+      ...(filter.groupId !== undefined ? { groupId: sql.placeholder('groupId') } : {}),
+      ...(filter.status !== undefined ? { status: sql.placeholder('status') } : {}),
+      includeArchived: filter.includeArchived,
+    };
+    prepared = serviceViewQuery(db, filterConditions(placeholders)).prepare(
+      `service_views${shape}`,
+    ) as PreparedServiceViews;
+    cache.set(shape, prepared);
+  }
+  return prepared;
+}
+
+/** The WHERE conditions of a filter; its values may be placeholders (prepared queries). */
+function filterConditions(filter: {
+  slug?: string | SQLWrapper;
+  ids?: readonly string[];
+  groupId?: string | SQLWrapper;
+  status?: string | SQLWrapper;
+  includeArchived?: boolean | undefined;
+}): SQL[] {
+  const conditions: SQL[] = [];
+  if (filter.slug !== undefined) conditions.push(eq(services.slug, filter.slug));
+  if (filter.ids !== undefined) conditions.push(inArray(services.id, [...filter.ids]));
+  if (!filter.includeArchived) conditions.push(isNull(services.archivedAt));
+  if (filter.groupId !== undefined) {
+    conditions.push(
+      sql`exists (select 1 from ${serviceGroupMembers} where ${qualified(serviceGroupMembers.serviceId)} = ${qualified(services.id)} and ${qualified(serviceGroupMembers.groupId)} = ${filter.groupId})`,
+    );
+  }
+  if (filter.status !== undefined) conditions.push(sql`${effectiveStatusSql} = ${filter.status}`);
+  return conditions;
+}
+
+/** Service rows with their computed status and groups, in display order. One query. */
+export async function selectServiceRows(db: Database, filter: ServiceFilter = {}): Promise<ServiceViewRow[]> {
+  if (filter.ids === undefined) {
+    return preparedServiceViews(db, filter).execute({
+      slug: filter.slug,
+      groupId: filter.groupId,
+      status: filter.status,
+    });
+  }
+  // Id lists (inside write transactions) vary in length: built each time, as before.
+  if (filter.ids.length === 0) return [];
+  return serviceViewQuery(db, filterConditions(filter));
+}
+
+// Member services of each group in display order; archived services only when asked for.
+const memberIdsSql = (includeArchived: boolean) => sql<string[]>`coalesce((
+  select array_agg(${qualified(services.id)} order by ${qualified(services.order)}, ${qualified(services.name)}, ${qualified(services.id)})
+  from ${serviceGroupMembers}
+  join ${services} on ${qualified(services.id)} = ${qualified(serviceGroupMembers.serviceId)}
+  where ${qualified(serviceGroupMembers.groupId)} = ${qualified(serviceGroups.id)}
+  ${includeArchived ? sql`` : sql`and ${qualified(services.archivedAt)} is null`}
+), '{}')`;
+
+export interface GroupFilter {
+  slug?: string;
+  id?: string;
+  /** The list's `include_archived`: archived groups, and archived services among the members. */
+  includeArchived?: boolean;
+  /** Finds a group by slug or id even when it is archived; its members still hide archived services. */
+  archivedGroups?: boolean;
+}
+
+/** Group rows with their member services, in display order. One query. */
+export function selectGroupRows(db: Database, filter: GroupFilter) {
+  const conditions: SQL[] = [];
+  if (filter.slug !== undefined) conditions.push(eq(serviceGroups.slug, filter.slug));
+  if (filter.id !== undefined) conditions.push(eq(serviceGroups.id, filter.id));
+  if (!filter.includeArchived && !filter.archivedGroups) conditions.push(isNull(serviceGroups.archivedAt));
+  return db
+    .select({ group: serviceGroups, serviceIds: memberIdsSql(Boolean(filter.includeArchived)) })
+    .from(serviceGroups)
+    .where(and(...conditions))
+    .orderBy(asc(serviceGroups.order), asc(serviceGroups.name), asc(serviceGroups.id));
+}
+export type GroupViewRow = Awaited<ReturnType<typeof selectGroupRows>>[number];
+
+/** Of these ids, those that do not name a service that exists and is not archived. */
+export async function missingServices(tx: Database, ids: readonly string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const found = await tx
+    .select({ id: services.id })
+    .from(services)
+    .where(and(inArray(services.id, [...ids]), isNull(services.archivedAt)));
+  const known = new Set(found.map((row) => row.id));
+  return ids.filter((id) => !known.has(id));
+}
+
+/** Of these ids, those that do not name a group that exists and is not archived. */
+export async function missingGroups(tx: Database, ids: readonly string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const found = await tx
+    .select({ id: serviceGroups.id })
+    .from(serviceGroups)
+    .where(and(inArray(serviceGroups.id, [...ids]), isNull(serviceGroups.archivedAt)));
+  const known = new Set(found.map((row) => row.id));
+  return ids.filter((id) => !known.has(id));
+}
+
+/** The service row with this slug, or undefined; `lock` locks it for the transaction. */
+export async function findServiceRow(tx: Database, slug: string, lock = false) {
+  const query = tx.select().from(services).where(eq(services.slug, slug));
+  const [row] = lock ? await query.for('update') : await query;
+  return row;
+}
+
+/** The group row with this slug, or undefined. */
+export async function findGroupRow(tx: Database, slug: string) {
+  const [row] = await tx.select().from(serviceGroups).where(eq(serviceGroups.slug, slug));
+  return row;
+}
+
+/** One page of a service's status log, newest first, and the number of its entries. */
+export async function selectStatusLog(db: Database, serviceId: string, page: { limit: number; offset: number }) {
+  const where = eq(serviceStatusLog.serviceId, serviceId);
+  const [entries, totals] = await Promise.all([
+    db
+      .select()
+      .from(serviceStatusLog)
+      .where(where)
+      .orderBy(desc(serviceStatusLog.createdAt), desc(serviceStatusLog.id))
+      .limit(page.limit)
+      .offset(page.offset),
+    db.select({ total: count() }).from(serviceStatusLog).where(where),
+  ]);
+  return { entries, total: totals[0]?.total ?? 0 };
+}
+export type StatusLogRow = typeof serviceStatusLog.$inferSelect;

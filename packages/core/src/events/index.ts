@@ -1,0 +1,66 @@
+import type { AddEventUpdateInput, CreateEventInput, EventStatus, UpdateEventInput } from '@statuspage/contracts';
+import type { Database } from '@statuspage/db';
+import { deleteEvent } from './delete-event';
+import { editEvent } from './edit-event';
+import { listScheduledMaintenance, remind } from './maintenance';
+import { openEvent } from './open-event';
+import type { EventDeps } from './ports';
+import { postUpdate, transitionIfStatus } from './post-update';
+import {
+  eventsOfService,
+  findRow,
+  getEvent,
+  history,
+  listChanges,
+  listEvents,
+  listUpdates,
+  publicStatus,
+} from './reads';
+import { groupInActiveEvent, servicesInActiveEvents } from './store';
+
+export { EventErrors } from './errors';
+export type { EventCatalog, EventDeps, EventNotifier, EventRow } from './ports';
+export {
+  activeEventStatusSql,
+  isActiveStatus,
+  isClosedStatus,
+  type StatusChange,
+  type StatusSnapshot,
+  serviceStatusSeverity,
+  severityOf,
+  severitySql,
+  worseStatus,
+} from './rules';
+export { inActiveEventSql, worstActiveStatusSql } from './store';
+
+/** Events: incidents and maintenance, their timeline, composition and effect on service status. */
+export function createEventUseCases(deps: EventDeps) {
+  return {
+    list: (filter: Parameters<typeof listEvents>[1]) => listEvents(deps, filter),
+    get: (id: string) => getEvent(deps, id),
+    listUpdates: (id: string) => listUpdates(deps, id),
+    listChanges: (id: string) => listChanges(deps, id),
+    forService: (slug: string, page: Parameters<typeof eventsOfService>[2]) => eventsOfService(deps, slug, page),
+    publicStatus: () => publicStatus(deps),
+    history: (limit?: number) => history(deps, limit),
+    create: (actorId: string, input: CreateEventInput) => openEvent(deps, actorId, input),
+    addUpdate: (actorId: string | null, input: AddEventUpdateInput) => postUpdate(deps, actorId, input),
+    transitionIfStatus: (eventId: string, from: EventStatus, to: EventStatus, message: string) =>
+      transitionIfStatus(deps, eventId, from, to, message),
+    update: (input: UpdateEventInput) => editEvent(deps, input),
+    listScheduledMaintenance: () => listScheduledMaintenance(deps),
+    remind: (eventId: string, scheduledStart: Date, text: string) => remind(deps, eventId, scheduledStart, text),
+    findRow: (id: string) => findRow(deps, id),
+    delete: (id: string) => deleteEvent(deps, id),
+  };
+}
+export type EventUseCases = ReturnType<typeof createEventUseCases>;
+
+/**
+ * What the catalog asks of events (archiving is refused for services and groups
+ * in an active event): implements the catalog's `CatalogEvents` port.
+ */
+export const eventsForCatalog = {
+  servicesInActiveEvents: (tx: Database, serviceIds: readonly string[]) => servicesInActiveEvents(tx, serviceIds),
+  groupInActiveEvent,
+};

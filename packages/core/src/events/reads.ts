@@ -1,0 +1,114 @@
+import type { Event, EventDetail, EventServiceChange, EventUpdate, ListEventsInput } from '@statuspage/contracts';
+import { type Database, eventServices, events } from '@statuspage/db';
+import { and, desc, eq, type SQL, sql } from 'drizzle-orm';
+import { EventErrors } from './errors';
+import type { EventDeps, EventRow } from './ports';
+import {
+  activeFirst,
+  countEvents,
+  type EventQuery,
+  findEvent,
+  isActive,
+  isClosed,
+  isOpen,
+  requireEvent,
+  selectChanges,
+  selectEventRows,
+  selectUpdates,
+} from './store';
+import { toChangeDto, toEventDto, toUpdateDto } from './views';
+
+/** Events in their wire shape with service and group ids. One query. */
+export async function selectEventViews(db: Database, query: EventQuery = {}): Promise<Event[]> {
+  return (await selectEventRows(db, query)).map(toEventDto);
+}
+
+/** One event in its wire shape; not found fails. */
+export async function eventView(tx: Database, id: string): Promise<Event> {
+  const [event] = await selectEventViews(tx, { where: eq(events.id, id) });
+  if (!event) throw EventErrors.notFound();
+  return event;
+}
+
+/** Events, newest first, optionally of one type and status, one page of them when a limit is given. */
+export function listEvents({ db }: EventDeps, filter: ListEventsInput) {
+  const conditions: SQL[] = [];
+  if (filter.type) conditions.push(eq(events.type, filter.type));
+  if (filter.status) conditions.push(eq(events.status, filter.status));
+  return selectEventViews(db, {
+    where: and(...conditions),
+    ...(filter.limit !== undefined ? { limit: filter.limit } : {}),
+    ...(filter.offset ? { offset: filter.offset } : {}),
+  });
+}
+
+/** One event with its timeline. */
+export async function getEvent({ db }: EventDeps, id: string): Promise<EventDetail> {
+  const event = await eventView(db, id);
+  return { ...event, updates: (await selectUpdates(db, id)).map(toUpdateDto) };
+}
+
+/** The timeline of an event, newest first. */
+export async function listUpdates({ db }: EventDeps, id: string): Promise<EventUpdate[]> {
+  await requireEvent(db, id);
+  return (await selectUpdates(db, id)).map(toUpdateDto);
+}
+
+/** The composition history of an event, oldest first. */
+export async function listChanges({ db }: EventDeps, id: string): Promise<EventServiceChange[]> {
+  await requireEvent(db, id);
+  return (await selectChanges(db, id)).map(toChangeDto);
+}
+
+/** Events of one service: active first, then newest; `active` or `resolved` only on request. */
+export async function eventsOfService(
+  { db, catalog }: EventDeps,
+  slug: string,
+  page: { status?: 'active' | 'resolved' | undefined; limit: number; offset: number },
+) {
+  const serviceId = await catalog.serviceIdBySlug(db, slug);
+  if (!serviceId) throw EventErrors.serviceNotFound();
+  const conditions: SQL[] = [
+    sql`exists (select 1 from ${eventServices} where ${eventServices.eventId} = ${events.id} and ${eventServices.serviceId} = ${serviceId})`,
+  ];
+  if (page.status === 'active') conditions.push(isActive());
+  if (page.status === 'resolved') conditions.push(isClosed());
+  const where = and(...conditions);
+  const [list, total] = await Promise.all([
+    selectEventViews(db, {
+      where,
+      orderBy: [activeFirst, desc(events.createdAt), desc(events.id)],
+      limit: page.limit,
+      offset: page.offset,
+    }),
+    countEvents(db, where),
+  ]);
+  return { events: list, total, limit: page.limit, offset: page.offset };
+}
+
+/** What the public page shows now: active events (newest first), then upcoming maintenance (soonest first). */
+export function publicStatus({ db }: EventDeps) {
+  return selectEventViews(db, {
+    where: isOpen(),
+    orderBy: [
+      activeFirst,
+      sql`case when ${events.status} = 'scheduled' then ${events.scheduledStartAt} end asc nulls last`,
+      desc(events.createdAt),
+      desc(events.id),
+    ],
+  });
+}
+
+/** Recently closed events, most recently closed first. */
+export function history({ db }: EventDeps, limit = 50) {
+  return selectEventViews(db, {
+    where: isClosed(),
+    orderBy: [sql`${events.resolvedAt} desc nulls last`, desc(events.createdAt)],
+    limit,
+  });
+}
+
+/** One event row, or undefined. */
+export function findRow({ db }: EventDeps, id: string): Promise<EventRow | undefined> {
+  return findEvent(db, id);
+}

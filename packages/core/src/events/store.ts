@@ -1,0 +1,256 @@
+import { closedEventStatuses, inactiveEventStatuses, type ServiceStatus } from '@statuspage/contracts';
+import { type Database, eventGroups, eventServiceChanges, eventServices, events, eventUpdates } from '@statuspage/db';
+import { and, asc, count, desc, eq, inArray, ne, notInArray, type SQL, sql } from 'drizzle-orm';
+import { qualified } from '../shared/sql';
+import { EventErrors } from './errors';
+import type { EventRow } from './ports';
+import { activeEventStatusSql, inactiveRankSql, severitySql } from './rules';
+
+// The SQL of the events module, over its own tables only. Every function takes the db or the
+// transaction first, so the use-case owns the transaction.
+
+export type ChangeRow = typeof eventServiceChanges.$inferInsert;
+export type UpdateRow = typeof eventUpdates.$inferSelect;
+export type ChangeRowSelected = typeof eventServiceChanges.$inferSelect;
+
+// Services and groups of each event, as arrays, in the order they were added.
+const serviceIdsSql = sql<string[]>`coalesce((
+  select array_agg(${qualified(eventServices.serviceId)} order by ${qualified(eventServices.addedAt)}, ${qualified(eventServices.serviceId)})
+  from ${eventServices} where ${qualified(eventServices.eventId)} = ${qualified(events.id)}
+), '{}')`;
+const groupIdsSql = sql<string[]>`coalesce((
+  select array_agg(${qualified(eventGroups.groupId)} order by ${qualified(eventGroups.addedAt)}, ${qualified(eventGroups.groupId)})
+  from ${eventGroups} where ${qualified(eventGroups.eventId)} = ${qualified(events.id)}
+), '{}')`;
+
+/** Active first (not resolved, completed or scheduled), then newest first. */
+export const activeFirst = inactiveRankSql(qualified(events.status));
+
+/** Events that are active. */
+export const isActive = () => notInArray(events.status, [...inactiveEventStatuses]);
+/** Events that are closed (resolved or completed). */
+export const isClosed = () => inArray(events.status, [...closedEventStatuses]);
+/** Events that are not closed. */
+export const isOpen = () => notInArray(events.status, [...closedEventStatuses]);
+
+// Active events of a service, over event_services aliased `es` and events aliased `ev`.
+const activeEventSql = activeEventStatusSql(sql.raw('ev.status'));
+
+/**
+ * A subquery: the worst status the service `serviceId` (a column of the outer
+ * query) has in its active events, none when it has none (uses the
+ * event_services(service_id) index). The catalog builds effective status on it.
+ */
+export const worstActiveStatusSql = (serviceId: SQL): SQL => sql`
+  select es.status from event_services es
+  join events ev on ev.id = es.event_id
+  where es.service_id = ${serviceId} and ${activeEventSql}
+  order by ${severitySql(sql.raw('es.status'))} desc
+  limit 1
+`;
+
+/** Whether the service `serviceId` (a column of the outer query) is in an active event, as SQL. */
+export const inActiveEventSql = (serviceId: SQL): SQL<boolean> => sql<boolean>`exists (
+  select 1 from event_services es
+  join events ev on ev.id = es.event_id
+  where es.service_id = ${serviceId} and ${activeEventSql}
+)`;
+
+export interface EventQuery {
+  where?: SQL | undefined;
+  orderBy?: SQL[];
+  limit?: number;
+  offset?: number;
+}
+
+/** Event rows with their service and group ids. One query. */
+export async function selectEventRows(db: Database, query: EventQuery = {}) {
+  let statement = db
+    .select({ event: events, serviceIds: serviceIdsSql, groupIds: groupIdsSql })
+    .from(events)
+    .where(query.where)
+    .orderBy(...(query.orderBy ?? [desc(events.createdAt), desc(events.id)]))
+    .$dynamic();
+  if (query.limit !== undefined) statement = statement.limit(query.limit);
+  if (query.offset !== undefined) statement = statement.offset(query.offset);
+  return statement;
+}
+export type EventViewRow = Awaited<ReturnType<typeof selectEventRows>>[number];
+
+/** Counts events matching a condition. */
+export async function countEvents(db: Database, where: SQL | undefined) {
+  const [row] = await db.select({ total: count() }).from(events).where(where);
+  return row?.total ?? 0;
+}
+
+/** One event row, or undefined; `lock` locks it for the transaction. */
+export async function findEvent(tx: Database, id: string, lock = false): Promise<EventRow | undefined> {
+  const query = tx.select().from(events).where(eq(events.id, id));
+  const [row] = lock ? await query.for('update') : await query;
+  return row;
+}
+
+/** One event row; not found fails. */
+export async function requireEvent(tx: Database, id: string, lock = false): Promise<EventRow> {
+  const row = await findEvent(tx, id, lock);
+  if (!row) throw EventErrors.notFound();
+  return row;
+}
+
+/** The timeline of an event, newest first. */
+export function selectUpdates(db: Database, eventId: string): Promise<UpdateRow[]> {
+  return db
+    .select()
+    .from(eventUpdates)
+    .where(eq(eventUpdates.eventId, eventId))
+    .orderBy(desc(eventUpdates.createdAt), desc(eventUpdates.id));
+}
+
+/** The composition history of an event, oldest first. */
+export function selectChanges(db: Database, eventId: string): Promise<ChangeRowSelected[]> {
+  return db
+    .select()
+    .from(eventServiceChanges)
+    .where(eq(eventServiceChanges.eventId, eventId))
+    .orderBy(asc(eventServiceChanges.createdAt), asc(eventServiceChanges.batchId), asc(eventServiceChanges.action));
+}
+
+/** The ids of the services of an event. */
+export async function eventServiceIds(tx: Database, eventId: string): Promise<string[]> {
+  const rows = await tx
+    .select({ serviceId: eventServices.serviceId })
+    .from(eventServices)
+    .where(eq(eventServices.eventId, eventId));
+  return rows.map((row) => row.serviceId);
+}
+
+/** Of these services, those in an active event other than `exceptEventId` (all active events without it). */
+export async function servicesInActiveEvents(
+  tx: Database,
+  serviceIds: readonly string[],
+  exceptEventId?: string,
+): Promise<string[]> {
+  if (serviceIds.length === 0) return [];
+  const rows = await tx
+    .selectDistinct({ id: eventServices.serviceId })
+    .from(eventServices)
+    .innerJoin(events, eq(events.id, eventServices.eventId))
+    .where(
+      and(
+        inArray(eventServices.serviceId, [...serviceIds]),
+        exceptEventId === undefined ? undefined : ne(events.id, exceptEventId),
+        isActive(),
+      ),
+    );
+  return rows.map((row) => row.id);
+}
+
+/** Whether the group was selected for an event that is active. */
+export async function groupInActiveEvent(tx: Database, groupId: string): Promise<boolean> {
+  const rows = await tx
+    .select({ id: eventGroups.eventId })
+    .from(eventGroups)
+    .innerJoin(events, eq(events.id, eventGroups.eventId))
+    .where(and(eq(eventGroups.groupId, groupId), isActive()))
+    .limit(1);
+  return rows.length > 0;
+}
+
+/** Inserts an event row. */
+export async function insertEvent(tx: Database, values: typeof events.$inferInsert): Promise<EventRow> {
+  const [event] = await tx.insert(events).values(values).returning();
+  if (!event) throw new Error('insert returned no row');
+  return event;
+}
+
+/** Adds services to an event with their statuses; a service already in it gets the new status. */
+export async function addEventServices(
+  tx: Database,
+  eventId: string,
+  statuses: Iterable<[string, ServiceStatus]>,
+  now: Date,
+  onConflict: 'fail' | 'update',
+) {
+  const values = [...statuses].map(([serviceId, status]) => ({ eventId, serviceId, status, addedAt: now }));
+  if (values.length === 0) return;
+  const insert = tx.insert(eventServices).values(values);
+  if (onConflict === 'fail') {
+    await insert;
+  } else {
+    await insert.onConflictDoUpdate({
+      target: [eventServices.eventId, eventServices.serviceId],
+      set: { status: sql`excluded.status` },
+    });
+  }
+}
+
+/** Sets the status one service has in an event. */
+export async function setEventServiceStatus(tx: Database, eventId: string, serviceId: string, status: ServiceStatus) {
+  await tx
+    .update(eventServices)
+    .set({ status })
+    .where(and(eq(eventServices.eventId, eventId), eq(eventServices.serviceId, serviceId)));
+}
+
+/** Removes services from an event. */
+export async function removeEventServices(tx: Database, eventId: string, serviceIds: readonly string[]) {
+  if (serviceIds.length === 0) return;
+  await tx
+    .delete(eventServices)
+    .where(and(eq(eventServices.eventId, eventId), inArray(eventServices.serviceId, [...serviceIds])));
+}
+
+/** Records the groups selected for an event; `ignoreKnown` skips groups it already has. */
+export async function addEventGroups(
+  tx: Database,
+  eventId: string,
+  groupIds: readonly string[],
+  now: Date,
+  ignoreKnown: boolean,
+) {
+  if (groupIds.length === 0) return;
+  const insert = tx.insert(eventGroups).values(groupIds.map((groupId) => ({ eventId, groupId, addedAt: now })));
+  if (ignoreKnown) await insert.onConflictDoNothing();
+  else await insert;
+}
+
+/** Appends composition-history rows. */
+export async function insertChanges(tx: Database, changes: readonly ChangeRow[]) {
+  if (changes.length > 0) await tx.insert(eventServiceChanges).values([...changes]);
+}
+
+/** Appends an update to the timeline. */
+export async function insertUpdate(tx: Database, values: typeof eventUpdates.$inferInsert): Promise<UpdateRow> {
+  const [update] = await tx.insert(eventUpdates).values(values).returning();
+  if (!update) throw new Error('insert returned no row');
+  return update;
+}
+
+/** Changes columns of an event row; returns the row as it is then. */
+export async function updateEvent(
+  tx: Database,
+  id: string,
+  values: Partial<typeof events.$inferInsert>,
+): Promise<EventRow | undefined> {
+  const [row] = await tx.update(events).set(values).where(eq(events.id, id)).returning();
+  return row;
+}
+
+/** Deletes an event (its timeline, links, history and status-log entries go with it). */
+export async function deleteEventRow(tx: Database, id: string) {
+  await tx.delete(events).where(eq(events.id, id));
+}
+
+/** Open maintenance with a start or end time. */
+export function selectScheduledMaintenance(db: Database): Promise<EventRow[]> {
+  return db
+    .select()
+    .from(events)
+    .where(
+      and(
+        eq(events.type, 'maintenance'),
+        inArray(events.status, ['scheduled', 'in_progress']),
+        sql`(${events.scheduledStartAt} is not null or ${events.scheduledEndAt} is not null)`,
+      ),
+    );
+}
