@@ -1,7 +1,7 @@
 import type { EventMessagePayload, MessageKind } from '@statuspage/contracts';
 import { type Database, eventServices, notificationMessages, services } from '@statuspage/db';
 import { asc, eq, sql } from 'drizzle-orm';
-import type { EventNotifier, EventRow } from '../events/ports';
+import type { EventNotifier, EventRow } from '../events';
 import { writeOutbox } from '../outbox/write';
 import { channelMayReceive } from './recipients';
 

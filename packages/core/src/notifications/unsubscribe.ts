@@ -1,7 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { closedEventStatuses } from '@statuspage/contracts';
 import { channelSubscriptions, type Database, notificationChannels } from '@statuspage/db';
 import { eq, sql } from 'drizzle-orm';
 import type { Clock } from '../shared/clock';
+import { literalList } from '../shared/sql';
 
 /** Where the api serves one-click unsubscribe (RFC 8058); the links in messages point here. */
 export const UNSUBSCRIBE_PATH = '/api/v1/notifications/unsubscribe';
@@ -64,7 +66,7 @@ export function createUnsubscribeUseCase(deps: { db: Database; clock: Clock; sec
         await tx.execute(sql`
           delete from event_subscribers es using events ev
           where es.event_id = ev.id and es.channel_id = ${channelId}::uuid
-            and ev.status not in ('resolved', 'completed')`);
+            and ev.status not in ${sql.raw(literalList(closedEventStatuses))}`);
       });
       return true;
     },
