@@ -1,5 +1,5 @@
 /**
- * Notification fan-out benchmark (SPEC.md §4: "fan-out of one event to 10,000
+ * Notification fan-out benchmark (the requirement: "fan-out of one event to 10,000
  * subscribers must not block the api request that caused it"): one incident
  * with notify_subscribers on a service that 10,000 verified e-mail channels
  * follow, sent by the real worker (its own process, as deployed) through a
@@ -157,18 +157,21 @@ async function main() {
     const apiWriteMs = Date.now() - t0;
     const fanned = await worker.waitForLog('message fanned out');
     const enqueuedMs = (fanned.receivedAt as number) - t0;
+    // The incident's messages only (the operator's registration sends a confirmation code of its own).
+    const incidentMails = () => smtp.messages.filter((mail) => mail.to.some((to) => to.startsWith('subscriber-')));
     const deadline = Date.now() + 600_000;
-    while (smtp.messages.length < recipients) {
-      if (Date.now() > deadline) throw new Error(`only ${smtp.messages.length} of ${recipients} messages arrived`);
+    while (incidentMails().length < recipients) {
+      if (Date.now() > deadline) throw new Error(`only ${incidentMails().length} of ${recipients} messages arrived`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    const firstAt = smtp.messages[0]?.at ?? t0;
-    const lastAt = smtp.messages[smtp.messages.length - 1]?.at ?? t0;
+    const mails = incidentMails();
+    const firstAt = mails[0]?.at ?? t0;
+    const lastAt = mails[mails.length - 1]?.at ?? t0;
     const [states] = await sql<{ sent: number; other: number }[]>`
       select count(*) filter (where d.state = 'sent')::int as sent, count(*) filter (where d.state <> 'sent')::int as other
       from notification_deliveries d join notification_messages m on m.id = d.message_id
       where m.event_id = ${incident.id}::uuid`;
-    const unique = new Set(smtp.messages.flatMap((mail) => mail.to)).size;
+    const unique = new Set(mails.flatMap((mail) => mail.to)).size;
     const smtpCpu = process.cpuUsage(cpuBefore);
 
     console.log(`api write (events.create + outbox row, notify_subscribers): ${apiWriteMs} ms`);
@@ -177,16 +180,15 @@ async function main() {
     );
     console.log(`first message at ${seconds(firstAt - t0)}, last at ${seconds(lastAt - t0)}`);
     console.log(
-      `delivered: ${smtp.messages.length} messages to ${unique} addresses; ${Math.round(
-        smtp.messages.length / ((lastAt - t0) / 1000),
-      )} messages/s end to end (${Math.round(smtp.messages.length / ((lastAt - firstAt) / 1000))}/s from the first message)`,
+      `delivered: ${mails.length} messages to ${unique} addresses; ${Math.round(
+        mails.length / ((lastAt - t0) / 1000),
+      )} messages/s end to end (${Math.round(mails.length / ((lastAt - firstAt) / 1000))}/s from the first message)`,
     );
     console.log(
       `SMTP sessions opened: ${smtp.sessions()}; SMTP server CPU: ${seconds((smtpCpu.user + smtpCpu.system) / 1000)}`,
     );
     console.log(`delivery rows: ${states?.sent} sent, ${states?.other} not sent`);
-    if (states?.sent !== recipients || unique !== recipients || smtp.messages.length !== recipients)
-      process.exitCode = 1;
+    if (states?.sent !== recipients || unique !== recipients || mails.length !== recipients) process.exitCode = 1;
   } finally {
     if (worker) {
       worker.child.kill('SIGTERM');

@@ -1,5 +1,5 @@
 /**
- * Public read cache benchmark (SPEC.md §4): cached `GET /api/v1/services` on
+ * Public read cache benchmark: cached `GET /api/v1/services` on
  * the real api (startApiServer: pre-router, security and CORS headers,
  * request ids) against a bare Node http server sending the same bytes,
  * measured side by side in one run. The uncached Express path (the same
@@ -21,7 +21,9 @@
  * BENCH_DURATION (seconds per run, 8), BENCH_CONNECTIONS (50), BENCH_ROUNDS
  * (2), BENCH_TARGET (0.4).
  */
+
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
@@ -103,6 +105,8 @@ const env = loadEnv({
   SERVER_HOST: '127.0.0.1',
   SERVER_PORT: '0',
   NODE_ENV: 'production',
+  // Production refuses a development secret: a random one for the run.
+  APP_SECRET: randomBytes(32).toString('base64url'),
 });
 // Logging as in production (info, JSON), into /dev/null: misses pay for their log line, hits write none.
 const logger = createLogger({

@@ -9,7 +9,7 @@
  * DATABASE_URL it runs on an in-memory PGlite database.
  */
 
-import { selectServiceViews } from '../packages/core/src/catalog/service-view';
+import { selectServiceViews } from '../packages/core/src/catalog/views';
 import { createDb, seedDevelopmentData } from '../packages/db/src/index';
 
 const { BENCH_QUERIES = '3000', DATABASE_URL } = process.env;
