@@ -31,7 +31,7 @@ export const notificationChannels = pgTable(
     target: text('target').notNull(),
     isEnabled: boolean('is_enabled').notNull().default(true),
     isVerified: boolean('is_verified').notNull().default(false),
-    /** The registration e-mail channel: created verified, cannot be deleted. */
+    /** The account's own e-mail channel: created unverified with the account (it sends nothing until its code is entered), cannot be deleted. */
     isDefault: boolean('is_default').notNull().default(false),
     /** Subscribed to every service, including future ones. */
     subscribeToAll: boolean('subscribe_to_all').notNull().default(false),
