@@ -1,41 +1,11 @@
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { CreateEventInput } from '@statuspage/contracts';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { RunningWorker } from '../src/worker';
-import {
-  createService,
-  createTestCore,
-  deliveriesOf,
-  registerUser,
-  startTestWorker,
-  subscribe,
-  type TestCore,
-  testEnv,
-  unique,
-  waitFor,
-} from './support/harness';
-import { type FakeSmtp, startFakeSmtp } from './support/smtp';
+import { describe, expect, it } from 'vitest';
+import { useWorkerFixture } from './support/fixture';
+import { createService, deliveriesOf, registerUser, subscribe, unique, waitFor } from './support/harness';
 
-let t: TestCore;
-let smtp: FakeSmtp;
-let worker: RunningWorker;
-
-beforeAll(async () => {
-  [t, smtp] = await Promise.all([createTestCore(), startFakeSmtp()]);
-  worker = await startTestWorker(
-    testEnv({
-      WORKER_QUEUE_PREFIX: `${inject('queuePrefix')}-metrics`,
-      NOTIFICATIONS_EMAIL_SMTP_PORT: String(smtp.port),
-      MAINTENANCE_REMINDER_LEAD: '0',
-    }),
-  );
-});
-
-afterAll(async () => {
-  await worker?.close();
-  await Promise.all([t?.close(), smtp?.close()]);
-});
+const f = useWorkerFixture({ name: 'metrics', env: { MAINTENANCE_REMINDER_LEAD: '0' } });
 
 /** The value of one series of a Prometheus text exposition (undefined when absent). */
 function sample(text: string, name: string, labels: Record<string, string> = {}) {
@@ -49,7 +19,7 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 }
 
 const scrape = async () => {
-  const url = worker.metrics.url();
+  const url = f.worker.metrics.url();
   if (!url) throw new Error('the metrics server is not listening');
   const response = await fetch(url);
   expect(response.status).toBe(200);
@@ -83,18 +53,18 @@ function accepts(host: string, port: number): Promise<boolean> {
 
 describe('worker metrics', () => {
   it('listens on loopback only by default (WORKER_METRICS_HOST)', async () => {
-    await worker.started;
-    const port = Number(new URL(worker.metrics.url() ?? '').port);
+    await f.worker.started;
+    const port = Number(new URL(f.worker.metrics.url() ?? '').port);
     expect(await accepts('127.0.0.1', port)).toBe(true);
     expect(await accepts(externalAddress(), port)).toBe(false);
   });
 
   it('exposes deliveries, their latency, a scheduled transition, queues, outbox and pool', async () => {
-    const admin = await registerUser(t);
-    const service = await createService(t, admin.id);
-    const subscriber = await registerUser(t);
-    await subscribe(t, subscriber.id, subscriber.defaultChannel.id, [service.id]);
-    const event = await t.core.events.create(
+    const admin = await registerUser(f.t);
+    const service = await createService(f.t, admin.id);
+    const subscriber = await registerUser(f.t);
+    await subscribe(f.t, subscriber.id, subscriber.defaultChannel.id, [service.id]);
+    const event = await f.t.core.events.create(
       admin.id,
       CreateEventInput.parse({
         title: unique('Maintenance'),
@@ -107,9 +77,9 @@ describe('worker metrics', () => {
         affected_services: [{ service_id: service.id, status: 'maintenance' }],
       }),
     );
-    await waitFor('the automatic start', async () => (await t.core.events.get(event.id)).status === 'in_progress');
+    await waitFor('the automatic start', async () => (await f.t.core.events.get(event.id)).status === 'in_progress');
 
-    // The initial notification and the "started" update, both sent by this worker.
+    // The initial notification and the "started" update, both sent by this f.worker.
     const text = await waitFor(
       'the counters',
       async () => {
@@ -122,7 +92,7 @@ describe('worker metrics', () => {
       },
       45_000,
     ).catch(async (error) => {
-      const rows = await deliveriesOf(t, { eventId: event.id });
+      const rows = await deliveriesOf(f.t, { eventId: event.id });
       throw new Error(`${(error as Error).message}; deliveries: ${JSON.stringify(rows)}; metrics:\n${await scrape()}`);
     });
     expect(sample(text, 'notifications_sent_total', { channel_type: 'email', kind: 'initial' })).toBeGreaterThanOrEqual(

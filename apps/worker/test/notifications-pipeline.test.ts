@@ -1,79 +1,43 @@
 import { AddEventUpdateInput, CreateEventInput } from '@statuspage/contracts';
 import { verifyUnsubscribeToken } from '@statuspage/core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import {
-  type FakeTelegram,
-  type FakeWebhooks,
-  startFakeTelegram,
-  startFakeWebhooks,
-} from '../../api/test/support/fakes';
-import type { RunningWorker } from '../src/worker';
+import { describe, expect, it } from 'vitest';
+import { useWorkerFixture } from './support/fixture';
 import {
   addVerifiedChannel,
   appSecret,
   baseUrl,
   createService,
-  createTestCore,
   deliveriesOf,
   openIncident,
   registerUser,
   settled,
-  startTestWorker,
   subscribe,
-  type TestCore,
-  testEnv,
   unique,
   waitFor,
 } from './support/harness';
-import { type FakeSmtp, parse, startFakeSmtp } from './support/smtp';
+import { parse } from './support/smtp';
 
-let t: TestCore;
-let smtp: FakeSmtp;
-let telegram: FakeTelegram;
-let webhooks: FakeWebhooks;
-let worker: RunningWorker;
-
-beforeAll(async () => {
-  [t, smtp, telegram, webhooks] = await Promise.all([
-    createTestCore(),
-    startFakeSmtp(),
-    startFakeTelegram(),
-    startFakeWebhooks(),
-  ]);
-  worker = await startTestWorker(
-    testEnv({
-      WORKER_QUEUE_PREFIX: `${inject('queuePrefix')}-pipeline`,
-      NOTIFICATIONS_EMAIL_SMTP_PORT: String(smtp.port),
-      NOTIFICATIONS_TELEGRAM_ENABLED: 'true',
-      NOTIFICATIONS_TELEGRAM_API_URL: telegram.apiRoot,
-    }),
-  );
-});
-
-afterAll(async () => {
-  await worker?.close();
-  await Promise.all([t?.close(), smtp?.close(), telegram?.close(), webhooks?.close()]);
-});
+const f = useWorkerFixture({ name: 'pipeline', telegram: true, webhooks: true });
 
 /** Adds an e-mail channel the way a user does: the code arrives by e-mail and verifies it. */
 async function addVerifiedEmailChannel(userId: string, address: string) {
-  const channel = await t.core.channels.create(userId, { type: 'email', target: address });
-  const [mail] = await waitFor('the verification e-mail', () => smtp.to(address).length > 0 && smtp.to(address));
+  const channel = await f.t.core.channels.create(userId, { type: 'email', target: address });
+  const [mail] = await waitFor('the verification e-mail', () => f.smtp.to(address).length > 0 && f.smtp.to(address));
   if (!mail) throw new Error('no mail');
   const parsed = await parse(mail);
   const code = /\b(\d{6})\b/.exec(parsed.text)?.[1];
   expect(code, parsed.text).toBeDefined();
-  const verified = await t.core.channels.verify(userId, channel.id, code);
+  const verified = await f.t.core.channels.verify(userId, channel.id, code);
   expect(verified.is_verified).toBe(true);
   return { channel: verified, mail: parsed };
 }
 
 const subjects = async (address: string) =>
-  Promise.all(smtp.to(address).map(async (mail) => (await parse(mail)).subject));
+  Promise.all(f.smtp.to(address).map(async (mail) => (await parse(mail)).subject));
 
 describe('notifications pipeline', () => {
   it('e-mails a verification code (no unsubscribe headers) and forgets the code once sent', async () => {
-    const user = await registerUser(t);
+    const user = await registerUser(f.t);
     const address = `${unique('second')}@example.test`;
     const { channel, mail } = await addVerifiedEmailChannel(user.id, address);
 
@@ -82,10 +46,10 @@ describe('notifications pipeline', () => {
     expect(mail.html).toContain('<strong>');
     expect(mail.headers['list-unsubscribe']).toBeUndefined();
     expect(mail.headers['list-unsubscribe-post']).toBeUndefined();
-    await settled(t, { targets: [address] }, 1);
-    expect(smtp.to(address)).toHaveLength(1);
+    await settled(f.t, { targets: [address] }, 1);
+    expect(f.smtp.to(address)).toHaveLength(1);
 
-    const [row] = await t.sql<{ payload: Record<string, unknown>; state: string; attempts: number }[]>`
+    const [row] = await f.t.sql<{ payload: Record<string, unknown>; state: string; attempts: number }[]>`
       select m.payload, d.state::text as state, d.attempts
       from notification_deliveries d join notification_messages m on m.id = d.message_id
       where d.channel_id = ${channel.id}::uuid and m.kind = 'verification'`;
@@ -94,40 +58,40 @@ describe('notifications pipeline', () => {
   });
 
   it('sends an incident once to each subscribed, enabled, verified channel and to no one else; updates and the resolution reach the same set plus subscribers of services added later', async () => {
-    const operator = await registerUser(t, unique('operator'));
+    const operator = await registerUser(f.t, unique('operator'));
     const [serviceA, serviceB, serviceC, serviceD] = await Promise.all(
-      [1, 2, 3, 4].map(() => createService(t, operator.id)),
+      [1, 2, 3, 4].map(() => createService(f.t, operator.id)),
     );
     if (!serviceA || !serviceB || !serviceC || !serviceD) throw new Error('no services');
 
-    const followerA = await registerUser(t);
-    await subscribe(t, followerA.id, followerA.defaultChannel.id, [serviceA.id]);
-    const followerAll = await registerUser(t);
-    await subscribe(t, followerAll.id, followerAll.defaultChannel.id, 'all');
-    const followerC = await registerUser(t);
-    await subscribe(t, followerC.id, followerC.defaultChannel.id, [serviceC.id]);
-    const disabled = await registerUser(t);
-    await subscribe(t, disabled.id, disabled.defaultChannel.id, [serviceA.id]);
-    await t.core.channels.update(disabled.id, disabled.defaultChannel.id, { is_enabled: false });
-    const elsewhere = await registerUser(t);
-    await subscribe(t, elsewhere.id, elsewhere.defaultChannel.id, [serviceD.id]);
+    const followerA = await registerUser(f.t);
+    await subscribe(f.t, followerA.id, followerA.defaultChannel.id, [serviceA.id]);
+    const followerAll = await registerUser(f.t);
+    await subscribe(f.t, followerAll.id, followerAll.defaultChannel.id, 'all');
+    const followerC = await registerUser(f.t);
+    await subscribe(f.t, followerC.id, followerC.defaultChannel.id, [serviceC.id]);
+    const disabled = await registerUser(f.t);
+    await subscribe(f.t, disabled.id, disabled.defaultChannel.id, [serviceA.id]);
+    await f.t.core.channels.update(disabled.id, disabled.defaultChannel.id, { is_enabled: false });
+    const elsewhere = await registerUser(f.t);
+    await subscribe(f.t, elsewhere.id, elsewhere.defaultChannel.id, [serviceD.id]);
 
-    const telegramUser = await registerUser(t);
+    const telegramUser = await registerUser(f.t);
     const chatId = String(700_000_000 + Math.floor(Math.random() * 1_000_000));
-    const telegramChannel = await addVerifiedChannel(t, telegramUser.id, 'telegram', chatId);
-    await subscribe(t, telegramUser.id, telegramChannel.id, [serviceA.id]);
-    const mattermostUser = await registerUser(t);
-    const hook = webhooks.url();
-    const mattermostChannel = await addVerifiedChannel(t, mattermostUser.id, 'mattermost', hook);
-    await subscribe(t, mattermostUser.id, mattermostChannel.id, [serviceB.id]);
-    const secondEmailUser = await registerUser(t);
+    const telegramChannel = await addVerifiedChannel(f.t, telegramUser.id, 'telegram', chatId);
+    await subscribe(f.t, telegramUser.id, telegramChannel.id, [serviceA.id]);
+    const mattermostUser = await registerUser(f.t);
+    const hook = f.webhooks.url();
+    const mattermostChannel = await addVerifiedChannel(f.t, mattermostUser.id, 'mattermost', hook);
+    await subscribe(f.t, mattermostUser.id, mattermostChannel.id, [serviceB.id]);
+    const secondEmailUser = await registerUser(f.t);
     const secondAddress = `${unique('second')}@example.test`;
     const { channel: secondEmail } = await addVerifiedEmailChannel(secondEmailUser.id, secondAddress);
-    await subscribe(t, secondEmailUser.id, secondEmail.id, [serviceA.id]);
+    await subscribe(f.t, secondEmailUser.id, secondEmail.id, [serviceA.id]);
     // An unverified channel cannot subscribe; it must not receive anything either.
-    const unverifiedUser = await registerUser(t);
+    const unverifiedUser = await registerUser(f.t);
     const unverifiedChat = String(800_000_000 + Math.floor(Math.random() * 1_000_000));
-    await t.core.channels.create(unverifiedUser.id, { type: 'telegram', target: unverifiedChat });
+    await f.t.core.channels.create(unverifiedUser.id, { type: 'telegram', target: unverifiedChat });
 
     // Channels of other tests that follow all services get these messages too; count only this test's.
     const mine = {
@@ -141,18 +105,18 @@ describe('notifications pipeline', () => {
         unverifiedChat,
       ],
     };
-    const incident = await openIncident(t, operator.id, [serviceA.id, serviceB.id]);
+    const incident = await openIncident(f.t, operator.id, [serviceA.id, serviceB.id]);
     // Subscribed after the incident opened: its subscriber set is already fixed.
-    const late = await registerUser(t);
-    await subscribe(t, late.id, late.defaultChannel.id, [serviceA.id]);
+    const late = await registerUser(f.t);
+    await subscribe(f.t, late.id, late.defaultChannel.id, [serviceA.id]);
 
-    const initial = await settled(t, { eventId: incident.id, ...mine }, 5);
+    const initial = await settled(f.t, { eventId: incident.id, ...mine }, 5);
     expect(initial.every((row) => row.state === 'sent' && row.attempts === 1 && row.kind === 'initial')).toBe(true);
     expect(initial.map((row) => row.target).sort()).toEqual(
       [followerA.email, followerAll.email, chatId, hook, secondAddress].sort(),
     );
 
-    await t.core.events.addUpdate(
+    await f.t.core.events.addUpdate(
       operator.id,
       AddEventUpdateInput.parse({
         id: incident.id,
@@ -162,12 +126,12 @@ describe('notifications pipeline', () => {
         add_services: [{ service_id: serviceC.id, status: 'degraded' }],
       }),
     );
-    await settled(t, { eventId: incident.id, ...mine }, 11);
-    await t.core.events.addUpdate(
+    await settled(f.t, { eventId: incident.id, ...mine }, 11);
+    await f.t.core.events.addUpdate(
       operator.id,
       AddEventUpdateInput.parse({ id: incident.id, status: 'resolved', message: 'All good again' }),
     );
-    const all = await settled(t, { eventId: incident.id, ...mine }, 17);
+    const all = await settled(f.t, { eventId: incident.id, ...mine }, 17);
     expect(all.every((row) => row.state === 'sent')).toBe(true);
 
     // What the peers received: exactly one message per (message, channel).
@@ -176,36 +140,36 @@ describe('notifications pipeline', () => {
       `[Update] Incident: ${incident.title}`,
       `[Resolved] Incident: ${incident.title}`,
     ]);
-    expect(smtp.to(followerAll.email)).toHaveLength(3);
-    expect(smtp.to(secondAddress)).toHaveLength(4); // its verification code, then the three messages
+    expect(f.smtp.to(followerAll.email)).toHaveLength(3);
+    expect(f.smtp.to(secondAddress)).toHaveLength(4); // its verification code, then the three messages
     expect(await subjects(followerC.email)).toEqual([
       `[Update] Incident: ${incident.title}`,
       `[Resolved] Incident: ${incident.title}`,
     ]);
     for (const nobody of [disabled, elsewhere, late, telegramUser, mattermostUser, secondEmailUser, unverifiedUser]) {
-      expect(smtp.to(nobody.email), nobody.email).toHaveLength(0);
+      expect(f.smtp.to(nobody.email), nobody.email).toHaveLength(0);
     }
-    const chat = telegram.messages(chatId);
+    const chat = f.telegram.messages(chatId);
     expect(chat).toHaveLength(3);
     expect(String(chat[0]?.body.text)).toContain(`[New] Incident: ${incident.title}`);
     expect(String(chat[0]?.body.text)).toContain(`${baseUrl}/events/${incident.id}`);
-    expect(telegram.messages(unverifiedChat)).toHaveLength(0);
-    const posts = webhooks.received(hook);
+    expect(f.telegram.messages(unverifiedChat)).toHaveLength(0);
+    const posts = f.webhooks.received(hook);
     expect(posts).toHaveLength(3);
     expect(String(posts[2]?.body.text)).toMatch(/^#### \[Resolved\] Incident: /);
     expect(posts[0]?.body).toEqual({ text: expect.any(String) });
   });
 
   it('gives event e-mails text, HTML and one-click unsubscribe headers for the recipient’s channel', async () => {
-    const operator = await registerUser(t, unique('operator'));
-    const service = await createService(t, operator.id);
-    const follower = await registerUser(t);
-    await subscribe(t, follower.id, follower.defaultChannel.id, [service.id]);
-    const incident = await openIncident(t, operator.id, [service.id]);
+    const operator = await registerUser(f.t, unique('operator'));
+    const service = await createService(f.t, operator.id);
+    const follower = await registerUser(f.t);
+    await subscribe(f.t, follower.id, follower.defaultChannel.id, [service.id]);
+    const incident = await openIncident(f.t, operator.id, [service.id]);
     // (Channels subscribed to all services, from other tests, get it too.)
-    await settled(t, { eventId: incident.id, targets: [follower.email] }, 1);
+    await settled(f.t, { eventId: incident.id, targets: [follower.email] }, 1);
 
-    const [mail] = smtp.to(follower.email);
+    const [mail] = f.smtp.to(follower.email);
     if (!mail) throw new Error('no mail');
     expect(mail.from).toBe('status@example.test');
     const parsed = await parse(mail);
@@ -221,49 +185,49 @@ describe('notifications pipeline', () => {
   });
 
   it('sends a password-reset e-mail once, without unsubscribe headers, and forgets the token once sent', async () => {
-    const user = await registerUser(t);
-    await t.core.auth.forgotPassword(user.email);
-    const rows = await settled(t, { targets: [user.email] }, 1);
+    const user = await registerUser(f.t);
+    await f.t.core.auth.forgotPassword(user.email);
+    const rows = await settled(f.t, { targets: [user.email] }, 1);
     expect(rows).toMatchObject([{ kind: 'password_reset', state: 'sent', attempts: 1, channel_id: null }]);
-    const [mail] = smtp.to(user.email);
+    const [mail] = f.smtp.to(user.email);
     if (!mail) throw new Error('no mail');
     const parsed = await parse(mail);
     expect(parsed.subject).toBe('Reset your StatusPage password');
     expect(parsed.text).toContain(`${baseUrl}/reset-password?token=`);
     expect(parsed.headers['list-unsubscribe']).toBeUndefined();
 
-    const [outboxRow] = await t.sql<{ id: number; uid: string }[]>`
+    const [outboxRow] = await f.t.sql<{ id: number; uid: string }[]>`
       select id::int as id, uid::text as uid from outbox
       where kind = 'email.password_reset' and payload->>'email' = ${user.email}`;
-    const [message] = await t.sql<{ dedupe_key: string; payload: Record<string, unknown> }[]>`
+    const [message] = await f.t.sql<{ dedupe_key: string; payload: Record<string, unknown> }[]>`
       select dedupe_key, payload from notification_messages where id = ${rows[0]?.message_id ?? 0}`;
     expect(message?.dedupe_key).toBe(`outbox-${outboxRow?.uid}`);
     expect(message?.payload).toMatchObject({ scrubbed: true, first_name: 'Test' });
     expect(message?.payload).not.toHaveProperty('token');
 
-    const [relayed] = await t.sql<{ payload: Record<string, unknown> }[]>`
+    const [relayed] = await f.t.sql<{ payload: Record<string, unknown> }[]>`
       select payload from outbox where id = ${outboxRow?.id ?? 0}`;
     expect(relayed?.payload).toMatchObject({ email: user.email });
     expect(relayed?.payload).not.toHaveProperty('token');
 
     // The same outbox row relayed again (as if the first commit had failed) sends nothing more.
-    await t.sql`update outbox set dispatched_at = null where id = ${outboxRow?.id ?? 0}`;
+    await f.t.sql`update outbox set dispatched_at = null where id = ${outboxRow?.id ?? 0}`;
     await waitFor('the row relayed again', async () => {
-      const [row] = await t.sql`select dispatched_at from outbox where id = ${outboxRow?.id ?? 0}`;
+      const [row] = await f.t.sql`select dispatched_at from outbox where id = ${outboxRow?.id ?? 0}`;
       return row?.dispatched_at !== null;
     });
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(smtp.to(user.email)).toHaveLength(1);
-    expect(await deliveriesOf(t, { targets: [user.email] })).toHaveLength(1);
+    expect(f.smtp.to(user.email)).toHaveLength(1);
+    expect(await deliveriesOf(f.t, { targets: [user.email] })).toHaveLength(1);
   });
 
   it('announces a maintenance deleted before it started as cancelled, to the subscriber set it had', async () => {
-    const operator = await registerUser(t, unique('operator'));
-    const service = await createService(t, operator.id);
-    const follower = await registerUser(t);
-    await subscribe(t, follower.id, follower.defaultChannel.id, [service.id]);
+    const operator = await registerUser(f.t, unique('operator'));
+    const service = await createService(f.t, operator.id);
+    const follower = await registerUser(f.t);
+    await subscribe(f.t, follower.id, follower.defaultChannel.id, [service.id]);
     const start = Date.now() + 86_400_000;
-    const maintenance = await t.core.events.create(
+    const maintenance = await f.t.core.events.create(
       operator.id,
       CreateEventInput.parse({
         title: unique('Maintenance'),
@@ -276,14 +240,14 @@ describe('notifications pipeline', () => {
         affected_services: [{ service_id: service.id, status: 'maintenance' }],
       }),
     );
-    await settled(t, { eventId: maintenance.id, targets: [follower.email] }, 1);
-    await t.core.events.delete(maintenance.id);
-    await waitFor('the cancellation', () => smtp.to(follower.email).length === 2);
+    await settled(f.t, { eventId: maintenance.id, targets: [follower.email] }, 1);
+    await f.t.core.events.delete(maintenance.id);
+    await waitFor('the cancellation', () => f.smtp.to(follower.email).length === 2);
     expect(await subjects(follower.email)).toEqual([
       `[New] Maintenance: ${maintenance.title}`,
       `[Cancelled] Maintenance: ${maintenance.title}`,
     ]);
     await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(smtp.to(follower.email)).toHaveLength(2);
+    expect(f.smtp.to(follower.email)).toHaveLength(2);
   });
 });
