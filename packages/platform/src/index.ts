@@ -5,6 +5,7 @@
 export { serializeError } from './error-serializer';
 export { type MetricsServer, type MetricsSource, startMetricsServer } from './metrics-server';
 export * from './settings';
+export { createTelegramClient, type TelegramClientSettings, type TelegramFailure, telegramFailureOf } from './telegram';
 export {
   createWebhookPoster,
   isNetwork,

@@ -1,6 +1,6 @@
 import { type ChannelProbe, ProbeFailure } from '@statuspage/core';
-import { createWebhookPoster } from '@statuspage/platform';
-import { Api, GrammyError, HttpError } from 'grammy';
+import { createTelegramClient, createWebhookPoster, telegramFailureOf } from '@statuspage/platform';
+import type { Api } from 'grammy';
 
 /** What a failed Mattermost verification answers, whatever went wrong. */
 export const MATTERMOST_PROBE_FAILURE =
@@ -28,8 +28,9 @@ export function createChannelProbe(settings: ProbeSettings): ChannelProbe & { cl
     timeoutMs: settings.timeoutMs,
     allowedNetworks: settings.mattermostAllowedNetworks ?? [],
   });
+  // Each call passes its own deadline (a signal), so the client has none.
   const api = settings.telegramBotToken
-    ? new Api(settings.telegramBotToken, { apiRoot: settings.telegramApiUrl.replace(/\/$/, '') })
+    ? createTelegramClient({ botToken: settings.telegramBotToken, apiUrl: settings.telegramApiUrl })
     : undefined;
   return {
     async telegramStarted(target, startParameter) {
@@ -44,15 +45,14 @@ export function createChannelProbe(settings: ProbeSettings): ChannelProbe & { cl
           signal,
         );
       } catch (error) {
-        if (error instanceof GrammyError) {
-          throw new ProbeFailure(
-            error.error_code === 409
-              ? 'the bot receives its updates by webhook, so the server cannot see who pressed Start'
-              : error.description,
-          );
-        }
-        if (error instanceof HttpError) throw new ProbeFailure('the Telegram Bot API could not be reached');
-        throw error;
+        const failure = telegramFailureOf(error);
+        if (!failure) throw error;
+        if (failure.kind === 'unreachable') throw new ProbeFailure('the Telegram Bot API could not be reached');
+        throw new ProbeFailure(
+          failure.status === 409
+            ? 'the bot receives its updates by webhook, so the server cannot see who pressed Start'
+            : failure.description,
+        );
       }
       const wanted = target.toLowerCase();
       return updates.some((update) => {
@@ -72,16 +72,15 @@ export function createChannelProbe(settings: ProbeSettings): ChannelProbe & { cl
         const signal = AbortSignal.timeout(settings.timeoutMs) as unknown as Parameters<Api['sendMessage']>[3];
         await api.sendMessage(chatId, text, undefined, signal);
       } catch (error) {
-        if (error instanceof GrammyError) {
-          const reason = /chat not found/i.test(error.description)
-            ? 'chat not found'
-            : /blocked/i.test(error.description)
-              ? 'the bot is blocked by this chat'
-              : error.description;
-          throw new ProbeFailure(reason);
-        }
-        if (error instanceof HttpError) throw new ProbeFailure('the Telegram Bot API could not be reached');
-        throw error;
+        const failure = telegramFailureOf(error);
+        if (!failure) throw error;
+        if (failure.kind === 'unreachable') throw new ProbeFailure('the Telegram Bot API could not be reached');
+        const reason = /chat not found/i.test(failure.description)
+          ? 'chat not found'
+          : /blocked/i.test(failure.description)
+            ? 'the bot is blocked by this chat'
+            : failure.description;
+        throw new ProbeFailure(reason);
       }
     },
     async mattermost(webhookUrl, text) {

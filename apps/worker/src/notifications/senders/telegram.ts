@@ -1,4 +1,4 @@
-import { Api, GrammyError, HttpError } from 'grammy';
+import { createTelegramClient, telegramFailureOf } from '@statuspage/platform';
 import { type ChannelSender, SendError } from './sender';
 
 export interface TelegramSettings {
@@ -8,31 +8,28 @@ export interface TelegramSettings {
   timeoutMs: number;
 }
 
-/** Telegram messages through grammy's Bot API client (plain text, no link previews). */
+/** Telegram messages through the Bot API client of platform (plain text, no link previews). */
 export function createTelegramSender(settings: TelegramSettings): ChannelSender {
-  const api = new Api(settings.botToken, {
-    apiRoot: settings.apiUrl.replace(/\/$/, ''),
-    timeoutSeconds: Math.max(1, Math.ceil(settings.timeoutMs / 1000)),
-  });
+  const api = createTelegramClient(settings);
   return {
     async send(chatId, message) {
       try {
         await api.sendMessage(chatId, message.text, { link_preview_options: { is_disabled: true } });
       } catch (error) {
-        if (error instanceof GrammyError) {
-          const reason = `Telegram ${error.error_code}: ${error.description}`;
-          if (error.error_code === 429) {
-            const seconds = error.parameters.retry_after ?? 1;
-            throw new SendError(reason, { retryAfterMs: seconds * 1000, cause: error });
-          }
-          // 403: the person blocked the bot (or left the chat): nothing will get through until they come back.
-          if (error.error_code === 403)
-            throw new SendError(reason, { permanent: true, disableChannel: true, cause: error });
-          // Other 4xx (chat not found, bad request) fail the same way every time; 5xx are Telegram's trouble.
-          throw new SendError(reason, { permanent: error.error_code < 500, cause: error });
+        const failure = telegramFailureOf(error);
+        if (!failure) throw error;
+        if (failure.kind === 'unreachable') {
+          throw new SendError(`Telegram unreachable: ${failure.description}`, { cause: error });
         }
-        if (error instanceof HttpError) throw new SendError(`Telegram unreachable: ${error.message}`, { cause: error });
-        throw error;
+        const reason = `Telegram ${failure.status}: ${failure.description}`;
+        if (failure.retryAfterMs !== undefined) {
+          throw new SendError(reason, { retryAfterMs: failure.retryAfterMs, cause: error });
+        }
+        // 403: the person blocked the bot (or left the chat): nothing will get through until they come back.
+        if (failure.status === 403)
+          throw new SendError(reason, { permanent: true, disableChannel: true, cause: error });
+        // Other 4xx (chat not found, bad request) fail the same way every time; 5xx are Telegram's trouble.
+        throw new SendError(reason, { permanent: failure.status < 500, cause: error });
       }
     },
     async close() {},
