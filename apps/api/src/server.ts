@@ -20,7 +20,7 @@ import { createLogger } from './logger';
 import { createApiMetrics, createRouteResolver } from './metrics/metrics';
 import { createChannelProbe } from './notifications/probe';
 import { appRouter } from './routers';
-import { readCredentials } from './trpc/context';
+import { sessionOf } from './trpc/context';
 
 export interface ApiServer {
   url: string;
@@ -187,10 +187,8 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
           cors: corsMiddleware(env.CORS_ALLOWED_ORIGINS),
           requestId: requestIdOf,
           // Credentials that do not authenticate make a request anonymous, as the procedures see it.
-          authenticates: async (req) => {
-            const credentials = readCredentials(req.headers);
-            return credentials !== null && (await core.auth.authenticate(credentials.token)) !== null;
-          },
+          // The lookup is remembered for the procedures when the request goes on to the app.
+          authenticates: async (req) => (await sessionOf(core, req)) !== null,
         }),
       ),
     ),

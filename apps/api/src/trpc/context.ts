@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { AuthenticatedSession, Core } from '@statuspage/core';
 import { parseCookie } from 'cookie';
 import type { Request, Response } from 'express';
@@ -39,12 +39,34 @@ export function readCredentials(
   return cookie ? { token: cookie, source: 'cookie' } : null;
 }
 
+/** Session lookups already made for a request: the public cache's pre-router may ask before the procedures do. */
+const sessionsOf = new WeakMap<IncomingMessage, Promise<AuthenticatedSession | null>>();
+
+/**
+ * The session of a request's credentials, looked up once per request however
+ * many layers ask (a second lookup would cost a query and extend the session
+ * twice).
+ */
+export function sessionOf(
+  core: Pick<Core, 'auth'>,
+  req: IncomingMessage,
+  credentials: Credentials | null = readCredentials(req.headers),
+): Promise<AuthenticatedSession | null> {
+  let session = sessionsOf.get(req);
+  if (!session) {
+    session = credentials ? core.auth.authenticate(credentials.token) : Promise.resolve(null);
+    sessionsOf.set(req, session);
+    // A failed lookup (the database away) is not remembered: a later layer asks again.
+    session.catch(() => sessionsOf.delete(req));
+  }
+  return session;
+}
+
 /** Per-request context: services, the request, a child logger and the (lazily resolved) session. */
 export function createContextFactory(services: AppServices) {
   return ({ req, res }: { req: Request; res: Response }) => {
     const cookies = parseCookie(req.headers.cookie ?? '');
     const credentials = readCredentials(req.headers, cookies);
-    let session: Promise<AuthenticatedSession | null> | undefined;
     return {
       ...services,
       req,
@@ -57,8 +79,7 @@ export function createContextFactory(services: AppServices) {
       refreshCookie: cookies[REFRESH_COOKIE],
       /** The signed-in session, resolved once per request. */
       getSession() {
-        session ??= credentials ? services.core.auth.authenticate(credentials.token) : Promise.resolve(null);
-        return session;
+        return sessionOf(services.core, req, credentials);
       },
       newCsrfToken: () => randomBytes(24).toString('base64url'),
     };
