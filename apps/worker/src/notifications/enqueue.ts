@@ -5,7 +5,7 @@ import {
   type JobPriority,
   jobPriorities,
 } from '@statuspage/contracts';
-import { type DeliveryRef, directKinds, notificationPipeline } from '@statuspage/core';
+import { type DeliveryRef, notificationPipeline } from '@statuspage/core';
 import type { Database } from '@statuspage/db';
 import type { Logger } from 'pino';
 import type { JobConflictObserver } from '../outbox/relay';
@@ -24,9 +24,6 @@ export interface EnqueueDeps {
 
 /** Deliveries per addBulk call: one Redis round trip (a MULTI) per chunk, and one to check it. */
 const chunkSize = 1000;
-
-/** Messages whose deliveries jump the queue: direct messages, someone is waiting for them right now. */
-export const urgentKinds = directKinds;
 
 function sameDelivery(stored: unknown, ours: DeliveryJob) {
   const job = stored as Partial<DeliveryJob> | undefined;

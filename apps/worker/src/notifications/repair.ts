@@ -1,7 +1,7 @@
 import { outboxJobId } from '@statuspage/contracts';
-import { notificationPipeline, outboxStore } from '@statuspage/core';
+import { directKinds, notificationPipeline, outboxStore } from '@statuspage/core';
 import type { Queue } from 'bullmq';
-import { type EnqueueDeps, enqueueDeliveries, urgentKinds } from './enqueue';
+import { type EnqueueDeps, enqueueDeliveries } from './enqueue';
 
 export interface RepairOptions extends EnqueueDeps {
   /** How often to look (the first look is shortly after start). */
@@ -58,12 +58,12 @@ export function startRepair(options: RepairOptions) {
     if (rows.length === 0) return 0;
     await enqueueDeliveries(
       options,
-      rows.filter((row) => urgentKinds.has(row.kind)),
+      rows.filter((row) => directKinds.has(row.kind)),
       'high',
     );
     await enqueueDeliveries(
       options,
-      rows.filter((row) => !urgentKinds.has(row.kind)),
+      rows.filter((row) => !directKinds.has(row.kind)),
       'normal',
     );
     logger.info({ deliveries: rows.length }, 'stale pending deliveries queued again');

@@ -4,11 +4,11 @@ import {
   type OutboxJob,
   type PasswordResetEmail,
 } from '@statuspage/contracts';
-import { notificationPipeline, type OutboxRowRef, outboxStore } from '@statuspage/core';
+import { directKinds, notificationPipeline, type OutboxRowRef, outboxStore } from '@statuspage/core';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { MaintenanceAutomation } from '../maintenance/automation';
-import { type EnqueueDeps, enqueueDeliveries, urgentKinds } from '../notifications/enqueue';
+import { type EnqueueDeps, enqueueDeliveries } from '../notifications/enqueue';
 import { fanOut } from '../notifications/fanout';
 
 export interface OutboxDeps extends EnqueueDeps {
@@ -74,7 +74,7 @@ async function enqueueExistingDelivery(
     queued = await enqueueDeliveries(
       deps,
       [row],
-      payload.priority === 'high' || urgentKinds.has(row.kind) ? 'high' : 'normal',
+      payload.priority === 'high' || directKinds.has(row.kind) ? 'high' : 'normal',
     );
   }
   await outboxStore.markOutboxProcessed(deps.db, outboxRow);
