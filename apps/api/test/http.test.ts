@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadEnv } from '../src/env';
 import { createLogger } from '../src/logger';
 import { type ApiServer, startApiServer } from '../src/server';
@@ -133,25 +133,32 @@ describe('http middleware', () => {
   });
 });
 
+/** An api on the run's database whose JSON log lines are collected (at `level`), to read what it logs. */
+async function startLoggedApi(level: 'info' | 'debug', overrides: Record<string, string> = {}) {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, callback) {
+      lines.push(...String(chunk).split('\n').filter(Boolean));
+      callback();
+    },
+  });
+  const env = loadEnv({
+    DATABASE_URL: inject('databaseUrl'),
+    SERVER_HOST: '127.0.0.1',
+    SERVER_PORT: '0',
+    SERVER_METRICS_PORT: '0',
+    COOKIE_SECURE: 'false',
+    ...overrides,
+  });
+  const api = await startApiServer(env, {
+    logger: createLogger({ level, format: 'json', name: 'api', destination: sink }),
+  });
+  return { api, lines };
+}
+
 describe('http logging', () => {
   it('writes one JSON line per request with its request id, without secrets', async () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk, _encoding, callback) {
-        lines.push(...String(chunk).split('\n').filter(Boolean));
-        callback();
-      },
-    });
-    const env = loadEnv({
-      DATABASE_URL: (await import('vitest')).inject('databaseUrl'),
-      SERVER_HOST: '127.0.0.1',
-      SERVER_PORT: '0',
-      SERVER_METRICS_PORT: '0',
-      COOKIE_SECURE: 'false',
-    });
-    const api = await startApiServer(env, {
-      logger: createLogger({ level: 'info', format: 'json', name: 'api', destination: sink }),
-    });
+    const { api, lines } = await startLoggedApi('info');
     try {
       const http = createHttp(api.url);
       const login = await http.post('/api/v1/auth/login', {
@@ -178,14 +185,7 @@ describe('http logging', () => {
 
 describe('http logging of database errors', () => {
   it('logs a failed write with its SQL but without its parameters or row values (hash, e-mail, reset token)', async () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk, _encoding, callback) {
-        lines.push(...String(chunk).split('\n').filter(Boolean));
-        callback();
-      },
-    });
-    const databaseUrl = (await import('vitest')).inject('databaseUrl');
+    const databaseUrl = inject('databaseUrl');
     const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
     const marker = unique('dberror').replace(/-/g, '_');
     // Forced failures for this test's addresses only (the database is shared with the other files),
@@ -207,17 +207,9 @@ describe('http logging of database errors', () => {
       end $$;
       create trigger ${marker}_users before insert on users for each row execute function ${marker}_users();
       create trigger ${marker}_outbox before insert on outbox for each row execute function ${marker}_outbox();`);
-    const env = loadEnv({
-      DATABASE_URL: databaseUrl,
-      SERVER_HOST: '127.0.0.1',
-      SERVER_PORT: '0',
-      SERVER_METRICS_PORT: '0',
-      COOKIE_SECURE: 'false',
+    const { api, lines } = await startLoggedApi('info', {
       RATE_LIMIT_AUTH_PER_IP: '100000',
       RATE_LIMIT_AUTH_PER_ACCOUNT: '100000',
-    });
-    const api = await startApiServer(env, {
-      logger: createLogger({ level: 'info', format: 'json', name: 'api', destination: sink }),
     });
     try {
       const http = createHttp(api.url);
@@ -257,23 +249,7 @@ describe('http logging of database errors', () => {
 
 describe('http logging of secrets in query strings', () => {
   it('never logs the values of token, code and similar query parameters, on the app or the cache path', async () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk, _encoding, callback) {
-        lines.push(...String(chunk).split('\n').filter(Boolean));
-        callback();
-      },
-    });
-    const env = loadEnv({
-      DATABASE_URL: (await import('vitest')).inject('databaseUrl'),
-      SERVER_HOST: '127.0.0.1',
-      SERVER_PORT: '0',
-      SERVER_METRICS_PORT: '0',
-      COOKIE_SECURE: 'false',
-    });
-    const api = await startApiServer(env, {
-      logger: createLogger({ level: 'debug', format: 'json', name: 'api', destination: sink }),
-    });
+    const { api, lines } = await startLoggedApi('debug');
     const secrets = ['unsubscribeSECRETvalue1', 'resetSECRETvalue2', '918273', 'nonceSECRETvalue3', 'refreshSECRET4'];
     try {
       const http = createHttp(api.url);

@@ -1,11 +1,10 @@
-import { connect } from 'node:net';
-import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRouteResolver } from '../src/metrics/metrics';
 import type { ApiServer } from '../src/server';
 import { startTestApi, unique } from './support/api';
 import { createHttp, type Http } from './support/client';
 import { adminToken, createService } from './support/factories';
+import { accepts, externalAddress } from './support/network';
 
 /** The value of one series of a Prometheus text exposition (undefined when absent). */
 function sample(text: string, name: string, labels: Record<string, string> = {}) {
@@ -16,31 +15,6 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
     }
   }
   return undefined;
-}
-
-/** The first IPv4 address of this machine that is not loopback (to prove a port is not reachable on it). */
-function externalAddress(): string {
-  const found = Object.values(networkInterfaces())
-    .flat()
-    .find((entry) => entry && entry.family === 'IPv4' && !entry.internal);
-  expect(found, 'a network interface besides loopback').toBeDefined();
-  return found?.address ?? '';
-}
-
-/** Whether a TCP connection to host:port is accepted. */
-function accepts(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port, timeout: 2_000 });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
 }
 
 describe('metrics api binding', () => {

@@ -1,7 +1,6 @@
-import { connect } from 'node:net';
-import { networkInterfaces } from 'node:os';
 import { CreateEventInput } from '@statuspage/contracts';
 import { describe, expect, it } from 'vitest';
+import { accepts, externalAddress } from '../../api/test/support/network';
 import { useWorkerFixture } from './support/fixture';
 import { createService, deliveriesOf, registerUser, subscribe, unique, waitFor } from './support/harness';
 
@@ -25,31 +24,6 @@ const scrape = async () => {
   expect(response.status).toBe(200);
   return response.text();
 };
-
-/** The first IPv4 address of this machine that is not loopback (to prove a port is not reachable on it). */
-function externalAddress(): string {
-  const found = Object.values(networkInterfaces())
-    .flat()
-    .find((entry) => entry && entry.family === 'IPv4' && !entry.internal);
-  expect(found, 'a network interface besides loopback').toBeDefined();
-  return found?.address ?? '';
-}
-
-/** Whether a TCP connection to host:port is accepted. */
-function accepts(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port, timeout: 2_000 });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
-}
 
 describe('worker metrics', () => {
   it('listens on loopback only by default (WORKER_METRICS_HOST)', async () => {
