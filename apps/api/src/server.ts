@@ -173,6 +173,7 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
     corsOrigins: env.CORS_ALLOWED_ORIGINS,
     bodyLimit: env.BODY_LIMIT,
     trustProxy: env.TRUST_PROXY,
+    publicBaseUrl: env.NOTIFICATIONS_BASE_URL,
     isReady: () => ready,
   });
 
