@@ -1,6 +1,6 @@
 import type { Database } from '@statuspage/db';
-import { catalogForEvents, createGroupUseCases, createServiceUseCases } from './catalog';
-import { createEventUseCases, eventsForCatalog } from './events';
+import { catalogForEvents, catalogForUptime, createGroupUseCases, createServiceUseCases } from './catalog';
+import { createEventUseCases, eventsForCatalog, eventsForUptime } from './events';
 import { createAuthUseCases, type IdentityConfig, identitySettings } from './identity/auth';
 import { createSessionManager } from './identity/session-store';
 import { createUserAdminUseCases } from './identity/users';
@@ -12,6 +12,7 @@ import { createUnsubscribeUseCase } from './notifications/unsubscribe';
 import { createPageUseCases } from './page';
 import { type Clock, systemClock } from './shared/clock';
 import { assertTemplateExists, createTemplateUseCases } from './templates/templates';
+import { createUptimeUseCases } from './uptime';
 
 export { effectiveStatusSql, hasActiveEventsSql } from './catalog';
 export type { AuthenticatedSession, IdentityConfig } from './identity/auth';
@@ -69,6 +70,16 @@ export {
   renderEventTemplate,
   sampleTemplateValues,
 } from './templates/templates';
+export {
+  type DaysQuery,
+  type DayUptime,
+  downtimeWeight,
+  type MonthsQuery,
+  type MonthUptime,
+  type ServiceDays,
+  UptimeErrors,
+  type UptimeUseCases,
+} from './uptime';
 
 /** The events use-cases alone, wired as createCore wires them (the worker's scheduled maintenance). */
 export function createEventsCore(db: Database, clock: Clock = systemClock) {
@@ -129,6 +140,7 @@ export function createCore(options: CoreOptions) {
     groups: createGroupUseCases({ db, clock, events: eventsForCatalog }),
     templates: createTemplateUseCases({ db, clock }),
     events: createEventsCore(db, clock),
+    uptime: createUptimeUseCases({ db, clock, catalog: catalogForUptime, events: eventsForUptime }),
     channels,
     subscriptions: createSubscriptionUseCases({ db, clock }),
     deliveries: createDeliveryUseCases({ db, clock }),

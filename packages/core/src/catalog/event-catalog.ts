@@ -1,6 +1,7 @@
 import { type Database, serviceGroupMembers, serviceStatusLog, services } from '@statuspage/db';
 import { and, asc, eq, inArray, isNull, ne } from 'drizzle-orm';
 import type { EventCatalog, StatusSnapshot } from '../events';
+import { deleteEventEntries, refreshAfterEntries } from './status-days';
 import { missingGroups, missingServices } from './store';
 import { selectServiceViews } from './views';
 
@@ -47,20 +48,28 @@ export const catalogForEvents: EventCatalog = {
       .where(and(inArray(services.id, [...ids]), ne(services.status, status)));
   },
 
-  async writeStatusLog(tx, entries) {
+  async writeStatusLog(tx, entries, at) {
     if (entries.length === 0) return;
+    const serviceIds = [...new Set(entries.map((entry) => entry.serviceId))];
+    const views = await selectServiceViews(tx, { ids: serviceIds, includeArchived: true });
+    const effective = new Map(views.map((view) => [view.id, view.effective_status]));
     await tx.insert(serviceStatusLog).values(
       entries.map((entry) => ({
         serviceId: entry.serviceId,
         oldStatus: entry.oldStatus,
         newStatus: entry.newStatus,
+        effectiveStatus: effective.get(entry.serviceId) ?? entry.newStatus,
         sourceType: 'event' as const,
         eventId: entry.eventId,
         reason: entry.reason,
         createdBy: entry.actorId,
+        createdAt: at,
       })),
     );
+    await refreshAfterEntries(tx, serviceIds, at);
   },
+
+  deleteStatusLogOf: deleteEventEntries,
 
   async serviceIdBySlug(tx: Database, slug: string) {
     const [service] = await tx.select({ id: services.id }).from(services).where(eq(services.slug, slug));

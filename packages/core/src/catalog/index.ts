@@ -6,3 +6,4 @@ export { createGroupUseCases, type GroupUseCases, type UpdateGroupCommand } from
 export type { CatalogDeps, CatalogEvents } from './ports';
 export { createServiceUseCases, type ServiceUseCases, type UpdateServiceCommand } from './services';
 export { effectiveStatusSql, hasActiveEventsSql } from './store';
+export { catalogForUptime } from './uptime-catalog';

@@ -5,6 +5,7 @@ import { changedColumns, sameIds } from '../shared/patch';
 import { isUniqueViolation } from '../shared/pg-errors';
 import { CatalogErrors } from './errors';
 import type { CatalogDeps } from './ports';
+import { refreshAfterEntries } from './status-days';
 import { findServiceRow, missingGroups, selectStatusLog } from './store';
 import { selectServiceViews, toStatusLogEntryDto } from './views';
 
@@ -89,15 +90,20 @@ export function createServiceUseCases(deps: CatalogDeps) {
           if (tags.length > 0) {
             await tx.insert(serviceTags).values(tags.map(([key, value]) => ({ serviceId: row.id, key, value })));
           }
+          const created = await view(tx, row.id);
+          const at = clock();
           await tx.insert(serviceStatusLog).values({
             serviceId: row.id,
             oldStatus: null,
             newStatus: row.status,
+            effectiveStatus: created.effective_status,
             sourceType: 'manual',
             reason: 'service created',
             createdBy: actorId,
+            createdAt: at,
           });
-          return view(tx, row.id);
+          await refreshAfterEntries(tx, [row.id], at);
+          return created;
         });
       } catch (error) {
         if (isUniqueViolation(error)) throw CatalogErrors.serviceSlugTaken();
@@ -137,17 +143,23 @@ export function createServiceUseCases(deps: CatalogDeps) {
             .set({ ...changed, updatedAt: clock() })
             .where(eq(services.id, before.id));
           if (groupIds) await replaceGroups(tx, before.id, groupIds);
+          const after = await view(tx, before.id);
           if (before.status !== input.status) {
+            // During an active event the stored status changes, what visitors see may not.
+            const at = clock();
             await tx.insert(serviceStatusLog).values({
               serviceId: before.id,
               oldStatus: before.status,
               newStatus: input.status,
+              effectiveStatus: after.effective_status,
               sourceType: 'manual',
               reason: input.reason ?? '',
               createdBy: actorId,
+              createdAt: at,
             });
+            await refreshAfterEntries(tx, [before.id], at);
           }
-          return view(tx, before.id);
+          return after;
         });
       } catch (error) {
         if (isUniqueViolation(error)) throw CatalogErrors.serviceSlugTaken();

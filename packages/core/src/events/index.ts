@@ -19,7 +19,7 @@ import {
   listUpdates,
   publicStatus,
 } from './reads';
-import { groupInActiveEvent, servicesInActiveEvents } from './store';
+import { groupInActiveEvent, selectServiceEventSpans, servicesInActiveEvents } from './store';
 
 export { EventErrors } from './errors';
 export type { EventCatalog, EventDeps, EventNotifier, EventRow } from './ports';
@@ -69,4 +69,9 @@ export type EventUseCases = ReturnType<typeof createEventUseCases>;
 export const eventsForCatalog = {
   servicesInActiveEvents: (tx: Database, serviceIds: readonly string[]) => servicesInActiveEvents(tx, serviceIds),
   groupInActiveEvent,
+};
+
+/** What uptime asks of events (the incidents and maintenance of each day): implements its `UptimeEvents` port. */
+export const eventsForUptime = {
+  spans: selectServiceEventSpans,
 };
