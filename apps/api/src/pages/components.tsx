@@ -1,7 +1,7 @@
 import type { Event, ServiceStatus } from '@statuspage/contracts';
+import type { DayUptime } from '@statuspage/core';
 import type { ComponentChildren } from 'preact';
 import type { PageContext } from './context';
-import type { DayUptime } from './uptime';
 
 // The pieces the pages share. Status is always text plus an icon whose shape differs per status, never colour alone.
 

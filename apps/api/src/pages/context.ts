@@ -1,24 +1,12 @@
+import type { PageSettings } from '@statuspage/contracts';
 import type { Formats, Language, Messages } from './i18n';
-
-/** The page settings the pages show (the wire shape of `GET /api/v1/settings/page`, less its timestamp). */
-export interface PageSettingsView {
-  name: string;
-  description: string | null;
-  logo_url: string | null;
-  favicon_url: string | null;
-  site_url: string | null;
-  support_url: string | null;
-  time_zone: string;
-  language: Language;
-  footer_text: string | null;
-}
 
 /** What every component of a page knows: the language, its strings and formatters, the settings, the address. */
 export interface PageContext {
   lang: Language;
   t: Messages;
   f: Formats;
-  settings: PageSettingsView;
+  settings: PageSettings;
   /** The page's time zone (the setting, when Intl knows it). */
   timeZone: string;
   /** The path of this page and its query parameters other than `lang` (for the language links). */

@@ -1,55 +1,38 @@
-import type { IncomingMessage } from 'node:http';
 import { type Group, Uuid } from '@statuspage/contracts';
 import { type Core, DomainError } from '@statuspage/core';
 import express, { type Request, type Response, type Router } from 'express';
-import type { PageContext, PageSettingsView } from './context';
+import type { PageContext } from './context';
 import { pageCsp } from './csp';
 import { renderErrorPage } from './error-page';
 import { renderEventPage } from './event-page';
 import { renderHistoryPage } from './history-page';
-import { catalogues, chooseLanguage, formatsFor, isLanguage, knownTimeZone, languageOfHeader } from './i18n';
+import { catalogues, chooseLanguage, formatsFor, isLanguage, knownTimeZone } from './i18n';
+import { PAGE_CACHE_CONTROL } from './routes';
 import { lastNinetyDays, pageNumber } from './rules';
 import { renderServicePage } from './service-page';
-import { type PageSources, pageSourcesOf } from './sources';
 import { renderStatusPage } from './status-page';
 
+export { PAGE_CACHE_CONTROL, pageRoutes, pageVariant } from './routes';
 export { feedLinks, subscribeLink } from './slots';
-
-/** The paths of the pages (route templates, as the metrics and the public cache name them). */
-export const PAGE_TEMPLATES = ['/', '/events/{id}', '/history', '/services/{slug}'] as const;
 
 /** Closed events per page of `/history`. */
 export const HISTORY_PAGE_SIZE = 20;
-
-/**
- * Browsers keep a page briefly and may show it stale while they fetch it
- * again; the server never serves stale data after a write (its cache is
- * cleared), an edge cache in front may for 15 s at most.
- */
-export const PAGE_CACHE_CONTROL = 'public, max-age=10, s-maxage=5, stale-while-revalidate=10';
-
-/** The part of the public cache key a page's language depends on besides its URL (`?lang=` is in the URL). */
-export function pageVariant(req: IncomingMessage) {
-  const header = req.headers['accept-language'];
-  return languageOfHeader(typeof header === 'string' ? header : undefined) ?? '';
-}
 
 export interface PagesOptions {
   core: Core;
   /** The public base URL (NOTIFICATIONS_BASE_URL). */
   baseUrl: string;
-  sources?: PageSources;
   now?: () => Date;
 }
 
 /** The context of one page: the settings, the language the visitor gets, its formatters. */
 async function pageContext(
-  sources: PageSources,
+  core: Core,
   req: Request,
   baseUrl: string,
   query: Record<string, string> = {},
 ): Promise<PageContext> {
-  const settings: PageSettingsView = await sources.settings();
+  const settings = await core.page.get();
   const fallback = isLanguage(settings.language) ? settings.language : 'en';
   const lang = chooseLanguage(req.query.lang, req.get('accept-language'), fallback);
   const timeZone = knownTimeZone(settings.time_zone);
@@ -93,10 +76,9 @@ export interface Pages {
 /** The public HTML pages: `/`, `/events/{id}`, `/history`, `/services/{slug}`, and their 404 page. */
 export function createPages(options: PagesOptions): Pages {
   const { core, baseUrl } = options;
-  const sources = options.sources ?? pageSourcesOf(core);
   const now = options.now ?? (() => new Date());
   const router = express.Router();
-  const contextOf = (req: Request, query?: Record<string, string>) => pageContext(sources, req, baseUrl, query);
+  const contextOf = (req: Request, query?: Record<string, string>) => pageContext(core, req, baseUrl, query);
   const send = sendPage;
 
   const notFound = async (req: Request, res: Response) => {
@@ -116,7 +98,7 @@ export function createPages(options: PagesOptions): Pages {
       const { from, to } = lastNinetyDays(ctx.timeZone, now());
       const [latestUpdates, uptime] = await Promise.all([
         core.events.latestUpdates(openEvents.map((event) => event.id)),
-        sources.uptimeDays({ from, to, timeZone: ctx.timeZone }),
+        core.uptime.days({ from, to, timeZone: ctx.timeZone }),
       ]);
       const eventTitles = await titlesOf(core, uptime);
       send(
@@ -202,8 +184,8 @@ export function createPages(options: PagesOptions): Pages {
       const ctx = await contextOf(req);
       const { from, to } = lastNinetyDays(ctx.timeZone, now());
       const [uptime, months, recent] = await Promise.all([
-        sources.uptimeDays({ from, to, timeZone: ctx.timeZone, serviceIds: [service.id] }),
-        sources.uptimeMonths({ serviceId: service.id, months: 12, timeZone: ctx.timeZone }),
+        core.uptime.days({ from, to, timeZone: ctx.timeZone, serviceIds: [service.id] }),
+        core.uptime.months({ serviceId: service.id, months: 12, timeZone: ctx.timeZone }),
         core.events.forService(slug, { limit: 10, offset: 0 }),
       ]);
       send(

@@ -1,5 +1,5 @@
 import type { Event, Group, Service, ServiceStatus } from '@statuspage/contracts';
-import type { DayUptime } from './uptime';
+import type { DayUptime } from '@statuspage/core';
 
 // What the public pages derive from the catalogue and the events: pure, unit-tested in test/pages-rules.test.ts.
 

@@ -1,10 +1,10 @@
 import type { Event, Service } from '@statuspage/contracts';
+import type { MonthUptime, ServiceDays } from '@statuspage/core';
 import { StatusBadge, UptimeBar } from './components';
 import type { PageContext } from './context';
 import { PastEvent } from './history-page';
 import { renderDocument } from './layout';
 import { fillDays } from './rules';
-import type { MonthUptime, ServiceDays } from './uptime';
 
 export interface ServicePageData {
   service: Service;

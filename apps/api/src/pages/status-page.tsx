@@ -1,9 +1,9 @@
 import type { Event, EventUpdate, Group, Service } from '@statuspage/contracts';
+import type { ServiceDays } from '@statuspage/core';
 import { EventFacts, eventTone, Section, StatusBadge, StatusIcon, Time, UptimeBar, Window } from './components';
 import { type PageContext, pageHref } from './context';
 import { renderDocument } from './layout';
 import { fillDays, overallState, sectionsOf, splitOpenEvents } from './rules';
-import type { ServiceDays } from './uptime';
 
 export interface StatusPageData {
   services: Service[];
