@@ -4,4 +4,4 @@
  * reads the same without it (the text is the page's time zone).
  */
 export const script =
-  "document.querySelectorAll('time[datetime*=\"T\"]').forEach(function(t){var d=new Date(t.getAttribute('datetime'));if(!isNaN(d))t.title=d.toLocaleString(document.documentElement.lang,{dateStyle:'medium',timeStyle:'short',timeZoneName:'short'})})";
+  "document.querySelectorAll('time[datetime*=\"T\"]').forEach(function(t){var d=new Date(t.getAttribute('datetime'));if(!isNaN(d))t.title=d.toLocaleString(document.documentElement.lang,{dateStyle:'medium',timeStyle:'long'})})";

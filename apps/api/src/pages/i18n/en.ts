@@ -64,7 +64,7 @@ export const en = {
   timeline: 'Timeline',
   viewEvent: 'Details',
   uptimeBarLabel: (service: string) => `${service}: status of the last 90 days`,
-  uptimeLast90: (percent: string) => `${percent} uptime`,
+  uptimeLast90: (percent: string) => `${percent} uptime over 90 days`,
   uptimeNoData: 'No uptime data yet',
   daysAgo90: '90 days ago',
   daysAgo30: '30 days ago',

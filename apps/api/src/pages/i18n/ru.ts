@@ -67,7 +67,7 @@ export const ru: Messages = {
   timeline: 'Ход событий',
   viewEvent: 'Подробнее',
   uptimeBarLabel: (service) => `${service}: состояние за последние 90 дней`,
-  uptimeLast90: (percent) => `доступность ${percent}`,
+  uptimeLast90: (percent) => `доступность за 90 дней: ${percent}`,
   uptimeNoData: 'Данных о доступности пока нет',
   daysAgo90: '90 дней назад',
   daysAgo30: '30 дней назад',
