@@ -1,4 +1,5 @@
 import type { Event, Group, Service } from '@statuspage/contracts';
+import type { DayUptime } from '@statuspage/core';
 import { describe, expect, it } from 'vitest';
 import { chooseLanguage, formatsFor, languageOfHeader } from '../src/pages/i18n';
 import {
@@ -7,6 +8,7 @@ import {
   lastNinetyDays,
   overallState,
   pageNumber,
+  runsOf,
   sectionsOf,
   splitOpenEvents,
 } from '../src/pages/rules';
@@ -73,6 +75,35 @@ describe('pages days', () => {
       ['2026-02-28', null],
       ['2026-03-01', 'degraded'],
       ['2026-03-02', null],
+    ]);
+  });
+});
+
+describe('pages bar runs', () => {
+  it('merge consecutive days with the same status, uptime and events, and nothing else', () => {
+    const day = (date: string, worst: DayUptime['worst'], uptimePercent: number | null, eventIds: string[] = []) => ({
+      date,
+      worst,
+      uptimePercent,
+      minutes: {},
+      eventIds,
+    });
+    const runs = runsOf([
+      day('2026-02-26', null, null),
+      day('2026-02-27', null, null),
+      day('2026-02-28', 'operational', 100),
+      day('2026-03-01', 'operational', 100),
+      day('2026-03-02', 'operational', 100, ['e1']),
+      day('2026-03-03', 'operational', 100, ['e1']),
+      day('2026-03-04', 'major_outage', 90, ['e1']),
+      day('2026-03-05', 'major_outage', 80, ['e1']),
+    ]);
+    expect(runs.map((run) => [run.from, run.to, run.days, run.worst])).toEqual([
+      ['2026-02-26', '2026-02-27', 2, null],
+      ['2026-02-28', '2026-03-01', 2, 'operational'],
+      ['2026-03-02', '2026-03-03', 2, 'operational'],
+      ['2026-03-04', '2026-03-04', 1, 'major_outage'],
+      ['2026-03-05', '2026-03-05', 1, 'major_outage'],
     ]);
   });
 });

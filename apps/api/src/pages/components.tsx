@@ -2,6 +2,7 @@ import type { Event, ServiceStatus } from '@statuspage/contracts';
 import type { DayUptime } from '@statuspage/core';
 import type { ComponentChildren } from 'preact';
 import type { PageContext } from './context';
+import { runsOf } from './rules';
 
 // The pieces the pages share. Status is always text plus an icon whose shape differs per status, never colour alone.
 
@@ -107,9 +108,10 @@ export function Window({ ctx, event }: { ctx: PageContext; event: Event }) {
 }
 
 /**
- * The 90-day bar: one cell per day with the day's worst status, and in words
- * (read by screen readers, shown as a tooltip on hover) the date, status,
- * uptime that day and the incidents of that day.
+ * The 90-day bar: one cell per day with the day's worst status. Days that
+ * read the same are one element drawn as that many cells, labelled in words
+ * (read by screen readers, shown as a tooltip on hover) with the dates,
+ * status, uptime and the incidents of those days.
  */
 export function UptimeBar({
   ctx,
@@ -128,14 +130,15 @@ export function UptimeBar({
   return (
     <>
       <ol class="bar" aria-label={t.uptimeBarLabel(serviceName)}>
-        {days.map((day) => (
-          <li class={`u-${day.worst ?? 'none'}`}>
+        {runsOf(days).map((run) => (
+          <li class={`u-${run.worst ?? 'none'} n${run.days}`}>
             <span class="sr">
               {t.dayLabel({
-                date: f.day(day.date),
-                status: day.worst ? t.serviceStatus[day.worst] : t.noData,
-                percent: day.uptimePercent === null ? null : f.percent(day.uptimePercent),
-                events: day.eventIds.flatMap((id) => {
+                date: run.days === 1 ? f.day(run.from) : f.dayRange(run.from, run.to),
+                days: run.days,
+                status: run.worst ? t.serviceStatus[run.worst] : t.noData,
+                percent: run.uptimePercent === null ? null : f.percent(run.uptimePercent),
+                events: run.eventIds.flatMap((id) => {
                   const title = eventTitles.get(id);
                   return title ? [title] : [];
                 }),
@@ -145,8 +148,7 @@ export function UptimeBar({
         ))}
       </ol>
       <p class="legend">
-        <span class="d90">{t.daysAgo90}</span>
-        <span class="d30">{t.daysAgo30}</span>
+        <span>{t.daysAgo90}</span>
         <span>{uptimePercent === null ? t.uptimeNoData : t.uptimeLast90(f.percent(uptimePercent))}</span>
         <span>{t.today}</span>
       </p>

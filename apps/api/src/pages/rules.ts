@@ -111,3 +111,45 @@ export function fillDays(range: { from: string; to: string }, days: readonly Day
   }
   return filled;
 }
+
+/** Consecutive days that read the same: one element of the bar, with one label for its dates. */
+export interface DayRun {
+  from: string;
+  to: string;
+  days: number;
+  worst: ServiceStatus | null;
+  uptimePercent: number | null;
+  eventIds: string[];
+}
+
+/**
+ * The days of a bar merged into runs of days with the same worst status, the same uptime and the
+ * same events: a quiet quarter is one element with one label instead of ninety, which keeps the
+ * page small for many services; the bar still draws one cell per day.
+ */
+export function runsOf(days: readonly DayUptime[]): DayRun[] {
+  const runs: DayRun[] = [];
+  for (const day of days) {
+    const last = runs.at(-1);
+    if (
+      last &&
+      last.worst === day.worst &&
+      last.uptimePercent === day.uptimePercent &&
+      last.eventIds.join() === day.eventIds.join() &&
+      addDays(last.to, 1) === day.date
+    ) {
+      last.to = day.date;
+      last.days += 1;
+    } else {
+      runs.push({
+        from: day.date,
+        to: day.date,
+        days: 1,
+        worst: day.worst,
+        uptimePercent: day.uptimePercent,
+        eventIds: day.eventIds,
+      });
+    }
+  }
+  return runs;
+}

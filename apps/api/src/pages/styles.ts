@@ -4,11 +4,14 @@
  * for dark mode by `prefers-color-scheme`; text colours keep ≥ 4.5:1 and
  * status marks ≥ 3:1 against their background in both themes.
  */
+// One rule per run length of the bars (1 to 90 days): a run is that many cells wide.
+const runLengths = Array.from({ length: 90 }, (_, index) => `.n${index + 1}{--n:${index + 1}}`).join('');
+
 export const stylesheet = `
 :root{color-scheme:light dark;--bg:#fff;--surface:#f5f7f9;--text:#1a1d21;--muted:#4a5260;--line:#d3d8de;--link:#0b57d0;--focus:#0b57d0;
---operational:#1a7f37;--degraded:#9a6700;--partial_outage:#c2410c;--major_outage:#c01c28;--maintenance:#1d5fc2;--none:#848c96}
+--operational:#1a7f37;--degraded:#9a6700;--partial_outage:#c2410c;--major_outage:#c01c28;--maintenance:#1d5fc2;--none:#848c96;--nodata:#c3c8ce}
 @media (prefers-color-scheme:dark){:root{--bg:#111418;--surface:#1a1f26;--text:#e8eaed;--muted:#aab2bd;--line:#39414b;--link:#8ab4f8;--focus:#8ab4f8;
---operational:#3fb950;--degraded:#d4a72c;--partial_outage:#f0883e;--major_outage:#ff6a63;--maintenance:#58a6ff;--none:#6e7681}}
+--operational:#3fb950;--degraded:#d4a72c;--partial_outage:#f0883e;--major_outage:#ff6a63;--maintenance:#58a6ff;--none:#6e7681;--nodata:#3a414a}}
 *,*::before,*::after{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%}
 body{margin:0;background:var(--bg);color:var(--text);font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;overflow-wrap:anywhere}
@@ -46,15 +49,13 @@ main{padding-top:1.5rem;padding-bottom:2rem}
 .svc{padding:.75rem 0;border-bottom:1px solid var(--line)}
 .svc-head{display:flex;flex-wrap:wrap;justify-content:space-between;gap:.25rem 1rem}
 .svc-head h4{font-weight:600}
-.bar{display:flex;gap:1px;list-style:none;margin:.5rem 0 .25rem;padding:0;height:2rem}
-.bar li{flex:1 1 0;min-width:0;position:relative;border-radius:1px;background:var(--none)}
-.bar .u-operational{background:var(--operational)}.bar .u-degraded{background:var(--degraded)}.bar .u-partial_outage{background:var(--partial_outage)}.bar .u-major_outage{background:var(--major_outage)}.bar .u-maintenance{background:var(--maintenance)}
-.bar .u-none{background:var(--none);opacity:.45}
-.bar li:hover .sr{clip:auto;width:max-content;max-width:16rem;height:auto;margin:0;white-space:normal;left:0;top:2.25rem;z-index:1;padding:.35rem .5rem;background:var(--text);color:var(--bg);border-radius:.25rem;font-size:.8rem}
-.bar li:nth-child(n+46):hover .sr{left:auto;right:0}
+.bar{display:flex;list-style:none;margin:.5rem 0 .25rem;padding:0;height:2rem}
+.bar li{flex:var(--n) 1 0;min-width:0;position:relative;background:repeating-linear-gradient(90deg,var(--c) 0 calc(100% / var(--n) - 1px),transparent calc(100% / var(--n) - 1px) calc(100% / var(--n)))}
+.u-operational{--c:var(--operational)}.u-degraded{--c:var(--degraded)}.u-partial_outage{--c:var(--partial_outage)}.u-major_outage{--c:var(--major_outage)}.u-maintenance{--c:var(--maintenance)}.u-none{--c:var(--nodata)}
+${runLengths}
+.bar li:hover .sr{clip:auto;width:max-content;max-width:min(18rem,80vw);height:auto;margin:0;white-space:normal;left:0;top:2.25rem;z-index:1;padding:.35rem .5rem;background:var(--text);color:var(--bg);border-radius:.25rem;font-size:.8rem}
+.bar li:last-child:hover .sr,.bar li:nth-last-child(2):hover .sr{left:auto;right:0}
 .legend{display:flex;justify-content:space-between;gap:1rem;color:var(--muted);font-size:.85rem}
-.legend .d30{display:none}
-@media (max-width:40rem){.bar li:nth-child(-n+60){display:none}.legend .d90{display:none}.legend .d30{display:inline}.bar li:nth-child(n+46):hover .sr{left:auto;right:0}.bar li:nth-child(-n+75):hover .sr{right:auto;left:0}}
 .foot-note{color:var(--muted);font-size:.85rem;margin-top:1.5rem}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.35rem 1rem;margin:1rem 0}
 dl.facts dt{color:var(--muted)}dl.facts dd{margin:0}

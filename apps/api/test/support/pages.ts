@@ -63,3 +63,9 @@ export function expectHtmlPage(page: Page, status = 200) {
   expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
   expect(page.html.startsWith('<!doctype html>')).toBe(true);
 }
+
+/** The number of days an element of a 90-day bar stands for (its `n<days>` class). */
+export function daysOf(element: HTMLElement | undefined) {
+  const match = /(?:^|\s)n(\d+)(?:\s|$)/.exec(element?.getAttribute('class') ?? '');
+  return match ? Number(match[1]) : 0;
+}

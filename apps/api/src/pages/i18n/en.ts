@@ -67,11 +67,10 @@ export const en = {
   uptimeLast90: (percent: string) => `${percent} uptime over 90 days`,
   uptimeNoData: 'No uptime data yet',
   daysAgo90: '90 days ago',
-  daysAgo30: '30 days ago',
   today: 'Today',
-  dayLabel: (day: { date: string; status: string; percent: string | null; events: string[] }) =>
+  dayLabel: (day: { date: string; days: number; status: string; percent: string | null; events: string[] }) =>
     [
-      `${day.date}: ${day.status}`,
+      `${day.date}${day.days > 1 ? ` (${day.days} days)` : ''}: ${day.status}`,
       ...(day.percent ? [`${day.percent} uptime`] : []),
       ...(day.events.length > 0 ? [`${countOf(day.events.length, 'incident')}: ${day.events.join('; ')}`] : []),
     ].join(', '),

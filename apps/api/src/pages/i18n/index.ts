@@ -42,6 +42,8 @@ export interface Formats {
   dateTime(iso: string): string;
   /** A calendar day given as YYYY-MM-DD (already in the page's zone). */
   day(date: string): string;
+  /** A range of calendar days (YYYY-MM-DD, first and last). */
+  dayRange(from: string, to: string): string;
   /** A calendar month given as YYYY-MM. */
   month(month: string): string;
   /** The month a moment falls in, in the page's zone, as YYYY-MM. */
@@ -94,6 +96,7 @@ function buildFormats(messages: Messages, timeZone: string): Formats {
       return `${dateTime.format(moment)} ${zone}`;
     },
     day: (date) => day.format(new Date(`${date}T00:00:00Z`)),
+    dayRange: (from, to) => day.formatRange(new Date(`${from}T00:00:00Z`), new Date(`${to}T00:00:00Z`)),
     month: (value) => month.format(new Date(`${value}-01T00:00:00Z`)),
     monthOf: (iso) => yearMonth.format(new Date(iso)).slice(0, 7),
     percent: (value) => percent.format(value / 100),

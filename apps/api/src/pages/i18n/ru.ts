@@ -70,11 +70,10 @@ export const ru: Messages = {
   uptimeLast90: (percent) => `доступность за 90 дней: ${percent}`,
   uptimeNoData: 'Данных о доступности пока нет',
   daysAgo90: '90 дней назад',
-  daysAgo30: '30 дней назад',
   today: 'Сегодня',
   dayLabel: (day) =>
     [
-      `${day.date}: ${day.status}`,
+      `${day.date}${day.days > 1 ? ` (${countOf(day.days, { one: 'день', few: 'дня', many: 'дней' })})` : ''}: ${day.status}`,
       ...(day.percent ? [`доступность ${day.percent}`] : []),
       ...(day.events.length > 0
         ? [
