@@ -4,7 +4,6 @@ import { describe, expect, it } from 'vitest';
 import { chooseLanguage, formatsFor, languageOfHeader } from '../src/pages/i18n';
 import {
   byMonth,
-  fillDays,
   lastNinetyDays,
   overallState,
   pageNumber,
@@ -65,18 +64,6 @@ describe('pages days', () => {
     // Already March 2nd in Tokyo.
     expect(lastNinetyDays('Asia/Tokyo', now)).toEqual({ from: '2025-12-03', to: '2026-03-02' });
   });
-
-  it('fill the days without data', () => {
-    const days = fillDays({ from: '2026-02-27', to: '2026-03-02' }, [
-      { date: '2026-03-01', worst: 'degraded', uptimePercent: 100, minutes: {}, eventIds: [] },
-    ]);
-    expect(days.map((day) => [day.date, day.worst])).toEqual([
-      ['2026-02-27', null],
-      ['2026-02-28', null],
-      ['2026-03-01', 'degraded'],
-      ['2026-03-02', null],
-    ]);
-  });
 });
 
 describe('pages bar runs', () => {
@@ -88,8 +75,8 @@ describe('pages bar runs', () => {
       minutes: {},
       eventIds,
     });
-    const runs = runsOf([
-      day('2026-02-26', null, null),
+    // 2026-02-25 and -26 are missing: no data.
+    const runs = runsOf({ from: '2026-02-25', to: '2026-03-05' }, [
       day('2026-02-27', null, null),
       day('2026-02-28', 'operational', 100),
       day('2026-03-01', 'operational', 100),
@@ -99,7 +86,7 @@ describe('pages bar runs', () => {
       day('2026-03-05', 'major_outage', 80, ['e1']),
     ]);
     expect(runs.map((run) => [run.from, run.to, run.days, run.worst])).toEqual([
-      ['2026-02-26', '2026-02-27', 2, null],
+      ['2026-02-25', '2026-02-27', 3, null],
       ['2026-02-28', '2026-03-01', 2, 'operational'],
       ['2026-03-02', '2026-03-03', 2, 'operational'],
       ['2026-03-04', '2026-03-04', 1, 'major_outage'],

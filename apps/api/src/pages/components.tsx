@@ -116,13 +116,15 @@ export function Window({ ctx, event }: { ctx: PageContext; event: Event }) {
 export function UptimeBar({
   ctx,
   serviceName,
+  range,
   days,
   uptimePercent,
   eventTitles,
 }: {
   ctx: PageContext;
   serviceName: string;
-  days: readonly DayUptime[];
+  range: { from: string; to: string };
+  days: readonly DayUptime[] | undefined;
   uptimePercent: number | null;
   eventTitles: ReadonlyMap<string, string>;
 }) {
@@ -130,7 +132,7 @@ export function UptimeBar({
   return (
     <>
       <ol class="bar" aria-label={t.uptimeBarLabel(serviceName)}>
-        {runsOf(days).map((run) => (
+        {runsOf(range, days).map((run) => (
           <li class={`u-${run.worst ?? 'none'} n${run.days}`}>
             <span class="sr">
               {t.dayLabel({

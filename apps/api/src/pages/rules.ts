@@ -102,14 +102,17 @@ export function pageNumber(value: unknown): number | undefined {
   return Number(value);
 }
 
-/** Every day from `from` to `to`, oldest first: the given day where there is one, else a day without data. */
-export function fillDays(range: { from: string; to: string }, days: readonly DayUptime[] = []): DayUptime[] {
-  const byDate = new Map(days.map((day) => [day.date, day]));
-  const filled: DayUptime[] = [];
-  for (let date = range.from; date <= range.to; date = addDays(date, 1)) {
-    filled.push(byDate.get(date) ?? { date, worst: null, uptimePercent: null, minutes: {}, eventIds: [] });
+let lastRange: { key: string; dates: string[] } | undefined;
+
+/** The calendar days from `from` to `to`, oldest first (remembered: every bar of a page has the same). */
+export function datesBetween(from: string, to: string): string[] {
+  const key = `${from} ${to}`;
+  if (lastRange?.key !== key) {
+    const dates: string[] = [];
+    for (let date = from; date <= to; date = addDays(date, 1)) dates.push(date);
+    lastRange = { key, dates };
   }
-  return filled;
+  return lastRange.dates;
 }
 
 /** Consecutive days that read the same: one element of the bar, with one label for its dates. */
@@ -122,33 +125,30 @@ export interface DayRun {
   eventIds: string[];
 }
 
+const sameIds = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((id, index) => id === b[index]);
+
 /**
- * The days of a bar merged into runs of days with the same worst status, the same uptime and the
- * same events: a quiet quarter is one element with one label instead of ninety, which keeps the
- * page small for many services; the bar still draws one cell per day.
+ * The days from `range.from` to `range.to` merged into runs of days with the same worst status,
+ * the same uptime and the same events; a day missing from `days` has no data. A quiet quarter is
+ * one element with one label instead of ninety, which keeps the page small for many services; the
+ * bar still draws one cell per day. `days` are in date order (as the uptime module answers).
  */
-export function runsOf(days: readonly DayUptime[]): DayRun[] {
+export function runsOf(range: { from: string; to: string }, days: readonly DayUptime[] = []): DayRun[] {
   const runs: DayRun[] = [];
-  for (const day of days) {
+  let next = 0;
+  for (const date of datesBetween(range.from, range.to)) {
+    while (next < days.length && (days[next] as DayUptime).date < date) next += 1;
+    const day = days[next]?.date === date ? days[next] : undefined;
+    const worst = day?.worst ?? null;
+    const uptimePercent = day?.uptimePercent ?? null;
+    const eventIds = day?.eventIds ?? [];
     const last = runs.at(-1);
-    if (
-      last &&
-      last.worst === day.worst &&
-      last.uptimePercent === day.uptimePercent &&
-      last.eventIds.join() === day.eventIds.join() &&
-      addDays(last.to, 1) === day.date
-    ) {
-      last.to = day.date;
+    if (last && last.worst === worst && last.uptimePercent === uptimePercent && sameIds(last.eventIds, eventIds)) {
+      last.to = date;
       last.days += 1;
     } else {
-      runs.push({
-        from: day.date,
-        to: day.date,
-        days: 1,
-        worst: day.worst,
-        uptimePercent: day.uptimePercent,
-        eventIds: day.eventIds,
-      });
+      runs.push({ from: date, to: date, days: 1, worst, uptimePercent, eventIds });
     }
   }
   return runs;

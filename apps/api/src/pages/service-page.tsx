@@ -4,7 +4,6 @@ import { StatusBadge, UptimeBar } from './components';
 import type { PageContext } from './context';
 import { PastEvent } from './history-page';
 import { renderDocument } from './layout';
-import { fillDays } from './rules';
 
 export interface ServicePageData {
   service: Service;
@@ -34,7 +33,8 @@ export function renderServicePage(ctx: PageContext, data: ServicePageData) {
         <UptimeBar
           ctx={ctx}
           serviceName={service.name}
-          days={fillDays(data.days, data.uptime?.days)}
+          range={data.days}
+          days={data.uptime?.days}
           uptimePercent={data.uptime?.uptimePercent ?? null}
           eventTitles={data.eventTitles}
         />

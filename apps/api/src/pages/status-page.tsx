@@ -3,7 +3,7 @@ import type { ServiceDays } from '@statuspage/core';
 import { EventFacts, eventTone, Section, StatusBadge, StatusIcon, Time, UptimeBar, Window } from './components';
 import { type PageContext, pageHref } from './context';
 import { renderDocument } from './layout';
-import { fillDays, overallState, sectionsOf, splitOpenEvents } from './rules';
+import { overallState, sectionsOf, splitOpenEvents } from './rules';
 
 export interface StatusPageData {
   services: Service[];
@@ -125,7 +125,8 @@ export function renderStatusPage(ctx: PageContext, data: StatusPageData) {
                       <UptimeBar
                         ctx={ctx}
                         serviceName={service.name}
-                        days={fillDays(data.days, uptime?.days)}
+                        range={data.days}
+                        days={uptime?.days}
                         uptimePercent={uptime?.uptimePercent ?? null}
                         eventTitles={data.eventTitles}
                       />

@@ -67,6 +67,21 @@ export function formatsFor(language: Language, timeZone: string): Formats {
   return formats;
 }
 
+/** Remembers the strings of a formatter: a page formats the same days and figures for every service. */
+function remembered<A extends unknown[]>(format: (...args: A) => string): (...args: A) => string {
+  const memory = new Map<string, string>();
+  return (...args) => {
+    const key = args.join(' ');
+    let value = memory.get(key);
+    if (value === undefined) {
+      if (memory.size > 20_000) memory.clear();
+      value = format(...args);
+      memory.set(key, value);
+    }
+    return value;
+  };
+}
+
 function buildFormats(messages: Messages, timeZone: string): Formats {
   const { locale } = messages;
   const dateTime = new Intl.DateTimeFormat(locale, {
@@ -95,11 +110,13 @@ function buildFormats(messages: Messages, timeZone: string): Formats {
       const zone = zoneName.formatToParts(moment).find((part) => part.type === 'timeZoneName')?.value ?? timeZone;
       return `${dateTime.format(moment)} ${zone}`;
     },
-    day: (date) => day.format(new Date(`${date}T00:00:00Z`)),
-    dayRange: (from, to) => day.formatRange(new Date(`${from}T00:00:00Z`), new Date(`${to}T00:00:00Z`)),
+    day: remembered((date: string) => day.format(new Date(`${date}T00:00:00Z`))),
+    dayRange: remembered((from: string, to: string) =>
+      day.formatRange(new Date(`${from}T00:00:00Z`), new Date(`${to}T00:00:00Z`)),
+    ),
     month: (value) => month.format(new Date(`${value}-01T00:00:00Z`)),
     monthOf: (iso) => yearMonth.format(new Date(iso)).slice(0, 7),
-    percent: (value) => percent.format(value / 100),
+    percent: remembered((value: number) => percent.format(value / 100)),
     duration: (milliseconds) => {
       const minutes = Math.floor(milliseconds / 60_000);
       if (minutes < 1) return messages.lessThanAMinute;
