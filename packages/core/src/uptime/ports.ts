@@ -1,7 +1,6 @@
 import type { ServiceStatus } from '@statuspage/contracts';
 import type { Database } from '@statuspage/db';
 import type { Clock } from '../shared/clock';
-import type { StatusDurations } from './rules';
 
 /** A service as uptime needs it: what it shows now and since when, and when its history begins. */
 export interface UptimeService {
@@ -14,13 +13,6 @@ export interface UptimeService {
   firstAt: Date;
 }
 
-/** One service's closed-interval time per status on one local day (from the rollup). */
-export interface DayDurationsRow {
-  serviceId: string;
-  day: string;
-  durations: StatusDurations;
-}
-
 /**
  * What the uptime module needs from the catalog module, which owns the status log and its
  * per-day rollup. Declared here; the catalog implements it and createCore wires it.
@@ -30,11 +22,15 @@ export interface UptimeCatalog {
   services(db: Database, ids?: readonly string[]): Promise<UptimeService[]>;
   /** Makes sure the rollup is kept for this time zone (building it from the log the first time). */
   prepareTimeZone(db: Database, timeZone: string): Promise<void>;
-  /** The rollup rows of these services for the local days from `from` to `to` of the time zone. */
+  /**
+   * The rollup of these services for the local days from `from` to `to` of the time zone: per
+   * service that has any, its closed-interval time as packed durations (see `addIntervalPacked`
+   * in rules.ts: per day from `from`, milliseconds per status in the order of severity).
+   */
   dayDurations(
     db: Database,
     query: { timeZone: string; from: string; to: string; serviceIds: readonly string[] },
-  ): Promise<DayDurationsRow[]>;
+  ): Promise<Map<string, Float64Array>>;
 }
 
 /** An event's time on a service: from its start to its end (null while open). */
