@@ -7,7 +7,7 @@ import {
   services,
   serviceTags,
 } from '@statuspage/db';
-import { and, asc, count, desc, eq, inArray, isNull, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, isNull, ne, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
 import { inActiveEventSql, worstActiveStatusSql } from '../events';
 import { qualified } from '../shared/sql';
 
@@ -304,4 +304,44 @@ export async function replaceGroupServices(tx: Database, groupId: string, servic
   if (serviceIds.length > 0) {
     await tx.insert(serviceGroupMembers).values(serviceIds.map((serviceId) => ({ serviceId, groupId })));
   }
+}
+
+// --- the queries behind events' EventCatalog port (event-catalog.ts)
+
+/** The members of these groups that are not archived, as group/service pairs. */
+export function activeMembersOfGroups(tx: Database, groupIds: readonly string[]) {
+  return tx
+    .select({ groupId: serviceGroupMembers.groupId, serviceId: serviceGroupMembers.serviceId })
+    .from(serviceGroupMembers)
+    .innerJoin(services, eq(services.id, serviceGroupMembers.serviceId))
+    .where(and(inArray(serviceGroupMembers.groupId, [...groupIds]), isNull(services.archivedAt)));
+}
+
+/** Locks service rows in id order (no deadlocks between concurrent writers); their archive state, read under the lock. */
+export function lockServiceRows(tx: Database, ids: readonly string[]) {
+  return tx
+    .select({ id: services.id, archivedAt: services.archivedAt })
+    .from(services)
+    .where(inArray(services.id, [...ids]))
+    .orderBy(asc(services.id))
+    .for('update');
+}
+
+/** Sets the stored status of those of the services that have another one. */
+export async function setServicesStatus(tx: Database, ids: readonly string[], status: ServiceStatus, now: Date) {
+  await tx
+    .update(services)
+    .set({ status, updatedAt: now })
+    .where(and(inArray(services.id, [...ids]), ne(services.status, status)));
+}
+
+/** Appends entries to the status log. */
+export async function insertStatusLogEntries(tx: Database, entries: (typeof serviceStatusLog.$inferInsert)[]) {
+  await tx.insert(serviceStatusLog).values(entries);
+}
+
+/** The id of the service with this slug (archived ones included), or undefined. */
+export async function serviceIdBySlug(tx: Database, slug: string) {
+  const [service] = await tx.select({ id: services.id }).from(services).where(eq(services.slug, slug));
+  return service?.id;
 }
