@@ -12,7 +12,6 @@ import {
   findUserByEmail,
   findUserById,
   markRefreshTokenRotated,
-  type RefreshTokenRow,
 } from './store';
 import { issueTokens, revokeFamily } from './tokens';
 import { type SessionUser, toUserDto, type UserRow } from './views';
@@ -49,7 +48,7 @@ export async function refresh(ctx: IdentityContext, refreshToken: string): Promi
   // The row lock serialises refreshes of one token: the second sees the first one's rotation.
   const outcome = await ctx.db.transaction(async (tx): Promise<RefreshOutcome> => {
     const now = ctx.clock();
-    const known: RefreshTokenRow | undefined = await findRefreshToken(tx, tokenHash, true);
+    const known = await findRefreshToken(tx, tokenHash, true);
     if (!known) return { ok: false, error: IdentityErrors.invalidRefreshToken() };
     const endsAt = familyEnd(known, ctx.settings.familyMaxAgeSeconds);
     const owner = await findUserById(tx, known.userId);

@@ -6,7 +6,6 @@ import { normalizeEmail } from './rules';
 // The SQL of the identity module (users, sessions, refresh and reset tokens). Every function
 // takes the db or the transaction first, so the use-case owns the transaction.
 
-export type RefreshTokenRow = typeof refreshTokens.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
 
 // --- users
