@@ -1,30 +1,30 @@
 import type { Database } from '@statuspage/db';
 import { catalogForEvents, createGroupUseCases, createServiceUseCases } from './catalog';
 import { createEventUseCases, eventsForCatalog } from './events';
-import { createAuthUseCases, type IdentityConfig, identitySettings } from './identity/auth';
-import { createSessionManager } from './identity/session-store';
-import { createUserAdminUseCases } from './identity/users';
+import { createIdentityUseCases, type IdentityConfig, type IdentityNotifier } from './identity';
 import { type ChannelProbe, createChannelUseCases, type NotificationSettings } from './notifications/channels';
 import { createDeliveryUseCases } from './notifications/deliveries';
 import { createEventNotifier } from './notifications/event-notifier';
 import { createSubscriptionUseCases } from './notifications/subscriptions';
 import { createUnsubscribeUseCase } from './notifications/unsubscribe';
+import { writeOutbox } from './outbox/write';
 import { createPageUseCases } from './page';
 import { type Clock, systemClock } from './shared/clock';
-import { assertTemplateExists, createTemplateUseCases } from './templates/templates';
+import { assertTemplateExists, createTemplateUseCases } from './templates';
 
 export { effectiveStatusSql, hasActiveEventsSql } from './catalog';
-export type { AuthenticatedSession, IdentityConfig } from './identity/auth';
 export {
+  type AuthenticatedSession,
   configurePasswordWork,
   defaultPasswordWorkSettings,
   hashPassword,
+  type IdentityConfig,
   type PasswordWorkSettings,
   type PasswordWorkStats,
   passwordWork,
+  type SessionUser,
   verifyPassword,
-} from './identity/passwords';
-export type { SessionUser } from './identity/session-store';
+} from './identity';
 export {
   type ChannelProbe,
   type NotificationSettings,
@@ -54,21 +54,26 @@ export { defaultPageSettings } from './page';
 export type { Clock } from './shared/clock';
 export { DomainError, type DomainErrorKind } from './shared/errors';
 export {
+  assertTemplateExists,
   checkTemplate,
   formatTimestamp,
+  getTemplateById,
   parseTemplate,
+  type RenderedTemplate,
+  renderEventTemplate,
   renderTemplate,
+  sampleTemplateValues,
   type TemplatePart,
   TemplateSyntaxError,
   type TemplateValues,
-} from './templates/macros';
-export {
-  assertTemplateExists,
-  getTemplateById,
-  type RenderedTemplate,
-  renderEventTemplate,
-  sampleTemplateValues,
-} from './templates/templates';
+} from './templates';
+
+/** The password-reset e-mail is a direct message: an outbox row the worker sends (implements identity's port). */
+const identityNotifier: IdentityNotifier = {
+  async passwordResetRequested(tx, message) {
+    await writeOutbox(tx, 'email.password_reset', message);
+  },
+};
 
 /** The events use-cases alone, wired as createCore wires them (the worker's scheduled maintenance). */
 export function createEventsCore(db: Database, clock: Clock = systemClock) {
@@ -111,20 +116,16 @@ export function createCore(options: CoreOptions) {
   // Every new account (registration or admin creation) gets its default e-mail channel, unverified.
   const onAccountCreated = (tx: Database, user: { id: string; email: string }) =>
     channels.createDefault(tx, user.id, user.email);
-  const auth = createAuthUseCases({
-    onAccountCreated,
+  const { auth, users } = createIdentityUseCases({
     db,
     clock,
     config: options.identity,
-    sessions: createSessionManager(
-      db,
-      options.identity.accessTtlSeconds,
-      identitySettings(options.identity).sessionMaxAgeSeconds,
-    ),
+    onAccountCreated,
+    notifier: identityNotifier,
   });
   return {
     auth,
-    users: createUserAdminUseCases({ db, clock, revokeAllForUser: auth.revokeAllForUser, onAccountCreated }),
+    users,
     services: createServiceUseCases({ db, clock, events: eventsForCatalog }),
     groups: createGroupUseCases({ db, clock, events: eventsForCatalog }),
     templates: createTemplateUseCases({ db, clock }),
