@@ -13,6 +13,7 @@ import {
   type NotificationPorts,
   type NotificationSettings,
 } from './notifications';
+import { createPageUseCases } from './page';
 import { type Clock, systemClock } from './shared/clock';
 import { assertTemplateExists, createTemplateUseCases } from './templates/templates';
 
@@ -49,6 +50,7 @@ export {
 } from './notifications';
 export type { ClaimedOutboxRow, OutboxRowRef } from './outbox/store';
 export * as outboxStore from './outbox/store';
+export { defaultPageSettings } from './page';
 export type { Clock } from './shared/clock';
 export { DomainError, type DomainErrorKind } from './shared/errors';
 export {
@@ -144,6 +146,7 @@ export function createCore(options: CoreOptions) {
     subscriptions: notifications.subscriptions,
     deliveries: notifications.deliveries,
     unsubscribe: notifications.unsubscribe,
+    page: createPageUseCases({ db, clock }),
     notificationsConfig: notifications.config,
   };
 }
