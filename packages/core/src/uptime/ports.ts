@@ -2,15 +2,16 @@ import type { ServiceStatus } from '@statuspage/contracts';
 import type { Database } from '@statuspage/db';
 import type { Clock } from '../shared/clock';
 
-/** A service as uptime needs it: what it shows now and since when, and when its history begins. */
+/** A service as uptime needs it: what it shows now and since when. */
 export interface UptimeService {
   id: string;
   /** Its effective status now. */
   status: ServiceStatus;
-  /** When that status began: its latest status-log entry (or its creation). */
+  /**
+   * When that status began: its latest status-log entry (or its creation). Its history begins
+   * with its first entry: the rollup has nothing before it, so earlier days have no data.
+   */
   since: Date;
-  /** When its history begins: its first status-log entry (or its creation). */
-  firstAt: Date;
 }
 
 /**
