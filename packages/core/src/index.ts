@@ -1,75 +1,83 @@
 import type { Database } from '@statuspage/db';
-import { catalogForEvents, catalogForUptime, createGroupUseCases, createServiceUseCases } from './catalog';
-import { createEventUseCases, eventsForCatalog, eventsForUptime } from './events';
-import { createAuthUseCases, type IdentityConfig, identitySettings } from './identity/auth';
-import { createSessionManager } from './identity/session-store';
-import { createUserAdminUseCases } from './identity/users';
-import { type ChannelProbe, createChannelUseCases, type NotificationSettings } from './notifications/channels';
-import { createDeliveryUseCases } from './notifications/deliveries';
-import { createEventNotifier } from './notifications/event-notifier';
-import { createSubscriptionUseCases } from './notifications/subscriptions';
-import { createUnsubscribeUseCase } from './notifications/unsubscribe';
+import {
+  catalogForEvents,
+  catalogForNotifications,
+  catalogForUptime,
+  createGroupUseCases,
+  createServiceUseCases,
+} from './catalog';
+import { createEventUseCases, eventsForCatalog, eventsForNotifications, eventsForUptime } from './events';
+import {
+  createIdentityUseCases,
+  type IdentityConfig,
+  type IdentityNotifier,
+  identityForNotifications,
+} from './identity';
+import {
+  type ChannelProbe,
+  createEventNotifier,
+  createNotificationPipeline,
+  createNotificationUseCases,
+  type NotificationPorts,
+  type NotificationSettings,
+} from './notifications';
+import { writeOutbox } from './outbox/write';
 import { createPageUseCases } from './page';
 import { type Clock, systemClock } from './shared/clock';
-import { assertTemplateExists, createTemplateUseCases } from './templates/templates';
+import { assertTemplateExists, createTemplateUseCases } from './templates';
 import { createUptimeUseCases } from './uptime';
 
 export { effectiveStatusSql, hasActiveEventsSql } from './catalog';
-export type { AuthenticatedSession, IdentityConfig } from './identity/auth';
 export {
+  type AuthenticatedSession,
   configurePasswordWork,
   defaultPasswordWorkSettings,
   hashPassword,
+  type IdentityConfig,
   type PasswordWorkSettings,
   type PasswordWorkStats,
   passwordWork,
+  type SessionUser,
   verifyPassword,
-} from './identity/passwords';
-export type { SessionUser } from './identity/session-store';
+} from './identity';
 export {
   type ChannelProbe,
+  type DeliveryRef,
+  directKinds,
+  eventKinds,
+  type LoadedDelivery,
   type NotificationSettings,
   ProbeFailure,
-  telegramStartParameter,
-} from './notifications/channels';
-export { directKinds, eventKinds } from './notifications/kinds';
-export type { DeliveryRef, LoadedDelivery } from './notifications/pipeline';
-export * as notificationPipeline from './notifications/pipeline';
-export { channelMayReceive } from './notifications/recipients';
-export {
   type RenderContext,
   type RenderedMessage,
   renderEventMessage,
   renderPasswordReset,
   renderVerification,
-} from './notifications/render';
-export {
+  telegramStartParameter,
   UNSUBSCRIBE_PATH,
   UNSUBSCRIBE_TOKEN_TTL_DAYS,
   unsubscribeToken,
   verifyUnsubscribeToken,
-} from './notifications/unsubscribe';
+} from './notifications';
 export type { ClaimedOutboxRow, OutboxRowRef } from './outbox/store';
 export * as outboxStore from './outbox/store';
 export { defaultPageSettings } from './page';
 export type { Clock } from './shared/clock';
 export { DomainError, type DomainErrorKind } from './shared/errors';
 export {
+  assertTemplateExists,
   checkTemplate,
   formatTimestamp,
+  getTemplateById,
   parseTemplate,
+  type RenderedTemplate,
+  renderEventTemplate,
   renderTemplate,
+  sampleTemplateValues,
   type TemplatePart,
   TemplateSyntaxError,
   type TemplateValues,
-} from './templates/macros';
-export {
-  assertTemplateExists,
-  getTemplateById,
-  type RenderedTemplate,
-  renderEventTemplate,
-  sampleTemplateValues,
-} from './templates/templates';
+} from './templates';
 export {
   type DaysQuery,
   type DayUptime,
@@ -81,13 +89,30 @@ export {
   type UptimeUseCases,
 } from './uptime';
 
+/** The password-reset e-mail is a direct message: an outbox row the worker sends (implements identity's port). */
+const identityNotifier: IdentityNotifier = {
+  async passwordResetRequested(tx, message) {
+    await writeOutbox(tx, 'email.password_reset', message);
+  },
+};
+
+/** What notifications needs from identity, catalog and events: the same for the api and the worker. */
+const notificationPorts: NotificationPorts = {
+  accounts: identityForNotifications,
+  catalog: catalogForNotifications,
+  events: eventsForNotifications,
+};
+
+/** The delivery lifecycle the worker drives (fan-out, direct messages, sending, repair), wired with its ports. */
+export const notificationPipeline = createNotificationPipeline(notificationPorts);
+
 /** The events use-cases alone, wired as createCore wires them (the worker's scheduled maintenance). */
 export function createEventsCore(db: Database, clock: Clock = systemClock) {
   return createEventUseCases({
     db,
     clock,
     assertTemplateExists,
-    notifier: createEventNotifier(),
+    notifier: createEventNotifier(notificationPorts),
     catalog: catalogForEvents,
   });
 }
@@ -112,53 +137,40 @@ export interface CoreOptions {
 export function createCore(options: CoreOptions) {
   const clock = options.clock ?? systemClock;
   const { db } = options;
-  const channels = createChannelUseCases({
+  const notifications = createNotificationUseCases({
+    ...notificationPorts,
     db,
     clock,
     settings: options.notifications.settings,
     probe: options.notifications.probe,
     secret: options.notifications.secret,
+    previousSecret: options.notifications.previousSecret,
   });
+  const { channels } = notifications;
   // Every new account (registration or admin creation) gets its default e-mail channel, unverified.
   const onAccountCreated = (tx: Database, user: { id: string; email: string }) =>
     channels.createDefault(tx, user.id, user.email);
-  const auth = createAuthUseCases({
-    onAccountCreated,
+  const { auth, users } = createIdentityUseCases({
     db,
     clock,
     config: options.identity,
-    sessions: createSessionManager(
-      db,
-      options.identity.accessTtlSeconds,
-      identitySettings(options.identity).sessionMaxAgeSeconds,
-    ),
+    onAccountCreated,
+    notifier: identityNotifier,
   });
   return {
     auth,
-    users: createUserAdminUseCases({ db, clock, revokeAllForUser: auth.revokeAllForUser, onAccountCreated }),
+    users,
     services: createServiceUseCases({ db, clock, events: eventsForCatalog }),
     groups: createGroupUseCases({ db, clock, events: eventsForCatalog }),
     templates: createTemplateUseCases({ db, clock }),
     events: createEventsCore(db, clock),
-    uptime: createUptimeUseCases({ db, clock, catalog: catalogForUptime, events: eventsForUptime }),
     channels,
-    subscriptions: createSubscriptionUseCases({ db, clock }),
-    deliveries: createDeliveryUseCases({ db, clock }),
-    unsubscribe: createUnsubscribeUseCase({
-      db,
-      clock,
-      secrets: [
-        options.notifications.secret,
-        ...(options.notifications.previousSecret ? [options.notifications.previousSecret] : []),
-      ],
-    }),
+    subscriptions: notifications.subscriptions,
+    deliveries: notifications.deliveries,
+    unsubscribe: notifications.unsubscribe,
     page: createPageUseCases({ db, clock }),
-    notificationsConfig: () => ({
-      available_channels: options.notifications.settings.availableTypes,
-      telegram: options.notifications.settings.telegramBotUsername
-        ? { bot_username: options.notifications.settings.telegramBotUsername }
-        : null,
-    }),
+    uptime: createUptimeUseCases({ db, clock, catalog: catalogForUptime, events: eventsForUptime }),
+    notificationsConfig: notifications.config,
   };
 }
 export type Core = ReturnType<typeof createCore>;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   addDays,
+  addIntervalPacked,
   dayGrid,
   dayStart,
   durationsByDay,
@@ -9,7 +10,11 @@ import {
   isTimeZone,
   localDate,
   monthsEndingWith,
+  STATUSES_PER_DAY,
+  summarizeDay,
+  sumPacked,
   toMinutes,
+  unpackDay,
   uptimePercent,
   worstStatus,
 } from '../src/uptime/rules';
@@ -174,5 +179,44 @@ describe('uptime formula', () => {
   it('ranks the worst status by severity', () => {
     expect(worstStatus({ operational: 1, degraded: 1, maintenance: 1 })).toBe('degraded');
     expect(worstStatus({ partial_outage: 1, major_outage: 1 })).toBe('major_outage');
+  });
+});
+
+describe('uptime packed durations (the reads)', () => {
+  const grid = dayGrid('2026-10-24', '2026-10-27', 'Europe/Berlin');
+  const intervals = [
+    { status: 'operational' as const, start: at('2026-10-20T00:00:00Z'), end: at('2026-10-25T10:00:00Z') },
+    { status: 'maintenance' as const, start: at('2026-10-25T10:00:00Z'), end: at('2026-10-25T12:00:00Z') },
+    { status: 'partial_outage' as const, start: at('2026-10-25T12:00:00Z'), end: at('2026-10-26T03:00:00Z') },
+    { status: 'operational' as const, start: at('2026-10-26T03:00:00Z'), end: at('2026-10-27T05:00:00Z') },
+  ];
+
+  it('cuts intervals into days exactly as durationsByDay does', () => {
+    const packed = new Float64Array(grid.days.length * STATUSES_PER_DAY);
+    for (const interval of intervals) addIntervalPacked(packed, grid, interval);
+    const byDay = durationsByDay(intervals, grid);
+    grid.days.forEach((_, index) => {
+      expect(unpackDay(packed, index)).toEqual(byDay.get(index) ?? {});
+    });
+  });
+
+  it('summarizes a day and sums days with the rules of the formula', () => {
+    const packed = new Float64Array(grid.days.length * STATUSES_PER_DAY);
+    for (const interval of intervals) addIntervalPacked(packed, grid, interval);
+    grid.days.forEach((date, index) => {
+      const day = unpackDay(packed, index);
+      expect(summarizeDay(packed, index, date, ['e'])).toEqual({
+        date,
+        worst: worstStatus(day),
+        uptimePercent: uptimePercent(day),
+        minutes: toMinutes(day),
+        eventIds: ['e'],
+      });
+    });
+    expect(summarizeDay(packed, 3, '2026-10-27', []).worst).toBe('operational');
+    const total = sumPacked(packed);
+    expect(total.maintenance).toBe(2 * HOUR);
+    expect(total.partial_outage).toBe(15 * HOUR);
+    expect(sumPacked(packed, 1, 2)).toEqual(unpackDay(packed, 1));
   });
 });

@@ -1,4 +1,4 @@
-import { serviceStatusDays, serviceStatusDayZones } from '@statuspage/db';
+import { seedDevelopmentData, serviceStatusDays, serviceStatusDayZones } from '@statuspage/db';
 import { createTestDatabase } from '@statuspage/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DayUptime, ServiceDays } from '../src';
@@ -238,4 +238,38 @@ describe('uptime months', () => {
     expect(months[10]?.uptimePercent).toBeCloseTo(100 * (1 - 0.5 / 30), 10);
     expect(months[11]?.uptimePercent).toBe(100);
   });
+});
+
+describe('uptime on the embedded database (PGlite, the quickstart)', () => {
+  it('shows the seeded 90 days of history and keeps it current on a change', async () => {
+    const embedded = await openDb();
+    try {
+      await embedded.migrate();
+      await seedDevelopmentData(embedded.db);
+      const e = await uptimeCore(embedded, new Date().toISOString());
+      const to = new Date().toISOString().slice(0, 10);
+      const from = new Date(Date.now() - 89 * 86_400_000).toISOString().slice(0, 10);
+      const result = await e.core.uptime.days({ from, to, timeZone: 'UTC' });
+      expect(result).toHaveLength(4);
+      const days = result.flatMap((service) => service.days);
+      expect(days).toHaveLength(4 * 90);
+      // Every demo service existed 90 days ago: no day without data.
+      expect(days.filter((d) => d.worst === null)).toEqual([]);
+      const troubled = days.filter((d) => d.worst !== 'operational');
+      expect(new Set(troubled.map((d) => d.worst))).toEqual(
+        new Set(['degraded', 'partial_outage', 'major_outage', 'maintenance']),
+      );
+      expect(new Set(days.flatMap((d) => d.eventIds)).size).toBe(4);
+      expect(result.every((service) => (service.uptimePercent ?? 0) > 99)).toBe(true);
+
+      const [api] = await e.core.services.list({ include_archived: false });
+      if (!api) throw new Error('no demo service');
+      await e.setStatus(api, 'major_outage');
+      e.at(new Date(Date.now() + 60_000).toISOString());
+      const after = await e.core.uptime.days({ from: to, to, timeZone: 'UTC', serviceIds: [api.id] });
+      expect(after[0]?.days[0]?.worst).toBe('major_outage');
+    } finally {
+      await embedded.close();
+    }
+  }, 60_000);
 });

@@ -6,13 +6,9 @@ CREATE TABLE "service_status_day_zones" (
 CREATE TABLE "service_status_days" (
 	"time_zone" text NOT NULL,
 	"service_id" uuid NOT NULL,
-	"day" date NOT NULL,
-	"operational_ms" integer DEFAULT 0 NOT NULL,
-	"maintenance_ms" integer DEFAULT 0 NOT NULL,
-	"degraded_ms" integer DEFAULT 0 NOT NULL,
-	"partial_outage_ms" integer DEFAULT 0 NOT NULL,
-	"major_outage_ms" integer DEFAULT 0 NOT NULL,
-	CONSTRAINT "service_status_days_time_zone_day_service_id_pk" PRIMARY KEY("time_zone","day","service_id")
+	"month" date NOT NULL,
+	"seconds" integer[] NOT NULL,
+	CONSTRAINT "service_status_days_time_zone_month_service_id_pk" PRIMARY KEY("time_zone","month","service_id")
 );
 --> statement-breakpoint
 ALTER TABLE "service_status_log" ADD COLUMN "effective_status" "service_status";--> statement-breakpoint

@@ -1,8 +1,16 @@
 import type { ServiceStatus } from '@statuspage/contracts';
-import { type Database, serviceStatusDays, serviceStatusDayZones, serviceStatusLog, services } from '@statuspage/db';
-import { and, asc, desc, eq, gte, inArray, lt, lte, max, min, or, type SQL, sql } from 'drizzle-orm';
+import {
+  type Database,
+  rollupStatusOrder,
+  serviceStatusDays,
+  serviceStatusDayZones,
+  serviceStatusLog,
+  services,
+} from '@statuspage/db';
+import { and, asc, desc, eq, gt, gte, inArray, lt, lte, max, min, or, type SQL, sql } from 'drizzle-orm';
+import { serviceStatusSeverity } from '../events';
 import { qualified } from '../shared/sql';
-import { dayGrid, durationsByDay, intervalsOf, localDate, type StatusDurations } from '../uptime';
+import { dayGrid, durationsByDay, intervalsOf, localDate, STATUSES_PER_DAY, type StatusDurations } from '../uptime';
 
 // The status log's per-day rollup (`service_status_days`): per time zone kept, service and local
 // day, the milliseconds of each effective status between one log entry and the next. Every write
@@ -65,7 +73,46 @@ async function entriesFrom(tx: Database, serviceIds: readonly string[], from: Da
   return byService;
 }
 
-/** Recomputes the rollup days of the targets in these time zones from their log entries. */
+const DAY_MS = 86_400_000;
+const monthOf = (day: string) => `${day.slice(0, 7)}-01`;
+const daysInMonth = (month: string) => {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  return new Date(Date.UTC(y, m, 0)).getUTCDate();
+};
+/** Whole days from `from` to `day` (dates YYYY-MM-DD). */
+const dayOffset = (from: string, day: string) => Math.round((Date.parse(day) - Date.parse(from)) / DAY_MS);
+const nextMonth = (month: string) => {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  return new Date(Date.UTC(y, m, 1)).toISOString().slice(0, 10);
+};
+
+/** A month's packed seconds with its days from `fromDay` to `toDay` (null: none) replaced. */
+function packMonth(
+  month: string,
+  kept: readonly number[] | undefined,
+  fromDay: string,
+  toDay: string | null,
+  byDay: ReadonlyMap<string, StatusDurations>,
+): number[] {
+  const length = daysInMonth(month);
+  const seconds = new Array<number>(length * 5).fill(0);
+  for (let d = 0; d < length; d++) {
+    const day = `${month.slice(0, 8)}${String(d + 1).padStart(2, '0')}`;
+    if (day < fromDay) {
+      for (let k = 0; k < 5; k++) seconds[d * 5 + k] = kept?.[d * 5 + k] ?? 0;
+      continue;
+    }
+    if (toDay === null || day > toDay) break;
+    const durations = byDay.get(day);
+    if (!durations) continue;
+    rollupStatusOrder.forEach((status, k) => {
+      seconds[d * 5 + k] = Math.round((durations[status] ?? 0) / 1000);
+    });
+  }
+  return seconds;
+}
+
+/** Recomputes the rollup of the targets in these time zones from their log entries. */
 async function recompute(tx: Database, timeZones: readonly string[], targets: readonly RollupTarget[]) {
   if (timeZones.length === 0 || targets.length === 0) return;
   const sinces = targets.map((target) => target.since?.getTime() ?? null);
@@ -76,50 +123,82 @@ async function recompute(tx: Database, timeZones: readonly string[], targets: re
     from,
   );
   for (const timeZone of timeZones) {
-    const rows: (typeof serviceStatusDays.$inferInsert)[] = [];
-    const clearFrom = new Map<string, string[]>();
+    const plans: { serviceId: string; fromDay: string; toDay: string | null; byDay: Map<string, StatusDurations> }[] =
+      [];
     for (const target of targets) {
       const changes = entries.get(target.serviceId) ?? [];
-      const first = changes[0];
       const last = changes[changes.length - 1];
-      const since = target.since?.getTime() ?? first?.at;
+      const since = target.since?.getTime() ?? changes[0]?.at;
       if (since === undefined) continue;
       const fromDay = localDate(since, timeZone);
-      clearFrom.set(fromDay, [...(clearFrom.get(fromDay) ?? []), target.serviceId]);
-      if (!last) continue;
-      const toDay = localDate(last.at, timeZone);
-      if (toDay < fromDay) continue;
-      const grid = dayGrid(fromDay, toDay, timeZone);
-      for (const [index, durations] of durationsByDay(intervalsOf(changes), grid)) {
-        rows.push({ timeZone, serviceId: target.serviceId, day: grid.days[index] ?? fromDay, ...toColumns(durations) });
+      let toDay = last ? localDate(last.at, timeZone) : null;
+      if (toDay !== null && toDay < fromDay) toDay = null;
+      const byDay = new Map<string, StatusDurations>();
+      if (toDay !== null) {
+        const grid = dayGrid(fromDay, toDay, timeZone);
+        for (const [index, durations] of durationsByDay(intervalsOf(changes), grid)) {
+          byDay.set(grid.days[index] ?? fromDay, durations);
+        }
+      }
+      plans.push({ serviceId: target.serviceId, fromDay, toDay, byDay });
+    }
+    // The days before `fromDay` in its month stay as they are.
+    const kept = new Map<string, number[]>();
+    for (const [month, serviceIds] of groupBy(plans, (plan) => monthOf(plan.fromDay))) {
+      const rows = await tx
+        .select({ serviceId: serviceStatusDays.serviceId, seconds: serviceStatusDays.seconds })
+        .from(serviceStatusDays)
+        .where(
+          and(
+            eq(serviceStatusDays.timeZone, timeZone),
+            eq(serviceStatusDays.month, month),
+            inArray(serviceStatusDays.serviceId, serviceIds),
+          ),
+        );
+      for (const row of rows) kept.set(row.serviceId, row.seconds);
+    }
+    const rows: (typeof serviceStatusDays.$inferInsert)[] = [];
+    for (const plan of plans) {
+      const lastMonth = monthOf(plan.toDay ?? plan.fromDay);
+      for (let month = monthOf(plan.fromDay); month <= lastMonth; month = nextMonth(month)) {
+        const previous = month === monthOf(plan.fromDay) ? kept.get(plan.serviceId) : undefined;
+        rows.push({
+          timeZone,
+          serviceId: plan.serviceId,
+          month,
+          seconds: packMonth(month, previous, plan.fromDay, plan.toDay, plan.byDay),
+        });
       }
     }
-    for (const [fromDay, serviceIds] of clearFrom) {
+    // Months after the last entry hold nothing (an event's deleted entries may have reached them).
+    for (const [lastMonth, serviceIds] of groupBy(plans, (plan) => monthOf(plan.toDay ?? plan.fromDay))) {
       await tx
         .delete(serviceStatusDays)
         .where(
           and(
             eq(serviceStatusDays.timeZone, timeZone),
-            gte(serviceStatusDays.day, fromDay),
+            gt(serviceStatusDays.month, lastMonth),
             inArray(serviceStatusDays.serviceId, serviceIds),
           ),
         );
     }
     for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
-      await tx.insert(serviceStatusDays).values(rows.slice(start, start + INSERT_CHUNK));
+      await tx
+        .insert(serviceStatusDays)
+        .values(rows.slice(start, start + INSERT_CHUNK))
+        .onConflictDoUpdate({
+          target: [serviceStatusDays.timeZone, serviceStatusDays.month, serviceStatusDays.serviceId],
+          set: { seconds: sql`excluded.seconds` },
+        });
     }
   }
 }
 
-function toColumns(durations: StatusDurations) {
-  const ms = (status: ServiceStatus) => Math.round(durations[status] ?? 0);
-  return {
-    operationalMs: ms('operational'),
-    maintenanceMs: ms('maintenance'),
-    degradedMs: ms('degraded'),
-    partialOutageMs: ms('partial_outage'),
-    majorOutageMs: ms('major_outage'),
-  };
+/** Service ids grouped by a key of their plan. */
+function groupBy<T extends { serviceId: string }>(items: readonly T[], key: (item: T) => string) {
+  const groups = new Map<string, string[]>();
+  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item.serviceId]);
+  return groups;
 }
 
 /** Refreshes the rollup of every kept time zone for targets whose entries changed from `since` on. */
@@ -201,47 +280,66 @@ export async function prepareTimeZone(db: Database, timeZone: string) {
   });
 }
 
-/** Rollup rows of services for local days from `from` to `to` in a time zone kept. */
+// Storage order of each day's seconds → the order of severity the uptime module reads.
+const readOrder = rollupStatusOrder.map((status) => serviceStatusSeverity.indexOf(status));
+
+/**
+ * The rollup of services for the local days from `from` to `to` in a time zone kept: per
+ * service that has any, packed durations (milliseconds per status and day from `from`, in the
+ * order of severity).
+ */
 export async function selectDayDurations(
   db: Database,
   query: { timeZone: string; from: string; to: string; serviceIds: readonly string[] },
-) {
+): Promise<Map<string, Float64Array>> {
+  const wanted = new Set(query.serviceIds);
+  // Few services: filtered by the index; many (the page): the months of all, filtered here.
+  const byId = query.serviceIds.length <= 100 ? inArray(serviceStatusDays.serviceId, [...query.serviceIds]) : undefined;
   const rows = await db
     .select({
       serviceId: serviceStatusDays.serviceId,
-      day: serviceStatusDays.day,
-      operational: serviceStatusDays.operationalMs,
-      maintenance: serviceStatusDays.maintenanceMs,
-      degraded: serviceStatusDays.degradedMs,
-      partialOutage: serviceStatusDays.partialOutageMs,
-      majorOutage: serviceStatusDays.majorOutageMs,
+      month: serviceStatusDays.month,
+      // One string is read faster than an array of numbers.
+      seconds: sql<string>`array_to_string(${serviceStatusDays.seconds}, ',')`,
     })
     .from(serviceStatusDays)
     .where(
       and(
         eq(serviceStatusDays.timeZone, query.timeZone),
-        gte(serviceStatusDays.day, query.from),
-        lte(serviceStatusDays.day, query.to),
-        inArray(serviceStatusDays.serviceId, [...query.serviceIds]),
+        gte(serviceStatusDays.month, monthOf(query.from)),
+        lte(serviceStatusDays.month, monthOf(query.to)),
+        byId,
       ),
     );
-  return rows.map((row) => ({
-    serviceId: row.serviceId,
-    day: row.day,
-    durations: nonZero({
-      operational: row.operational,
-      maintenance: row.maintenance,
-      degraded: row.degraded,
-      partial_outage: row.partialOutage,
-      major_outage: row.majorOutage,
-    }),
-  }));
-}
-
-function nonZero(durations: Record<ServiceStatus, number>): StatusDurations {
-  const result: StatusDurations = {};
-  for (const [status, value] of Object.entries(durations) as [ServiceStatus, number][]) {
-    if (value > 0) result[status] = value;
+  const days = dayOffset(query.from, query.to) + 1;
+  const result = new Map<string, Float64Array>();
+  for (const row of rows) {
+    if (!wanted.has(row.serviceId)) continue;
+    let packed = result.get(row.serviceId);
+    if (!packed) {
+      packed = new Float64Array(days * STATUSES_PER_DAY);
+      result.set(row.serviceId, packed);
+    }
+    unpackMonth(row.seconds, dayOffset(query.from, row.month), days, packed);
   }
   return result;
+}
+
+/** Adds a month's packed seconds ("s,s,s,…") into packed durations whose day 0 is `offset` days after the month's first. */
+function unpackMonth(text: string, offset: number, days: number, packed: Float64Array) {
+  let value = 0;
+  let position = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const code = i < text.length ? text.charCodeAt(i) : 44;
+    if (code !== 44) {
+      value = value * 10 + (code - 48);
+      continue;
+    }
+    const day = offset + Math.floor(position / STATUSES_PER_DAY);
+    if (value > 0 && day >= 0 && day < days) {
+      packed[day * STATUSES_PER_DAY + (readOrder[position % STATUSES_PER_DAY] ?? 0)] = value * 1000;
+    }
+    value = 0;
+    position++;
+  }
 }

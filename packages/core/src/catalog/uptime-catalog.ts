@@ -4,13 +4,12 @@ import { qualified } from '../shared/sql';
 import { prepareTimeZone, selectDayDurations } from './status-days';
 import { effectiveStatusSql } from './store';
 
-// Uses the (service_id, created_at) index of the log: one lookup per service for each end.
-const firstEntrySql = sql`(select min(l.created_at) from ${serviceStatusLog} l where l.service_id = ${qualified(services.id)})`;
+// Uses the (service_id, created_at) index of the log: one lookup per service.
 const latestEntrySql = sql`(select max(l.created_at) from ${serviceStatusLog} l where l.service_id = ${qualified(services.id)})`;
 
 /**
  * The catalog's side of the uptime module's `UptimeCatalog` port: services with their current
- * effective status and the ends of their status log, and the log's per-day rollup.
+ * effective status and the time of their latest status-log entry, and the log's per-day rollup.
  */
 export const catalogForUptime = {
   async services(db: Database, ids?: readonly string[]) {
@@ -20,7 +19,6 @@ export const catalogForUptime = {
         id: services.id,
         status: effectiveStatusSql,
         createdAt: services.createdAt,
-        firstAt: firstEntrySql.mapWith(serviceStatusLog.createdAt),
         latestAt: latestEntrySql.mapWith(serviceStatusLog.createdAt),
       })
       .from(services)
@@ -30,7 +28,6 @@ export const catalogForUptime = {
       id: row.id,
       status: row.status,
       since: (row.latestAt as Date | null) ?? row.createdAt,
-      firstAt: (row.firstAt as Date | null) ?? row.createdAt,
     }));
   },
   prepareTimeZone,

@@ -19,7 +19,14 @@ import {
   listUpdates,
   publicStatus,
 } from './reads';
-import { groupInActiveEvent, selectServiceEventSpans, servicesInActiveEvents } from './store';
+import {
+  eventServiceIds,
+  eventServiceIdsSql,
+  groupInActiveEvent,
+  openEventIdsSql,
+  selectServiceEventSpans,
+  servicesInActiveEvents,
+} from './store';
 
 export { EventErrors } from './errors';
 export type { EventCatalog, EventDeps, EventNotifier, EventRow } from './ports';
@@ -69,6 +76,17 @@ export type EventUseCases = ReturnType<typeof createEventUseCases>;
 export const eventsForCatalog = {
   servicesInActiveEvents: (tx: Database, serviceIds: readonly string[]) => servicesInActiveEvents(tx, serviceIds),
   groupInActiveEvent,
+};
+
+/**
+ * What notifications asks of events (the services of an event, which events
+ * are open): implements the notifications module's `NotificationEvents` port
+ * (checked where createCore wires it; events imports nothing of notifications).
+ */
+export const eventsForNotifications = {
+  serviceIds: eventServiceIds,
+  serviceIdsSql: eventServiceIdsSql,
+  openEventIdsSql,
 };
 
 /** What uptime asks of events (the incidents and maintenance of each day): implements its `UptimeEvents` port. */

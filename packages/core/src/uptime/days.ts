@@ -2,7 +2,7 @@ import { UptimeErrors } from './errors';
 import type { UptimeDeps } from './ports';
 import {
   addDays,
-  addDurations,
+  addIntervalPacked,
   type DayGrid,
   dayGrid,
   durationsByDay,
@@ -10,10 +10,12 @@ import {
   isTimeZone,
   localDate,
   monthsEndingWith,
-  type StatusDurations,
+  STATUSES_PER_DAY,
+  summarizeDay,
+  sumPacked,
   uptimePercent,
 } from './rules';
-import { type MonthUptime, type ServiceDays, toDayUptime } from './views';
+import type { MonthUptime, ServiceDays } from './views';
 
 /** The longest range one read may ask for (two years and a day). */
 export const MAX_DAYS = 732;
@@ -38,10 +40,10 @@ function assertQuery(query: DaysQuery) {
   }
 }
 
-/** Per service of the query: its time in each status per day of the grid, and the events of each day. */
+/** Per service of the query: its packed durations per day of the grid, and the events of each day. */
 interface ServiceDurations {
   serviceId: string;
-  days: StatusDurations[];
+  packed: Float64Array;
   events: Map<number, string[]> | undefined;
 }
 
@@ -58,45 +60,26 @@ async function readDurations(
   const grid = dayGrid(query.from, query.to, timeZone);
   const now = deps.clock().getTime();
   await deps.catalog.prepareTimeZone(deps.db, timeZone);
-  const { services, rows, spans } = await deps.db.transaction(
+  const { services, stored, spans } = await deps.db.transaction(
     async (tx) => {
       const services = await deps.catalog.services(tx, query.serviceIds);
       const serviceIds = services.map((service) => service.id);
-      if (serviceIds.length === 0) return { services, rows: [], spans: [] };
-      const rows = await deps.catalog.dayDurations(tx, { timeZone, from: query.from, to: query.to, serviceIds });
+      if (serviceIds.length === 0) return { services, stored: new Map<string, Float64Array>(), spans: [] };
+      const stored = await deps.catalog.dayDurations(tx, { timeZone, from: query.from, to: query.to, serviceIds });
       const start = new Date(grid.starts[0] ?? now);
       const end = new Date(Math.min(grid.starts[grid.days.length] ?? now, now));
       const spans = end > start ? await deps.events.spans(tx, serviceIds, start, end) : [];
-      return { services, rows, spans };
+      return { services, stored, spans };
     },
     { isolationLevel: 'repeatable read', accessMode: 'read only' },
   );
-
-  const dayIndex = new Map(grid.days.map((day, index) => [day, index]));
-  const stored = new Map<string, Map<number, StatusDurations>>();
-  for (const row of rows) {
-    const index = dayIndex.get(row.day);
-    if (index === undefined) continue;
-    let byDay = stored.get(row.serviceId);
-    if (!byDay) {
-      byDay = new Map();
-      stored.set(row.serviceId, byDay);
-    }
-    byDay.set(index, row.durations);
-  }
   const eventsByService = eventDays(spans, grid, now);
-
   return {
     grid,
     services: services.map((service) => {
-      const closed = stored.get(service.id);
-      const open = durationsByDay([{ status: service.status, start: service.since.getTime(), end: now }], grid);
-      const days = grid.days.map((_, index) => {
-        const before = closed?.get(index);
-        const current = open.get(index);
-        return before && current ? addDurations(before, current) : (before ?? current ?? {});
-      });
-      return { serviceId: service.id, days, events: eventsByService.get(service.id) };
+      const packed = stored.get(service.id) ?? new Float64Array(grid.days.length * STATUSES_PER_DAY);
+      addIntervalPacked(packed, grid, { status: service.status, start: service.since.getTime(), end: now });
+      return { serviceId: service.id, packed, events: eventsByService.get(service.id) };
     }),
   };
 }
@@ -109,10 +92,8 @@ export async function uptimeDays(deps: UptimeDeps, query: DaysQuery): Promise<Se
   const { grid, services } = await readDurations(deps, query);
   return services.map((service) => ({
     serviceId: service.serviceId,
-    days: grid.days.map((date, index) =>
-      toDayUptime(date, service.days[index] ?? {}, service.events?.get(index) ?? []),
-    ),
-    uptimePercent: uptimePercent(addDurations(...service.days)),
+    days: grid.days.map((date, index) => summarizeDay(service.packed, index, date, service.events?.get(index) ?? [])),
+    uptimePercent: uptimePercent(sumPacked(service.packed)),
   }));
 }
 
@@ -166,7 +147,10 @@ export async function uptimeMonths(deps: UptimeDeps, query: MonthsQuery): Promis
   });
   const [service] = services;
   return months.map((month) => {
-    const days = grid.days.flatMap((date, index) => (date.startsWith(month) ? [service?.days[index] ?? {}] : []));
-    return { month, uptimePercent: uptimePercent(addDurations(...days)) };
+    const first = grid.days.findIndex((date) => date.startsWith(month));
+    let last = first;
+    while (last >= 0 && grid.days[last]?.startsWith(month)) last++;
+    const durations = service && first >= 0 ? sumPacked(service.packed, first, last) : {};
+    return { month, uptimePercent: uptimePercent(durations) };
   });
 }

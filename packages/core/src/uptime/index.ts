@@ -6,7 +6,6 @@ import type { UptimeDeps } from './ports';
 
 export { UptimeErrors } from './errors';
 export type {
-  DayDurationsRow,
   ServiceEventSpan,
   UptimeCatalog,
   UptimeDeps,
@@ -19,6 +18,7 @@ export {
   durationsByDay,
   intervalsOf,
   localDate,
+  STATUSES_PER_DAY,
   type StatusDurations,
   type StatusInterval,
   uptimePercent,

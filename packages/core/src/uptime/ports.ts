@@ -1,24 +1,17 @@
 import type { ServiceStatus } from '@statuspage/contracts';
 import type { Database } from '@statuspage/db';
 import type { Clock } from '../shared/clock';
-import type { StatusDurations } from './rules';
 
-/** A service as uptime needs it: what it shows now and since when, and when its history begins. */
+/** A service as uptime needs it: what it shows now and since when. */
 export interface UptimeService {
   id: string;
   /** Its effective status now. */
   status: ServiceStatus;
-  /** When that status began: its latest status-log entry (or its creation). */
+  /**
+   * When that status began: its latest status-log entry (or its creation). Its history begins
+   * with its first entry: the rollup has nothing before it, so earlier days have no data.
+   */
   since: Date;
-  /** When its history begins: its first status-log entry (or its creation). */
-  firstAt: Date;
-}
-
-/** One service's closed-interval time per status on one local day (from the rollup). */
-export interface DayDurationsRow {
-  serviceId: string;
-  day: string;
-  durations: StatusDurations;
 }
 
 /**
@@ -30,11 +23,15 @@ export interface UptimeCatalog {
   services(db: Database, ids?: readonly string[]): Promise<UptimeService[]>;
   /** Makes sure the rollup is kept for this time zone (building it from the log the first time). */
   prepareTimeZone(db: Database, timeZone: string): Promise<void>;
-  /** The rollup rows of these services for the local days from `from` to `to` of the time zone. */
+  /**
+   * The rollup of these services for the local days from `from` to `to` of the time zone: per
+   * service that has any, its closed-interval time as packed durations (see `addIntervalPacked`
+   * in rules.ts: per day from `from`, milliseconds per status in the order of severity).
+   */
   dayDurations(
     db: Database,
     query: { timeZone: string; from: string; to: string; serviceIds: readonly string[] },
-  ): Promise<DayDurationsRow[]>;
+  ): Promise<Map<string, Float64Array>>;
 }
 
 /** An event's time on a service: from its start to its end (null while open). */

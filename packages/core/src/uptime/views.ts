@@ -1,5 +1,4 @@
 import type { ServiceStatus } from '@statuspage/contracts';
-import { type StatusDurations, toMinutes, uptimePercent, worstStatus } from './rules';
 
 /** One local day of one service. */
 export interface DayUptime {
@@ -25,15 +24,4 @@ export interface ServiceDays {
 export interface MonthUptime {
   month: string;
   uptimePercent: number | null;
-}
-
-/** A day's durations → its wire shape. */
-export function toDayUptime(date: string, durations: StatusDurations, eventIds: string[]): DayUptime {
-  return {
-    date,
-    worst: worstStatus(durations),
-    uptimePercent: uptimePercent(durations),
-    minutes: toMinutes(durations),
-    eventIds,
-  };
 }
