@@ -295,21 +295,38 @@ describe('public pages: history', () => {
         resolved_at: iso(base + index * hour + 60_000),
       });
     }
+    const closed = async (status: string) =>
+      ((await fx.http.get(`/api/v1/events?status=${status}`)).body.data as unknown[]).length;
+    const total = (await closed('resolved')) + (await closed('completed'));
+    const pages = Math.ceil(total / 20);
+    expect(pages).toBeGreaterThanOrEqual(2);
     const first = await getPage(fx.http, '/history?lang=en');
     expect(first.all('li.card')).toHaveLength(20);
-    expect(first.text('.pager')).toContain('Page 1 of 2');
+    expect(first.text('.pager')).toContain(`Page 1 of ${pages}`);
     expect(first.root.querySelector('.pager a')?.getAttribute('href')).toBe('/history?page=2&lang=en');
     const second = await getPage(fx.http, '/history?page=2&lang=en');
     expectHtmlPage(second);
-    // Most recently closed first.
-    expect(second.all('li.card h3').map(textOf)).toEqual(['Old incident 1', 'Old incident 0']);
     expect(second.root.querySelector('.pager a')?.getAttribute('href')).toBe('/history?lang=en');
+    // Every closed event once, most recently closed first, across the pages.
+    const closedAt: string[] = [];
+    const titles: string[] = [];
+    for (let page = 1; page <= pages; page += 1) {
+      const listing = await getPage(fx.http, `/history?page=${page}&lang=en`);
+      expect(listing.all('li.card')).toHaveLength(page < pages ? 20 : total - 20 * (pages - 1));
+      for (const card of listing.all('li.card')) {
+        titles.push(textOf(card.querySelector('h3')));
+        closedAt.push(card.querySelector('time')?.getAttribute('datetime') ?? '');
+      }
+    }
+    expect(closedAt).toEqual([...closedAt].sort().reverse());
+    expect(titles.indexOf('Old incident 20')).toBeLessThan(titles.indexOf('Old incident 0'));
+    expect(titles.filter((title) => title.startsWith('Old incident '))).toHaveLength(21);
     for (const bad of ['0', 'abc', '-1', '1e3', '']) {
       const page = await getPage(fx.http, `/history?page=${bad}&lang=en`);
       expectHtmlPage(page, 400);
       expect(page.text('h1')).toBe('Bad request');
     }
-    expectHtmlPage(await getPage(fx.http, '/history?page=3'), 404);
+    expectHtmlPage(await getPage(fx.http, `/history?page=${pages + 1}`), 404);
   });
 });
 
