@@ -11,7 +11,7 @@ import { type Browser, type BrowserContextOptions, chromium, type Page } from 'p
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGroup, createService } from './support/factories';
 import { useApiFixture } from './support/fixture';
-import { usePagesDatabase } from './support/pages';
+import { pagesCacheOptions, usePagesDatabase } from './support/pages';
 
 const require = createRequire(import.meta.url);
 const axeSource: string = require('axe-core').source;
@@ -20,7 +20,7 @@ const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const screenshotDir = process.env.SCREENSHOT_DIR ?? join(tmpdir(), 'statuspage-screenshots');
 
 const env = usePagesDatabase();
-const fx = useApiFixture(env);
+const fx = useApiFixture(env, pagesCacheOptions());
 let browser: Browser;
 const paths: Record<string, string> = {};
 

@@ -4,10 +4,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { unique } from './support/api';
 import { createGroup, createService } from './support/factories';
 import { useApiFixture } from './support/fixture';
-import { daysOf, expectHtmlPage, getPage, textOf, usePagesDatabase } from './support/pages';
+import { daysOf, expectHtmlPage, getPage, pagesCacheOptions, textOf, usePagesDatabase } from './support/pages';
 
 const env = usePagesDatabase();
-const fx = useApiFixture(env);
+const fx = useApiFixture(env, pagesCacheOptions());
 
 const hour = 3_600_000;
 const iso = (ms: number) => new Date(ms).toISOString();

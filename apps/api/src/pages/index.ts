@@ -90,17 +90,20 @@ export function createPages(options: PagesOptions): Pages {
     '/',
     page(async (req, res) => {
       const ctx = await contextOf(req);
-      const [services, groups, openEvents] = await Promise.all([
+      const { from, to } = lastNinetyDays(ctx.timeZone, now());
+      // Four independent reads at once; the updates and the day's event titles follow their own read.
+      const [services, groups, { openEvents, latestUpdates }, { uptime, eventTitles }] = await Promise.all([
         core.services.list({ include_archived: false }),
         core.groups.list({ include_archived: false }),
-        core.events.publicStatus(),
+        core.events.publicStatus().then(async (openEvents) => ({
+          openEvents,
+          latestUpdates: await core.events.latestUpdates(openEvents.map((event) => event.id)),
+        })),
+        core.uptime.days({ from, to, timeZone: ctx.timeZone }).then(async (uptime) => ({
+          uptime,
+          eventTitles: await titlesOf(core, uptime),
+        })),
       ]);
-      const { from, to } = lastNinetyDays(ctx.timeZone, now());
-      const [latestUpdates, uptime] = await Promise.all([
-        core.events.latestUpdates(openEvents.map((event) => event.id)),
-        core.uptime.days({ from, to, timeZone: ctx.timeZone }),
-      ]);
-      const eventTitles = await titlesOf(core, uptime);
       send(
         res,
         ctx,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createDb, seedDevelopmentData } from '@statuspage/db';
 import { createTestDatabase } from '@statuspage/db/testing';
 import { type HTMLElement, parse } from 'node-html-parser';
@@ -8,7 +9,7 @@ import type { Http } from './client';
  * A database of the file's own (migrated and seeded): the public pages show
  * everything in it, and the page settings are one row, so a file that checks
  * what `/` shows cannot share the run's database with files that change them.
- * Call before `useApiFixture(env)` with the same object: its URL is filled in
+ * Call before `useApiFixture(env, pagesCacheOptions())` with the same object: its URL is filled in
  * before the api starts, and the database is dropped after the api stops.
  */
 export function usePagesDatabase(): Record<string, string> {
@@ -68,4 +69,12 @@ export function expectHtmlPage(page: Page, status = 200) {
 export function daysOf(element: HTMLElement | undefined) {
   const match = /(?:^|\s)n(\d+)(?:\s|$)/.exec(element?.getAttribute('class') ?? '');
   return match ? Number(match[1]) : 0;
+}
+
+/**
+ * The public cache of an api on its own database hears only its own writes: other files' writes
+ * (on the run's database) would clear it between two requests of a test.
+ */
+export function pagesCacheOptions() {
+  return { publicCacheChannel: `pages-cache-${randomBytes(6).toString('hex')}` };
 }
