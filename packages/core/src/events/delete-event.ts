@@ -14,6 +14,8 @@ export async function deleteEvent(deps: EventDeps, id: string) {
     const event = await requireEvent(tx, id, true);
     if (!isDeletable(event.status)) throw EventErrors.deleteActive();
     await deps.notifier.deleting(tx, event);
+    // Its status-log entries go with it (the catalog keeps the log's rollup in step).
+    await deps.catalog.deleteStatusLogOf(tx, id);
     await deleteEventRow(tx, id);
     // Its pending jobs go: the worker finds the event gone.
     if (event.status === 'scheduled' && isScheduledMaintenance(event)) {

@@ -21,6 +21,7 @@ import {
   eventServiceIdsSql,
   groupInActiveEvent,
   openEventIdsSql,
+  selectServiceEventSpans,
   servicesInActiveEvents,
 } from './store';
 
@@ -80,4 +81,9 @@ export const eventsForNotifications = {
   serviceIds: eventServiceIds,
   serviceIdsSql: eventServiceIdsSql,
   openEventIdsSql,
+};
+
+/** What uptime asks of events (the incidents and maintenance of each day): implements its `UptimeEvents` port. */
+export const eventsForUptime = {
+  spans: selectServiceEventSpans,
 };

@@ -51,11 +51,14 @@ export interface EventCatalog {
   statusSnapshot(tx: Database, ids: readonly string[]): Promise<Map<string, StatusSnapshot>>;
   /** Sets the stored status of those of the services that have another one. */
   setStoredStatus(tx: Database, ids: readonly string[], status: ServiceStatus, now: Date): Promise<void>;
-  /** Appends entries (source `event`) to the status log. */
+  /** Appends entries (source `event`) to the status log, made at `at` (and keeps its rollup current). */
   writeStatusLog(
     tx: Database,
     entries: readonly (StatusChange & { eventId: string; reason: string; actorId: string | null })[],
+    at: Date,
   ): Promise<void>;
+  /** Deletes the status-log entries the event caused (and keeps the log's rollup current). */
+  deleteStatusLogOf(tx: Database, eventId: string): Promise<void>;
   /** The id of the service with this slug (archived ones included), or undefined. */
   serviceIdBySlug(tx: Database, slug: string): Promise<string | undefined>;
 }

@@ -1,6 +1,6 @@
 import { closedEventStatuses, inactiveEventStatuses, type ServiceStatus } from '@statuspage/contracts';
 import { type Database, eventGroups, eventServiceChanges, eventServices, events, eventUpdates } from '@statuspage/db';
-import { and, asc, count, desc, eq, inArray, ne, notInArray, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, inArray, isNull, lt, ne, notInArray, or, type SQL, sql } from 'drizzle-orm';
 import { literalList, qualified } from '../shared/sql';
 import { EventErrors } from './errors';
 import type { EventRow } from './ports';
@@ -261,4 +261,24 @@ export function selectScheduledMaintenance(db: Database): Promise<EventRow[]> {
         sql`(${events.scheduledStartAt} is not null or ${events.scheduledEndAt} is not null)`,
       ),
     );
+}
+
+/** Started events of these services that overlap [from, to): when each began and ended (null while open). */
+export function selectServiceEventSpans(db: Database, serviceIds: readonly string[], from: Date, to: Date) {
+  return db
+    .select({
+      eventId: events.id,
+      serviceId: eventServices.serviceId,
+      startedAt: events.startedAt,
+      endedAt: events.resolvedAt,
+    })
+    .from(eventServices)
+    .innerJoin(events, eq(events.id, eventServices.eventId))
+    .where(
+      and(
+        inArray(eventServices.serviceId, [...serviceIds]),
+        lt(events.startedAt, to),
+        or(isNull(events.resolvedAt), gte(events.resolvedAt, from)),
+      ),
+    ) as Promise<{ eventId: string; serviceId: string; startedAt: Date; endedAt: Date | null }[]>;
 }
