@@ -203,6 +203,10 @@ describe('uptime days', () => {
     await expect(days({ from: '2026-02-30' })).rejects.toMatchObject({ kind: 'invalid' });
     await expect(days({ to: '2026-07-01' })).rejects.toMatchObject({ kind: 'invalid' });
     await expect(days({ from: '2020-01-01' })).rejects.toMatchObject({ kind: 'invalid' });
+    await expect(days({ serviceIds: ['api'] })).rejects.toMatchObject({ kind: 'invalid', code: 'uptime.invalid' });
+    await expect(t.core.uptime.months({ serviceId: 'not-an-id', months: 12, timeZone: 'UTC' })).rejects.toMatchObject({
+      kind: 'invalid',
+    });
     await expect(
       t.core.uptime.months({ serviceId: '00000000-0000-4000-8000-000000000000', months: 0, timeZone: 'UTC' }),
     ).rejects.toMatchObject({ kind: 'invalid' });

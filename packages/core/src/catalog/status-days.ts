@@ -283,10 +283,26 @@ export async function prepareTimeZone(db: Database, timeZone: string) {
 // Storage order of each day's seconds → the order of severity the uptime module reads.
 const readOrder = rollupStatusOrder.map((status) => serviceStatusSeverity.indexOf(status));
 
+/** A month row of the rollup, decoded: milliseconds per status (order of severity) for each day of the month. */
+interface DecodedMonth {
+  version: string;
+  packed: Float64Array;
+}
+/**
+ * Decoded month rows by time zone, month and service, checked against the row's version (its
+ * `xmin`, the transaction that wrote it) on every read: a read after a status change decodes
+ * only the rows that change wrote. Rows of any database of the process; keys hold random ids.
+ */
+const decodedMonths = new Map<string, DecodedMonth>();
+const MAX_DECODED_MONTHS = 100_000;
+const monthKey = (timeZone: string, month: string, serviceId: string) => `${timeZone}|${month}|${serviceId}`;
+const rowVersion = sql<string>`${serviceStatusDays}.xmin::text`;
+
 /**
  * The rollup of services for the local days from `from` to `to` in a time zone kept: per
  * service that has any, packed durations (milliseconds per status and day from `from`, in the
- * order of severity).
+ * order of severity). Run it in a transaction with the rest of the read: its two queries must
+ * see one snapshot.
  */
 export async function selectDayDurations(
   db: Database,
@@ -295,38 +311,78 @@ export async function selectDayDurations(
   const wanted = new Set(query.serviceIds);
   // Few services: filtered by the index; many (the page): the months of all, filtered here.
   const byId = query.serviceIds.length <= 100 ? inArray(serviceStatusDays.serviceId, [...query.serviceIds]) : undefined;
-  const rows = await db
-    .select({
-      serviceId: serviceStatusDays.serviceId,
-      month: serviceStatusDays.month,
-      // One string is read faster than an array of numbers.
-      seconds: sql<string>`array_to_string(${serviceStatusDays.seconds}, ',')`,
-    })
-    .from(serviceStatusDays)
-    .where(
-      and(
-        eq(serviceStatusDays.timeZone, query.timeZone),
-        gte(serviceStatusDays.month, monthOf(query.from)),
-        lte(serviceStatusDays.month, monthOf(query.to)),
-        byId,
-      ),
-    );
+  const inRange = and(
+    eq(serviceStatusDays.timeZone, query.timeZone),
+    gte(serviceStatusDays.month, monthOf(query.from)),
+    lte(serviceStatusDays.month, monthOf(query.to)),
+    byId,
+  );
+  const versions = (
+    await db
+      .select({ serviceId: serviceStatusDays.serviceId, month: serviceStatusDays.month, version: rowVersion })
+      .from(serviceStatusDays)
+      .where(inRange)
+  ).filter((row) => wanted.has(row.serviceId));
+  const stale = versions.filter(
+    (row) => decodedMonths.get(monthKey(query.timeZone, row.month, row.serviceId))?.version !== row.version,
+  );
+  if (stale.length > 0) {
+    if (decodedMonths.size + stale.length > MAX_DECODED_MONTHS) decodedMonths.clear();
+    const few = stale.length <= 200;
+    const rows = await db
+      .select({
+        serviceId: serviceStatusDays.serviceId,
+        month: serviceStatusDays.month,
+        version: rowVersion,
+        // One string is read faster than an array of numbers.
+        seconds: sql<string>`array_to_string(${serviceStatusDays.seconds}, ',')`,
+      })
+      .from(serviceStatusDays)
+      .where(
+        few
+          ? and(
+              eq(serviceStatusDays.timeZone, query.timeZone),
+              or(
+                ...stale.map((row) =>
+                  and(eq(serviceStatusDays.serviceId, row.serviceId), eq(serviceStatusDays.month, row.month)),
+                ),
+              ),
+            )
+          : inRange,
+      );
+    for (const row of rows) {
+      if (!wanted.has(row.serviceId)) continue;
+      const packed = new Float64Array(daysInMonth(row.month) * STATUSES_PER_DAY);
+      unpackMonth(row.seconds, packed);
+      decodedMonths.set(monthKey(query.timeZone, row.month, row.serviceId), { version: row.version, packed });
+    }
+  }
   const days = dayOffset(query.from, query.to) + 1;
   const result = new Map<string, Float64Array>();
-  for (const row of rows) {
-    if (!wanted.has(row.serviceId)) continue;
+  for (const row of versions) {
+    const decoded = decodedMonths.get(monthKey(query.timeZone, row.month, row.serviceId));
+    if (!decoded) throw new Error(`rollup month ${row.month} of ${row.serviceId} was not read`);
     let packed = result.get(row.serviceId);
     if (!packed) {
       packed = new Float64Array(days * STATUSES_PER_DAY);
       result.set(row.serviceId, packed);
     }
-    unpackMonth(row.seconds, dayOffset(query.from, row.month), days, packed);
+    // Day d of the month is day offset + d of the range.
+    const offset = dayOffset(query.from, row.month);
+    const first = Math.max(0, -offset);
+    const last = Math.min(decoded.packed.length / STATUSES_PER_DAY, days - offset);
+    if (last > first) {
+      packed.set(
+        decoded.packed.subarray(first * STATUSES_PER_DAY, last * STATUSES_PER_DAY),
+        (offset + first) * STATUSES_PER_DAY,
+      );
+    }
   }
   return result;
 }
 
-/** Adds a month's packed seconds ("s,s,s,…") into packed durations whose day 0 is `offset` days after the month's first. */
-function unpackMonth(text: string, offset: number, days: number, packed: Float64Array) {
+/** Decodes a month's packed seconds ("s,s,s,…", storage order) into milliseconds in the order of severity. */
+function unpackMonth(text: string, packed: Float64Array) {
   let value = 0;
   let position = 0;
   for (let i = 0; i <= text.length; i++) {
@@ -335,8 +391,8 @@ function unpackMonth(text: string, offset: number, days: number, packed: Float64
       value = value * 10 + (code - 48);
       continue;
     }
-    const day = offset + Math.floor(position / STATUSES_PER_DAY);
-    if (value > 0 && day >= 0 && day < days) {
+    const day = Math.floor(position / STATUSES_PER_DAY);
+    if (value > 0 && day * STATUSES_PER_DAY < packed.length) {
       packed[day * STATUSES_PER_DAY + (readOrder[position % STATUSES_PER_DAY] ?? 0)] = value * 1000;
     }
     value = 0;

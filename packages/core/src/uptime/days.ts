@@ -38,7 +38,11 @@ function assertQuery(query: DaysQuery) {
   if (addDays(query.from, MAX_DAYS) <= query.to) {
     throw UptimeErrors.invalid('to', `at most ${MAX_DAYS} days at once`);
   }
+  const notIds = query.serviceIds?.filter((id) => !uuidPattern.test(id)) ?? [];
+  if (notIds.length > 0) throw UptimeErrors.invalid('serviceIds', `not service ids: ${notIds.join(', ')}`);
 }
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Per service of the query: its packed durations per day of the grid, and the events of each day. */
 interface ServiceDurations {
