@@ -18,6 +18,7 @@ import { createRestMiddleware, generateRestDocument } from './http/rest';
 import { TRPC_MAX_BATCH_SIZE, trpcGuard } from './http/trpc-guard';
 import { createUnsubscribeRouter } from './http/unsubscribe';
 import { serializeRequest } from './logger';
+import { createPages, wantsHtml } from './pages';
 import { appRouter } from './routers';
 import { type AppServices, createContextFactory } from './trpc/context';
 
@@ -34,6 +35,8 @@ export interface AppOptions {
   version?: string;
   /** The queue dashboard (bull-board, admins only), mounted at /admin/queues. */
   queueDashboard?: express.Router;
+  /** The public base URL (NOTIFICATIONS_BASE_URL): absolute links of the public pages. */
+  publicBaseUrl?: string;
 }
 
 const extraPaths = {
@@ -174,6 +177,11 @@ export function createApp(options: AppOptions) {
 
   app.use(createUnsubscribeRouter(options.services.core));
   if (options.queueDashboard) app.use(QUEUE_DASHBOARD_PATH, options.queueDashboard);
+  const pages = createPages({
+    core: options.services.core,
+    baseUrl: options.publicBaseUrl ?? 'http://localhost:8080',
+  });
+  app.use(pages.router);
 
   const createContext = createContextFactory(options.services);
   const onError = ({
@@ -211,7 +219,12 @@ export function createApp(options: AppOptions) {
     next();
   });
 
-  app.use((_req, res) => {
+  app.use((req, res, next) => {
+    // A browser gets the HTML 404 page; API clients the error envelope.
+    if ((req.method === 'GET' || req.method === 'HEAD') && wantsHtml(req)) {
+      pages.notFound(req, res, next);
+      return;
+    }
     res.status(404).json(errorBody('not found'));
   });
   const handleError: ErrorRequestHandler = (error, req, res, _next) => {

@@ -12,6 +12,7 @@ import { corsMiddleware, createApp, requestIdOf } from './app';
 import { DEVELOPMENT_SECRET, type Env } from './env';
 import { normalizingPaths } from './http/normalize-path';
 import { createPublicCache, type PublicCache, type PublicCacheBus, startPublicCacheBus } from './http/public-cache';
+import { publicRoutes } from './http/public-routes';
 import { createQueueDashboard } from './http/queue-dashboard';
 import { createAuthRateLimiter } from './http/rate-limit';
 import { listProcedures } from './http/rest';
@@ -173,6 +174,7 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
     corsOrigins: env.CORS_ALLOWED_ORIGINS,
     bodyLimit: env.BODY_LIMIT,
     trustProxy: env.TRUST_PROXY,
+    publicBaseUrl: env.NOTIFICATIONS_BASE_URL,
     isReady: () => ready,
   });
 
@@ -249,13 +251,17 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
   };
 }
 
-/** Route templates for the metrics labels: REST paths from the procedures' meta, tRPC names, fixed routes. */
+/**
+ * Route templates for the metrics labels: REST paths from the procedures' meta, the other public routes
+ * (pages, feeds), tRPC names, fixed routes.
+ */
 function routeResolver() {
   const procedures = listProcedures(appRouter);
-  const restTemplates = procedures.flatMap((procedure) => {
+  const restTemplates: string[] = procedures.flatMap((procedure) => {
     const path = procedure.meta?.openapi?.path;
     return path ? [path] : [];
   });
+  restTemplates.push(...publicRoutes.map((route) => route.template));
   return createRouteResolver({
     restTemplates: [...new Set(restTemplates)],
     procedures: procedures.map((procedure) => procedure.path),

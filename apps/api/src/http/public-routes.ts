@@ -6,6 +6,7 @@
  * (ETag, 304, cleared by every write).
  */
 import type { IncomingMessage } from 'node:http';
+import { pageRoutes } from '../pages/routes';
 
 export interface PublicRoute {
   /** The path template, `{name}` for a segment (`/services/{slug}/badge.svg`). */
@@ -23,4 +24,4 @@ export interface PublicRoute {
 }
 
 /** Every non-procedure public route (features add theirs). */
-export const publicRoutes: PublicRoute[] = [];
+export const publicRoutes: PublicRoute[] = [...pageRoutes];

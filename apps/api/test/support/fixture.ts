@@ -30,10 +30,13 @@ export interface ApiFixture extends TestApi {
  * after them. The fields are set once the hook has run: read them inside
  * hooks and tests, not at the file's top level.
  */
-export function useTestApi(env: Record<string, string> = {}): TestApi {
+export function useTestApi(
+  env: Record<string, string> = {},
+  options: Parameters<typeof startTestApi>[1] = {},
+): TestApi {
   const fixture = {} as TestApi;
   beforeAll(async () => {
-    const api = await startTestApi(env);
+    const api = await startTestApi(env, options);
     Object.assign(fixture, { api, http: createHttp(api.url), sql: openDatabase() });
   });
   afterAll(async () => {
@@ -44,8 +47,11 @@ export function useTestApi(env: Record<string, string> = {}): TestApi {
 }
 
 /** `useTestApi`, plus the accounts most tests act as. */
-export function useApiFixture(env: Record<string, string> = {}): ApiFixture {
-  const fixture = useTestApi(env) as ApiFixture;
+export function useApiFixture(
+  env: Record<string, string> = {},
+  options: Parameters<typeof startTestApi>[1] = {},
+): ApiFixture {
+  const fixture = useTestApi(env, options) as ApiFixture;
   beforeAll(async () => {
     const { http } = fixture;
     const admin = await adminToken(http);

@@ -7,10 +7,13 @@ import { openEvent } from './open-event';
 import type { EventDeps } from './ports';
 import { postUpdate, transitionIfStatus } from './post-update';
 import {
+  eventsByIds,
   eventsOfService,
   findRow,
   getEvent,
   history,
+  historyPage,
+  latestUpdates,
   listChanges,
   listEvents,
   listUpdates,
@@ -45,11 +48,14 @@ export function createEventUseCases(deps: EventDeps) {
   return {
     list: (filter: Parameters<typeof listEvents>[1]) => listEvents(deps, filter),
     get: (id: string) => getEvent(deps, id),
+    byIds: (ids: readonly string[]) => eventsByIds(deps, ids),
     listUpdates: (id: string) => listUpdates(deps, id),
     listChanges: (id: string) => listChanges(deps, id),
     forService: (slug: string, page: Parameters<typeof eventsOfService>[2]) => eventsOfService(deps, slug, page),
     publicStatus: () => publicStatus(deps),
     history: (limit?: number) => history(deps, limit),
+    historyPage: (page: { limit: number; offset: number }) => historyPage(deps, page),
+    latestUpdates: (eventIds: readonly string[]) => latestUpdates(deps, eventIds),
     create: (actorId: string, input: CreateEventInput) => openEvent(deps, actorId, input),
     addUpdate: (actorId: string | null, input: AddEventUpdateInput) => postUpdate(deps, actorId, input),
     transitionIfStatus: (eventId: string, from: EventStatus, to: EventStatus, message: string) =>

@@ -1,6 +1,6 @@
 import type { Event, EventDetail, EventServiceChange, EventUpdate, ListEventsInput } from '@statuspage/contracts';
 import { type Database, eventServices, events } from '@statuspage/db';
-import { and, desc, eq, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import { EventErrors } from './errors';
 import type { EventDeps, EventRow } from './ports';
 import {
@@ -14,6 +14,7 @@ import {
   requireEvent,
   selectChanges,
   selectEventRows,
+  selectLatestUpdates,
   selectUpdates,
 } from './store';
 import { toChangeDto, toEventDto, toUpdateDto } from './views';
@@ -111,4 +112,31 @@ export function history({ db }: EventDeps, limit = 50) {
 /** One event row, or undefined. */
 export function findRow({ db }: EventDeps, id: string): Promise<EventRow | undefined> {
   return findEvent(db, id);
+}
+
+/** One page of closed events, most recently closed first, with the number of closed events. */
+export async function historyPage({ db }: EventDeps, page: { limit: number; offset: number }) {
+  const where = isClosed();
+  const [list, total] = await Promise.all([
+    selectEventViews(db, {
+      where,
+      orderBy: [sql`${events.resolvedAt} desc nulls last`, desc(events.createdAt), desc(events.id)],
+      limit: page.limit,
+      offset: page.offset,
+    }),
+    countEvents(db, where),
+  ]);
+  return { events: list, total };
+}
+
+/** The latest update of each of these events, by event id (events without updates are absent). */
+export async function latestUpdates({ db }: EventDeps, eventIds: readonly string[]): Promise<Map<string, EventUpdate>> {
+  const rows = await selectLatestUpdates(db, eventIds);
+  return new Map(rows.map((row) => [row.eventId, toUpdateDto(row)]));
+}
+
+/** These events in their wire shape (unknown ids are absent), newest first. */
+export function eventsByIds({ db }: EventDeps, ids: readonly string[]): Promise<Event[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return selectEventViews(db, { where: inArray(events.id, [...new Set(ids)]) });
 }

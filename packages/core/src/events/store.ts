@@ -114,6 +114,16 @@ export function selectUpdates(db: Database, eventId: string): Promise<UpdateRow[
     .orderBy(desc(eventUpdates.createdAt), desc(eventUpdates.id));
 }
 
+/** The latest update of each of these events (one query; events without updates are absent). */
+export function selectLatestUpdates(db: Database, eventIds: readonly string[]): Promise<UpdateRow[]> {
+  if (eventIds.length === 0) return Promise.resolve([]);
+  return db
+    .selectDistinctOn([eventUpdates.eventId])
+    .from(eventUpdates)
+    .where(inArray(eventUpdates.eventId, [...eventIds]))
+    .orderBy(eventUpdates.eventId, desc(eventUpdates.createdAt), desc(eventUpdates.id));
+}
+
 /** The composition history of an event, oldest first. */
 export function selectChanges(db: Database, eventId: string): Promise<ChangeRowSelected[]> {
   return db
