@@ -58,6 +58,7 @@ export const catalogForEvents: EventCatalog = {
         eventId: entry.eventId,
         reason: entry.reason,
         createdBy: entry.actorId,
+        createdAt: entry.at,
       })),
     );
   },

@@ -5,7 +5,7 @@ import { changedColumns, sameIds } from '../shared/patch';
 import { isUniqueViolation } from '../shared/pg-errors';
 import { CatalogErrors } from './errors';
 import type { CatalogDeps } from './ports';
-import { findServiceRow, missingGroups, selectStatusLog } from './store';
+import { findServiceRow, missingGroups, selectEventStatusChanges, selectStatusLog } from './store';
 import { selectServiceViews, toStatusLogEntryDto } from './views';
 
 export interface UpdateServiceCommand {
@@ -207,6 +207,11 @@ export function createServiceUseCases(deps: CatalogDeps) {
         limit: page.limit,
         offset: page.offset,
       };
+    },
+
+    /** The status changes events caused, oldest first (each at the time of the timeline entry that caused it). */
+    async eventStatusChanges(eventIds: readonly string[]) {
+      return (await selectEventStatusChanges(db, eventIds)).map(toStatusLogEntryDto);
     },
   };
 }

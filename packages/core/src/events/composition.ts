@@ -46,7 +46,7 @@ export async function logStatusChanges(
   tx: Database,
   before: ReadonlyMap<string, StatusSnapshot>,
   after: ReadonlyMap<string, StatusSnapshot>,
-  entry: { eventId: string; actorId: string | null; reason: string },
+  entry: { eventId: string; actorId: string | null; reason: string; at: Date },
 ) {
   const changes = statusChanges(before, after);
   if (changes.length > 0)

@@ -7,19 +7,24 @@ import { openEvent } from './open-event';
 import type { EventDeps } from './ports';
 import { postUpdate, transitionIfStatus } from './post-update';
 import {
+  cancellations,
   eventsOfService,
   findRow,
   getEvent,
   history,
+  lastChange,
   listChanges,
   listEvents,
   listUpdates,
   publicStatus,
+  type TimelineFilter,
+  timelines,
 } from './reads';
 import { groupInActiveEvent, servicesInActiveEvents } from './store';
 
 export { EventErrors } from './errors';
 export type { EventCatalog, EventDeps, EventNotifier, EventRow } from './ports';
+export type { TimelineFilter } from './reads';
 export {
   activeEventStatusSql,
   isActiveStatus,
@@ -32,6 +37,7 @@ export {
   worseStatus,
 } from './rules';
 export { inActiveEventSql, worstActiveStatusSql } from './store';
+export type { CancelledMaintenance, EventTimeline } from './views';
 
 /** Events: incidents and maintenance, their timeline, composition and effect on service status. */
 export function createEventUseCases(deps: EventDeps) {
@@ -43,6 +49,9 @@ export function createEventUseCases(deps: EventDeps) {
     forService: (slug: string, page: Parameters<typeof eventsOfService>[2]) => eventsOfService(deps, slug, page),
     publicStatus: () => publicStatus(deps),
     history: (limit?: number) => history(deps, limit),
+    timelines: (filter: TimelineFilter) => timelines(deps, filter),
+    cancellations: (serviceId?: string) => cancellations(deps, serviceId),
+    lastChange: () => lastChange(deps),
     create: (actorId: string, input: CreateEventInput) => openEvent(deps, actorId, input),
     addUpdate: (actorId: string | null, input: AddEventUpdateInput) => postUpdate(deps, actorId, input),
     transitionIfStatus: (eventId: string, from: EventStatus, to: EventStatus, message: string) =>

@@ -99,6 +99,7 @@ export async function openEvent(deps: EventDeps, actorId: string, input: CreateE
       eventId: event.id,
       actorId,
       reason: `event opened: ${input.title}`,
+      at: now,
     });
     // A past event is history: nobody is told about it.
     if (!closed) await deps.notifier.opened(tx, event);

@@ -51,10 +51,13 @@ export interface EventCatalog {
   statusSnapshot(tx: Database, ids: readonly string[]): Promise<Map<string, StatusSnapshot>>;
   /** Sets the stored status of those of the services that have another one. */
   setStoredStatus(tx: Database, ids: readonly string[], status: ServiceStatus, now: Date): Promise<void>;
-  /** Appends entries (source `event`) to the status log. */
+  /**
+   * Appends entries (source `event`) to the status log, at `at`: the time of
+   * the timeline entry written by the same request, so that entry's changes can be found.
+   */
   writeStatusLog(
     tx: Database,
-    entries: readonly (StatusChange & { eventId: string; reason: string; actorId: string | null })[],
+    entries: readonly (StatusChange & { eventId: string; reason: string; actorId: string | null; at: Date })[],
   ): Promise<void>;
   /** The id of the service with this slug (archived ones included), or undefined. */
   serviceIdBySlug(tx: Database, slug: string): Promise<string | undefined>;

@@ -160,6 +160,7 @@ async function applyUpdate(
     eventId: event.id,
     actorId,
     reason: input.reason ?? `event ${input.status}: ${input.message}`.slice(0, 500),
+    at: now,
   });
   const updated = await findEvent(tx, event.id);
   if (updated) {

@@ -26,5 +26,9 @@ export const serviceStatusLog = pgTable(
     createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: tz('created_at').notNull().defaultNow(),
   },
-  (t) => [index('service_status_log_service_idx').on(t.serviceId, t.createdAt)],
+  (t) => [
+    index('service_status_log_service_idx').on(t.serviceId, t.createdAt),
+    // What an event changed (the feeds' and the Statuspage API's affected components).
+    index('service_status_log_event_idx').on(t.eventId),
+  ],
 );
