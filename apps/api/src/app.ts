@@ -19,6 +19,8 @@ import { TRPC_MAX_BATCH_SIZE, trpcGuard } from './http/trpc-guard';
 import { createUnsubscribeRouter } from './http/unsubscribe';
 import { serializeRequest } from './logger';
 import { appRouter } from './routers';
+import { syndicationDocument } from './syndication/openapi';
+import { createSyndicationRouter } from './syndication/routes';
 import { type AppServices, createContextFactory } from './trpc/context';
 
 export interface AppOptions {
@@ -34,6 +36,8 @@ export interface AppOptions {
   version?: string;
   /** The queue dashboard (bull-board, admins only), mounted at /admin/queues. */
   queueDashboard?: express.Router;
+  /** The public page's base URL (NOTIFICATIONS_BASE_URL): absolute links of feeds and the Statuspage API. */
+  publicBaseUrl?: string;
 }
 
 const extraPaths = {
@@ -60,13 +64,15 @@ const extraPaths = {
 
 /** The OpenAPI document generated from the routers (what /api/openapi.json serves). */
 export function buildOpenApiDocument(version = '0.1.0') {
+  const syndication = syndicationDocument();
   return generateRestDocument(appRouter, {
     title: 'StatusPage API',
     version,
     description:
       'Status page and incident communication. Success bodies are {"data": …}; errors are {"error": {"message", "details"}}.',
     baseUrl: '/',
-    extraPaths,
+    extraPaths: { ...extraPaths, ...syndication.paths },
+    extraSchemas: syndication.schemas,
   });
 }
 
@@ -134,6 +140,10 @@ export function createApp(options: AppOptions) {
         },
       },
     }),
+  );
+  // Feeds, calendars, badges and the Statuspage API are readable from any origin, without credentials.
+  app.use(
+    createSyndicationRouter(options.services.core, { baseUrl: options.publicBaseUrl ?? 'http://localhost:8080' }),
   );
   app.use(corsMiddleware(options.corsOrigins));
   app.use(...jsonBody({ limit: options.bodyLimit }));

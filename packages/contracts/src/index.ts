@@ -7,4 +7,5 @@ export * from './identity';
 export * from './notifications';
 export * from './outbox';
 export * from './queues';
+export * from './statuspage';
 export * from './templates';

@@ -1,4 +1,4 @@
-import type { Database } from '@statuspage/db';
+import { type Database, readInstallationId } from '@statuspage/db';
 import { catalogForEvents, createGroupUseCases, createServiceUseCases } from './catalog';
 import { createEventUseCases, eventsForCatalog } from './events';
 import { createAuthUseCases, type IdentityConfig, identitySettings } from './identity/auth';
@@ -10,6 +10,7 @@ import { createEventNotifier } from './notifications/event-notifier';
 import { createSubscriptionUseCases } from './notifications/subscriptions';
 import { createUnsubscribeUseCase } from './notifications/unsubscribe';
 import { type Clock, systemClock } from './shared/clock';
+import { createSyndicationUseCases, type SyndicationPage } from './syndication';
 import { assertTemplateExists, createTemplateUseCases } from './templates/templates';
 
 export { effectiveStatusSql, hasActiveEventsSql } from './catalog';
@@ -51,6 +52,17 @@ export type { ClaimedOutboxRow, OutboxRowRef } from './outbox/store';
 export * as outboxStore from './outbox/store';
 export type { Clock } from './shared/clock';
 export { DomainError, type DomainErrorKind } from './shared/errors';
+export type {
+  BadgeModel,
+  BadgeTarget,
+  CalendarEvent,
+  CalendarModel,
+  FeedEntry,
+  FeedModel,
+  MaintenanceList,
+  SyndicationPage,
+  SyndicationUseCases,
+} from './syndication';
 export {
   checkTemplate,
   formatTimestamp,
@@ -93,7 +105,13 @@ export interface CoreOptions {
     previousSecret?: string | undefined;
   };
   clock?: Clock;
+  /** The public page's base URL (absolute links of feeds, calendars and the Statuspage API). */
+  publicBaseUrl?: string;
+  /** The page's name and time zone (until page settings exist: 'Status', UTC). */
+  page?: () => Promise<SyndicationPage>;
 }
+
+const defaultPage: SyndicationPage = { name: 'Status', time_zone: 'UTC', updated_at: null };
 
 /** Wires the use-cases of every module over one database handle. */
 export function createCore(options: CoreOptions) {
@@ -120,13 +138,40 @@ export function createCore(options: CoreOptions) {
       identitySettings(options.identity).sessionMaxAgeSeconds,
     ),
   });
+  const services = createServiceUseCases({ db, clock, events: eventsForCatalog });
+  const groups = createGroupUseCases({ db, clock, events: eventsForCatalog });
+  const events = createEventsCore(db, clock);
+  let pageId: Promise<string> | undefined;
+  const syndication = createSyndicationUseCases({
+    baseUrl: (options.publicBaseUrl ?? 'http://localhost:8080').replace(/\/+$/, ''),
+    clock,
+    page: options.page ?? (async () => defaultPage),
+    pageId: () => {
+      pageId ??= readInstallationId(db).catch((error: unknown) => {
+        pageId = undefined;
+        throw error;
+      });
+      return pageId;
+    },
+    catalog: {
+      services: () => services.list({ include_archived: true }),
+      groups: () => groups.list({ include_archived: false }),
+      eventStatusChanges: (eventIds) => services.eventStatusChanges(eventIds),
+    },
+    events: {
+      timelines: events.timelines,
+      cancellations: events.cancellations,
+      lastChange: events.lastChange,
+    },
+  });
   return {
     auth,
     users: createUserAdminUseCases({ db, clock, revokeAllForUser: auth.revokeAllForUser, onAccountCreated }),
-    services: createServiceUseCases({ db, clock, events: eventsForCatalog }),
-    groups: createGroupUseCases({ db, clock, events: eventsForCatalog }),
+    services,
+    groups,
     templates: createTemplateUseCases({ db, clock }),
-    events: createEventsCore(db, clock),
+    events,
+    syndication,
     channels,
     subscriptions: createSubscriptionUseCases({ db, clock }),
     deliveries: createDeliveryUseCases({ db, clock }),
