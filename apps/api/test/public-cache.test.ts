@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { corsMiddleware, requestIdOf } from '../src/app';
 import { loadEnv } from '../src/env';
 import { createPublicCache, PUBLIC_CACHE_CONTROL } from '../src/http/public-cache';
+import type { PublicRoute } from '../src/http/public-routes';
 import { createLogger } from '../src/logger';
 import { type ApiServer, startApiServer } from '../src/server';
 import { redisUrl, unique } from './support/api';
@@ -469,16 +470,20 @@ describe('public cache', () => {
 
 describe('public cache pre-router', () => {
   /** The pre-router in front of a stand-in app whose answers the test releases one by one. */
-  async function startWithStubApp(respond: (count: number) => Promise<string>) {
+  async function startWithStubApp(
+    respond: (count: number, req: IncomingMessage, res: ServerResponse) => Promise<string>,
+    publicRoutes?: PublicRoute[],
+  ) {
     const cache = createPublicCache({
       ttlSeconds: 30,
       logger: createLogger({ level: 'silent', format: 'json', name: 'cache-test' }),
+      publicRoutes,
     });
     let calls = 0;
-    const app: RequestListener = async (_req, res) => {
+    const app: RequestListener = async (req, res) => {
       calls += 1;
-      const body = await respond(calls);
       res.setHeader('Content-Type', 'application/json');
+      const body = await respond(calls, req, res);
       res.end(body);
     };
     const server: Server = createServer(cache.handler({ app, cors: corsMiddleware([]), requestId: requestIdOf }));
@@ -559,5 +564,75 @@ describe('public cache pre-router', () => {
     } finally {
       await stub.close();
     }
+  });
+
+  describe('routes that are not procedures', () => {
+    const language = (req: IncomingMessage) =>
+      String(req.headers['accept-language'] ?? '').startsWith('ru') ? 'ru' : 'en';
+    const pageRoutes: PublicRoute[] = [
+      { template: '/pages/{slug}', variant: language, varies: ['accept-language'] },
+      { template: '/badges/{slug}.svg', cacheControl: 'public, max-age=60' },
+    ];
+
+    it('serves a listed route from the cache, once per variant, with its Vary header', async () => {
+      const stub = await startWithStubApp(async (count, req, res) => {
+        res.setHeader('Vary', 'Accept-Language');
+        return JSON.stringify({ language: language(req), count });
+      }, pageRoutes);
+      try {
+        const english = await stub.http.get('/pages/home', { headers: { 'accept-language': 'en-GB' } });
+        const russian = await stub.http.get('/pages/home', { headers: { 'accept-language': 'ru-RU,ru' } });
+        const englishAgain = await stub.http.get('/pages/home', { headers: { 'accept-language': 'en-US' } });
+        const russianAgain = await stub.http.get('/pages/home', { headers: { 'accept-language': 'ru' } });
+        expect([english, russian, englishAgain, russianAgain].map((answer) => answer.body)).toEqual([
+          { language: 'en', count: 1 },
+          { language: 'ru', count: 2 },
+          { language: 'en', count: 1 },
+          { language: 'ru', count: 2 },
+        ]);
+        expect(stub.calls()).toBe(2);
+        // The stored Vary, and Origin from the CORS headers computed per request.
+        expect(englishAgain.headers.get('vary')?.split(/,\s*/).sort()).toEqual(['Accept-Language', 'Origin']);
+        expect(englishAgain.headers.get('cache-control')).toBe(PUBLIC_CACHE_CONTROL);
+        expect(englishAgain.headers.get('etag')).toBe(english.headers.get('etag'));
+        expect(englishAgain.headers.get('etag')).not.toBe(russian.headers.get('etag'));
+      } finally {
+        await stub.close();
+      }
+    });
+
+    it("uses the route's Cache-Control, and does not store an answer that varies on what the key does not cover", async () => {
+      const stub = await startWithStubApp(async (count, _req, res) => {
+        if (count > 2) res.setHeader('Vary', 'Accept-Language');
+        return JSON.stringify({ count });
+      }, pageRoutes);
+      try {
+        const first = await stub.http.get('/badges/api.svg');
+        expect(first.headers.get('cache-control')).toBe('public, max-age=60');
+        expect((await stub.http.get('/badges/api.svg')).body).toEqual({ count: 1 });
+        expect(stub.calls()).toBe(1);
+        await stub.http.get('/badges/web.svg');
+        // The third call answers with a Vary the badge route's key does not cover: never stored.
+        await stub.http.get('/badges/db.svg');
+        await stub.http.get('/badges/db.svg');
+        expect(stub.calls()).toBe(4);
+      } finally {
+        await stub.close();
+      }
+    });
+
+    it('leaves paths that are not listed to the app', async () => {
+      const stub = await startWithStubApp(async (count) => JSON.stringify({ count }), pageRoutes);
+      try {
+        await stub.http.get('/elsewhere');
+        await stub.http.get('/elsewhere');
+        await stub.http.get('/pages/a/b');
+        await stub.http.get('/pages/a/b');
+        expect(stub.calls()).toBe(4);
+        expect(stub.cache.stats().stores).toBe(0);
+      } finally {
+        await stub.close();
+      }
+    });
   });
 });

@@ -6,6 +6,7 @@ export * from './events';
 export * from './identity';
 export * from './notifications';
 export * from './outbox';
+export * from './page';
 export * from './queues';
 export * from './statuspage';
 export * from './templates';

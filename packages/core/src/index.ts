@@ -9,6 +9,7 @@ import { createDeliveryUseCases } from './notifications/deliveries';
 import { createEventNotifier } from './notifications/event-notifier';
 import { createSubscriptionUseCases } from './notifications/subscriptions';
 import { createUnsubscribeUseCase } from './notifications/unsubscribe';
+import { createPageUseCases } from './page';
 import { type Clock, systemClock } from './shared/clock';
 import { createSyndicationUseCases, type SyndicationPage } from './syndication';
 import { assertTemplateExists, createTemplateUseCases } from './templates/templates';
@@ -50,6 +51,7 @@ export {
 } from './notifications/unsubscribe';
 export type { ClaimedOutboxRow, OutboxRowRef } from './outbox/store';
 export * as outboxStore from './outbox/store';
+export { defaultPageSettings } from './page';
 export type { Clock } from './shared/clock';
 export { DomainError, type DomainErrorKind } from './shared/errors';
 export type {
@@ -183,6 +185,7 @@ export function createCore(options: CoreOptions) {
         ...(options.notifications.previousSecret ? [options.notifications.previousSecret] : []),
       ],
     }),
+    page: createPageUseCases({ db, clock }),
     notificationsConfig: () => ({
       available_channels: options.notifications.settings.availableTypes,
       telegram: options.notifications.settings.telegramBotUsername

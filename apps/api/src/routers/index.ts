@@ -5,6 +5,7 @@ import { eventsRouter } from './events';
 import { groupsRouter } from './groups';
 import { notificationsRouter } from './notifications';
 import { servicesRouter } from './services';
+import { settingsRouter } from './settings';
 import { statusRouter } from './status';
 import { templatesRouter } from './templates';
 import { usersRouter } from './users';
@@ -20,5 +21,6 @@ export const appRouter = router({
   templates: templatesRouter,
   channels: channelsRouter,
   notifications: notificationsRouter,
+  settings: settingsRouter,
 });
 export type AppRouter = typeof appRouter;

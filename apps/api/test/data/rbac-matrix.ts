@@ -26,6 +26,7 @@ export const leastRole: Record<string, 'user' | 'operator' | 'admin'> = {
   previewTemplate: 'operator',
   // admin
   listUsers: 'admin',
+  updatePageSettings: 'admin',
   adminCreateUser: 'admin',
   getUser: 'admin',
   adminUpdateUser: 'admin',

@@ -26,6 +26,7 @@
  */
 import type { RequestListener } from 'node:http';
 import { appRouter } from '../../routers';
+import { type PublicRoute, publicRoutes } from '../public-routes';
 import { cachedRoutesOf } from './policy';
 import { createPreRouter, type PreRouterOptions } from './pre-router';
 import { type CacheStoreOptions, createCacheStore, type PublicCacheControl } from './store';
@@ -40,14 +41,21 @@ export interface PublicCache extends PublicCacheControl {
   handler(options: PreRouterOptions): RequestListener;
 }
 
-export type PublicCacheOptions = CacheStoreOptions;
+export interface PublicCacheOptions extends CacheStoreOptions {
+  /** The non-procedure public routes; `public-routes.ts` by default (tests give their own). */
+  publicRoutes?: readonly PublicRoute[];
+}
 
-/** One source of truth: the procedures' meta says which answers are public and under which rules. */
-const routes = cachedRoutesOf(appRouter);
+/**
+ * One source of truth: the procedures' meta says which answers are public and under which rules; the
+ * other public routes (pages, feeds, badges) are listed in `public-routes.ts`.
+ */
+const routes = cachedRoutesOf(appRouter, publicRoutes);
 
 /** Creates the cache of one api instance (each instance has its own). */
 export function createPublicCache(options: PublicCacheOptions): PublicCache {
   const store = createCacheStore(options);
+  const cached = options.publicRoutes ? cachedRoutesOf(appRouter, options.publicRoutes) : routes;
   return {
     invalidate: store.invalidate,
     clear: store.clear,
@@ -55,6 +63,6 @@ export function createPublicCache(options: PublicCacheOptions): PublicCache {
     resume: store.resume,
     onInvalidate: store.onInvalidate,
     stats: store.stats,
-    handler: (preRouter) => createPreRouter(store, routes, preRouter),
+    handler: (preRouter) => createPreRouter(store, cached, preRouter),
   };
 }

@@ -3,8 +3,9 @@
  * rules of their answers (from the procedures' meta), which requests are anonymous, the key of a request, and
  * which headers of an answer may be shared.
  */
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { ACCESS_COOKIE } from '../cookies';
+import type { PublicRoute } from '../public-routes';
 import { listProcedures, type OpenApiRouter, type PublicCacheRules, routeTemplatePattern } from '../rest';
 
 /**
@@ -26,25 +27,39 @@ export interface CachedRoute {
   template: string;
   pattern: RegExp;
   rules: { cacheControl: string };
+  /** The extra part of the key of a request (see `PublicRoute.variant`). */
+  variant?: (req: IncomingMessage) => string;
+  /** Request headers, besides Origin, an answer of this route may vary on and still be stored. */
+  varies: ReadonlySet<string>;
 }
 
-/** The cached routes: the GET procedures whose meta names public cache rules. */
-export function cachedRoutesOf(router: OpenApiRouter): CachedRoute[] {
-  return listProcedures(router).flatMap(({ meta }) =>
+/**
+ * The cached routes: the GET procedures whose meta names public cache rules,
+ * then the non-procedure public routes (pages, feeds, badges).
+ */
+export function cachedRoutesOf(router: OpenApiRouter, others: readonly PublicRoute[] = []): CachedRoute[] {
+  const procedures = listProcedures(router).flatMap(({ meta }): CachedRoute[] =>
     meta?.publicCache && meta.openapi?.method === 'GET'
       ? [
           {
             template: meta.openapi.path,
             pattern: routeTemplatePattern(meta.openapi.path),
             rules: cacheRules[meta.publicCache],
+            varies: new Set<string>(),
           },
         ]
       : [],
   );
+  return procedures.concat(
+    others.map((route) => ({
+      template: route.template,
+      pattern: routeTemplatePattern(route.template),
+      rules: { cacheControl: route.cacheControl ?? PUBLIC_CACHE_CONTROL },
+      variant: route.variant,
+      varies: new Set(route.variant ? (route.varies ?? []).map((name) => name.toLowerCase()) : []),
+    })),
+  );
 }
-
-/** Only this prefix can be a cached route: anything else goes to the app at once. */
-export const API_PREFIX = '/api/v1/';
 const ACCESS_COOKIE_PAIR = `${ACCESS_COOKIE}=`;
 
 /** Headers of the Express answer that belong to one request or connection, never stored. */
@@ -78,12 +93,21 @@ function normaliseQuery(query: string) {
     .join('&');
 }
 
-/** The key of a request: the path plus the query with its parameters in a stable order. */
-export function cacheKey(path: string, rawQuery: string) {
+/**
+ * The key of a request: the path plus the query with its parameters in a
+ * stable order, and the route's variant of the request if it has one.
+ */
+export function cacheKey(path: string, rawQuery: string, variant?: string) {
   const query = normaliseQuery(rawQuery);
-  return query ? `${path}?${query}` : path;
+  const key = query ? `${path}?${query}` : path;
+  return variant === undefined ? key : `${key}#${variant}`;
 }
 
+const varyFields = (vary: string) => vary.split(',').map((field) => field.trim().toLowerCase());
+
 /** CORS varies on Origin and is recomputed per request; anything else the key does not cover. */
-export const variesOnlyOnOrigin = (vary: string) =>
-  vary.split(',').every((field) => field.trim().toLowerCase() === 'origin');
+export const variesOnlyOnOrigin = (vary: string) => varyFields(vary).every((field) => field === 'origin');
+
+/** Whether the key covers every field of a Vary header (Origin, or a field the route's variant stands for). */
+export const keyCoversVary = (vary: string, varies: ReadonlySet<string>) =>
+  varyFields(vary).every((field) => field === 'origin' || varies.has(field));

@@ -9,7 +9,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { redactUrl } from '../../logger';
 import { etagMatches, etagOf } from './etag';
-import { API_PREFIX, bodyHeaders, type CachedRoute, cacheKey, hasCredentials } from './policy';
+import { bodyHeaders, type CachedRoute, cacheKey, hasCredentials } from './policy';
 import type { CacheStore, Entry } from './store';
 
 /** The cors middleware of the app (the `cors` package's signature). */
@@ -117,7 +117,7 @@ export function createPreRouter(
       this.setHeader('ETag', etag);
       this.setHeader('Cache-Control', route.rules.cacheControl);
       this.setHeader('Content-Length', body.length);
-      settle(cache.keep(key, this, body, etag, started.generation));
+      settle(cache.keep(key, this, body, etag, started.generation, route.varies));
       const callback = args.find((arg): arg is () => void => typeof arg === 'function');
       if (etagMatches(req.headers['if-none-match'], etag)) {
         this.statusCode = 304;
@@ -147,7 +147,7 @@ export function createPreRouter(
     path: string,
     rawQuery: string,
   ) {
-    const key = cacheKey(path, rawQuery);
+    const key = cacheKey(path, rawQuery, route.variant?.(req));
     if (cache.active()) {
       const entry = cache.fresh(key);
       if (entry) {
@@ -176,7 +176,7 @@ export function createPreRouter(
   return (req, res) => {
     const method = req.method;
     const url = req.url ?? '';
-    if ((method !== 'GET' && method !== 'HEAD') || !url.startsWith(API_PREFIX)) {
+    if (method !== 'GET' && method !== 'HEAD') {
       app(req, res);
       return;
     }

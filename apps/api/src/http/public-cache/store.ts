@@ -6,7 +6,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { bodyHeaders, perRequestHeaders, variesOnlyOnOrigin } from './policy';
+import { bodyHeaders, keyCoversVary, perRequestHeaders, variesOnlyOnOrigin } from './policy';
 
 /** Clears the cache; what the base procedure middleware needs. */
 export interface PublicCacheInvalidator {
@@ -80,7 +80,14 @@ export interface CacheStoreOptions {
 const DEFAULT_MAX_BYTES = 32 * 1024 * 1024;
 
 /** The stored form of an Express answer, or undefined when it must not be shared. */
-function toEntry(res: ServerResponse, body: Buffer, etag: string, expiresAt: number, generation: number) {
+function toEntry(
+  res: ServerResponse,
+  body: Buffer,
+  etag: string,
+  expiresAt: number,
+  generation: number,
+  varies: ReadonlySet<string>,
+) {
   const headers: string[] = [];
   const notModifiedHeaders: string[] = [];
   let size = body.length;
@@ -92,8 +99,9 @@ function toEntry(res: ServerResponse, body: Buffer, etag: string, expiresAt: num
     if (value === undefined) continue;
     if (lower === 'set-cookie' || Array.isArray(value)) return undefined;
     if (lower === 'vary') {
-      if (!variesOnlyOnOrigin(String(value))) return undefined;
-      continue;
+      // Origin: recomputed per request with the CORS headers. Another field: kept, if the key covers it.
+      if (variesOnlyOnOrigin(String(value))) continue;
+      if (!keyCoversVary(String(value), varies)) return undefined;
     }
     const text = String(value);
     headers.push(name, text);
@@ -197,9 +205,19 @@ export function createCacheStore(options: CacheStoreOptions) {
       return { generation: startedIn, settle };
     },
 
-    /** Stores an Express answer filled in `generation`; the entry when it was stored. */
-    keep(key: string, res: ServerResponse, body: Buffer, etag: string, filledIn: number) {
-      const entry = active() ? toEntry(res, body, etag, Date.now() + ttlMs, filledIn) : undefined;
+    /**
+     * Stores an Express answer filled in `generation` (`varies`: the request headers besides Origin the
+     * key covers); the entry when it was stored.
+     */
+    keep(
+      key: string,
+      res: ServerResponse,
+      body: Buffer,
+      etag: string,
+      filledIn: number,
+      varies: ReadonlySet<string> = new Set(),
+    ) {
+      const entry = active() ? toEntry(res, body, etag, Date.now() + ttlMs, filledIn, varies) : undefined;
       return entry && store(key, entry) ? entry : undefined;
     },
 
