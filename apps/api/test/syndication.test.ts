@@ -25,6 +25,7 @@ import { addUpdate, createEvent, incidentBody, maintenanceBody, type WireEvent }
 import { adminToken } from './support/factories';
 
 const BASE = 'https://status.example.test';
+const DASHBOARD = 'https://dashboard.example.org';
 const hour = 3_600_000;
 const isoIn = (ms: number) => new Date(Date.now() + ms).toISOString();
 const wholeSeconds = (iso: string) => `${iso.slice(0, 19)}.000Z`;
@@ -64,7 +65,12 @@ beforeAll(async () => {
   const client = await createDb({ url: database.url, poolSize: 1 });
   await seedDevelopmentData(client.db);
   await client.close();
-  api = await startTestApi({ DATABASE_URL: database.url, NOTIFICATIONS_BASE_URL: `${BASE}/` });
+  api = await startTestApi(
+    // An origin the app's own (credentialed) CORS allows: these routes still answer `*`, without credentials.
+    { DATABASE_URL: database.url, NOTIFICATIONS_BASE_URL: `${BASE}/`, CORS_ALLOWED_ORIGINS: DASHBOARD },
+    // Its own invalidation channel: writes of other files would empty its cache between two reads.
+    { publicCacheChannel: `syndication-test-${unique('channel')}` },
+  );
   http = createHttp(api.url);
   admin = await adminToken(http);
   document = (await http.get('/api/openapi.json')).body;
@@ -343,11 +349,18 @@ describe('statuspage api v2', () => {
     }
   });
 
-  it('is readable from any origin, without credentials', async () => {
-    const response = await get('/api/v2/summary.json', { origin: 'https://dashboard.example.org' });
-    expect(response.headers.get('access-control-allow-origin')).toBe('*');
-    expect(response.headers.get('access-control-allow-credentials')).toBeNull();
-    expect(response.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
+  it('is readable from any origin, without credentials, whether answered by the app or the cache', async () => {
+    for (const origin of [DASHBOARD, 'https://elsewhere.example.net']) {
+      for (const path of ['/api/v2/summary.json', '/history.atom', '/maintenance.ics', '/badge.svg']) {
+        // The first read of a path may fill the cache, the second is a hit.
+        for (const _read of [1, 2]) {
+          const response = await get(path, { origin });
+          expect(response.headers.get('access-control-allow-origin'), path).toBe('*');
+          expect(response.headers.get('access-control-allow-credentials'), path).toBeNull();
+          expect(response.headers.get('cross-origin-resource-policy'), path).toBe('cross-origin');
+        }
+      }
+    }
     const preflight = await http.request('OPTIONS', '/api/v2/status.json', {
       headers: {
         origin: 'https://dashboard.example.org',
@@ -358,6 +371,14 @@ describe('statuspage api v2', () => {
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
     expect(preflight.headers.get('access-control-allow-methods')).toBe('GET,HEAD');
+  });
+
+  it('is served from the public cache: the second anonymous read is a hit', async () => {
+    await get('/api/v2/incidents.json');
+    const hits = api.publicCache.stats().hits;
+    const again = await get('/api/v2/incidents.json');
+    expect(again.status).toBe(200);
+    expect(api.publicCache.stats().hits).toBe(hits + 1);
   });
 
   it('answers 304 to a matching If-None-Match, and a short public Cache-Control', async () => {
@@ -582,6 +603,25 @@ describe('the page for machines after a write', () => {
     expect(latest).toMatchObject({ id: seeded.active?.id, status: 'resolved' });
     expect(latest.resolved_at).toBe(latest.incident_updates[0].created_at);
     expect(latest.monitoring_at).not.toBeNull();
+  });
+
+  it('takes the name and time zone from the page settings', async () => {
+    const saved = await http.put('/api/v1/settings/page', {
+      token: admin,
+      body: { name: 'Acme Cloud', time_zone: 'Europe/Berlin' },
+    });
+    expect(saved.status, saved.text).toBe(200);
+    const { page } = (await get('/api/v2/status.json')).body;
+    expect(page).toMatchObject({
+      name: 'Acme Cloud',
+      time_zone: 'Europe/Berlin',
+      updated_at: saved.body.data.updated_at,
+    });
+    expect((await get('/badge.json')).body.label).toBe('Acme Cloud');
+    const feed = await rss.parseString((await get('/history.rss')).text);
+    expect(feed.title).toBe('Acme Cloud history');
+    expect(feed.items[0]?.['content:encoded']).toContain('(Europe/Berlin)');
+    expect((await get('/maintenance.ics')).text).toContain('X-WR-CALNAME:Acme Cloud maintenance');
   });
 
   it('documents every route in the OpenAPI document, the Statuspage ones tagged statuspage-compat', () => {

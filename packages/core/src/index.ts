@@ -11,7 +11,7 @@ import { createSubscriptionUseCases } from './notifications/subscriptions';
 import { createUnsubscribeUseCase } from './notifications/unsubscribe';
 import { createPageUseCases } from './page';
 import { type Clock, systemClock } from './shared/clock';
-import { createSyndicationUseCases, type SyndicationPage } from './syndication';
+import { createSyndicationUseCases } from './syndication';
 import { assertTemplateExists, createTemplateUseCases } from './templates/templates';
 
 export { effectiveStatusSql, hasActiveEventsSql } from './catalog';
@@ -109,11 +109,7 @@ export interface CoreOptions {
   clock?: Clock;
   /** The public page's base URL (absolute links of feeds, calendars and the Statuspage API). */
   publicBaseUrl?: string;
-  /** The page's name and time zone (until page settings exist: 'Status', UTC). */
-  page?: () => Promise<SyndicationPage>;
 }
-
-const defaultPage: SyndicationPage = { name: 'Status', time_zone: 'UTC', updated_at: null };
 
 /** Wires the use-cases of every module over one database handle. */
 export function createCore(options: CoreOptions) {
@@ -143,11 +139,12 @@ export function createCore(options: CoreOptions) {
   const services = createServiceUseCases({ db, clock, events: eventsForCatalog });
   const groups = createGroupUseCases({ db, clock, events: eventsForCatalog });
   const events = createEventsCore(db, clock);
+  const page = createPageUseCases({ db, clock });
   let pageId: Promise<string> | undefined;
   const syndication = createSyndicationUseCases({
     baseUrl: (options.publicBaseUrl ?? 'http://localhost:8080').replace(/\/+$/, ''),
     clock,
-    page: options.page ?? (async () => defaultPage),
+    page: page.get,
     pageId: () => {
       pageId ??= readInstallationId(db).catch((error: unknown) => {
         pageId = undefined;
@@ -185,7 +182,7 @@ export function createCore(options: CoreOptions) {
         ...(options.notifications.previousSecret ? [options.notifications.previousSecret] : []),
       ],
     }),
-    page: createPageUseCases({ db, clock }),
+    page,
     notificationsConfig: () => ({
       available_channels: options.notifications.settings.availableTypes,
       telegram: options.notifications.settings.telegramBotUsername

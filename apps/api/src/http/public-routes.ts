@@ -6,6 +6,7 @@
  * (ETag, 304, cleared by every write).
  */
 import type { IncomingMessage } from 'node:http';
+import { syndicationPublicRoutes } from '../syndication/routes';
 
 export interface PublicRoute {
   /** The path template, `{name}` for a segment (`/services/{slug}/badge.svg`). */
@@ -20,7 +21,15 @@ export interface PublicRoute {
   variant?: (req: IncomingMessage) => string;
   /** Request headers the answer varies on besides Origin (lower case); only with `variant`. */
   varies?: readonly string[];
+  /**
+   * `any-origin`: readable by every origin without credentials (`Access-Control-Allow-Origin: *`,
+   * what the route's own CORS sends), instead of the app's credentialed CORS for its configured origins.
+   */
+  cors?: 'any-origin';
 }
 
 /** Every non-procedure public route (features add theirs). */
-export const publicRoutes: PublicRoute[] = [];
+export const publicRoutes: PublicRoute[] = [
+  // The Statuspage API v2, feeds, calendars and badges (readable from any origin).
+  ...syndicationPublicRoutes,
+];

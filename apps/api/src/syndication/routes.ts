@@ -11,6 +11,7 @@ import { type BadgeTarget, type Core, DomainError } from '@statuspage/core';
 import cors from 'cors';
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { PUBLIC_CACHE_CONTROL } from '../http/public-cache/policy';
+import type { PublicRoute } from '../http/public-routes';
 import { fieldErrors } from '../trpc/errors';
 import { renderAtom, renderBadge, renderCalendar, renderRss } from './render';
 
@@ -128,6 +129,13 @@ syndicationRoutes.push(
     { template: '/services/{slug}/badge.json', produce: jsonBadgeRoute('service') },
   ].map((route) => ({ ...route, cacheControl: BADGE_CACHE_CONTROL })),
 );
+
+/** The routes in the public cache's list: served from cached bytes, `Access-Control-Allow-Origin: *`. */
+export const syndicationPublicRoutes: PublicRoute[] = syndicationRoutes.map(({ template, cacheControl }) => ({
+  template,
+  cacheControl,
+  cors: 'any-origin',
+}));
 
 /**
  * The feeds a public page announces in its `<head>` (`<link rel="alternate" type href title>`):
