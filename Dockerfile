@@ -26,6 +26,8 @@ COPY packages/core/package.json packages/core/
 COPY packages/db/package.json packages/db/
 COPY packages/platform/package.json packages/platform/
 COPY packages/sdk/package.json packages/sdk/
+# The repository checks (test-only) are a workspace package of the lockfile too; no image holds them.
+COPY tests/deployment/package.json tests/deployment/
 RUN pnpm install --frozen-lockfile
 
 COPY apps apps

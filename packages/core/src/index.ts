@@ -1,31 +1,31 @@
 import { type Database, readInstallationId } from '@statuspage/db';
 import { catalogForEvents, createGroupUseCases, createServiceUseCases } from './catalog';
 import { createEventUseCases, eventsForCatalog } from './events';
-import { createAuthUseCases, type IdentityConfig, identitySettings } from './identity/auth';
-import { createSessionManager } from './identity/session-store';
-import { createUserAdminUseCases } from './identity/users';
+import { createIdentityUseCases, type IdentityConfig, type IdentityNotifier } from './identity';
 import { type ChannelProbe, createChannelUseCases, type NotificationSettings } from './notifications/channels';
 import { createDeliveryUseCases } from './notifications/deliveries';
 import { createEventNotifier } from './notifications/event-notifier';
 import { createSubscriptionUseCases } from './notifications/subscriptions';
 import { createUnsubscribeUseCase } from './notifications/unsubscribe';
+import { writeOutbox } from './outbox/write';
 import { createPageUseCases } from './page';
 import { type Clock, systemClock } from './shared/clock';
 import { createSyndicationUseCases } from './syndication';
-import { assertTemplateExists, createTemplateUseCases } from './templates/templates';
+import { assertTemplateExists, createTemplateUseCases } from './templates';
 
 export { effectiveStatusSql, hasActiveEventsSql } from './catalog';
-export type { AuthenticatedSession, IdentityConfig } from './identity/auth';
 export {
+  type AuthenticatedSession,
   configurePasswordWork,
   defaultPasswordWorkSettings,
   hashPassword,
+  type IdentityConfig,
   type PasswordWorkSettings,
   type PasswordWorkStats,
   passwordWork,
+  type SessionUser,
   verifyPassword,
-} from './identity/passwords';
-export type { SessionUser } from './identity/session-store';
+} from './identity';
 export {
   type ChannelProbe,
   type NotificationSettings,
@@ -66,21 +66,26 @@ export type {
   SyndicationUseCases,
 } from './syndication';
 export {
+  assertTemplateExists,
   checkTemplate,
   formatTimestamp,
+  getTemplateById,
   parseTemplate,
+  type RenderedTemplate,
+  renderEventTemplate,
   renderTemplate,
+  sampleTemplateValues,
   type TemplatePart,
   TemplateSyntaxError,
   type TemplateValues,
-} from './templates/macros';
-export {
-  assertTemplateExists,
-  getTemplateById,
-  type RenderedTemplate,
-  renderEventTemplate,
-  sampleTemplateValues,
-} from './templates/templates';
+} from './templates';
+
+/** The password-reset e-mail is a direct message: an outbox row the worker sends (implements identity's port). */
+const identityNotifier: IdentityNotifier = {
+  async passwordResetRequested(tx, message) {
+    await writeOutbox(tx, 'email.password_reset', message);
+  },
+};
 
 /** The events use-cases alone, wired as createCore wires them (the worker's scheduled maintenance). */
 export function createEventsCore(db: Database, clock: Clock = systemClock) {
@@ -125,16 +130,12 @@ export function createCore(options: CoreOptions) {
   // Every new account (registration or admin creation) gets its default e-mail channel, unverified.
   const onAccountCreated = (tx: Database, user: { id: string; email: string }) =>
     channels.createDefault(tx, user.id, user.email);
-  const auth = createAuthUseCases({
-    onAccountCreated,
+  const { auth, users } = createIdentityUseCases({
     db,
     clock,
     config: options.identity,
-    sessions: createSessionManager(
-      db,
-      options.identity.accessTtlSeconds,
-      identitySettings(options.identity).sessionMaxAgeSeconds,
-    ),
+    onAccountCreated,
+    notifier: identityNotifier,
   });
   const services = createServiceUseCases({ db, clock, events: eventsForCatalog });
   const groups = createGroupUseCases({ db, clock, events: eventsForCatalog });
@@ -165,7 +166,7 @@ export function createCore(options: CoreOptions) {
   });
   return {
     auth,
-    users: createUserAdminUseCases({ db, clock, revokeAllForUser: auth.revokeAllForUser, onAccountCreated }),
+    users,
     services,
     groups,
     templates: createTemplateUseCases({ db, clock }),

@@ -8,7 +8,7 @@ import {
   TemplateSyntaxError,
   type TemplateValues,
 } from '../src/templates/macros';
-import { assertValidTemplate, renderEventTemplate, sampleTemplateValues } from '../src/templates/templates';
+import { assertValidTemplate, renderEventTemplate, sampleTemplateValues } from '../src/templates/rules';
 
 /** The syntax error a template raises (fails the test when it parses). */
 function syntaxErrorOf(source: string): TemplateSyntaxError {

@@ -1,7 +1,14 @@
-import { type Database, serviceGroupMembers, serviceStatusLog, services } from '@statuspage/db';
-import { and, asc, eq, inArray, isNull, ne } from 'drizzle-orm';
+import type { Database } from '@statuspage/db';
 import type { EventCatalog, StatusSnapshot } from '../events';
-import { missingGroups, missingServices } from './store';
+import {
+  activeMembersOfGroups,
+  insertStatusLogEntries,
+  lockServiceRows,
+  missingGroups,
+  missingServices,
+  serviceIdBySlug,
+  setServicesStatus,
+} from './store';
 import { selectServiceViews } from './views';
 
 /** The catalog's side of the events module's `EventCatalog` port. */
@@ -11,11 +18,7 @@ export const catalogForEvents: EventCatalog = {
   async resolveGroups(tx: Database, groupIds: readonly string[]) {
     const missing = await missingGroups(tx, groupIds);
     if (groupIds.length === 0 || missing.length > 0) return { missing, members: [] };
-    const members = await tx
-      .select({ groupId: serviceGroupMembers.groupId, serviceId: serviceGroupMembers.serviceId })
-      .from(serviceGroupMembers)
-      .innerJoin(services, eq(services.id, serviceGroupMembers.serviceId))
-      .where(and(inArray(serviceGroupMembers.groupId, [...groupIds]), isNull(services.archivedAt)));
+    const members = await activeMembersOfGroups(tx, groupIds);
     return { missing, members };
   },
 
@@ -23,12 +26,7 @@ export const catalogForEvents: EventCatalog = {
   // either finished first (and shows here) or sees the event.
   async lockServices(tx: Database, ids: readonly string[]) {
     if (ids.length === 0) return new Set<string>();
-    const rows = await tx
-      .select({ id: services.id, archivedAt: services.archivedAt })
-      .from(services)
-      .where(inArray(services.id, [...ids]))
-      .orderBy(asc(services.id))
-      .for('update');
+    const rows = await lockServiceRows(tx, ids);
     return new Set(rows.filter((row) => row.archivedAt === null).map((row) => row.id));
   },
 
@@ -41,15 +39,13 @@ export const catalogForEvents: EventCatalog = {
 
   async setStoredStatus(tx, ids, status, now) {
     if (ids.length === 0) return;
-    await tx
-      .update(services)
-      .set({ status, updatedAt: now })
-      .where(and(inArray(services.id, [...ids]), ne(services.status, status)));
+    await setServicesStatus(tx, ids, status, now);
   },
 
   async writeStatusLog(tx, entries) {
     if (entries.length === 0) return;
-    await tx.insert(serviceStatusLog).values(
+    await insertStatusLogEntries(
+      tx,
       entries.map((entry) => ({
         serviceId: entry.serviceId,
         oldStatus: entry.oldStatus,
@@ -63,8 +59,5 @@ export const catalogForEvents: EventCatalog = {
     );
   },
 
-  async serviceIdBySlug(tx: Database, slug: string) {
-    const [service] = await tx.select({ id: services.id }).from(services).where(eq(services.slug, slug));
-    return service?.id;
-  },
+  serviceIdBySlug,
 };

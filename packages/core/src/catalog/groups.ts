@@ -1,11 +1,18 @@
 import type { CreateGroupInput, Group } from '@statuspage/contracts';
-import { type Database, serviceGroupMembers, serviceGroups, services } from '@statuspage/db';
-import { and, eq, isNull } from 'drizzle-orm';
+import type { Database } from '@statuspage/db';
 import { changedColumns, sameIds } from '../shared/patch';
 import { isUniqueViolation } from '../shared/pg-errors';
 import { CatalogErrors } from './errors';
 import type { CatalogDeps } from './ports';
-import { findGroupRow, missingServices } from './store';
+import {
+  findGroupRow,
+  groupActiveServiceIds,
+  groupServiceIds,
+  insertGroup,
+  missingServices,
+  replaceGroupServices,
+  updateGroup,
+} from './store';
 import { selectGroupViews } from './views';
 
 export interface UpdateGroupCommand {
@@ -49,11 +56,12 @@ export function createGroupUseCases(deps: CatalogDeps) {
     /** Creates an empty group. */
     async create(input: CreateGroupInput): Promise<Group> {
       try {
-        const [row] = await db
-          .insert(serviceGroups)
-          .values({ name: input.name, slug: input.slug, description: input.description, order: input.order })
-          .returning();
-        if (!row) throw new Error('insert returned no row');
+        const row = await insertGroup(db, {
+          name: input.name,
+          slug: input.slug,
+          description: input.description,
+          order: input.order,
+        });
         return view(db, row.id);
       } catch (error) {
         if (isUniqueViolation(error)) throw CatalogErrors.groupSlugTaken();
@@ -67,19 +75,7 @@ export function createGroupUseCases(deps: CatalogDeps) {
         return await db.transaction(async (tx) => {
           const row = await findRow(tx, input.slug);
           let members = input.service_ids ? [...new Set(input.service_ids)] : undefined;
-          if (members) {
-            const current = await tx
-              .select({ id: serviceGroupMembers.serviceId })
-              .from(serviceGroupMembers)
-              .where(eq(serviceGroupMembers.groupId, row.id));
-            if (
-              sameIds(
-                members,
-                current.map((member) => member.id),
-              )
-            )
-              members = undefined;
-          }
+          if (members && sameIds(members, await groupServiceIds(tx, row.id))) members = undefined;
           const changed = changedColumns(row, {
             name: input.name,
             slug: input.new_slug,
@@ -91,15 +87,9 @@ export function createGroupUseCases(deps: CatalogDeps) {
             const wanted = members;
             const missing = await missingServices(tx, wanted);
             if (missing.length > 0) throw CatalogErrors.unknownServices(missing);
-            await tx.delete(serviceGroupMembers).where(eq(serviceGroupMembers.groupId, row.id));
-            if (wanted.length > 0) {
-              await tx.insert(serviceGroupMembers).values(wanted.map((serviceId) => ({ serviceId, groupId: row.id })));
-            }
+            await replaceGroupServices(tx, row.id, wanted);
           }
-          await tx
-            .update(serviceGroups)
-            .set({ ...changed, updatedAt: clock() })
-            .where(eq(serviceGroups.id, row.id));
+          await updateGroup(tx, row.id, { ...changed, updatedAt: clock() });
           return view(tx, row.id);
         });
       } catch (error) {
@@ -116,12 +106,7 @@ export function createGroupUseCases(deps: CatalogDeps) {
       await db.transaction(async (tx) => {
         const row = await findRow(tx, slug);
         if (row.archivedAt) return;
-        const members = await tx
-          .select({ id: services.id })
-          .from(serviceGroupMembers)
-          .innerJoin(services, eq(services.id, serviceGroupMembers.serviceId))
-          .where(and(eq(serviceGroupMembers.groupId, row.id), isNull(services.archivedAt)));
-        const memberIds = members.map((member) => member.id);
+        const memberIds = await groupActiveServiceIds(tx, row.id);
         if (
           (await deps.events.servicesInActiveEvents(tx, memberIds)).length > 0 ||
           (await deps.events.groupInActiveEvent(tx, row.id))
@@ -129,10 +114,7 @@ export function createGroupUseCases(deps: CatalogDeps) {
           throw CatalogErrors.inActiveEvent('group');
         }
         if (memberIds.length > 0) throw CatalogErrors.groupHasServices();
-        await tx
-          .update(serviceGroups)
-          .set({ archivedAt: clock(), updatedAt: clock() })
-          .where(eq(serviceGroups.id, row.id));
+        await updateGroup(tx, row.id, { archivedAt: clock(), updatedAt: clock() });
       });
     },
 
@@ -141,10 +123,7 @@ export function createGroupUseCases(deps: CatalogDeps) {
       return db.transaction(async (tx) => {
         const row = await findRow(tx, slug);
         if (!row.archivedAt) throw CatalogErrors.notArchived('group');
-        await tx
-          .update(serviceGroups)
-          .set({ archivedAt: null, updatedAt: clock() })
-          .where(eq(serviceGroups.id, row.id));
+        await updateGroup(tx, row.id, { archivedAt: null, updatedAt: clock() });
         return view(tx, row.id);
       });
     },

@@ -1,11 +1,23 @@
 import type { CreateServiceInput, Service, ServiceStatus } from '@statuspage/contracts';
-import { type Database, serviceGroupMembers, serviceStatusLog, services, serviceTags } from '@statuspage/db';
-import { eq } from 'drizzle-orm';
+import type { Database } from '@statuspage/db';
 import { changedColumns, sameIds } from '../shared/patch';
 import { isUniqueViolation } from '../shared/pg-errors';
 import { CatalogErrors } from './errors';
 import type { CatalogDeps } from './ports';
-import { findServiceRow, missingGroups, selectEventStatusChanges, selectStatusLog } from './store';
+import {
+  findServiceRow,
+  insertService,
+  insertServiceTags,
+  insertStatusLogEntry,
+  missingGroups,
+  replaceServiceGroups,
+  replaceServiceTags,
+  selectEventStatusChanges,
+  selectServiceTags,
+  selectStatusLog,
+  serviceGroupIds,
+  updateService,
+} from './store';
 import { selectServiceViews, toStatusLogEntryDto } from './views';
 
 export interface UpdateServiceCommand {
@@ -44,13 +56,6 @@ export function createServiceUseCases(deps: CatalogDeps) {
     return service;
   }
 
-  async function replaceGroups(tx: Database, serviceId: string, groupIds: readonly string[]) {
-    await tx.delete(serviceGroupMembers).where(eq(serviceGroupMembers.serviceId, serviceId));
-    if (groupIds.length > 0) {
-      await tx.insert(serviceGroupMembers).values(groupIds.map((groupId) => ({ serviceId, groupId })));
-    }
-  }
-
   return {
     /** Lists services (archived ones only on request), filtered by group or effective status. */
     list(filter: { group_id?: string | undefined; status?: ServiceStatus | undefined; include_archived: boolean }) {
@@ -73,23 +78,16 @@ export function createServiceUseCases(deps: CatalogDeps) {
       try {
         return await db.transaction(async (tx) => {
           const groupIds = await assertGroupsExist(tx, input.group_ids);
-          const [row] = await tx
-            .insert(services)
-            .values({
-              name: input.name,
-              slug: input.slug,
-              description: input.description,
-              status: input.status,
-              order: input.order,
-            })
-            .returning();
-          if (!row) throw new Error('insert returned no row');
-          await replaceGroups(tx, row.id, groupIds);
-          const tags = Object.entries(input.tags ?? {});
-          if (tags.length > 0) {
-            await tx.insert(serviceTags).values(tags.map(([key, value]) => ({ serviceId: row.id, key, value })));
-          }
-          await tx.insert(serviceStatusLog).values({
+          const row = await insertService(tx, {
+            name: input.name,
+            slug: input.slug,
+            description: input.description,
+            status: input.status,
+            order: input.order,
+          });
+          await replaceServiceGroups(tx, row.id, groupIds);
+          await insertServiceTags(tx, row.id, Object.entries(input.tags ?? {}));
+          await insertStatusLogEntry(tx, {
             serviceId: row.id,
             oldStatus: null,
             newStatus: row.status,
@@ -111,19 +109,7 @@ export function createServiceUseCases(deps: CatalogDeps) {
         return await db.transaction(async (tx) => {
           const before = await findRow(tx, input.slug, true);
           let groupIds = input.group_ids ? await assertGroupsExist(tx, input.group_ids) : undefined;
-          if (groupIds) {
-            const current = await tx
-              .select({ id: serviceGroupMembers.groupId })
-              .from(serviceGroupMembers)
-              .where(eq(serviceGroupMembers.serviceId, before.id));
-            if (
-              sameIds(
-                groupIds,
-                current.map((row) => row.id),
-              )
-            )
-              groupIds = undefined;
-          }
+          if (groupIds && sameIds(groupIds, await serviceGroupIds(tx, before.id))) groupIds = undefined;
           const changed = changedColumns(before, {
             name: input.name,
             slug: input.new_slug,
@@ -132,13 +118,10 @@ export function createServiceUseCases(deps: CatalogDeps) {
             order: input.order,
           });
           if (Object.keys(changed).length === 0 && !groupIds) return view(tx, before.id);
-          await tx
-            .update(services)
-            .set({ ...changed, updatedAt: clock() })
-            .where(eq(services.id, before.id));
-          if (groupIds) await replaceGroups(tx, before.id, groupIds);
+          await updateService(tx, before.id, { ...changed, updatedAt: clock() });
+          if (groupIds) await replaceServiceGroups(tx, before.id, groupIds);
           if (before.status !== input.status) {
-            await tx.insert(serviceStatusLog).values({
+            await insertStatusLogEntry(tx, {
               serviceId: before.id,
               oldStatus: before.status,
               newStatus: input.status,
@@ -162,7 +145,7 @@ export function createServiceUseCases(deps: CatalogDeps) {
         if (row.archivedAt) return;
         if ((await deps.events.servicesInActiveEvents(tx, [row.id])).length > 0)
           throw CatalogErrors.inActiveEvent('service');
-        await tx.update(services).set({ archivedAt: clock(), updatedAt: clock() }).where(eq(services.id, row.id));
+        await updateService(tx, row.id, { archivedAt: clock(), updatedAt: clock() });
       });
     },
 
@@ -171,7 +154,7 @@ export function createServiceUseCases(deps: CatalogDeps) {
       return db.transaction(async (tx) => {
         const row = await findRow(tx, slug);
         if (!row.archivedAt) throw CatalogErrors.notArchived('service');
-        await tx.update(services).set({ archivedAt: null, updatedAt: clock() }).where(eq(services.id, row.id));
+        await updateService(tx, row.id, { archivedAt: null, updatedAt: clock() });
         return view(tx, row.id);
       });
     },
@@ -179,20 +162,16 @@ export function createServiceUseCases(deps: CatalogDeps) {
     /** The service's tags (key → value). */
     async getTags(slug: string): Promise<Record<string, string>> {
       const row = await findRow(db, slug);
-      const tags = await db.select().from(serviceTags).where(eq(serviceTags.serviceId, row.id));
-      return Object.fromEntries(tags.map((tag) => [tag.key, tag.value]));
+      return selectServiceTags(db, row.id);
     },
 
     /** Replaces all tags of a service. */
     async setTags(slug: string, tags: Record<string, string>): Promise<Record<string, string>> {
       return db.transaction(async (tx) => {
         const row = await findRow(tx, slug);
-        await tx.delete(serviceTags).where(eq(serviceTags.serviceId, row.id));
         const entries = Object.entries(tags);
-        if (entries.length > 0) {
-          await tx.insert(serviceTags).values(entries.map(([key, value]) => ({ serviceId: row.id, key, value })));
-        }
-        await tx.update(services).set({ updatedAt: clock() }).where(eq(services.id, row.id));
+        await replaceServiceTags(tx, row.id, entries);
+        await updateService(tx, row.id, { updatedAt: clock() });
         return Object.fromEntries(entries);
       });
     },

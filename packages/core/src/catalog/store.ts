@@ -1,6 +1,13 @@
 import type { ServiceStatus } from '@statuspage/contracts';
-import { type Database, serviceGroupMembers, serviceGroups, serviceStatusLog, services } from '@statuspage/db';
-import { and, asc, count, desc, eq, inArray, isNull, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
+import {
+  type Database,
+  serviceGroupMembers,
+  serviceGroups,
+  serviceStatusLog,
+  services,
+  serviceTags,
+} from '@statuspage/db';
+import { and, asc, count, desc, eq, inArray, isNull, ne, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
 import { inActiveEventSql, worstActiveStatusSql } from '../events';
 import { qualified } from '../shared/sql';
 
@@ -213,4 +220,138 @@ export function selectEventStatusChanges(db: Database, eventIds: readonly string
     .from(serviceStatusLog)
     .where(inArray(serviceStatusLog.eventId, [...eventIds]))
     .orderBy(asc(serviceStatusLog.createdAt), asc(serviceStatusLog.id));
+}
+
+// --- writes of the service and group use-cases
+
+/** Inserts a service; a taken slug raises the unique violation. */
+export async function insertService(tx: Database, values: typeof services.$inferInsert) {
+  const [row] = await tx.insert(services).values(values).returning();
+  if (!row) throw new Error('insert returned no row');
+  return row;
+}
+
+/** Updates a service's columns. */
+export async function updateService(tx: Database, id: string, values: Partial<typeof services.$inferInsert>) {
+  await tx.update(services).set(values).where(eq(services.id, id));
+}
+
+/** The ids of the groups a service is a member of (archived groups included). */
+export async function serviceGroupIds(tx: Database, serviceId: string): Promise<string[]> {
+  const rows = await tx
+    .select({ id: serviceGroupMembers.groupId })
+    .from(serviceGroupMembers)
+    .where(eq(serviceGroupMembers.serviceId, serviceId));
+  return rows.map((row) => row.id);
+}
+
+/** Makes these groups the service's groups. */
+export async function replaceServiceGroups(tx: Database, serviceId: string, groupIds: readonly string[]) {
+  await tx.delete(serviceGroupMembers).where(eq(serviceGroupMembers.serviceId, serviceId));
+  if (groupIds.length > 0) {
+    await tx.insert(serviceGroupMembers).values(groupIds.map((groupId) => ({ serviceId, groupId })));
+  }
+}
+
+/** The tags of a service as key → value. */
+export async function selectServiceTags(db: Database, serviceId: string): Promise<Record<string, string>> {
+  const tags = await db.select().from(serviceTags).where(eq(serviceTags.serviceId, serviceId));
+  return Object.fromEntries(tags.map((tag) => [tag.key, tag.value]));
+}
+
+/** Adds tags to a service (key, value pairs). */
+export async function insertServiceTags(tx: Database, serviceId: string, entries: readonly [string, string][]) {
+  if (entries.length > 0) {
+    await tx.insert(serviceTags).values(entries.map(([key, value]) => ({ serviceId, key, value })));
+  }
+}
+
+/** Makes these the service's only tags. */
+export async function replaceServiceTags(tx: Database, serviceId: string, entries: readonly [string, string][]) {
+  await tx.delete(serviceTags).where(eq(serviceTags.serviceId, serviceId));
+  await insertServiceTags(tx, serviceId, entries);
+}
+
+/** Appends one entry to the status log. */
+export async function insertStatusLogEntry(tx: Database, entry: typeof serviceStatusLog.$inferInsert) {
+  await tx.insert(serviceStatusLog).values(entry);
+}
+
+/** Inserts a group; a taken slug raises the unique violation. */
+export async function insertGroup(db: Database, values: typeof serviceGroups.$inferInsert) {
+  const [row] = await db.insert(serviceGroups).values(values).returning();
+  if (!row) throw new Error('insert returned no row');
+  return row;
+}
+
+/** Updates a group's columns. */
+export async function updateGroup(tx: Database, id: string, values: Partial<typeof serviceGroups.$inferInsert>) {
+  await tx.update(serviceGroups).set(values).where(eq(serviceGroups.id, id));
+}
+
+/** The ids of a group's member services (archived ones included). */
+export async function groupServiceIds(tx: Database, groupId: string): Promise<string[]> {
+  const rows = await tx
+    .select({ id: serviceGroupMembers.serviceId })
+    .from(serviceGroupMembers)
+    .where(eq(serviceGroupMembers.groupId, groupId));
+  return rows.map((row) => row.id);
+}
+
+/** The ids of a group's member services that are not archived. */
+export async function groupActiveServiceIds(tx: Database, groupId: string): Promise<string[]> {
+  const rows = await tx
+    .select({ id: services.id })
+    .from(serviceGroupMembers)
+    .innerJoin(services, eq(services.id, serviceGroupMembers.serviceId))
+    .where(and(eq(serviceGroupMembers.groupId, groupId), isNull(services.archivedAt)));
+  return rows.map((row) => row.id);
+}
+
+/** Makes these services the group's members. */
+export async function replaceGroupServices(tx: Database, groupId: string, serviceIds: readonly string[]) {
+  await tx.delete(serviceGroupMembers).where(eq(serviceGroupMembers.groupId, groupId));
+  if (serviceIds.length > 0) {
+    await tx.insert(serviceGroupMembers).values(serviceIds.map((serviceId) => ({ serviceId, groupId })));
+  }
+}
+
+// --- the queries behind events' EventCatalog port (event-catalog.ts)
+
+/** The members of these groups that are not archived, as group/service pairs. */
+export function activeMembersOfGroups(tx: Database, groupIds: readonly string[]) {
+  return tx
+    .select({ groupId: serviceGroupMembers.groupId, serviceId: serviceGroupMembers.serviceId })
+    .from(serviceGroupMembers)
+    .innerJoin(services, eq(services.id, serviceGroupMembers.serviceId))
+    .where(and(inArray(serviceGroupMembers.groupId, [...groupIds]), isNull(services.archivedAt)));
+}
+
+/** Locks service rows in id order (no deadlocks between concurrent writers); their archive state, read under the lock. */
+export function lockServiceRows(tx: Database, ids: readonly string[]) {
+  return tx
+    .select({ id: services.id, archivedAt: services.archivedAt })
+    .from(services)
+    .where(inArray(services.id, [...ids]))
+    .orderBy(asc(services.id))
+    .for('update');
+}
+
+/** Sets the stored status of those of the services that have another one. */
+export async function setServicesStatus(tx: Database, ids: readonly string[], status: ServiceStatus, now: Date) {
+  await tx
+    .update(services)
+    .set({ status, updatedAt: now })
+    .where(and(inArray(services.id, [...ids]), ne(services.status, status)));
+}
+
+/** Appends entries to the status log. */
+export async function insertStatusLogEntries(tx: Database, entries: (typeof serviceStatusLog.$inferInsert)[]) {
+  await tx.insert(serviceStatusLog).values(entries);
+}
+
+/** The id of the service with this slug (archived ones included), or undefined. */
+export async function serviceIdBySlug(tx: Database, slug: string) {
+  const [service] = await tx.select({ id: services.id }).from(services).where(eq(services.slug, slug));
+  return service?.id;
 }

@@ -1,114 +1,73 @@
 import type { AdminCreateUserInput, AdminUpdateUserInput, ListUsersInput, User } from '@statuspage/contracts';
-import { type Database, users } from '@statuspage/db';
-import { asc, count, eq } from 'drizzle-orm';
-import type { Clock } from '../shared/clock';
 import { changedColumns } from '../shared/patch';
-import { type AccountCreatedHook, createAccount } from './accounts';
+import { createAccount, findUser } from './accounts';
 import { IdentityErrors } from './errors';
 import { hashPassword } from './passwords';
-import { toUserDto } from './user-dto';
+import type { IdentityContext } from './ports';
+import { isOwnAccount } from './rules';
+import { selectUsersPage, updateUser } from './store';
+import { revokeAllForUser } from './tokens';
+import { toUserDto } from './views';
 
-export interface UserAdminDeps {
-  db: Database;
-  clock: Clock;
-  /** Runs in the transaction that creates an account. */
-  onAccountCreated?: AccountCreatedHook | undefined;
-  /** Ends every session of a user (from the auth use-cases). */
-  revokeAllForUser(tx: Database, userId: string): Promise<void>;
+// Admin operations on accounts. Users are never deleted, only deactivated.
+
+/** Lists users, optionally of one role, oldest first. */
+export async function listUsers(ctx: IdentityContext, input: ListUsersInput) {
+  // One snapshot for the page and the total, so a concurrent sign-up cannot make them disagree.
+  const { rows, total } = await ctx.db.transaction(
+    (tx) => selectUsersPage(tx, { role: input.role, limit: input.limit, offset: input.offset }),
+    { isolationLevel: 'repeatable read', accessMode: 'read only' },
+  );
+  return { users: rows.map(toUserDto), total, limit: input.limit, offset: input.offset };
 }
 
-/** Admin operations on accounts. Users are never deleted, only deactivated. */
-export function createUserAdminUseCases(deps: UserAdminDeps) {
-  const { db, clock } = deps;
+/** Creates an account that must change its password at first sign-in. */
+export function createUser(ctx: IdentityContext, input: AdminCreateUserInput): Promise<User> {
+  return createAccount(ctx, {
+    email: input.email,
+    password: input.password,
+    firstName: input.first_name,
+    lastName: input.last_name,
+    role: input.role,
+    mustChangePassword: true,
+  });
+}
 
-  async function findUser(id: string) {
-    const [row] = await db.select().from(users).where(eq(users.id, id));
+/** One user by id. */
+export async function getUser(ctx: IdentityContext, id: string): Promise<User> {
+  return toUserDto(await findUser(ctx, id));
+}
+
+/**
+ * Updates role, active flag or names. An admin cannot modify their own
+ * account here (the contract's 409; their names go through PATCH /me);
+ * deactivation ends the user's sessions.
+ */
+export async function updateUserByAdmin(ctx: IdentityContext, actorId: string, input: AdminUpdateUserInput) {
+  const current = await findUser(ctx, input.id);
+  if (isOwnAccount(actorId, current.id)) throw IdentityErrors.ownAccount();
+  const changed = changedColumns(current, {
+    role: input.role,
+    isActive: input.is_active,
+    firstName: input.first_name,
+    lastName: input.last_name,
+  });
+  if (Object.keys(changed).length === 0) return toUserDto(current);
+  return ctx.db.transaction(async (tx) => {
+    const row = await updateUser(tx, input.id, { ...changed, updatedAt: ctx.clock() });
     if (!row) throw IdentityErrors.userNotFound();
-    return row;
-  }
-
-  return {
-    /** Lists users, optionally of one role, oldest first. */
-    async list(input: ListUsersInput) {
-      const where = input.role ? eq(users.role, input.role) : undefined;
-      // One snapshot for the page and the total, so a concurrent sign-up cannot make them disagree.
-      const [rows, totals] = await db.transaction(
-        async (tx) => [
-          await tx
-            .select()
-            .from(users)
-            .where(where)
-            .orderBy(asc(users.createdAt), asc(users.id))
-            .limit(input.limit)
-            .offset(input.offset),
-          await tx.select({ total: count() }).from(users).where(where),
-        ],
-        { isolationLevel: 'repeatable read', accessMode: 'read only' },
-      );
-      return { users: rows.map(toUserDto), total: totals[0]?.total ?? 0, limit: input.limit, offset: input.offset };
-    },
-
-    /** Creates an account that must change its password at first sign-in. */
-    async create(input: AdminCreateUserInput): Promise<User> {
-      return createAccount(
-        db,
-        {
-          email: input.email,
-          password: input.password,
-          firstName: input.first_name,
-          lastName: input.last_name,
-          role: input.role,
-          mustChangePassword: true,
-        },
-        deps.onAccountCreated,
-      );
-    },
-
-    /** One user by id. */
-    async get(id: string): Promise<User> {
-      return toUserDto(await findUser(id));
-    },
-
-    /**
-     * Updates role, active flag or names. An admin cannot modify their own
-     * account here (the contract's 409; their names go through PATCH /me);
-     * deactivation ends the user's sessions.
-     */
-    async update(actorId: string, input: AdminUpdateUserInput): Promise<User> {
-      const current = await findUser(input.id);
-      if (current.id === actorId) throw IdentityErrors.ownAccount();
-      const changed = changedColumns(current, {
-        role: input.role,
-        isActive: input.is_active,
-        firstName: input.first_name,
-        lastName: input.last_name,
-      });
-      if (Object.keys(changed).length === 0) return toUserDto(current);
-      return db.transaction(async (tx) => {
-        const [row] = await tx
-          .update(users)
-          .set({ ...changed, updatedAt: clock() })
-          .where(eq(users.id, input.id))
-          .returning();
-        if (!row) throw IdentityErrors.userNotFound();
-        if (changed.isActive === false) await deps.revokeAllForUser(tx, row.id);
-        return toUserDto(row);
-      });
-    },
-
-    /** Sets a new password chosen by an admin; the user must change it and is signed out everywhere. */
-    async resetPassword(actorId: string, id: string, newPassword: string) {
-      const user = await findUser(id);
-      if (user.id === actorId) throw IdentityErrors.selfModification('reset the password of');
-      const passwordHash = await hashPassword(newPassword);
-      await db.transaction(async (tx) => {
-        await tx
-          .update(users)
-          .set({ passwordHash, mustChangePassword: true, updatedAt: clock() })
-          .where(eq(users.id, id));
-        await deps.revokeAllForUser(tx, id);
-      });
-    },
-  };
+    if (changed.isActive === false) await revokeAllForUser(ctx, tx, row.id);
+    return toUserDto(row);
+  });
 }
-export type UserAdminUseCases = ReturnType<typeof createUserAdminUseCases>;
+
+/** Sets a new password chosen by an admin; the user must change it and is signed out everywhere. */
+export async function resetPasswordByAdmin(ctx: IdentityContext, actorId: string, id: string, newPassword: string) {
+  const user = await findUser(ctx, id);
+  if (isOwnAccount(actorId, user.id)) throw IdentityErrors.selfModification('reset the password of');
+  const passwordHash = await hashPassword(newPassword);
+  await ctx.db.transaction(async (tx) => {
+    await updateUser(tx, id, { passwordHash, mustChangePassword: true, updatedAt: ctx.clock() });
+    await revokeAllForUser(ctx, tx, id);
+  });
+}

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { loadEnv } from '@statuspage/api';
+import { createLogger } from '@statuspage/api/logger';
+import { type ApiServer, startApiServer } from '@statuspage/api/server';
 import { createDb, seedDevelopmentData } from '@statuspage/db';
 import { createTestDatabase } from '@statuspage/db/testing';
-import { createLogger } from '../../../../apps/api/src/logger';
-import { type ApiServer, startApiServer } from '../../../../apps/api/src/server';
 
 export interface TestApi {
   url: string;

@@ -1,14 +1,16 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createApiMetrics } from '@statuspage/api/metrics';
 import type { DbClient } from '@statuspage/db';
+import { createMaintenanceMetrics } from '@statuspage/worker/maintenance/metrics';
+import { createWorkerMetrics } from '@statuspage/worker/metrics';
 import type { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { createMaintenanceMetrics } from '../../worker/src/maintenance/metrics';
-import { createWorkerMetrics } from '../../worker/src/metrics';
-import type { PublicCache } from '../src/http/public-cache';
-import { createApiMetrics } from '../src/metrics/metrics';
+
+/** The public cache the api's metrics read at scrape time (never here: nothing is scraped). */
+type PublicCache = Parameters<typeof createApiMetrics>[0]['publicCache'];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const rulesFile = path.join(root, 'deployments', 'prometheus', 'alerts.yaml');

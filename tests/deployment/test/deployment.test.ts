@@ -7,11 +7,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { EnvSchema } from '@statuspage/api/env';
+import type { ApiServer } from '@statuspage/api/server';
+import { WorkerEnvSchema } from '@statuspage/worker/env';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import { WorkerEnvSchema } from '../../worker/src/env';
-import { EnvSchema } from '../src/env';
-import type { ApiServer } from '../src/server';
 import { startTestApi } from './support/api';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -22,9 +22,11 @@ const rootPackage = readJson('package.json');
 const rootScripts = rootPackage.scripts as Record<string, string>;
 const pnpmVersion = String(rootPackage.packageManager).replace(/^pnpm@/, '');
 
-/** Workspace packages by name: their folder and package.json. */
+/** Workspace packages by name (those of pnpm-workspace.yaml's `<folder>/*` globs): their folder and package.json. */
 const workspace = new Map<string, { dir: string; manifest: Record<string, any> }>();
-for (const group of ['apps', 'packages']) {
+for (const glob of (YAML.parse(read('pnpm-workspace.yaml')) as { packages: string[] }).packages) {
+  const group = /^([\w.-]+)\/\*$/.exec(glob)?.[1];
+  if (!group) throw new Error(`pnpm-workspace.yaml: ${glob} is not a <folder>/* glob`);
   for (const entry of readdirSync(path.join(root, group))) {
     const file = path.join(group, entry, 'package.json');
     if (!existsSync(path.join(root, file))) continue;

@@ -1,0 +1,82 @@
+// The identity module: accounts, sign-in sessions (lucia) with refresh-token families, password resets, user admin.
+import type {
+  AdminCreateUserInput,
+  AdminUpdateUserInput,
+  ListUsersInput,
+  LoginInput,
+  RegisterInput,
+  UpdateProfileInput,
+  User,
+} from '@statuspage/contracts';
+import { register } from './accounts';
+import { forgotPassword, resetPassword } from './password-reset';
+import type { IdentityContext, IdentityDeps } from './ports';
+import { changePassword, me, updateProfile } from './profile';
+import { identitySettings } from './rules';
+import { createSessionManager } from './session-manager';
+import { authenticate, login, logout, refresh } from './sessions';
+import { createUser, getUser, listUsers, resetPasswordByAdmin, updateUserByAdmin } from './users';
+
+export { IdentityErrors } from './errors';
+export {
+  configurePasswordWork,
+  createPasswordWork,
+  defaultPasswordWorkSettings,
+  hashPassword,
+  type PasswordWork,
+  type PasswordWorkSettings,
+  type PasswordWorkStats,
+  passwordWork,
+  verifyPassword,
+} from './passwords';
+export type {
+  AccountCreatedHook,
+  IdentityConfig,
+  IdentityDeps,
+  IdentityNotifier,
+  PasswordResetMessage,
+} from './ports';
+export { type IdentitySettings, identitySettings } from './rules';
+export type { AuthenticatedSession } from './sessions';
+export type { SessionUser } from './views';
+
+/**
+ * The identity use-cases: `auth` (the signed-in user's own account and
+ * sessions) and `users` (admin operations; users are never deleted, only deactivated).
+ */
+export function createIdentityUseCases(deps: IdentityDeps) {
+  const settings = identitySettings(deps.config);
+  const ctx: IdentityContext = {
+    db: deps.db,
+    clock: deps.clock,
+    onAccountCreated: deps.onAccountCreated,
+    notifier: deps.notifier,
+    settings,
+    sessions: createSessionManager(deps.db, settings.accessTtlSeconds, settings.sessionMaxAgeSeconds),
+  };
+  const auth = {
+    register: (input: RegisterInput): Promise<User> => register(ctx, input),
+    login: (input: LoginInput) => login(ctx, input),
+    refresh: (refreshToken: string) => refresh(ctx, refreshToken),
+    logout: (opts: Parameters<typeof logout>[1]) => logout(ctx, opts),
+    authenticate: (accessToken: string) => authenticate(ctx, accessToken),
+    me: (userId: string) => me(ctx, userId),
+    updateProfile: (userId: string, input: UpdateProfileInput) => updateProfile(ctx, userId, input),
+    changePassword: (userId: string, currentPassword: string, newPassword: string) =>
+      changePassword(ctx, userId, currentPassword, newPassword),
+    forgotPassword: (email: string) => forgotPassword(ctx, email),
+    resetPassword: (token: string, newPassword: string) => resetPassword(ctx, token, newPassword),
+  };
+  const users = {
+    list: (input: ListUsersInput) => listUsers(ctx, input),
+    create: (input: AdminCreateUserInput) => createUser(ctx, input),
+    get: (id: string) => getUser(ctx, id),
+    update: (actorId: string, input: AdminUpdateUserInput) => updateUserByAdmin(ctx, actorId, input),
+    resetPassword: (actorId: string, id: string, newPassword: string) =>
+      resetPasswordByAdmin(ctx, actorId, id, newPassword),
+  };
+  return { auth, users };
+}
+export type IdentityUseCases = ReturnType<typeof createIdentityUseCases>;
+export type AuthUseCases = IdentityUseCases['auth'];
+export type UserAdminUseCases = IdentityUseCases['users'];
