@@ -191,17 +191,28 @@ const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '
 export const textToHtml = (text: string) =>
   text.replace(/[&<>"']/g, (character) => HTML_ESCAPES[character] ?? character).replace(/\r?\n/g, '<br>');
 
+const formats = new Map<string, { format: Intl.DateTimeFormat; zone: string }>();
+
+/** The formatter of a time zone (building one costs more than using it ~100 times), UTC for an unknown zone. */
+function formatOf(timeZone: string) {
+  let known = formats.get(timeZone);
+  if (!known) {
+    const options: Intl.DateTimeFormatOptions = { dateStyle: 'medium', timeStyle: 'short' };
+    try {
+      known = { format: new Intl.DateTimeFormat('en-GB', { ...options, timeZone }), zone: timeZone };
+    } catch {
+      known = { format: new Intl.DateTimeFormat('en-GB', { ...options, timeZone: 'UTC' }), zone: 'UTC' };
+    }
+    // Time zones are few (IANA names); the bound only guards against a flood of odd ones.
+    if (formats.size < 512) formats.set(timeZone, known);
+  }
+  return known;
+}
+
 /** A time as the page shows it, in its time zone (UTC if the zone is unknown). */
 export function formatTime(iso: string, timeZone: string): string {
-  const options: Intl.DateTimeFormatOptions = { dateStyle: 'medium', timeStyle: 'short' };
-  let format: Intl.DateTimeFormat;
-  try {
-    format = new Intl.DateTimeFormat('en-GB', { ...options, timeZone });
-  } catch {
-    format = new Intl.DateTimeFormat('en-GB', { ...options, timeZone: 'UTC' });
-    timeZone = 'UTC';
-  }
-  return `${format.format(new Date(iso))} (${timeZone})`;
+  const { format, zone } = formatOf(timeZone);
+  return `${format.format(new Date(iso))} (${zone})`;
 }
 
 /** One entry of a feed: an incident or a maintenance. */
