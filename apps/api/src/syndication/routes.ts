@@ -103,32 +103,35 @@ const jsonBadgeRoute =
     return { type: JSON_TYPE, body: JSON.stringify(body) };
   };
 
+const withCacheControl = (cacheControl: string, routes: Omit<SyndicationRoute, 'cacheControl'>[]) =>
+  routes.map((route) => ({ ...route, cacheControl }));
+
 /** Every route, in the order Express tries them. */
 export const syndicationRoutes: SyndicationRoute[] = [
-  { template: '/api/v2/summary.json', produce: json((s) => s.summary()) },
-  { template: '/api/v2/status.json', produce: json((s) => s.status()) },
-  { template: '/api/v2/components.json', produce: json((s) => s.components()) },
-  { template: '/api/v2/incidents.json', produce: json((s) => s.incidents(false)) },
-  { template: '/api/v2/incidents/unresolved.json', produce: json((s) => s.incidents(true)) },
-  { template: '/api/v2/scheduled-maintenances.json', produce: json((s) => s.maintenances('recent')) },
-  { template: '/api/v2/scheduled-maintenances/upcoming.json', produce: json((s) => s.maintenances('upcoming')) },
-  { template: '/api/v2/scheduled-maintenances/active.json', produce: json((s) => s.maintenances('active')) },
-  { template: '/history.atom', produce: feedRoute('atom', false) },
-  { template: '/history.rss', produce: feedRoute('rss', false) },
-  { template: '/services/{slug}/history.atom', produce: feedRoute('atom', true) },
-  { template: '/services/{slug}/history.rss', produce: feedRoute('rss', true) },
-  { template: '/maintenance.ics', produce: calendarRoute(false) },
-  { template: '/services/{slug}/maintenance.ics', produce: calendarRoute(true) },
-].map((route) => ({ ...route, cacheControl: PUBLIC_CACHE_CONTROL }));
-syndicationRoutes.push(
-  ...[
+  ...withCacheControl(PUBLIC_CACHE_CONTROL, [
+    { template: '/api/v2/summary.json', produce: json((s) => s.summary()) },
+    { template: '/api/v2/status.json', produce: json((s) => s.status()) },
+    { template: '/api/v2/components.json', produce: json((s) => s.components()) },
+    { template: '/api/v2/incidents.json', produce: json((s) => s.incidents(false)) },
+    { template: '/api/v2/incidents/unresolved.json', produce: json((s) => s.incidents(true)) },
+    { template: '/api/v2/scheduled-maintenances.json', produce: json((s) => s.maintenances('recent')) },
+    { template: '/api/v2/scheduled-maintenances/upcoming.json', produce: json((s) => s.maintenances('upcoming')) },
+    { template: '/api/v2/scheduled-maintenances/active.json', produce: json((s) => s.maintenances('active')) },
+    { template: '/history.atom', produce: feedRoute('atom', false) },
+    { template: '/history.rss', produce: feedRoute('rss', false) },
+    { template: '/services/{slug}/history.atom', produce: feedRoute('atom', true) },
+    { template: '/services/{slug}/history.rss', produce: feedRoute('rss', true) },
+    { template: '/maintenance.ics', produce: calendarRoute(false) },
+    { template: '/services/{slug}/maintenance.ics', produce: calendarRoute(true) },
+  ]),
+  ...withCacheControl(BADGE_CACHE_CONTROL, [
     { template: '/badge.svg', produce: svgBadgeRoute('page') },
     { template: '/services/{slug}/badge.svg', produce: svgBadgeRoute('service') },
     { template: '/groups/{slug}/badge.svg', produce: svgBadgeRoute('group') },
     { template: '/badge.json', produce: jsonBadgeRoute('page') },
     { template: '/services/{slug}/badge.json', produce: jsonBadgeRoute('service') },
-  ].map((route) => ({ ...route, cacheControl: BADGE_CACHE_CONTROL })),
-);
+  ]),
+];
 
 /** The routes in the public cache's list: served from cached bytes, `Access-Control-Allow-Origin: *`. */
 export const syndicationPublicRoutes: PublicRoute[] = syndicationRoutes.map(({ template, cacheControl }) => ({
