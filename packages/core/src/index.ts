@@ -1,12 +1,20 @@
 import { type Database, readInstallationId } from '@statuspage/db';
-import { catalogForEvents, createGroupUseCases, createServiceUseCases } from './catalog';
-import { createEventUseCases, eventsForCatalog } from './events';
-import { createIdentityUseCases, type IdentityConfig, type IdentityNotifier } from './identity';
-import { type ChannelProbe, createChannelUseCases, type NotificationSettings } from './notifications/channels';
-import { createDeliveryUseCases } from './notifications/deliveries';
-import { createEventNotifier } from './notifications/event-notifier';
-import { createSubscriptionUseCases } from './notifications/subscriptions';
-import { createUnsubscribeUseCase } from './notifications/unsubscribe';
+import { catalogForEvents, catalogForNotifications, createGroupUseCases, createServiceUseCases } from './catalog';
+import { createEventUseCases, eventsForCatalog, eventsForNotifications } from './events';
+import {
+  createIdentityUseCases,
+  type IdentityConfig,
+  type IdentityNotifier,
+  identityForNotifications,
+} from './identity';
+import {
+  type ChannelProbe,
+  createEventNotifier,
+  createNotificationPipeline,
+  createNotificationUseCases,
+  type NotificationPorts,
+  type NotificationSettings,
+} from './notifications';
 import { writeOutbox } from './outbox/write';
 import { createPageUseCases } from './page';
 import { type Clock, systemClock } from './shared/clock';
@@ -28,27 +36,23 @@ export {
 } from './identity';
 export {
   type ChannelProbe,
+  type DeliveryRef,
+  directKinds,
+  eventKinds,
+  type LoadedDelivery,
   type NotificationSettings,
   ProbeFailure,
-  telegramStartParameter,
-} from './notifications/channels';
-export { directKinds, eventKinds } from './notifications/kinds';
-export type { DeliveryRef, LoadedDelivery } from './notifications/pipeline';
-export * as notificationPipeline from './notifications/pipeline';
-export { channelMayReceive } from './notifications/recipients';
-export {
   type RenderContext,
   type RenderedMessage,
   renderEventMessage,
   renderPasswordReset,
   renderVerification,
-} from './notifications/render';
-export {
+  telegramStartParameter,
   UNSUBSCRIBE_PATH,
   UNSUBSCRIBE_TOKEN_TTL_DAYS,
   unsubscribeToken,
   verifyUnsubscribeToken,
-} from './notifications/unsubscribe';
+} from './notifications';
 export type { ClaimedOutboxRow, OutboxRowRef } from './outbox/store';
 export * as outboxStore from './outbox/store';
 export { defaultPageSettings } from './page';
@@ -87,13 +91,23 @@ const identityNotifier: IdentityNotifier = {
   },
 };
 
+/** What notifications needs from identity, catalog and events: the same for the api and the worker. */
+const notificationPorts: NotificationPorts = {
+  accounts: identityForNotifications,
+  catalog: catalogForNotifications,
+  events: eventsForNotifications,
+};
+
+/** The delivery lifecycle the worker drives (fan-out, direct messages, sending, repair), wired with its ports. */
+export const notificationPipeline = createNotificationPipeline(notificationPorts);
+
 /** The events use-cases alone, wired as createCore wires them (the worker's scheduled maintenance). */
 export function createEventsCore(db: Database, clock: Clock = systemClock) {
   return createEventUseCases({
     db,
     clock,
     assertTemplateExists,
-    notifier: createEventNotifier(),
+    notifier: createEventNotifier(notificationPorts),
     catalog: catalogForEvents,
   });
 }
@@ -120,13 +134,16 @@ export interface CoreOptions {
 export function createCore(options: CoreOptions) {
   const clock = options.clock ?? systemClock;
   const { db } = options;
-  const channels = createChannelUseCases({
+  const notifications = createNotificationUseCases({
+    ...notificationPorts,
     db,
     clock,
     settings: options.notifications.settings,
     probe: options.notifications.probe,
     secret: options.notifications.secret,
+    previousSecret: options.notifications.previousSecret,
   });
+  const { channels } = notifications;
   // Every new account (registration or admin creation) gets its default e-mail channel, unverified.
   const onAccountCreated = (tx: Database, user: { id: string; email: string }) =>
     channels.createDefault(tx, user.id, user.email);
@@ -173,23 +190,11 @@ export function createCore(options: CoreOptions) {
     events,
     syndication,
     channels,
-    subscriptions: createSubscriptionUseCases({ db, clock }),
-    deliveries: createDeliveryUseCases({ db, clock }),
-    unsubscribe: createUnsubscribeUseCase({
-      db,
-      clock,
-      secrets: [
-        options.notifications.secret,
-        ...(options.notifications.previousSecret ? [options.notifications.previousSecret] : []),
-      ],
-    }),
+    subscriptions: notifications.subscriptions,
+    deliveries: notifications.deliveries,
+    unsubscribe: notifications.unsubscribe,
     page,
-    notificationsConfig: () => ({
-      available_channels: options.notifications.settings.availableTypes,
-      telegram: options.notifications.settings.telegramBotUsername
-        ? { bot_username: options.notifications.settings.telegramBotUsername }
-        : null,
-    }),
+    notificationsConfig: notifications.config,
   };
 }
 export type Core = ReturnType<typeof createCore>;

@@ -1,5 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as db from '@statuspage/db';
+import { is } from 'drizzle-orm';
+import { PgTable } from 'drizzle-orm/pg-core';
 import { describe, expect, it } from 'vitest';
 
 // Modules of core reach each other through the other module's index (its public surface) and the
@@ -63,5 +66,73 @@ describe('core module boundaries', () => {
     };
     for (const module of modules) visit(module, []);
     expect(cycles).toEqual([]);
+  });
+
+  /**
+   * The tables each module owns: a module's SQL touches only these, another module's data comes through a port.
+   * A new table must be given an owner here.
+   */
+  const owners: Record<string, readonly string[]> = {
+    catalog: ['services', 'serviceGroups', 'serviceGroupMembers', 'serviceTags', 'serviceStatusLog'],
+    events: ['events', 'eventUpdates', 'eventServices', 'eventGroups', 'eventServiceChanges', 'cancelledMaintenances'],
+    identity: ['users', 'sessions', 'refreshTokens', 'passwordResetTokens'],
+    notifications: [
+      'notificationChannels',
+      'channelVerifications',
+      'verificationSends',
+      'channelSubscriptions',
+      'eventSubscribers',
+      'notificationMessages',
+      'notificationDeliveries',
+    ],
+    outbox: ['outbox', 'installation'],
+    page: ['pageSettings'],
+    // Reads catalog and events through its ports only.
+    syndication: [],
+    templates: ['templates'],
+  };
+  const tables = Object.entries(db.schema)
+    .filter(([, value]) => is(value, PgTable))
+    .map(([name]) => name);
+
+  it('gives every table exactly one owning module', () => {
+    const owned = Object.values(owners).flat();
+    expect([...owned].sort()).toEqual([...tables].sort());
+    expect(new Set(owned).size).toBe(owned.length);
+  });
+
+  /** The names a file imports from @statuspage/db (across lines), and whether it reaches tables via `schema.`. */
+  function dbImportsOf(file: string) {
+    const text = readFileSync(file, 'utf8');
+    const names = [...text.matchAll(/import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*'@statuspage\/db'/g)].flatMap((match) =>
+      (match[1] ?? '')
+        .split(',')
+        .map(
+          (part) =>
+            part
+              .trim()
+              .replace(/^type\s+/, '')
+              .split(/\s+as\s+/)[0] ?? '',
+        )
+        .filter(Boolean),
+    );
+    const viaNamespace = [...text.matchAll(/\bschema\.([a-zA-Z]+)/g)].map((match) => match[1] ?? '');
+    return [...names, ...viaNamespace];
+  }
+
+  it.each(Object.keys(owners))('%s reads and writes only the tables it owns', (module) => {
+    const own = new Set(owners[module]);
+    const tableNames = new Set(tables);
+    const offending: string[] = [];
+    for (const file of readdirSync(join(src, module))) {
+      for (const name of dbImportsOf(join(src, module, file))) {
+        if (tableNames.has(name) && !own.has(name)) offending.push(`${module}/${file} → ${name}`);
+      }
+    }
+    expect(offending).toEqual([]);
+  });
+
+  it('has an owner entry for every module', () => {
+    expect(Object.keys(owners).sort()).toEqual([...modules, 'outbox'].sort());
   });
 });

@@ -355,3 +355,25 @@ export async function serviceIdBySlug(tx: Database, slug: string) {
   const [service] = await tx.select({ id: services.id }).from(services).where(eq(services.slug, slug));
   return service?.id;
 }
+
+/** Of these services, those not archived, in display order (what a subscription may follow). */
+export async function followableServiceIds(tx: Database, ids: readonly string[]) {
+  if (ids.length === 0) return [];
+  const rows = await tx
+    .select({ id: services.id })
+    .from(services)
+    .where(and(inArray(services.id, [...ids]), isNull(services.archivedAt)))
+    .orderBy(asc(services.order), asc(services.name));
+  return rows.map((row) => row.id);
+}
+
+/** The names of these services, archived too, in display order. */
+export async function serviceNamesInOrder(tx: Database, ids: readonly string[]) {
+  if (ids.length === 0) return [];
+  const rows = await tx
+    .select({ name: services.name })
+    .from(services)
+    .where(inArray(services.id, [...ids]))
+    .orderBy(asc(services.order), asc(services.name));
+  return rows.map((row) => row.name);
+}

@@ -20,7 +20,13 @@ import {
   type TimelineFilter,
   timelines,
 } from './reads';
-import { groupInActiveEvent, servicesInActiveEvents } from './store';
+import {
+  eventServiceIds,
+  eventServiceIdsSql,
+  groupInActiveEvent,
+  openEventIdsSql,
+  servicesInActiveEvents,
+} from './store';
 
 export { EventErrors } from './errors';
 export type { EventCatalog, EventDeps, EventNotifier, EventRow } from './ports';
@@ -72,4 +78,15 @@ export type EventUseCases = ReturnType<typeof createEventUseCases>;
 export const eventsForCatalog = {
   servicesInActiveEvents: (tx: Database, serviceIds: readonly string[]) => servicesInActiveEvents(tx, serviceIds),
   groupInActiveEvent,
+};
+
+/**
+ * What notifications asks of events (the services of an event, which events
+ * are open): implements the notifications module's `NotificationEvents` port
+ * (checked where createCore wires it; events imports nothing of notifications).
+ */
+export const eventsForNotifications = {
+  serviceIds: eventServiceIds,
+  serviceIdsSql: eventServiceIdsSql,
+  openEventIdsSql,
 };

@@ -24,7 +24,7 @@ import {
   type SQL,
   sql,
 } from 'drizzle-orm';
-import { qualified } from '../shared/sql';
+import { literalList, qualified } from '../shared/sql';
 import { EventErrors } from './errors';
 import type { EventRow } from './ports';
 import { activeEventStatusSql, inactiveRankSql, severitySql } from './rules';
@@ -78,6 +78,14 @@ export const inActiveEventSql = (serviceId: SQL): SQL<boolean> => sql<boolean>`e
   join events ev on ev.id = es.event_id
   where es.service_id = ${serviceId} and ${activeEventSql}
 )`;
+
+/** A subquery: the service ids of the event `eventId`. */
+export const eventServiceIdsSql = (eventId: string): SQL =>
+  sql`select es.service_id from event_services es where es.event_id = ${eventId}::uuid`;
+
+/** A subquery: the ids of the events that are not closed. */
+export const openEventIdsSql = (): SQL =>
+  sql`select ev.id from events ev where ev.status not in ${sql.raw(literalList(closedEventStatuses))}`;
 
 export interface EventQuery {
   where?: SQL | undefined;

@@ -18,6 +18,7 @@ import { authenticate, login, logout, refresh } from './sessions';
 import { createUser, getUser, listUsers, resetPasswordByAdmin, updateUserByAdmin } from './users';
 
 export { IdentityErrors } from './errors';
+export { identityForNotifications } from './notification-accounts';
 export {
   configurePasswordWork,
   createPasswordWork,

@@ -1,6 +1,6 @@
 import type { Role } from '@statuspage/contracts';
 import { type Database, passwordResetTokens, refreshTokens, sessions, users } from '@statuspage/db';
-import { and, asc, count, desc, eq, gt, isNull, lte, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, isNull, lte, type SQL, sql } from 'drizzle-orm';
 import { normalizeEmail } from './rules';
 
 // The SQL of the identity module (users, sessions, refresh and reset tokens). Every function
@@ -9,6 +9,11 @@ import { normalizeEmail } from './rules';
 export type SessionRow = typeof sessions.$inferSelect;
 
 // --- users
+
+/** A condition, for a statement of another module: the user `userId` names exists and is active. */
+export const activeAccountSql = (userId: SQL) => sql<boolean>`exists (
+  select 1 from ${users} as receiving_owner where receiving_owner.id = ${userId} and receiving_owner.is_active
+)`;
 
 /** The user with this id, or undefined. */
 export async function findUserById(db: Database, id: string) {

@@ -1,88 +1,60 @@
 import type { SetChannelSubscriptionsInput } from '@statuspage/contracts';
-import { channelSubscriptions, type Database, notificationChannels, services } from '@statuspage/db';
-import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
-import type { Clock } from '../shared/clock';
-import { toChannelDto } from './channels';
+import type { Database } from '@statuspage/db';
 import { NotificationErrors } from './errors';
+import type { NotificationDeps } from './ports';
+import { findChannel, replaceSubscriptions, selectSubscriptions, selectUserChannels, updateChannel } from './store';
+import { toChannelSubscriptions } from './views';
 
-/** Which services each of a user's channels follows. */
-export function createSubscriptionUseCases(deps: { db: Database; clock: Clock }) {
-  const { db, clock } = deps;
+// Which services each of a user's channels follows.
 
-  async function subscribedIds(tx: Database, channelIds: string[]) {
-    if (channelIds.length === 0) return new Map<string, string[]>();
-    const rows = await tx
-      .select({ channelId: channelSubscriptions.channelId, serviceId: channelSubscriptions.serviceId })
-      .from(channelSubscriptions)
-      .innerJoin(services, eq(services.id, channelSubscriptions.serviceId))
-      .where(and(inArray(channelSubscriptions.channelId, channelIds), isNull(services.archivedAt)))
-      .orderBy(asc(services.order), asc(services.name));
-    const byChannel = new Map<string, string[]>();
-    for (const row of rows) byChannel.set(row.channelId, [...(byChannel.get(row.channelId) ?? []), row.serviceId]);
-    return byChannel;
-  }
-
-  return {
-    /** Every channel of the user with its subscriptions. */
-    async matrix(userId: string) {
-      const channels = await db
-        .select()
-        .from(notificationChannels)
-        .where(eq(notificationChannels.userId, userId))
-        .orderBy(sql`${notificationChannels.isDefault} desc`, asc(notificationChannels.createdAt));
-      const ids = await subscribedIds(
-        db,
-        channels.map((channel) => channel.id),
-      );
-      return {
-        channels: channels.map((channel) => ({
-          channel: toChannelDto(channel),
-          subscribe_to_all_services: channel.subscribeToAll,
-          subscribed_service_ids: channel.subscribeToAll ? [] : (ids.get(channel.id) ?? []),
-        })),
-      };
-    },
-
-    /** Replaces what a verified channel follows: every service (including future ones) or a list. */
-    async set(userId: string, input: SetChannelSubscriptionsInput) {
-      return db.transaction(async (tx) => {
-        const [channel] = await tx
-          .select()
-          .from(notificationChannels)
-          .where(eq(notificationChannels.id, input.id))
-          .for('update');
-        if (!channel) throw NotificationErrors.channelNotFound();
-        if (channel.userId !== userId) throw NotificationErrors.notYourChannel();
-        if (!channel.isVerified) throw NotificationErrors.notVerified();
-        const wanted = [...new Set(input.service_ids)];
-        if (input.subscribe_to_all_services && wanted.length > 0) throw NotificationErrors.allWithIds();
-        if (wanted.length > 0) {
-          const found = await tx
-            .select({ id: services.id })
-            .from(services)
-            .where(and(inArray(services.id, wanted), isNull(services.archivedAt)));
-          const known = new Set(found.map((row) => row.id));
-          const missing = wanted.filter((id) => !known.has(id));
-          if (missing.length > 0) throw NotificationErrors.unknownServices(missing);
-        }
-        await tx
-          .update(notificationChannels)
-          .set({ subscribeToAll: input.subscribe_to_all_services, updatedAt: clock() })
-          .where(eq(notificationChannels.id, channel.id));
-        await tx.delete(channelSubscriptions).where(eq(channelSubscriptions.channelId, channel.id));
-        if (wanted.length > 0) {
-          await tx
-            .insert(channelSubscriptions)
-            .values(wanted.map((serviceId) => ({ channelId: channel.id, serviceId })));
-        }
-        const ids = await subscribedIds(tx, [channel.id]);
-        return {
-          channel_id: channel.id,
-          subscribe_to_all_services: input.subscribe_to_all_services,
-          subscribed_service_ids: ids.get(channel.id) ?? [],
-        };
-      });
-    },
-  };
+/**
+ * The services each channel lists that may still be followed (archived ones
+ * drop out), per channel in display order; the catalog port decides both.
+ */
+async function followedServices(deps: NotificationDeps, tx: Database, channelIds: readonly string[]) {
+  const byChannel = new Map<string, string[]>();
+  const rows = await selectSubscriptions(tx, channelIds);
+  if (rows.length === 0) return byChannel;
+  const ordered = await deps.catalog.followableServices(tx, [...new Set(rows.map((row) => row.serviceId))]);
+  const rank = new Map(ordered.map((id, index) => [id, index]));
+  const kept = rows.filter((row) => rank.has(row.serviceId));
+  kept.sort((a, b) => (rank.get(a.serviceId) ?? 0) - (rank.get(b.serviceId) ?? 0));
+  for (const row of kept) byChannel.set(row.channelId, [...(byChannel.get(row.channelId) ?? []), row.serviceId]);
+  return byChannel;
 }
-export type SubscriptionUseCases = ReturnType<typeof createSubscriptionUseCases>;
+
+/** Every channel of the user with its subscriptions. */
+export async function subscriptionMatrix(deps: NotificationDeps, userId: string) {
+  const channels = await selectUserChannels(deps.db, userId);
+  const ids = await followedServices(
+    deps,
+    deps.db,
+    channels.map((channel) => channel.id),
+  );
+  return { channels: channels.map((channel) => toChannelSubscriptions(channel, ids.get(channel.id) ?? [])) };
+}
+
+/** Replaces what a verified channel follows: every service (including future ones) or a list. */
+export async function setSubscriptions(deps: NotificationDeps, userId: string, input: SetChannelSubscriptionsInput) {
+  return deps.db.transaction(async (tx) => {
+    const channel = await findChannel(tx, input.id, true);
+    if (!channel) throw NotificationErrors.channelNotFound();
+    if (channel.userId !== userId) throw NotificationErrors.notYourChannel();
+    if (!channel.isVerified) throw NotificationErrors.notVerified();
+    const wanted = [...new Set(input.service_ids)];
+    if (input.subscribe_to_all_services && wanted.length > 0) throw NotificationErrors.allWithIds();
+    if (wanted.length > 0) {
+      const known = new Set(await deps.catalog.followableServices(tx, wanted));
+      const missing = wanted.filter((id) => !known.has(id));
+      if (missing.length > 0) throw NotificationErrors.unknownServices(missing);
+    }
+    await updateChannel(tx, channel.id, { subscribeToAll: input.subscribe_to_all_services, updatedAt: deps.clock() });
+    await replaceSubscriptions(tx, channel.id, wanted);
+    const ids = await followedServices(deps, tx, [channel.id]);
+    return {
+      channel_id: channel.id,
+      subscribe_to_all_services: input.subscribe_to_all_services,
+      subscribed_service_ids: ids.get(channel.id) ?? [],
+    };
+  });
+}

@@ -1,0 +1,207 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { type ChannelType, type MessageKind, messageKinds } from '@statuspage/contracts';
+import { notificationChannels } from '@statuspage/db';
+import { type SQL, sql } from 'drizzle-orm';
+import { hashToken } from '../shared/crypto';
+import type { DomainError } from '../shared/errors';
+import { qualified } from '../shared/sql';
+import { NotificationErrors } from './errors';
+import type { NotificationAccounts, NotificationSettings } from './ports';
+
+// The pure rules of notifications: who may receive, which message kinds are direct, what a
+// verification code may be and when one may be sent, what an update announces, the tokens of the
+// Telegram deep link and of one-click unsubscribe links. No I/O.
+
+// ---- message kinds
+
+/**
+ * Direct messages to one person who is waiting for them (a verification code,
+ * a password reset): they go ahead of event messages, and their payload holds
+ * a secret that is removed once they were sent.
+ */
+export const directKinds: ReadonlySet<string> = new Set<string>(['verification', 'password_reset']);
+
+/** Every other kind tells subscribers about an event (they carry the unsubscribe link and headers). */
+export const eventKinds: ReadonlySet<string> = new Set<string>(messageKinds.filter((kind) => !directKinds.has(kind)));
+
+/**
+ * The message an event update queues, or undefined for none: what the
+ * operator asked for (`notify`), and always the closing update of an event
+ * that notifies its subscribers.
+ */
+export function updateMessageKind(
+  update: { status: string; notify: boolean },
+  eventNotifiesSubscribers: boolean,
+): MessageKind | undefined {
+  const closing = update.status === 'resolved' || update.status === 'completed';
+  if (!update.notify && !(closing && eventNotifiesSubscribers)) return undefined;
+  return update.status === 'resolved' ? 'resolved' : update.status === 'completed' ? 'completed' : 'update';
+}
+
+// ---- recipients
+
+/**
+ * Who may receive event notifications — the one rule, used when an event's
+ * subscriber set is written, when a message is fanned out and again just
+ * before each delivery is sent: a channel that is enabled, verified, and
+ * owned by an active account (the identity module's side, `accounts`).
+ * Written against `notification_channels` (unaliased), so it reads the same
+ * in drizzle queries and in raw SQL.
+ */
+export function channelMayReceiveSql(accounts: NotificationAccounts): SQL<boolean> {
+  const c = notificationChannels;
+  return sql<boolean>`(${qualified(c.isEnabled)} and ${qualified(c.isVerified)} and ${accounts.activeAccountSql(qualified(c.userId))})`;
+}
+
+// ---- channels and verification
+
+/** The target as stored: e-mail addresses in lower case, other targets as given. */
+export function channelTarget(type: ChannelType, target: string): string {
+  return type === 'email' ? target.toLowerCase() : target;
+}
+
+/** What the database keeps of a channel's verification code. */
+export function verificationCodeHash(channelId: string, code: string): string {
+  return hashToken(`${channelId}:${code}`);
+}
+
+/** Codes sent within the last hour, as the store counts them. */
+export interface CodeSends {
+  count: number;
+  /** The oldest send of the hour. */
+  first: Date | string | null;
+  /** The newest send of the hour (only counted per address). */
+  last?: Date | string | null;
+}
+
+type CodeLimits = Pick<
+  NotificationSettings,
+  'resendCooldownSeconds' | 'maxCodesPerAddressPerHour' | 'maxCodesPerUserPerHour'
+>;
+
+/**
+ * Why no code may go to an address now (undefined: one may): the cooldown
+ * since the last code to the address, or the hourly limits of the address and
+ * of the user, each answered with when to try again.
+ */
+export function codeSendRefusal(
+  now: Date,
+  toAddress: CodeSends | undefined,
+  byUser: CodeSends | undefined,
+  limits: CodeLimits,
+): DomainError | undefined {
+  const secondsUntil = (date: Date) => Math.max(1, Math.ceil((date.getTime() - now.getTime()) / 1000));
+  if (toAddress?.last) {
+    const waited = (now.getTime() - new Date(toAddress.last).getTime()) / 1000;
+    if (waited < limits.resendCooldownSeconds) {
+      return NotificationErrors.resendTooSoon(Math.ceil(limits.resendCooldownSeconds - waited));
+    }
+  }
+  if (toAddress?.first && toAddress.count >= limits.maxCodesPerAddressPerHour) {
+    return NotificationErrors.tooManyCodes(secondsUntil(new Date(new Date(toAddress.first).getTime() + 3_600_000)));
+  }
+  if (byUser?.first && byUser.count >= limits.maxCodesPerUserPerHour) {
+    return NotificationErrors.tooManyCodes(secondsUntil(new Date(new Date(byUser.first).getTime() + 3_600_000)));
+  }
+  return undefined;
+}
+
+/** A pending code, as stored. */
+export interface PendingCode {
+  codeHash: string;
+  attempts: number;
+  expiresAt: Date;
+}
+
+/**
+ * Whether `code` verifies the channel: `wrong` counts an attempt; every other
+ * answer but `valid` asks for a new code (attempts are checked before expiry,
+ * expiry before the code itself).
+ */
+export function codeVerdict(
+  channelId: string,
+  code: string,
+  pending: PendingCode | undefined,
+  now: Date,
+  maxAttempts: number,
+): 'valid' | 'wrong' | 'no_code' | 'too_many_attempts' | 'expired' {
+  if (!pending) return 'no_code';
+  if (pending.attempts >= maxAttempts) return 'too_many_attempts';
+  if (pending.expiresAt <= now) return 'expired';
+  return pending.codeHash === verificationCodeHash(channelId, code) ? 'valid' : 'wrong';
+}
+
+/** The message a channel's verification test sends. */
+export const PROBE_TEXT = 'StatusPage: this channel is connected. You will receive status notifications here.';
+
+/**
+ * The start parameter of a Telegram channel's deep link
+ * (`https://t.me/<bot>?start=<this>`): an HMAC of the channel id, so only the
+ * channel's owner (who reads it in the verification answer) can give it to
+ * the chat, and the chat proves it is theirs by sending it to the bot.
+ * Telegram allows 1–64 characters `A-Za-z0-9_-`.
+ */
+export function telegramStartParameter(channelId: string, secret: string): string {
+  return createHmac('sha256', secret).update(`telegram-start:${channelId}`).digest('base64url').slice(0, 32);
+}
+
+/** Why a Telegram chat is not verified yet: it has not sent the channel's start parameter; how to send it. */
+export function telegramNotStartedReason(start: string, botUsername: string | undefined): string {
+  const link = botUsername
+    ? `open https://t.me/${botUsername}?start=${start} in the chat and press Start`
+    : `send /start ${start} to the bot from the chat`;
+  return `this chat has not confirmed the channel yet — ${link} (in a group or channel, post /start ${start}), then try again`;
+}
+
+/** What follows a failed probe's reason: for Telegram with a known bot, the deep link to press Start on. */
+export function probeFailureHint(type: ChannelType, start: string, botUsername: string | undefined): string {
+  return type === 'telegram' && botUsername
+    ? ` — open https://t.me/${botUsername}?start=${start} and press Start, then try again`
+    : '';
+}
+
+// ---- one-click unsubscribe links
+
+/** Where the api serves one-click unsubscribe (RFC 8058); the links in messages point here. */
+export const UNSUBSCRIBE_PATH = '/api/v1/notifications/unsubscribe';
+
+/** The token format; a new format gets a new prefix (and old links keep their meaning or stop working, by choice). */
+const VERSION = 'v1';
+/** How long an unsubscribe link works: days from the message that carried it. */
+export const UNSUBSCRIBE_TOKEN_TTL_DAYS = 90;
+const DAY_MS = 86_400_000;
+
+const sign = (channelId: string, issuedDay: string, secret: string) =>
+  createHmac('sha256', secret).update(`unsubscribe:${VERSION}:${channelId}:${issuedDay}`).digest('base64url');
+
+/**
+ * The token of a channel's one-click unsubscribe link:
+ * `v1.<channel id>.<issue day, base 36>.<HMAC-SHA256 of those with APP_SECRET>`.
+ */
+export function unsubscribeToken(channelId: string, secret: string, now: Date = new Date()): string {
+  const issuedDay = Math.floor(now.getTime() / DAY_MS).toString(36);
+  return `${VERSION}.${channelId}.${issuedDay}.${sign(channelId, issuedDay, secret)}`;
+}
+
+/**
+ * The channel a token was signed for, or null: not this format, signed with
+ * none of `secrets` (the current APP_SECRET, then APP_SECRET_PREVIOUS during
+ * a rotation), or older than the links' lifetime.
+ */
+export function verifyUnsubscribeToken(
+  token: string,
+  secrets: readonly string[],
+  now: Date = new Date(),
+): string | null {
+  const [version, channelId, issuedDay, signature, ...rest] = token.split('.');
+  if (version !== VERSION || rest.length > 0 || !channelId || !issuedDay || !signature) return null;
+  if (!/^[0-9a-f-]{36}$/i.test(channelId) || !/^[0-9a-z]{1,8}$/.test(issuedDay)) return null;
+  const age = Math.floor(now.getTime() / DAY_MS) - Number.parseInt(issuedDay, 36);
+  if (age < -1 || age > UNSUBSCRIBE_TOKEN_TTL_DAYS) return null;
+  const given = Buffer.from(signature);
+  const valid = secrets.some((secret) => {
+    const expected = Buffer.from(sign(channelId, issuedDay, secret));
+    return expected.length === given.length && timingSafeEqual(expected, given);
+  });
+  return valid ? channelId : null;
+}

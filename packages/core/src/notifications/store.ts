@@ -1,0 +1,447 @@
+import type { ChannelType, EventMessagePayload, MessageKind } from '@statuspage/contracts';
+import {
+  channelSubscriptions,
+  channelVerifications,
+  type Database,
+  eventSubscribers,
+  notificationChannels,
+  notificationDeliveries,
+  notificationMessages,
+  verificationSends,
+} from '@statuspage/db';
+import { and, asc, count, desc, eq, gt, inArray, lt, max, min, type SQL, sql } from 'drizzle-orm';
+import { NotificationErrors } from './errors';
+
+// The SQL of the notifications module, over its own tables only (channels, verification codes and
+// sends, subscriptions, event subscriber sets, messages, deliveries). Every function takes the db or
+// the transaction first, so the use-case owns the transaction. Another module's data comes in
+// through the SQL its port hands over (`mayReceive`, `followed`, `openEvents`).
+
+const c = notificationChannels;
+const d = notificationDeliveries;
+const m = notificationMessages;
+const v = channelVerifications;
+const s = verificationSends;
+
+export type ChannelRow = typeof notificationChannels.$inferSelect;
+
+// ---- channels
+
+/** The channel with this id, optionally locked for update. */
+export async function findChannel(tx: Database, id: string, lock = false): Promise<ChannelRow | undefined> {
+  const query = tx.select().from(c).where(eq(c.id, id));
+  const [row] = lock ? await query.for('update') : await query;
+  return row;
+}
+
+/** The caller's own channel (optionally locked): not found, or someone else's, is refused. */
+export async function ownChannel(tx: Database, userId: string, id: string, lock = false): Promise<ChannelRow> {
+  const row = await findChannel(tx, id, lock);
+  if (!row) throw NotificationErrors.channelNotFound();
+  if (row.userId !== userId) throw NotificationErrors.notYourChannel();
+  return row;
+}
+
+/** The user's channels, default first, then oldest first. */
+export function selectUserChannels(db: Database, userId: string): Promise<ChannelRow[]> {
+  return db.select().from(c).where(eq(c.userId, userId)).orderBy(sql`${c.isDefault} desc`, asc(c.createdAt));
+}
+
+/** Inserts a channel; undefined when `ifAbsent` and the user already has this type and target. */
+export async function insertChannel(
+  tx: Database,
+  values: typeof notificationChannels.$inferInsert,
+  ifAbsent = false,
+): Promise<ChannelRow | undefined> {
+  const insert = tx.insert(c).values(values);
+  const [row] = ifAbsent ? await insert.onConflictDoNothing().returning() : await insert.returning();
+  return row;
+}
+
+/** Changes a channel's columns (with `updatedAt`); undefined when it is gone. */
+export async function updateChannel(
+  tx: Database,
+  id: string,
+  set: Partial<typeof notificationChannels.$inferInsert>,
+): Promise<ChannelRow | undefined> {
+  const [row] = await tx.update(c).set(set).where(eq(c.id, id)).returning();
+  return row;
+}
+
+/** Deletes a channel (its codes, subscriptions and subscriber-set entries go with it). */
+export async function deleteChannel(tx: Database, id: string) {
+  await tx.delete(c).where(eq(c.id, id));
+}
+
+// ---- verification codes and their sends
+
+/**
+ * Takes transaction locks on the user and the address, so concurrent requests
+ * for codes are counted one after the other.
+ */
+export async function lockCodeSenders(tx: Database, userId: string, target: string) {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`verification-user:${userId}`}))`);
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`verification-target:${target}`}))`);
+}
+
+/** Forgets sends older than `before` (the limits look back an hour, the table keeps a day). */
+export async function pruneCodeSends(tx: Database, before: Date) {
+  await tx.delete(s).where(lt(s.sentAt, before));
+}
+
+/** The codes sent to an address since `since`: how many, the first and the last. */
+export async function codeSendsToAddress(tx: Database, target: string, since: Date) {
+  const [row] = await tx
+    .select({ count: count(), last: max(s.sentAt), first: min(s.sentAt) })
+    .from(s)
+    .where(and(eq(s.target, target), gt(s.sentAt, since)));
+  return row;
+}
+
+/** The codes a user had sent since `since`: how many and the first. */
+export async function codeSendsByUser(tx: Database, userId: string, since: Date) {
+  const [row] = await tx
+    .select({ count: count(), first: min(s.sentAt) })
+    .from(s)
+    .where(and(eq(s.userId, userId), gt(s.sentAt, since)));
+  return row;
+}
+
+/** Records one code sent (every code ever sent counts, whichever channel it was for). */
+export async function recordCodeSend(tx: Database, values: { target: string; userId: string; sentAt: Date }) {
+  await tx.insert(s).values(values);
+}
+
+/** Makes this the channel's pending code (replacing any older one, attempts start over). */
+export async function upsertPendingCode(
+  tx: Database,
+  values: { channelId: string; codeHash: string; expiresAt: Date; sentAt: Date },
+) {
+  await tx
+    .insert(v)
+    .values({ ...values, attempts: 0 })
+    .onConflictDoUpdate({
+      target: v.channelId,
+      set: {
+        codeHash: sql`excluded.code_hash`,
+        expiresAt: sql`excluded.expires_at`,
+        attempts: 0,
+        sentAt: sql`excluded.sent_at`,
+      },
+    });
+}
+
+/** The channel's pending code, locked for update. */
+export async function lockPendingCode(tx: Database, channelId: string) {
+  const [row] = await tx.select().from(v).where(eq(v.channelId, channelId)).for('update');
+  return row;
+}
+
+/** Sets the number of wrong attempts of the channel's pending code. */
+export async function setCodeAttempts(tx: Database, channelId: string, attempts: number) {
+  await tx.update(v).set({ attempts }).where(eq(v.channelId, channelId));
+}
+
+/** Removes the channel's pending code. */
+export async function deletePendingCode(tx: Database, channelId: string) {
+  await tx.delete(v).where(eq(v.channelId, channelId));
+}
+
+// ---- subscriptions
+
+/** Which services each of these channels lists (whatever their state in the catalog). */
+export async function selectSubscriptions(tx: Database, channelIds: readonly string[]) {
+  if (channelIds.length === 0) return [];
+  return tx
+    .select({ channelId: channelSubscriptions.channelId, serviceId: channelSubscriptions.serviceId })
+    .from(channelSubscriptions)
+    .where(inArray(channelSubscriptions.channelId, [...channelIds]));
+}
+
+/** Replaces the services a channel lists. */
+export async function replaceSubscriptions(tx: Database, channelId: string, serviceIds: readonly string[]) {
+  await tx.delete(channelSubscriptions).where(eq(channelSubscriptions.channelId, channelId));
+  if (serviceIds.length > 0) {
+    await tx.insert(channelSubscriptions).values(serviceIds.map((serviceId) => ({ channelId, serviceId })));
+  }
+}
+
+// ---- event subscriber sets
+
+/**
+ * Adds to an event's subscriber set the channels that may receive
+ * (`mayReceive`) and follow all services or one of `followed` (a subquery or
+ * a list of service ids, as SQL). One statement, however many channels.
+ */
+export async function addEventSubscribers(tx: Database, eventId: string, followed: SQL, mayReceive: SQL<boolean>) {
+  await tx.execute(sql`
+    insert into event_subscribers (event_id, channel_id)
+    select ${eventId}::uuid, notification_channels.id from notification_channels
+    where ${mayReceive} and (
+      notification_channels.subscribe_to_all
+      or exists (
+        select 1 from channel_subscriptions s
+        where s.channel_id = notification_channels.id and s.service_id in ${followed}
+      )
+    )
+    on conflict do nothing`);
+}
+
+/** Takes a channel out of the subscriber sets of the events `openEvents` (a subquery of event ids) lists. */
+export async function removeFromEventSubscribers(tx: Database, channelId: string, openEvents: SQL) {
+  await tx
+    .delete(eventSubscribers)
+    .where(and(eq(eventSubscribers.channelId, channelId), sql`${eventSubscribers.eventId} in (${openEvents})`));
+}
+
+// ---- messages and deliveries
+
+/** What a delivery job needs to be queued. */
+export interface DeliveryRef {
+  id: number;
+  uid: string;
+  messageId: number;
+  channelType: ChannelType;
+}
+
+const refColumns = { id: d.id, uid: d.uid, messageId: d.messageId, channelType: d.channelType };
+
+/**
+ * Inserts a message; with a dedupe key the insert is a no-op (undefined) when
+ * that key was queued before.
+ */
+export async function insertMessage(
+  tx: Database,
+  values: {
+    kind: MessageKind;
+    eventId?: string;
+    dedupeKey?: string | undefined;
+    payload: EventMessagePayload | Record<string, unknown>;
+  },
+): Promise<number | undefined> {
+  const [message] = await tx
+    .insert(m)
+    .values(values)
+    .onConflictDoNothing({ target: m.dedupeKey })
+    .returning({ id: m.id });
+  return message?.id;
+}
+
+/** The id of the message with this dedupe key. */
+export async function messageIdByDedupeKey(tx: Database, dedupeKey: string): Promise<number | undefined> {
+  const [message] = await tx.select({ id: m.id }).from(m).where(eq(m.dedupeKey, dedupeKey));
+  return message?.id;
+}
+
+/** Inserts one delivery (a no-op when the message already has it) and answers its id, if inserted. */
+export async function insertDelivery(
+  tx: Database,
+  values: { messageId: number; channelId?: string; channelType: ChannelType; target: string },
+  ifAbsent = false,
+): Promise<number | undefined> {
+  const insert = tx.insert(d).values(values);
+  const [row] = ifAbsent
+    ? await insert.onConflictDoNothing().returning({ id: d.id })
+    : await insert.returning({ id: d.id });
+  return row?.id;
+}
+
+/**
+ * One delivery of the message per channel of the event's subscriber set that
+ * may receive, for subscribers who joined the set before the message was
+ * written (`added_at` and `created_at` are both their transaction's time).
+ * One statement; running it again inserts nothing new.
+ */
+export async function insertSubscriberDeliveries(tx: Database, messageId: number, mayReceive: SQL<boolean>) {
+  await tx.execute(sql`
+    insert into notification_deliveries (message_id, channel_id, channel_type, target)
+    select m.id, notification_channels.id, notification_channels.type, notification_channels.target
+    from notification_messages m
+    join event_subscribers es on es.event_id = m.event_id and es.added_at <= m.created_at
+    join notification_channels on notification_channels.id = es.channel_id
+    where m.id = ${messageId} and ${mayReceive}
+    on conflict do nothing`);
+}
+
+/** One delivery of the message per channel of the event's subscriber set that may receive, however old. */
+export async function insertEventSubscriberDeliveries(
+  tx: Database,
+  messageId: number,
+  eventId: string,
+  mayReceive: SQL<boolean>,
+) {
+  await tx.execute(sql`
+    insert into notification_deliveries (message_id, channel_id, channel_type, target)
+    select ${messageId}, notification_channels.id, notification_channels.type, notification_channels.target
+    from event_subscribers es join notification_channels on notification_channels.id = es.channel_id
+    where es.event_id = ${eventId}::uuid and ${mayReceive}
+    on conflict do nothing`);
+}
+
+/** The pending deliveries of a message, in id order. */
+export function pendingDeliveriesOf(db: Database, messageId: number): Promise<DeliveryRef[]> {
+  return db
+    .select(refColumns)
+    .from(d)
+    .where(and(eq(d.messageId, messageId), eq(d.state, 'pending')))
+    .orderBy(asc(d.id));
+}
+
+/** The delivery of a direct message (it has exactly one), with its state. */
+export async function deliveryOfMessage(tx: Database, messageId: number) {
+  const [row] = await tx
+    .select({ ...refColumns, state: d.state })
+    .from(d)
+    .where(eq(d.messageId, messageId));
+  return row;
+}
+
+/** A delivery with its state and its message's kind. */
+export async function findDeliveryRef(db: Database, deliveryId: number) {
+  const [row] = await db
+    .select({ ...refColumns, state: d.state, kind: m.kind })
+    .from(d)
+    .innerJoin(m, eq(m.id, d.messageId))
+    .where(eq(d.id, deliveryId));
+  return row;
+}
+
+/**
+ * Deliveries with what rendering needs, and `mayReceive` (the recipients
+ * rule) asked of their channel now; in no particular order.
+ */
+export function selectDeliveriesToSend(db: Database, ids: readonly number[], mayReceive: SQL<boolean>) {
+  return db
+    .select({
+      id: d.id,
+      uid: d.uid,
+      messageId: d.messageId,
+      channelId: d.channelId,
+      channelType: d.channelType,
+      target: d.target,
+      state: d.state,
+      attempts: d.attempts,
+      kind: m.kind,
+      payload: m.payload,
+      messageCreatedAt: m.createdAt,
+      mayReceive,
+    })
+    .from(d)
+    .innerJoin(m, eq(m.id, d.messageId))
+    .leftJoin(c, eq(c.id, d.channelId))
+    .where(inArray(d.id, [...new Set(ids)]));
+}
+
+/** Marks pending deliveries sent, counting the attempt. */
+export async function markSent(tx: Database, ids: readonly number[], now: Date) {
+  await tx
+    .update(d)
+    .set({ state: 'sent', attempts: sql`${d.attempts} + 1`, sentAt: now, lastError: null, updatedAt: now })
+    .where(and(inArray(d.id, [...ids]), eq(d.state, 'pending')));
+}
+
+/** Removes the secrets (code, token) from the payloads of these messages. */
+export async function scrubMessageSecrets(tx: Database, messageIds: readonly number[]) {
+  await tx
+    .update(m)
+    .set({ payload: sql`(${m.payload} - 'code' - 'token') || '{"scrubbed": true}'::jsonb` })
+    .where(inArray(m.id, [...messageIds]));
+}
+
+/** Records an attempt or a postponement of a pending delivery (the error is cut to 2000 characters). */
+export async function recordAttempt(
+  db: Database,
+  id: number,
+  values: { state?: 'pending' | 'failed'; lastError: string; countAttempt: boolean },
+  now: Date,
+) {
+  await db
+    .update(d)
+    .set({
+      lastError: values.lastError.slice(0, 2000),
+      updatedAt: now,
+      ...(values.state ? { state: values.state } : {}),
+      ...(values.countAttempt ? { attempts: sql`${d.attempts} + 1` } : {}),
+    })
+    .where(and(eq(d.id, id), eq(d.state, 'pending')));
+}
+
+/** Gives pending deliveries new uids. */
+export async function renewDeliveryUids(db: Database, ids: readonly number[]): Promise<DeliveryRef[]> {
+  return db
+    .update(d)
+    .set({ uid: sql`gen_random_uuid()` })
+    .where(and(inArray(d.id, [...ids]), eq(d.state, 'pending')))
+    .returning(refColumns);
+}
+
+/** Pending deliveries untouched since `before`, oldest first, with their kind. */
+export function selectStalePending(db: Database, before: Date, limit: number) {
+  return db
+    .select({ ...refColumns, kind: m.kind })
+    .from(d)
+    .innerJoin(m, eq(m.id, d.messageId))
+    .where(and(eq(d.state, 'pending'), lt(d.updatedAt, before)))
+    .orderBy(asc(d.id))
+    .limit(limit);
+}
+
+// ---- the admin's view of deliveries
+
+export interface DeliveryFilter {
+  event_id?: string | undefined;
+  channel_id?: string | undefined;
+  state?: 'pending' | 'sent' | 'failed' | undefined;
+  limit: number;
+  offset: number;
+}
+
+/** The filter as a condition over deliveries joined with their messages. */
+export function deliveryFilterSql(filter: Omit<DeliveryFilter, 'limit' | 'offset'>): SQL | undefined {
+  const conditions: SQL[] = [];
+  if (filter.event_id) conditions.push(eq(m.eventId, filter.event_id));
+  if (filter.channel_id) conditions.push(eq(d.channelId, filter.channel_id));
+  if (filter.state) conditions.push(eq(d.state, filter.state));
+  return and(...conditions);
+}
+
+/** Deliveries with their message's kind and event, newest first. */
+export async function selectDeliveryList(
+  db: Database,
+  where: SQL | undefined,
+  page?: { limit: number; offset: number },
+) {
+  let query = db
+    .select({ delivery: d, kind: m.kind, eventId: m.eventId })
+    .from(d)
+    .innerJoin(m, eq(m.id, d.messageId))
+    .where(where)
+    .orderBy(desc(d.id))
+    .$dynamic();
+  if (page) query = query.limit(page.limit).offset(page.offset);
+  return query;
+}
+export type DeliveryListRow = Awaited<ReturnType<typeof selectDeliveryList>>[number];
+
+/** How many deliveries match. */
+export async function countDeliveries(db: Database, where: SQL | undefined): Promise<number> {
+  const [row] = await db.select({ total: count() }).from(d).innerJoin(m, eq(m.id, d.messageId)).where(where);
+  return row?.total ?? 0;
+}
+
+/** The delivery with this id, by id only (no join) and locked for update. */
+export async function lockDelivery(tx: Database, id: number) {
+  const [row] = await tx.select().from(d).where(eq(d.id, id)).for('update');
+  return row;
+}
+
+/** Makes a delivery pending again with its attempts starting over. */
+export async function resetDelivery(tx: Database, id: number, now: Date) {
+  await tx.update(d).set({ state: 'pending', attempts: 0, lastError: null, updatedAt: now }).where(eq(d.id, id));
+}
+
+/** The delivery with this id as the admin list shows it. */
+export async function findDeliveryListRow(db: Database, id: number): Promise<DeliveryListRow | undefined> {
+  const [row] = await selectDeliveryList(db, eq(d.id, id));
+  return row;
+}
