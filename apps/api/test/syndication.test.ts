@@ -498,6 +498,7 @@ describe('maintenance calendar', () => {
   });
 
   it('gives the scheduled window in UTC, the title, description and latest update, the page, and SEQUENCE per reschedule', async () => {
+    await addUpdate(http, admin, seeded.upcoming?.id as string, { status: 'scheduled', message: 'Two hours later.' });
     const events = vevents((await get('/maintenance.ics')).text);
     const upcoming = events.find((event) => event.uid === seeded.upcoming?.id);
     const current = (await http.get(`/api/v1/events/${seeded.upcoming?.id}`)).body.data;
@@ -512,7 +513,7 @@ describe('maintenance calendar', () => {
       url: `${BASE}/events/${seeded.upcoming?.id}`,
     });
     expect(upcoming?.description).toContain('Moving to new servers');
-    expect(upcoming?.description).toContain('Scheduled');
+    expect(upcoming?.description).toMatch(/^Moving to new servers\n\nScheduled \(.+ \(UTC\)\): Two hours later\.$/);
     const inProgress = events.find((event) => event.uid === seeded.inProgress?.id);
     expect(inProgress).toMatchObject({ sequence: 0, status: 'CONFIRMED' });
   });

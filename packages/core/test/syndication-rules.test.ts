@@ -207,6 +207,12 @@ describe('syndication views', () => {
       context,
     );
     expect(odd.end).toBeNull();
+    // The opening entry that repeats the description is not said twice.
+    const opened = calendarEventOf(
+      { event: maintenance, updates: [update('scheduled', 12, 'Planned')], rescheduleCount: 0 },
+      context,
+    );
+    expect(opened.description).toBe('Planned');
   });
 
   it('escapes text as HTML', () => {

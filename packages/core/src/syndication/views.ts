@@ -260,7 +260,10 @@ export function feedEntryOf(
     parts.push(`<p>Scheduled: ${textToHtml(formatTime(event.scheduled_start_at, context.timeZone) + until)}</p>`);
   }
   if (affected.length > 0) parts.push(`<p>Affected: ${textToHtml(affected.join(', '))}</p>`);
-  if (event.description) parts.push(`<p>${textToHtml(event.description)}</p>`);
+  // The opening entry of the timeline usually repeats the description: said once.
+  const opening = updates[updates.length - 1];
+  if (event.description && event.description !== opening?.message)
+    parts.push(`<p>${textToHtml(event.description)}</p>`);
   for (const update of updates) {
     parts.push(
       `<p><strong>${eventStatusWords[update.status]}</strong> — <time datetime="${update.created_at}">${textToHtml(formatTime(update.created_at, context.timeZone))}</time><br>${textToHtml(update.message)}</p>`,
@@ -319,7 +322,7 @@ export function calendarEventOf(
   const latest = updates[0];
   const description = [
     event.description,
-    latest
+    latest && latest.message !== event.description
       ? `${eventStatusWords[latest.status]} (${formatTime(latest.created_at, context.timeZone)}): ${latest.message}`
       : '',
   ]
