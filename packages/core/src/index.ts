@@ -1,6 +1,12 @@
 import { type Database, readInstallationId } from '@statuspage/db';
-import { catalogForEvents, catalogForNotifications, createGroupUseCases, createServiceUseCases } from './catalog';
-import { createEventUseCases, eventsForCatalog, eventsForNotifications } from './events';
+import {
+  catalogForEvents,
+  catalogForNotifications,
+  catalogForUptime,
+  createGroupUseCases,
+  createServiceUseCases,
+} from './catalog';
+import { createEventUseCases, eventsForCatalog, eventsForNotifications, eventsForUptime } from './events';
 import {
   createIdentityUseCases,
   type IdentityConfig,
@@ -20,6 +26,7 @@ import { createPageUseCases } from './page';
 import { type Clock, systemClock } from './shared/clock';
 import { createSyndicationUseCases } from './syndication';
 import { assertTemplateExists, createTemplateUseCases } from './templates';
+import { createUptimeUseCases } from './uptime';
 
 export { effectiveStatusSql, hasActiveEventsSql } from './catalog';
 export {
@@ -83,6 +90,16 @@ export {
   TemplateSyntaxError,
   type TemplateValues,
 } from './templates';
+export {
+  type DaysQuery,
+  type DayUptime,
+  downtimeWeight,
+  type MonthsQuery,
+  type MonthUptime,
+  type ServiceDays,
+  UptimeErrors,
+  type UptimeUseCases,
+} from './uptime';
 
 /** The password-reset e-mail is a direct message: an outbox row the worker sends (implements identity's port). */
 const identityNotifier: IdentityNotifier = {
@@ -194,6 +211,7 @@ export function createCore(options: CoreOptions) {
     deliveries: notifications.deliveries,
     unsubscribe: notifications.unsubscribe,
     page,
+    uptime: createUptimeUseCases({ db, clock, catalog: catalogForUptime, events: eventsForUptime }),
     notificationsConfig: notifications.config,
   };
 }

@@ -57,12 +57,39 @@ describe('db migrations', () => {
     const first = await seedDevelopmentData(postgres.db);
     const second = await seedDevelopmentData(postgres.db);
     expect(first.usersCreated).toBe(3);
-    expect(second).toEqual({ usersCreated: 0, groupsCreated: 0, servicesCreated: 0 });
+    expect(second).toEqual({ usersCreated: 0, groupsCreated: 0, servicesCreated: 0, eventsCreated: 0 });
     const users = await rows(postgres, sql`select email, role from users order by email`);
     expect(users).toEqual([
       { email: 'admin@example.com', role: 'admin' },
       { email: 'operator@example.com', role: 'operator' },
       { email: 'user@example.com', role: 'user' },
+    ]);
+  });
+
+  it('seed writes the demo past once: resolved incidents and a completed maintenance with their status log', async () => {
+    const events = await rows(postgres, sql`select title, type, status from events order by started_at`);
+    expect(events).toEqual([
+      { title: 'Elevated API latency', type: 'incident', status: 'resolved' },
+      { title: 'Database outage', type: 'incident', status: 'resolved' },
+      { title: 'Database version upgrade', type: 'maintenance', status: 'completed' },
+      { title: 'Delayed e-mail notifications', type: 'incident', status: 'resolved' },
+    ]);
+    const log = await rows(
+      postgres,
+      sql`select count(*)::int as entries, min(created_at) < now() - interval '90 days' as from_90_days_ago,
+        bool_and(effective_status = new_status) as effective from service_status_log`,
+    );
+    expect(log).toEqual([{ entries: 4 + 12, from_90_days_ago: true, effective: true }]);
+    // Every service ends operational in its log, as it is now.
+    const latest = await rows(
+      postgres,
+      sql`select distinct on (service_id) effective_status::text as status from service_status_log
+        order by service_id, created_at desc`,
+    );
+    expect(latest).toEqual(Array(4).fill({ status: 'operational' }));
+    await seedDevelopmentData(postgres.db);
+    expect(await rows(postgres, sql`select count(*)::int as entries from service_status_log`)).toEqual([
+      { entries: 16 },
     ]);
   });
 

@@ -1,5 +1,6 @@
 import type { Database } from '@statuspage/db';
 import type { EventCatalog, StatusSnapshot } from '../events';
+import { deleteEventEntries, refreshAfterEntries } from './status-days';
 import {
   activeMembersOfGroups,
   insertStatusLogEntries,
@@ -42,22 +43,29 @@ export const catalogForEvents: EventCatalog = {
     await setServicesStatus(tx, ids, status, now);
   },
 
-  async writeStatusLog(tx, entries) {
+  async writeStatusLog(tx, entries, at) {
     if (entries.length === 0) return;
+    const serviceIds = [...new Set(entries.map((entry) => entry.serviceId))];
+    const views = await selectServiceViews(tx, { ids: serviceIds, includeArchived: true });
+    const effective = new Map(views.map((view) => [view.id, view.effective_status]));
     await insertStatusLogEntries(
       tx,
       entries.map((entry) => ({
         serviceId: entry.serviceId,
         oldStatus: entry.oldStatus,
         newStatus: entry.newStatus,
+        effectiveStatus: effective.get(entry.serviceId) ?? entry.newStatus,
         sourceType: 'event' as const,
         eventId: entry.eventId,
         reason: entry.reason,
         createdBy: entry.actorId,
-        createdAt: entry.at,
+        createdAt: at,
       })),
     );
+    await refreshAfterEntries(tx, serviceIds, at);
   },
+
+  deleteStatusLogOf: deleteEventEntries,
 
   serviceIdBySlug,
 };

@@ -7,3 +7,4 @@ export { catalogForNotifications } from './notification-catalog';
 export type { CatalogDeps, CatalogEvents } from './ports';
 export { createServiceUseCases, type ServiceUseCases, type UpdateServiceCommand } from './services';
 export { effectiveStatusSql, hasActiveEventsSql } from './store';
+export { catalogForUptime } from './uptime-catalog';

@@ -4,6 +4,7 @@ import { changedColumns, sameIds } from '../shared/patch';
 import { isUniqueViolation } from '../shared/pg-errors';
 import { CatalogErrors } from './errors';
 import type { CatalogDeps } from './ports';
+import { refreshAfterEntries } from './status-days';
 import {
   findServiceRow,
   insertService,
@@ -87,15 +88,20 @@ export function createServiceUseCases(deps: CatalogDeps) {
           });
           await replaceServiceGroups(tx, row.id, groupIds);
           await insertServiceTags(tx, row.id, Object.entries(input.tags ?? {}));
+          const created = await view(tx, row.id);
+          const at = clock();
           await insertStatusLogEntry(tx, {
             serviceId: row.id,
             oldStatus: null,
             newStatus: row.status,
+            effectiveStatus: created.effective_status,
             sourceType: 'manual',
             reason: 'service created',
             createdBy: actorId,
+            createdAt: at,
           });
-          return view(tx, row.id);
+          await refreshAfterEntries(tx, [row.id], at);
+          return created;
         });
       } catch (error) {
         if (isUniqueViolation(error)) throw CatalogErrors.serviceSlugTaken();
@@ -120,17 +126,23 @@ export function createServiceUseCases(deps: CatalogDeps) {
           if (Object.keys(changed).length === 0 && !groupIds) return view(tx, before.id);
           await updateService(tx, before.id, { ...changed, updatedAt: clock() });
           if (groupIds) await replaceServiceGroups(tx, before.id, groupIds);
+          const after = await view(tx, before.id);
           if (before.status !== input.status) {
+            // During an active event the stored status changes, what visitors see may not.
+            const at = clock();
             await insertStatusLogEntry(tx, {
               serviceId: before.id,
               oldStatus: before.status,
               newStatus: input.status,
+              effectiveStatus: after.effective_status,
               sourceType: 'manual',
               reason: input.reason ?? '',
               createdBy: actorId,
+              createdAt: at,
             });
+            await refreshAfterEntries(tx, [before.id], at);
           }
-          return view(tx, before.id);
+          return after;
         });
       } catch (error) {
         if (isUniqueViolation(error)) throw CatalogErrors.serviceSlugTaken();

@@ -46,12 +46,14 @@ export async function logStatusChanges(
   tx: Database,
   before: ReadonlyMap<string, StatusSnapshot>,
   after: ReadonlyMap<string, StatusSnapshot>,
-  entry: { eventId: string; actorId: string | null; reason: string; at: Date },
+  entry: { eventId: string; actorId: string | null; reason: string },
+  at: Date,
 ) {
   const changes = statusChanges(before, after);
   if (changes.length > 0)
     await catalog.writeStatusLog(
       tx,
       changes.map((change) => ({ ...change, ...entry })),
+      at,
     );
 }

@@ -16,6 +16,8 @@ export async function deleteEvent(deps: EventDeps, id: string) {
     const event = await requireEvent(tx, id, true);
     if (!isDeletable(event.status)) throw EventErrors.deleteActive();
     await deps.notifier.deleting(tx, event);
+    // Its status-log entries go with it (the catalog keeps the log's rollup in step).
+    await deps.catalog.deleteStatusLogOf(tx, id);
     await purgeCancellations(tx, new Date(now.getTime() - CANCELLATION_KEPT_DAYS * 86_400_000));
     if (wasCancelled(event)) {
       await keepCancellation(tx, {

@@ -25,6 +25,7 @@ import {
   eventServiceIdsSql,
   groupInActiveEvent,
   openEventIdsSql,
+  selectServiceEventSpans,
   servicesInActiveEvents,
 } from './store';
 
@@ -89,4 +90,9 @@ export const eventsForNotifications = {
   serviceIds: eventServiceIds,
   serviceIdsSql: eventServiceIdsSql,
   openEventIdsSql,
+};
+
+/** What uptime asks of events (the incidents and maintenance of each day): implements its `UptimeEvents` port. */
+export const eventsForUptime = {
+  spans: selectServiceEventSpans,
 };

@@ -95,12 +95,18 @@ export async function openEvent(deps: EventDeps, actorId: string, input: CreateE
       createdAt: now,
     });
     const after = await catalog.statusSnapshot(tx, serviceIds);
-    await logStatusChanges(catalog, tx, before, after, {
-      eventId: event.id,
-      actorId,
-      reason: `event opened: ${input.title}`,
-      at: now,
-    });
+    await logStatusChanges(
+      catalog,
+      tx,
+      before,
+      after,
+      {
+        eventId: event.id,
+        actorId,
+        reason: `event opened: ${input.title}`,
+      },
+      now,
+    );
     // A past event is history: nobody is told about it.
     if (!closed) await deps.notifier.opened(tx, event);
     if (!closed && isScheduledMaintenance(event)) {

@@ -51,14 +51,14 @@ export interface EventCatalog {
   statusSnapshot(tx: Database, ids: readonly string[]): Promise<Map<string, StatusSnapshot>>;
   /** Sets the stored status of those of the services that have another one. */
   setStoredStatus(tx: Database, ids: readonly string[], status: ServiceStatus, now: Date): Promise<void>;
-  /**
-   * Appends entries (source `event`) to the status log, at `at`: the time of
-   * the timeline entry written by the same request, so that entry's changes can be found.
-   */
+  /** Appends entries (source `event`) to the status log, made at `at` (and keeps its rollup current). */
   writeStatusLog(
     tx: Database,
-    entries: readonly (StatusChange & { eventId: string; reason: string; actorId: string | null; at: Date })[],
+    entries: readonly (StatusChange & { eventId: string; reason: string; actorId: string | null })[],
+    at: Date,
   ): Promise<void>;
+  /** Deletes the status-log entries the event caused (and keeps the log's rollup current). */
+  deleteStatusLogOf(tx: Database, eventId: string): Promise<void>;
   /** The id of the service with this slug (archived ones included), or undefined. */
   serviceIdBySlug(tx: Database, slug: string): Promise<string | undefined>;
 }

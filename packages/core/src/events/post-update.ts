@@ -156,12 +156,18 @@ async function applyUpdate(
     await restoreOperational(deps, tx, event.id, remaining, now);
   }
   const after = await catalog.statusSnapshot(tx, involved);
-  await logStatusChanges(catalog, tx, before, after, {
-    eventId: event.id,
-    actorId,
-    reason: input.reason ?? `event ${input.status}: ${input.message}`.slice(0, 500),
-    at: now,
-  });
+  await logStatusChanges(
+    catalog,
+    tx,
+    before,
+    after,
+    {
+      eventId: event.id,
+      actorId,
+      reason: input.reason ?? `event ${input.status}: ${input.message}`.slice(0, 500),
+    },
+    now,
+  );
   const updated = await findEvent(tx, event.id);
   if (updated) {
     await deps.notifier.updated(

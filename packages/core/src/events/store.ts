@@ -16,11 +16,14 @@ import {
   desc,
   eq,
   gt,
+  gte,
   inArray,
+  isNull,
   lt,
   max,
   ne,
   notInArray,
+  or,
   type SQL,
   sql,
 } from 'drizzle-orm';
@@ -284,6 +287,26 @@ export function selectScheduledMaintenance(db: Database): Promise<EventRow[]> {
         sql`(${events.scheduledStartAt} is not null or ${events.scheduledEndAt} is not null)`,
       ),
     );
+}
+
+/** Started events of these services that overlap [from, to): when each began and ended (null while open). */
+export function selectServiceEventSpans(db: Database, serviceIds: readonly string[], from: Date, to: Date) {
+  return db
+    .select({
+      eventId: events.id,
+      serviceId: eventServices.serviceId,
+      startedAt: events.startedAt,
+      endedAt: events.resolvedAt,
+    })
+    .from(eventServices)
+    .innerJoin(events, eq(events.id, eventServices.eventId))
+    .where(
+      and(
+        inArray(eventServices.serviceId, [...serviceIds]),
+        lt(events.startedAt, to),
+        or(isNull(events.resolvedAt), gte(events.resolvedAt, from)),
+      ),
+    ) as Promise<{ eventId: string; serviceId: string; startedAt: Date; endedAt: Date | null }[]>;
 }
 
 export type CancellationRow = typeof cancelledMaintenances.$inferSelect;

@@ -6,7 +6,7 @@ const client = await createDb(dbOptionsFromEnv());
 try {
   const result = await seedDevelopmentData(client.db);
   console.log(
-    `seed: ${result.usersCreated} accounts, ${result.groupsCreated} groups, ${result.servicesCreated} services created (existing ones kept)`,
+    `seed: ${result.usersCreated} accounts, ${result.groupsCreated} groups, ${result.servicesCreated} services, ${result.eventsCreated} past events created (existing ones kept)`,
   );
 } finally {
   await client.close();

@@ -11,5 +11,4 @@ CREATE TABLE "cancelled_maintenances" (
 );
 --> statement-breakpoint
 ALTER TABLE "events" ADD COLUMN "reschedule_count" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
-CREATE INDEX "cancelled_maintenances_cancelled_idx" ON "cancelled_maintenances" USING btree ("cancelled_at");--> statement-breakpoint
-CREATE INDEX "service_status_log_event_idx" ON "service_status_log" USING btree ("event_id");
+CREATE INDEX "cancelled_maintenances_cancelled_idx" ON "cancelled_maintenances" USING btree ("cancelled_at");

@@ -1,0 +1,160 @@
+import { UptimeErrors } from './errors';
+import type { UptimeDeps } from './ports';
+import {
+  addDays,
+  addIntervalPacked,
+  type DayGrid,
+  dayGrid,
+  durationsByDay,
+  isCalendarDate,
+  isTimeZone,
+  localDate,
+  monthsEndingWith,
+  STATUSES_PER_DAY,
+  summarizeDay,
+  sumPacked,
+  uptimePercent,
+} from './rules';
+import type { MonthUptime, ServiceDays } from './views';
+
+/** The longest range one read may ask for (two years and a day). */
+export const MAX_DAYS = 732;
+/** The most months one read may ask for. */
+export const MAX_MONTHS = 24;
+
+export interface DaysQuery {
+  from: string;
+  to: string;
+  timeZone: string;
+  /** These services (archived ones included); all services that are not archived when omitted. */
+  serviceIds?: readonly string[] | undefined;
+}
+
+function assertQuery(query: DaysQuery) {
+  if (!isTimeZone(query.timeZone)) throw UptimeErrors.invalid('timeZone', `unknown time zone: ${query.timeZone}`);
+  if (!isCalendarDate(query.from)) throw UptimeErrors.invalid('from', 'from must be a date YYYY-MM-DD');
+  if (!isCalendarDate(query.to)) throw UptimeErrors.invalid('to', 'to must be a date YYYY-MM-DD');
+  if (query.to < query.from) throw UptimeErrors.invalid('to', 'to must not be before from');
+  if (addDays(query.from, MAX_DAYS) <= query.to) {
+    throw UptimeErrors.invalid('to', `at most ${MAX_DAYS} days at once`);
+  }
+  const notIds = query.serviceIds?.filter((id) => !uuidPattern.test(id)) ?? [];
+  if (notIds.length > 0) throw UptimeErrors.invalid('serviceIds', `not service ids: ${notIds.join(', ')}`);
+}
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Per service of the query: its packed durations per day of the grid, and the events of each day. */
+interface ServiceDurations {
+  serviceId: string;
+  packed: Float64Array;
+  events: Map<number, string[]> | undefined;
+}
+
+/**
+ * Reads, in one snapshot, the catalog's per-day rollup and the status each service has shown
+ * since its latest change (not in the rollup yet: it lasts until now), and adds them up per day.
+ */
+async function readDurations(
+  deps: UptimeDeps,
+  query: DaysQuery,
+): Promise<{ grid: DayGrid; services: ServiceDurations[] }> {
+  assertQuery(query);
+  const { timeZone } = query;
+  const grid = dayGrid(query.from, query.to, timeZone);
+  const now = deps.clock().getTime();
+  await deps.catalog.prepareTimeZone(deps.db, timeZone);
+  const { services, stored, spans } = await deps.db.transaction(
+    async (tx) => {
+      const services = await deps.catalog.services(tx, query.serviceIds);
+      const serviceIds = services.map((service) => service.id);
+      if (serviceIds.length === 0) return { services, stored: new Map<string, Float64Array>(), spans: [] };
+      const stored = await deps.catalog.dayDurations(tx, { timeZone, from: query.from, to: query.to, serviceIds });
+      const start = new Date(grid.starts[0] ?? now);
+      const end = new Date(Math.min(grid.starts[grid.days.length] ?? now, now));
+      const spans = end > start ? await deps.events.spans(tx, serviceIds, start, end) : [];
+      return { services, stored, spans };
+    },
+    { isolationLevel: 'repeatable read', accessMode: 'read only' },
+  );
+  const eventsByService = eventDays(spans, grid, now);
+  return {
+    grid,
+    services: services.map((service) => {
+      const packed = stored.get(service.id) ?? new Float64Array(grid.days.length * STATUSES_PER_DAY);
+      addIntervalPacked(packed, grid, { status: service.status, start: service.since.getTime(), end: now });
+      return { serviceId: service.id, packed, events: eventsByService.get(service.id) };
+    }),
+  };
+}
+
+/**
+ * Per service and local day of the time zone: minutes in each status, the worst status, uptime
+ * and the events of the day, with the uptime of the whole range.
+ */
+export async function uptimeDays(deps: UptimeDeps, query: DaysQuery): Promise<ServiceDays[]> {
+  const { grid, services } = await readDurations(deps, query);
+  return services.map((service) => ({
+    serviceId: service.serviceId,
+    days: grid.days.map((date, index) => summarizeDay(service.packed, index, date, service.events?.get(index) ?? [])),
+    uptimePercent: uptimePercent(sumPacked(service.packed)),
+  }));
+}
+
+/** Per service and day index, the ids of the events that overlap the day, in order of start. */
+function eventDays(
+  spans: readonly { eventId: string; serviceId: string; startedAt: Date; endedAt: Date | null }[],
+  grid: DayGrid,
+  now: number,
+): Map<string, Map<number, string[]>> {
+  const result = new Map<string, Map<number, string[]>>();
+  const ordered = [...spans].sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime());
+  for (const span of ordered) {
+    const start = span.startedAt.getTime();
+    // An event that began and ended at once (a past record) still belongs to its day.
+    const end = Math.max(span.endedAt?.getTime() ?? now, start + 1);
+    const touched = durationsByDay([{ status: 'operational', start, end }], grid);
+    let byDay = result.get(span.serviceId);
+    if (!byDay) {
+      byDay = new Map();
+      result.set(span.serviceId, byDay);
+    }
+    for (const index of touched.keys()) {
+      const ids = byDay.get(index) ?? [];
+      if (!ids.includes(span.eventId)) ids.push(span.eventId);
+      byDay.set(index, ids);
+    }
+  }
+  return result;
+}
+
+export interface MonthsQuery {
+  serviceId: string;
+  /** How many months, the current one included. */
+  months: number;
+  timeZone: string;
+}
+
+/** Uptime of one service per local calendar month, oldest first, the current month last. */
+export async function uptimeMonths(deps: UptimeDeps, query: MonthsQuery): Promise<MonthUptime[]> {
+  if (!Number.isInteger(query.months) || query.months < 1 || query.months > MAX_MONTHS) {
+    throw UptimeErrors.invalid('months', `months must be a whole number from 1 to ${MAX_MONTHS}`);
+  }
+  if (!isTimeZone(query.timeZone)) throw UptimeErrors.invalid('timeZone', `unknown time zone: ${query.timeZone}`);
+  const today = localDate(deps.clock().getTime(), query.timeZone);
+  const months = monthsEndingWith(today.slice(0, 7), query.months);
+  const { grid, services } = await readDurations(deps, {
+    from: `${months[0] ?? today.slice(0, 7)}-01`,
+    to: today,
+    timeZone: query.timeZone,
+    serviceIds: [query.serviceId],
+  });
+  const [service] = services;
+  return months.map((month) => {
+    const first = grid.days.findIndex((date) => date.startsWith(month));
+    let last = first;
+    while (last >= 0 && grid.days[last]?.startsWith(month)) last++;
+    const durations = service && first >= 0 ? sumPacked(service.packed, first, last) : {};
+    return { month, uptimePercent: uptimePercent(durations) };
+  });
+}

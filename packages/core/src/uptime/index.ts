@@ -1,0 +1,36 @@
+// The uptime module: per service and local day, the time in each status, the worst status and
+// uptime, read from the catalog's per-day rollup of the status log (see ARCHITECTURE.md, Uptime).
+
+import { type DaysQuery, type MonthsQuery, uptimeDays, uptimeMonths } from './days';
+import type { UptimeDeps } from './ports';
+
+export { UptimeErrors } from './errors';
+export type {
+  ServiceEventSpan,
+  UptimeCatalog,
+  UptimeDeps,
+  UptimeEvents,
+  UptimeService,
+} from './ports';
+export {
+  dayGrid,
+  downtimeWeight,
+  durationsByDay,
+  intervalsOf,
+  localDate,
+  STATUSES_PER_DAY,
+  type StatusDurations,
+  type StatusInterval,
+  uptimePercent,
+} from './rules';
+export type { DayUptime, MonthUptime, ServiceDays } from './views';
+
+/** Uptime per day and per month, for the public pages. */
+export function createUptimeUseCases(deps: UptimeDeps) {
+  return {
+    days: (query: DaysQuery) => uptimeDays(deps, query),
+    months: (query: MonthsQuery) => uptimeMonths(deps, query),
+  };
+}
+export type UptimeUseCases = ReturnType<typeof createUptimeUseCases>;
+export type { DaysQuery, MonthsQuery };
