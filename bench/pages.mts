@@ -87,7 +87,12 @@ const env = loadEnv({
   APP_SECRET: randomBytes(32).toString('base64url'),
   RATE_LIMIT_AUTH_PER_IP: '1000',
 });
-const logger = createLogger({ level: 'info', format: 'json', name: 'api', destination: createWriteStream('/dev/null') });
+const logger = createLogger({
+  level: 'info',
+  format: 'json',
+  name: 'api',
+  destination: createWriteStream('/dev/null'),
+});
 const api = await startApiServer(env, { logger });
 const db = api.db.db as Database;
 const bare = createServer();
@@ -188,7 +193,9 @@ try {
   console.log(`cached GET / (${connections} connections, ${duration} s each):`);
   console.log(line('bare node http', bareRun));
   console.log(line('api, cache hits', apiRun));
-  console.log(`  ratio: ${((apiRun.result.requests.average / bareRun.result.requests.average) * 100).toFixed(1)} % of bare req/s`);
+  console.log(
+    `  ratio: ${((apiRun.result.requests.average / bareRun.result.requests.average) * 100).toFixed(1)} % of bare req/s`,
+  );
 
   // 3. First render after a write, 1,000 services.
   await growCatalogue(token, 1000);

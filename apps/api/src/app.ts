@@ -20,6 +20,8 @@ import { createUnsubscribeRouter } from './http/unsubscribe';
 import { serializeRequest } from './logger';
 import { createPages, wantsHtml } from './pages';
 import { appRouter } from './routers';
+import { syndicationDocument } from './syndication/openapi';
+import { createSyndicationRouter } from './syndication/routes';
 import { type AppServices, createContextFactory } from './trpc/context';
 
 export interface AppOptions {
@@ -35,7 +37,7 @@ export interface AppOptions {
   version?: string;
   /** The queue dashboard (bull-board, admins only), mounted at /admin/queues. */
   queueDashboard?: express.Router;
-  /** The public base URL (NOTIFICATIONS_BASE_URL): absolute links of the public pages. */
+  /** The public base URL (NOTIFICATIONS_BASE_URL): absolute links of the public pages, feeds and the Statuspage API. */
   publicBaseUrl?: string;
 }
 
@@ -63,13 +65,15 @@ const extraPaths = {
 
 /** The OpenAPI document generated from the routers (what /api/openapi.json serves). */
 export function buildOpenApiDocument(version = '0.1.0') {
+  const syndication = syndicationDocument();
   return generateRestDocument(appRouter, {
     title: 'StatusPage API',
     version,
     description:
       'Status page and incident communication. Success bodies are {"data": …}; errors are {"error": {"message", "details"}}.',
     baseUrl: '/',
-    extraPaths,
+    extraPaths: { ...extraPaths, ...syndication.paths },
+    extraSchemas: syndication.schemas,
   });
 }
 
@@ -137,6 +141,10 @@ export function createApp(options: AppOptions) {
         },
       },
     }),
+  );
+  // Feeds, calendars, badges and the Statuspage API are readable from any origin, without credentials.
+  app.use(
+    createSyndicationRouter(options.services.core, { baseUrl: options.publicBaseUrl ?? 'http://localhost:8080' }),
   );
   app.use(corsMiddleware(options.corsOrigins));
   app.use(...jsonBody({ limit: options.bodyLimit }));

@@ -21,6 +21,7 @@ import { createLogger } from './logger';
 import { createApiMetrics, createRouteResolver } from './metrics/metrics';
 import { createChannelProbe } from './notifications/probe';
 import { appRouter } from './routers';
+import { syndicationRoutes } from './syndication/routes';
 import { sessionOf } from './trpc/context';
 
 export interface ApiServer {
@@ -107,6 +108,7 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
   });
   const core = createCore({
     db: db.db,
+    publicBaseUrl: env.NOTIFICATIONS_BASE_URL,
     identity: {
       accessTtlSeconds: env.AUTH_ACCESS_TOKEN_TTL,
       refreshTtlSeconds: env.AUTH_REFRESH_TOKEN_TTL,
@@ -263,7 +265,7 @@ function routeResolver() {
   });
   restTemplates.push(...publicRoutes.map((route) => route.template));
   return createRouteResolver({
-    restTemplates: [...new Set(restTemplates)],
+    restTemplates: [...new Set([...restTemplates, ...syndicationRoutes.map((route) => route.template)])],
     procedures: procedures.map((procedure) => procedure.path),
     fixed: ['/healthz', '/readyz', '/api/openapi.json', '/api/openapi.yaml', UNSUBSCRIBE_PATH],
   });

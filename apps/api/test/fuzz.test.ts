@@ -114,6 +114,8 @@ async function loadPools(): Promise<Pools> {
     [/^\/api\/v1\/services\//, 'slug', await column(sql`select slug as v from services`)],
     [/^\/api\/v1\/groups\//, 'slug', await column(sql`select slug as v from service_groups`)],
     [/deliveries\//, 'id', await column(sql`select id::text as v from notification_deliveries`)],
+    [/^\/services\//, 'slug', await column(sql`select slug as v from services`)],
+    [/^\/groups\//, 'slug', await column(sql`select slug as v from service_groups`)],
   ];
   const ids = [
     ...(await column(sql`select id::text as v from services`)),

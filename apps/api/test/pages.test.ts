@@ -349,6 +349,36 @@ describe('public pages: a service', () => {
     expect(page.all('li.card h3').map(textOf)).toEqual(['Checkout errors', 'Database upgrade']);
   });
 
+  it("links to the feeds and calendars in its head and footer: the page's own, and on a service page the service's", async () => {
+    const alternates = async (path: string) => {
+      const page = await getPage(fx.http, path);
+      const links = page
+        .all('head link[rel="alternate"][type]')
+        .map((link) => [link.getAttribute('type'), link.getAttribute('href')]);
+      const footer = page.all('footer a[type]').map((link) => link.getAttribute('href'));
+      expect(footer).toEqual(links.map(([, href]) => href));
+      return links;
+    };
+    const own = [
+      ['application/atom+xml', '/history.atom'],
+      ['application/rss+xml', '/history.rss'],
+      ['text/calendar', '/maintenance.ics'],
+    ];
+    expect(await alternates('/?lang=en')).toEqual(own);
+    expect(await alternates(`/services/${world.checkout.slug}?lang=en`)).toEqual([
+      ...own,
+      ['application/atom+xml', `/services/${world.checkout.slug}/history.atom`],
+      ['application/rss+xml', `/services/${world.checkout.slug}/history.rss`],
+      ['text/calendar', `/services/${world.checkout.slug}/maintenance.ics`],
+    ]);
+    // Each of them answers.
+    for (const [type, href] of await alternates(`/services/${world.checkout.slug}?lang=en`)) {
+      const answer = await fx.http.get(href ?? '');
+      expect(answer.status, href ?? '').toBe(200);
+      expect(answer.headers.get('content-type')).toContain(type ?? '');
+    }
+  });
+
   it('answers an HTML 404 page for an unknown or archived service', async () => {
     const archived = await createService(fx.http, fx.admin, { name: 'Retired' });
     expect((await fx.http.delete(`/api/v1/services/${archived.slug}`, { token: fx.admin })).status).toBe(204);

@@ -8,4 +8,5 @@ export * from './notifications';
 export * from './outbox';
 export * from './page';
 export * from './queues';
+export * from './statuspage';
 export * from './templates';

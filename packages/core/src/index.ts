@@ -1,4 +1,4 @@
-import type { Database } from '@statuspage/db';
+import { type Database, readInstallationId } from '@statuspage/db';
 import {
   catalogForEvents,
   catalogForNotifications,
@@ -24,6 +24,7 @@ import {
 import { writeOutbox } from './outbox/write';
 import { createPageUseCases } from './page';
 import { type Clock, systemClock } from './shared/clock';
+import { createSyndicationUseCases } from './syndication';
 import { assertTemplateExists, createTemplateUseCases } from './templates';
 import { createUptimeUseCases } from './uptime';
 
@@ -64,6 +65,17 @@ export * as outboxStore from './outbox/store';
 export { defaultPageSettings } from './page';
 export type { Clock } from './shared/clock';
 export { DomainError, type DomainErrorKind } from './shared/errors';
+export type {
+  BadgeModel,
+  BadgeTarget,
+  CalendarEvent,
+  CalendarModel,
+  FeedEntry,
+  FeedModel,
+  MaintenanceList,
+  SyndicationPage,
+  SyndicationUseCases,
+} from './syndication';
 export {
   assertTemplateExists,
   checkTemplate,
@@ -131,6 +143,8 @@ export interface CoreOptions {
     previousSecret?: string | undefined;
   };
   clock?: Clock;
+  /** The public page's base URL (absolute links of feeds, calendars and the Statuspage API). */
+  publicBaseUrl?: string;
 }
 
 /** Wires the use-cases of every module over one database handle. */
@@ -157,18 +171,46 @@ export function createCore(options: CoreOptions) {
     onAccountCreated,
     notifier: identityNotifier,
   });
+  const services = createServiceUseCases({ db, clock, events: eventsForCatalog });
+  const groups = createGroupUseCases({ db, clock, events: eventsForCatalog });
+  const events = createEventsCore(db, clock);
+  const page = createPageUseCases({ db, clock });
+  let pageId: Promise<string> | undefined;
+  const syndication = createSyndicationUseCases({
+    baseUrl: (options.publicBaseUrl ?? 'http://localhost:8080').replace(/\/+$/, ''),
+    clock,
+    page: page.get,
+    pageId: () => {
+      pageId ??= readInstallationId(db).catch((error: unknown) => {
+        pageId = undefined;
+        throw error;
+      });
+      return pageId;
+    },
+    catalog: {
+      services: () => services.list({ include_archived: true }),
+      groups: () => groups.list({ include_archived: false }),
+      eventStatusChanges: (eventIds) => services.eventStatusChanges(eventIds),
+    },
+    events: {
+      timelines: events.timelines,
+      cancellations: events.cancellations,
+      lastChange: events.lastChange,
+    },
+  });
   return {
     auth,
     users,
-    services: createServiceUseCases({ db, clock, events: eventsForCatalog }),
-    groups: createGroupUseCases({ db, clock, events: eventsForCatalog }),
+    services,
+    groups,
     templates: createTemplateUseCases({ db, clock }),
-    events: createEventsCore(db, clock),
+    events,
+    syndication,
     channels,
     subscriptions: notifications.subscriptions,
     deliveries: notifications.deliveries,
     unsubscribe: notifications.unsubscribe,
-    page: createPageUseCases({ db, clock }),
+    page,
     uptime: createUptimeUseCases({ db, clock, catalog: catalogForUptime, events: eventsForUptime }),
     notificationsConfig: notifications.config,
   };

@@ -82,7 +82,7 @@ describe('core module boundaries', () => {
       'serviceStatusDays',
       'serviceStatusDayZones',
     ],
-    events: ['events', 'eventUpdates', 'eventServices', 'eventGroups', 'eventServiceChanges'],
+    events: ['events', 'eventUpdates', 'eventServices', 'eventGroups', 'eventServiceChanges', 'cancelledMaintenances'],
     identity: ['users', 'sessions', 'refreshTokens', 'passwordResetTokens'],
     notifications: [
       'notificationChannels',
@@ -95,6 +95,8 @@ describe('core module boundaries', () => {
     ],
     outbox: ['outbox', 'installation'],
     page: ['pageSettings'],
+    // Reads catalog and events through its ports only.
+    syndication: [],
     templates: ['templates'],
     // Uptime reads the catalog's rollup through its port: it owns no table.
     uptime: [],

@@ -7,6 +7,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { pageRoutes } from '../pages/routes';
+import { syndicationPublicRoutes } from '../syndication/routes';
 
 export interface PublicRoute {
   /** The path template, `{name}` for a segment (`/services/{slug}/badge.svg`). */
@@ -21,7 +22,17 @@ export interface PublicRoute {
   variant?: (req: IncomingMessage) => string;
   /** Request headers the answer varies on besides Origin (lower case); only with `variant`. */
   varies?: readonly string[];
+  /**
+   * `any-origin`: readable by every origin without credentials (`Access-Control-Allow-Origin: *`,
+   * what the route's own CORS sends), instead of the app's credentialed CORS for its configured origins.
+   */
+  cors?: 'any-origin';
 }
 
 /** Every non-procedure public route (features add theirs). */
-export const publicRoutes: PublicRoute[] = [...pageRoutes];
+export const publicRoutes: PublicRoute[] = [
+  // The public HTML pages (cached once per language).
+  ...pageRoutes,
+  // The Statuspage API v2, feeds, calendars and badges (readable from any origin).
+  ...syndicationPublicRoutes,
+];

@@ -1,10 +1,9 @@
 import type { Language } from './i18n';
 
 /**
- * Links other features put on the pages: each feed appends itself here and
- * appears in every page's `<head>` (`<link rel="alternate">`) and footer.
- * `href` gets the page being rendered (a service's page passes its slug) and
- * answers null where the feed does not apply.
+ * A link another feature puts on the pages, in every page's `<head>`
+ * (`<link rel="alternate">`) and footer. `href` gets the page being rendered
+ * (a service's page passes its slug) and answers null where it does not apply.
  */
 export interface FeedLink {
   type: string;
@@ -12,7 +11,8 @@ export interface FeedLink {
   title: Record<Language, string>;
 }
 
-export const feedLinks: FeedLink[] = [];
+/** The feeds and calendars (syndication/routes.ts). */
+export { feedLinks } from '../syndication/routes';
 
 /** Where visitors subscribe to notifications, once that page exists (shown in the header and footer). */
 export const subscribeLink: { href: string | null } = { href: null };

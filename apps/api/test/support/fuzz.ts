@@ -47,11 +47,14 @@ export interface Operation {
 
 type OpenApiDocument = { paths: Record<string, Record<string, Record<string, unknown>>> };
 
-/** Every REST operation of the document. */
+/** The probes: no input, nothing to fuzz. */
+const PROBES = new Set(['/healthz', '/readyz']);
+
+/** Every operation of the document: the REST side and the public routes outside it (Statuspage API, feeds, badges). */
 export function operationsOf(document: unknown): Operation[] {
   const operations: Operation[] = [];
   for (const [path, methods] of Object.entries((document as OpenApiDocument).paths)) {
-    if (!path.startsWith('/api/v1/')) continue;
+    if (PROBES.has(path)) continue;
     for (const [method, operation] of Object.entries(methods)) {
       const content = (operation.requestBody as { content?: Record<string, { schema?: JsonSchema }> } | undefined)
         ?.content;

@@ -13,6 +13,7 @@ import {
   missingGroups,
   replaceServiceGroups,
   replaceServiceTags,
+  selectEventStatusChanges,
   selectServiceTags,
   selectStatusLog,
   serviceGroupIds,
@@ -197,6 +198,11 @@ export function createServiceUseCases(deps: CatalogDeps) {
         limit: page.limit,
         offset: page.offset,
       };
+    },
+
+    /** The status changes events caused, oldest first (each at the time of the timeline entry that caused it). */
+    async eventStatusChanges(eventIds: readonly string[]) {
+      return (await selectEventStatusChanges(db, eventIds)).map(toStatusLogEntryDto);
     },
   };
 }

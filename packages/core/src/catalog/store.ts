@@ -212,6 +212,16 @@ export async function selectStatusLog(db: Database, serviceId: string, page: { l
 }
 export type StatusLogRow = typeof serviceStatusLog.$inferSelect;
 
+/** Status-log entries caused by these events, oldest first. */
+export function selectEventStatusChanges(db: Database, eventIds: readonly string[]): Promise<StatusLogRow[]> {
+  if (eventIds.length === 0) return Promise.resolve([]);
+  return db
+    .select()
+    .from(serviceStatusLog)
+    .where(inArray(serviceStatusLog.eventId, [...eventIds]))
+    .orderBy(asc(serviceStatusLog.createdAt), asc(serviceStatusLog.id));
+}
+
 // --- writes of the service and group use-cases
 
 /** Inserts a service; a taken slug raises the unique violation. */

@@ -9,7 +9,8 @@ import { requireEvent, updateEvent } from './store';
 
 /**
  * Changes an open event's title, description or scheduled times (end after
- * start); a maintenance whose times moved gets its jobs rescheduled.
+ * start); a maintenance whose times moved gets its jobs rescheduled and its
+ * reschedule count (calendars' SEQUENCE) one higher.
  * Changing nothing writes nothing.
  */
 export function editEvent(deps: EventDeps, input: UpdateEventInput): Promise<Event> {
@@ -34,9 +35,13 @@ export function editEvent(deps: EventDeps, input: UpdateEventInput): Promise<Eve
       scheduledEndAt: end,
     });
     if (Object.keys(changed).length === 0) return eventView(tx, event.id);
-    const updated = await updateEvent(tx, event.id, { ...changed, updatedAt: now });
     const moved =
       start?.getTime() !== event.scheduledStartAt?.getTime() || end?.getTime() !== event.scheduledEndAt?.getTime();
+    const updated = await updateEvent(tx, event.id, {
+      ...changed,
+      ...(moved ? { rescheduleCount: event.rescheduleCount + 1 } : {}),
+      updatedAt: now,
+    });
     if (updated && moved && isScheduledMaintenance(updated)) {
       await writeOutbox(tx, 'maintenance.schedule', { event_id: event.id });
     }

@@ -7,17 +7,21 @@ import { openEvent } from './open-event';
 import type { EventDeps } from './ports';
 import { postUpdate, transitionIfStatus } from './post-update';
 import {
+  cancellations,
   eventsByIds,
   eventsOfService,
   findRow,
   getEvent,
   history,
   historyPage,
+  lastChange,
   latestUpdates,
   listChanges,
   listEvents,
   listUpdates,
   publicStatus,
+  type TimelineFilter,
+  timelines,
 } from './reads';
 import {
   eventServiceIds,
@@ -30,6 +34,7 @@ import {
 
 export { EventErrors } from './errors';
 export type { EventCatalog, EventDeps, EventNotifier, EventRow } from './ports';
+export type { TimelineFilter } from './reads';
 export {
   activeEventStatusSql,
   isActiveStatus,
@@ -42,6 +47,7 @@ export {
   worseStatus,
 } from './rules';
 export { inActiveEventSql, worstActiveStatusSql } from './store';
+export type { CancelledMaintenance, EventTimeline } from './views';
 
 /** Events: incidents and maintenance, their timeline, composition and effect on service status. */
 export function createEventUseCases(deps: EventDeps) {
@@ -56,6 +62,9 @@ export function createEventUseCases(deps: EventDeps) {
     history: (limit?: number) => history(deps, limit),
     historyPage: (page: { limit: number; offset: number }) => historyPage(deps, page),
     latestUpdates: (eventIds: readonly string[]) => latestUpdates(deps, eventIds),
+    timelines: (filter: TimelineFilter) => timelines(deps, filter),
+    cancellations: (serviceId?: string) => cancellations(deps, serviceId),
+    lastChange: () => lastChange(deps),
     create: (actorId: string, input: CreateEventInput) => openEvent(deps, actorId, input),
     addUpdate: (actorId: string | null, input: AddEventUpdateInput) => postUpdate(deps, actorId, input),
     transitionIfStatus: (eventId: string, from: EventStatus, to: EventStatus, message: string) =>

@@ -1,10 +1,20 @@
-import type { Event, EventDetail, EventServiceChange, EventUpdate, ListEventsInput } from '@statuspage/contracts';
+import type {
+  Event,
+  EventDetail,
+  EventServiceChange,
+  EventStatus,
+  EventType,
+  EventUpdate,
+  ListEventsInput,
+} from '@statuspage/contracts';
 import { type Database, eventServices, events } from '@statuspage/db';
 import { and, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import { EventErrors } from './errors';
 import type { EventDeps, EventRow } from './ports';
+import { CANCELLATION_KEPT_DAYS } from './rules';
 import {
   activeFirst,
+  announcedSql,
   countEvents,
   type EventQuery,
   findEvent,
@@ -12,12 +22,23 @@ import {
   isClosed,
   isOpen,
   requireEvent,
+  selectCancellations,
   selectChanges,
   selectEventRows,
+  selectLastChange,
   selectLatestUpdates,
   selectUpdates,
+  selectUpdatesOf,
+  startedOrScheduledSql,
 } from './store';
-import { toChangeDto, toEventDto, toUpdateDto } from './views';
+import {
+  type CancelledMaintenance,
+  type EventTimeline,
+  toCancellation,
+  toChangeDto,
+  toEventDto,
+  toUpdateDto,
+} from './views';
 
 /** Events in their wire shape with service and group ids. One query. */
 export async function selectEventViews(db: Database, query: EventQuery = {}): Promise<Event[]> {
@@ -139,4 +160,68 @@ export async function latestUpdates({ db }: EventDeps, eventIds: readonly string
 export function eventsByIds({ db }: EventDeps, ids: readonly string[]): Promise<Event[]> {
   if (ids.length === 0) return Promise.resolve([]);
   return selectEventViews(db, { where: inArray(events.id, [...new Set(ids)]) });
+}
+
+/** Which events `timelines` answers. */
+export interface TimelineFilter {
+  type?: EventType | undefined;
+  statuses?: readonly EventStatus[] | undefined;
+  /** Only events this service is in. */
+  serviceId?: string | undefined;
+  limit?: number | undefined;
+  /**
+   * Newest first by `started` (when it started, else is scheduled to: the Statuspage lists) or by
+   * `announced` (when it started or was opened, whichever came first: never in the future, for feeds).
+   */
+  order?: 'started' | 'announced';
+}
+
+/**
+ * Events with their timelines (newest first) and reschedule counts, newest
+ * first (see `order`). Two queries.
+ */
+export async function timelines({ db }: EventDeps, filter: TimelineFilter): Promise<EventTimeline[]> {
+  const conditions: SQL[] = [];
+  if (filter.type) conditions.push(eq(events.type, filter.type));
+  if (filter.statuses) conditions.push(inArray(events.status, [...filter.statuses]));
+  if (filter.serviceId) {
+    conditions.push(
+      sql`exists (select 1 from ${eventServices} where ${eventServices.eventId} = ${events.id} and ${eventServices.serviceId} = ${filter.serviceId})`,
+    );
+  }
+  const rows = await selectEventRows(db, {
+    where: and(...conditions),
+    orderBy: [
+      desc(filter.order === 'announced' ? announcedSql : startedOrScheduledSql),
+      desc(events.createdAt),
+      desc(events.id),
+    ],
+    ...(filter.limit !== undefined ? { limit: filter.limit } : {}),
+  });
+  const updates = await selectUpdatesOf(
+    db,
+    rows.map((row) => row.event.id),
+  );
+  const byEvent = new Map<string, EventUpdate[]>();
+  for (const update of updates) {
+    const list = byEvent.get(update.eventId) ?? [];
+    list.push(toUpdateDto(update));
+    byEvent.set(update.eventId, list);
+  }
+  return rows.map((row) => ({
+    event: toEventDto(row),
+    updates: byEvent.get(row.event.id) ?? [],
+    rescheduleCount: row.event.rescheduleCount,
+  }));
+}
+
+/** Maintenance cancelled (deleted before it started) in the last 30 days, of one service when given. */
+export async function cancellations({ db, clock }: EventDeps, serviceId?: string): Promise<CancelledMaintenance[]> {
+  const since = new Date(clock().getTime() - CANCELLATION_KEPT_DAYS * 86_400_000);
+  return (await selectCancellations(db, since, serviceId)).map(toCancellation);
+}
+
+/** When an event or its timeline last changed, or null without events. */
+export function lastChange({ db }: EventDeps): Promise<Date | null> {
+  return selectLastChange(db);
 }

@@ -57,6 +57,14 @@ export function isScheduledMaintenance(event: {
   return event.type === 'maintenance' && (event.scheduledStartAt !== null || event.scheduledEndAt !== null);
 }
 
+/** How long a cancelled maintenance stays in calendars (as `STATUS:CANCELLED`). */
+export const CANCELLATION_KEPT_DAYS = 30;
+
+/** A deleted event is a cancellation when it is a maintenance that had not started. */
+export function wasCancelled(event: { type: EventType; status: EventStatus }): boolean {
+  return event.type === 'maintenance' && event.status === 'scheduled';
+}
+
 /** Service statuses from least to most severe: the one definition of the order, in TS and in SQL. */
 export const serviceStatusSeverity: readonly ServiceStatus[] = [
   'operational',

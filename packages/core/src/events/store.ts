@@ -1,6 +1,32 @@
 import { closedEventStatuses, inactiveEventStatuses, type ServiceStatus } from '@statuspage/contracts';
-import { type Database, eventGroups, eventServiceChanges, eventServices, events, eventUpdates } from '@statuspage/db';
-import { and, asc, count, desc, eq, gte, inArray, isNull, lt, ne, notInArray, or, type SQL, sql } from 'drizzle-orm';
+import {
+  cancelledMaintenances,
+  type Database,
+  eventGroups,
+  eventServiceChanges,
+  eventServices,
+  events,
+  eventUpdates,
+} from '@statuspage/db';
+import {
+  and,
+  arrayContains,
+  asc,
+  count,
+  desc,
+  eq,
+  gt,
+  gte,
+  inArray,
+  isNull,
+  lt,
+  max,
+  ne,
+  notInArray,
+  or,
+  type SQL,
+  sql,
+} from 'drizzle-orm';
 import { literalList, qualified } from '../shared/sql';
 import { EventErrors } from './errors';
 import type { EventRow } from './ports';
@@ -292,3 +318,54 @@ export function selectServiceEventSpans(db: Database, serviceIds: readonly strin
       ),
     ) as Promise<{ eventId: string; serviceId: string; startedAt: Date; endedAt: Date | null }[]>;
 }
+
+export type CancellationRow = typeof cancelledMaintenances.$inferSelect;
+
+/** Keeps the record of a cancelled maintenance (a second delete of the same id cannot happen: the event is gone). */
+export async function keepCancellation(tx: Database, values: CancellationRow) {
+  await tx.insert(cancelledMaintenances).values(values).onConflictDoNothing();
+}
+
+/** Forgets cancellations older than `before`. */
+export async function purgeCancellations(tx: Database, before: Date) {
+  await tx.delete(cancelledMaintenances).where(lt(cancelledMaintenances.cancelledAt, before));
+}
+
+/** Cancellations since `since`, of one service when given, most recently cancelled first. */
+export function selectCancellations(db: Database, since: Date, serviceId?: string): Promise<CancellationRow[]> {
+  return db
+    .select()
+    .from(cancelledMaintenances)
+    .where(
+      and(
+        gt(cancelledMaintenances.cancelledAt, since),
+        serviceId === undefined ? undefined : arrayContains(cancelledMaintenances.serviceIds, [serviceId]),
+      ),
+    )
+    .orderBy(desc(cancelledMaintenances.cancelledAt), desc(cancelledMaintenances.eventId));
+}
+
+/** The timelines of several events, each newest first. */
+export function selectUpdatesOf(db: Database, eventIds: readonly string[]): Promise<UpdateRow[]> {
+  if (eventIds.length === 0) return Promise.resolve([]);
+  return db
+    .select()
+    .from(eventUpdates)
+    .where(inArray(eventUpdates.eventId, [...eventIds]))
+    .orderBy(desc(eventUpdates.createdAt), desc(eventUpdates.id));
+}
+
+/** When an event or its timeline last changed, or null without events. */
+export async function selectLastChange(db: Database): Promise<Date | null> {
+  const [row] = await db.select({ at: max(events.updatedAt) }).from(events);
+  return row?.at ?? null;
+}
+
+/**
+ * The moment an event starts for lists ordered "newest first": when it
+ * started, else (maintenance not started) when it is scheduled to, else when it was opened.
+ */
+export const startedOrScheduledSql = sql`coalesce(${events.startedAt}, ${events.scheduledStartAt}, ${events.createdAt})`;
+
+/** When an event was made known: when it started or was opened, whichever came first (a past incident: its start). */
+export const announcedSql = sql`least(${events.createdAt}, coalesce(${events.startedAt}, ${events.createdAt}))`;

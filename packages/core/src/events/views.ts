@@ -1,6 +1,6 @@
 import type { Event, EventServiceChange, EventUpdate } from '@statuspage/contracts';
 import { normaliseArray } from '../shared/sql';
-import type { ChangeRowSelected, EventViewRow, UpdateRow } from './store';
+import type { CancellationRow, ChangeRowSelected, EventViewRow, UpdateRow } from './store';
 
 // Rows of the events tables in their wire shapes.
 
@@ -55,4 +55,29 @@ export function toChangeDto(row: ChangeRowSelected): EventServiceChange {
     created_by: row.createdBy,
     created_at: row.createdAt.toISOString(),
   };
+}
+
+/** An event with its timeline, newest first, and how often its scheduled window moved. */
+export interface EventTimeline {
+  event: Event;
+  updates: EventUpdate[];
+  rescheduleCount: number;
+}
+
+/** A maintenance deleted before it started, as calendars still need it. */
+export interface CancelledMaintenance {
+  eventId: string;
+  title: string;
+  description: string;
+  scheduledStartAt: Date | null;
+  scheduledEndAt: Date | null;
+  sequence: number;
+  serviceIds: string[];
+  createdAt: Date;
+  cancelledAt: Date;
+}
+
+/** A cancellation record. */
+export function toCancellation(row: CancellationRow): CancelledMaintenance {
+  return { ...row, serviceIds: normaliseArray(row.serviceIds) };
 }

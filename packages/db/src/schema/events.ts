@@ -1,4 +1,4 @@
-import { boolean, index, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { boolean, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { serviceGroups, services } from './catalog';
 import { changeActionEnum, eventStatusEnum, eventTypeEnum, serviceStatusEnum, severityEnum } from './enums';
 import { users } from './identity';
@@ -35,6 +35,8 @@ export const events = pgTable(
     scheduledStartAt: tz('scheduled_start_at'),
     scheduledEndAt: tz('scheduled_end_at'),
     notifySubscribers: boolean('notify_subscribers').notNull().default(false),
+    /** Times the scheduled window of a maintenance moved (a calendar's SEQUENCE). */
+    rescheduleCount: integer('reschedule_count').notNull().default(0),
     templateId: uuid('template_id').references(() => templates.id, { onDelete: 'set null' }),
     createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: tz('created_at').notNull().defaultNow(),
@@ -108,4 +110,27 @@ export const eventServiceChanges = pgTable(
     createdAt: tz('created_at').notNull().defaultNow(),
   },
   (t) => [index('event_service_changes_event_idx').on(t.eventId, t.createdAt)],
+);
+
+/**
+ * Maintenance deleted before it started, kept for 30 days so subscribed
+ * calendars learn of the cancellation (`STATUS:CANCELLED`). Nothing else reads
+ * it: the event itself is gone, and so is every other trace of it. No
+ * foreign keys: the event and its services may be gone.
+ */
+export const cancelledMaintenances = pgTable(
+  'cancelled_maintenances',
+  {
+    eventId: uuid('event_id').primaryKey(),
+    title: text('title').notNull(),
+    description: text('description').notNull().default(''),
+    scheduledStartAt: tz('scheduled_start_at'),
+    scheduledEndAt: tz('scheduled_end_at'),
+    /** The event's reschedule count plus one: the cancellation is one more revision. */
+    sequence: integer('sequence').notNull(),
+    serviceIds: uuid('service_ids').array().notNull().default([]),
+    createdAt: tz('created_at').notNull(),
+    cancelledAt: tz('cancelled_at').notNull(),
+  },
+  (t) => [index('cancelled_maintenances_cancelled_idx').on(t.cancelledAt)],
 );

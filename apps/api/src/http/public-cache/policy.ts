@@ -31,7 +31,12 @@ export interface CachedRoute {
   variant?: (req: IncomingMessage) => string;
   /** Request headers, besides Origin, an answer of this route may vary on and still be stored. */
   varies: ReadonlySet<string>;
+  /** Answered with `Access-Control-Allow-Origin: *` rather than the app's CORS headers. */
+  anyOrigin?: boolean;
 }
+
+/** The CORS headers of a route any origin may read (as the `cors` package sends them on a GET with `origin: '*'`). */
+export const ANY_ORIGIN_HEADERS: readonly string[] = ['Access-Control-Allow-Origin', '*'];
 
 /**
  * The cached routes: the GET procedures whose meta names public cache rules,
@@ -57,6 +62,7 @@ export function cachedRoutesOf(router: OpenApiRouter, others: readonly PublicRou
       rules: { cacheControl: route.cacheControl ?? PUBLIC_CACHE_CONTROL },
       variant: route.variant,
       varies: new Set(route.variant ? (route.varies ?? []).map((name) => name.toLowerCase()) : []),
+      anyOrigin: route.cors === 'any-origin',
     })),
   );
 }

@@ -9,7 +9,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { redactUrl } from '../../logger';
 import { etagMatches, etagOf } from './etag';
-import { bodyHeaders, type CachedRoute, cacheKey, hasCredentials } from './policy';
+import { ANY_ORIGIN_HEADERS, bodyHeaders, type CachedRoute, cacheKey, hasCredentials } from './policy';
 import type { CacheStore, Entry } from './store';
 
 /** The cors middleware of the app (the `cors` package's signature). */
@@ -63,11 +63,11 @@ export function createPreRouter(
     return flat;
   }
 
-  function serve(req: IncomingMessage, res: ServerResponse, entry: Entry) {
+  function serve(req: IncomingMessage, res: ServerResponse, entry: Entry, route: CachedRoute) {
     const notModified = etagMatches(req.headers['if-none-match'], entry.etag);
     const id = requestId(req);
     const headers = (notModified ? entry.notModifiedHeaders : entry.headers).concat(
-      corsHeaders(req.headers.origin),
+      route.anyOrigin ? ANY_ORIGIN_HEADERS : corsHeaders(req.headers.origin),
       'X-Request-Id',
       id,
     );
@@ -82,7 +82,7 @@ export function createPreRouter(
   /** A bug in answering from an entry must cost one request, not the process (this runs outside Express). */
   function serveOrFill(req: IncomingMessage, res: ServerResponse, entry: Entry, key: string, route: CachedRoute) {
     try {
-      serve(req, res, entry);
+      serve(req, res, entry, route);
     } catch (error) {
       logger.error({ err: error, url: redactUrl(req.url) }, 'public cache could not answer from an entry');
       if (res.headersSent) res.destroy();

@@ -56,8 +56,10 @@ export interface DocumentOptions {
   version: string;
   description?: string;
   baseUrl: string;
-  /** Extra paths that are not procedures (health probes). */
+  /** Extra paths that are not procedures (health probes, the page for machines). */
   extraPaths?: Record<string, unknown>;
+  /** Component schemas the extra paths refer to (`#/components/schemas/…`). */
+  extraSchemas?: Record<string, unknown>;
 }
 
 type OperationObject = {
@@ -141,5 +143,10 @@ export function generateRestDocument(router: OpenApiRouter, options: DocumentOpt
     }
   }
   document.paths = { ...(options.extraPaths as typeof document.paths), ...document.paths };
+  if (options.extraSchemas) {
+    const components = (document.components ?? {}) as { schemas?: Record<string, unknown> };
+    components.schemas = { ...options.extraSchemas, ...components.schemas };
+    document.components = components;
+  }
   return document;
 }
