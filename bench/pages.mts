@@ -23,18 +23,14 @@
  * The exit code is 1 when a limit is exceeded.
  */
 
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
-import { loadEnv } from '../apps/api/src/env';
-import { createLogger } from '../apps/api/src/logger';
-import { startApiServer } from '../apps/api/src/server';
 import type { Database } from '../packages/db/src/client';
 import { developmentAccounts, seedDevelopmentData } from '../packages/db/src/seed';
+import { load, startBenchApi } from './support.mts';
 
 const {
   BENCH_DURATION = '8',
@@ -46,54 +42,12 @@ const {
 const duration = Number(BENCH_DURATION);
 const connections = Number(BENCH_CONNECTIONS);
 
-interface Result {
-  requests: { average: number; total: number };
-  latency: { p50: number; p99: number };
-  non2xx: number;
-  errors: number;
-}
-
-const autocannonBin = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
 // drizzle-orm is a dependency of the api, not of the repository's root.
 const { sql } = createRequire(new URL('../apps/api/package.json', import.meta.url))(
   'drizzle-orm',
 ) as typeof import('drizzle-orm');
 
-/** One autocannon run in its own process; its JSON summary and the CPU this process spent meanwhile. */
-async function load(url: string, seconds: number, headers: string[] = []) {
-  const args = [autocannonBin, '-j', '-n', '-c', String(connections), '-d', String(seconds)];
-  for (const header of headers) args.push('-H', header);
-  args.push(url);
-  const cpu = process.cpuUsage();
-  const result = await new Promise<Result>((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let output = '';
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(output) as Result) : reject(new Error(`${code}`))));
-  });
-  const used = process.cpuUsage(cpu);
-  return { result, perCpuSecond: result.requests.total / ((used.user + used.system) / 1e6) };
-}
-
-const env = loadEnv({
-  ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : { PGLITE_DATA_DIR: 'memory://' }),
-  ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
-  SERVER_HOST: '127.0.0.1',
-  SERVER_PORT: '0',
-  NODE_ENV: 'production',
-  APP_SECRET: randomBytes(32).toString('base64url'),
-  RATE_LIMIT_AUTH_PER_IP: '1000',
-});
-const logger = createLogger({
-  level: 'info',
-  format: 'json',
-  name: 'api',
-  destination: createWriteStream('/dev/null'),
-});
-const api = await startApiServer(env, { logger });
+const api = await startBenchApi({ RATE_LIMIT_AUTH_PER_IP: '1000' });
 const db = api.db.db as Database;
 const bare = createServer();
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
@@ -182,10 +136,10 @@ try {
   await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
   const bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}/`;
   const headers = ['accept-language=en'];
-  await load(bareUrl, 2, headers);
-  await load(`${api.url}/`, 2, headers);
-  const bareRun = await load(bareUrl, duration, headers);
-  const apiRun = await load(`${api.url}/`, duration, headers);
+  await load(bareUrl, { seconds: 2, connections, headers });
+  await load(`${api.url}/`, { seconds: 2, connections, headers });
+  const bareRun = await load(bareUrl, { seconds: duration, connections, headers });
+  const apiRun = await load(`${api.url}/`, { seconds: duration, connections, headers });
   const line = (label: string, run: Awaited<ReturnType<typeof load>>) =>
     `  ${label.padEnd(16)} ${Math.round(run.result.requests.average).toString().padStart(6)} req/s  ` +
     `${Math.round(run.perCpuSecond).toString().padStart(6)} req/CPU-s  p50 ${run.result.latency.p50} ms  p99 ${run.result.latency.p99} ms` +

@@ -22,17 +22,11 @@
  * (2), BENCH_TARGET (0.4).
  */
 
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { createServer } from 'node:http';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { loadEnv } from '../apps/api/src/env';
-import { createLogger } from '../apps/api/src/logger';
-import { startApiServer } from '../apps/api/src/server';
 import type { Database } from '../packages/db/src/client';
 import { seedDevelopmentData } from '../packages/db/src/seed';
+import { type LoadRun, load, startBenchApi } from './support.mts';
 
 // Run by hand, never by turbo: its settings need no place in turbo.json.
 const { BENCH_DURATION = '8', BENCH_CONNECTIONS = '50', BENCH_ROUNDS = '2', BENCH_TARGET = '0.4' } = process.env;
@@ -42,80 +36,14 @@ const rounds = Number(BENCH_ROUNDS);
 const target = Number(BENCH_TARGET);
 const PATH = '/api/v1/services';
 
-interface Result {
-  requests: { average: number; total: number };
-  latency: { p50: number; p99: number };
-  non2xx: number;
-  errors: number;
-}
-
-interface Run {
-  result: Result;
-  /** Share of one core this process (the server under load) used during the run. */
-  cpuShare: number;
-  /** Requests per second of server CPU: the throughput on one saturated core. */
-  perCpuSecond: number;
-}
-
 const fmt = (value: number) => Math.round(value).toString();
 const pct = (value: number) => `${(value * 100).toFixed(1)} %`;
-const describe = (run: Run) =>
+const describe = (run: LoadRun) =>
   `${fmt(run.result.requests.average).padStart(7)} req/s  server CPU ${pct(run.cpuShare).padStart(7)}  ` +
   `${fmt(run.perCpuSecond).padStart(7)} req/CPU-s  p50 ${run.result.latency.p50} ms  p99 ${run.result.latency.p99} ms` +
   (run.result.non2xx || run.result.errors ? `  non-2xx ${run.result.non2xx} errors ${run.result.errors}` : '');
 
-const autocannonBin = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
-
-/** One autocannon run in its own process; its JSON summary. */
-function load(url: string, seconds: number, headers: string[] = []): Promise<Result> {
-  const args = [autocannonBin, '-j', '-n', '-c', String(connections), '-d', String(seconds)];
-  for (const header of headers) args.push('-H', header);
-  args.push(url);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let output = '';
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`autocannon exited with ${code}`));
-      else resolve(JSON.parse(output) as Result);
-    });
-  });
-}
-
-/** A load run, with the CPU this process (the servers) spent meanwhile. */
-async function measure(url: string, seconds: number, headers: string[] = []): Promise<Run> {
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  const result = await load(url, seconds, headers);
-  const used = process.cpuUsage(cpu);
-  const cpuSeconds = (used.user + used.system) / 1e6;
-  return {
-    result,
-    cpuShare: cpuSeconds / ((performance.now() - started) / 1000),
-    perCpuSecond: result.requests.total / cpuSeconds,
-  };
-}
-
-const env = loadEnv({
-  ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : { PGLITE_DATA_DIR: 'memory://' }),
-  ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
-  SERVER_HOST: '127.0.0.1',
-  SERVER_PORT: '0',
-  NODE_ENV: 'production',
-  // Production refuses a development secret: a random one for the run.
-  APP_SECRET: randomBytes(32).toString('base64url'),
-});
-// Logging as in production (info, JSON), into /dev/null: misses pay for their log line, hits write none.
-const logger = createLogger({
-  level: 'info',
-  format: 'json',
-  name: 'api',
-  destination: createWriteStream('/dev/null'),
-});
-const api = await startApiServer(env, { logger });
+const api = await startBenchApi();
 const bare = createServer();
 try {
   if (api.db.driver !== 'pglite') await api.db.migrate();
@@ -135,8 +63,8 @@ try {
   );
 
   // Warm both (JIT, connection pools, the cache entry).
-  await load(bareUrl, 2);
-  await load(apiUrl, 2);
+  await load(bareUrl, { seconds: 2, connections });
+  await load(apiUrl, { seconds: 2, connections });
 
   const runs: { bare: Run[]; api: Run[] } = { bare: [], api: [] };
   const before = api.publicCache.stats();
@@ -144,13 +72,17 @@ try {
     // Alternate the order so that drift (other load on the machine) hits both sides alike.
     const order = round % 2 === 0 ? (['bare', 'api'] as const) : (['api', 'bare'] as const);
     for (const side of order) {
-      const run = await measure(side === 'bare' ? bareUrl : apiUrl, duration);
+      const run = await load(side === 'bare' ? bareUrl : apiUrl, { seconds: duration, connections });
       runs[side].push(run);
       console.log(`  round ${round + 1} ${side.padEnd(4)} ${describe(run)}`);
     }
   }
   const after = api.publicCache.stats();
-  const express = await measure(apiUrl, Math.min(duration, 5), ['authorization=Bearer bench-bypasses-the-cache']);
+  const express = await load(apiUrl, {
+    seconds: Math.min(duration, 5),
+    connections,
+    headers: ['authorization=Bearer bench-bypasses-the-cache'],
+  });
   console.log(`  express path ${describe(express)}`);
 
   const mean = (list: Run[], pick: (run: Run) => number) => list.reduce((sum, run) => sum + pick(run), 0) / list.length;

@@ -15,15 +15,9 @@
  * database: migrated and seeded here), else PGlite in memory.
  */
 
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { createRequire } from 'node:module';
-import { loadEnv } from '../apps/api/src/env';
-import { createLogger } from '../apps/api/src/logger';
-import { startApiServer } from '../apps/api/src/server';
 import type { Database } from '../packages/db/src/client';
 import { seedDevelopmentData } from '../packages/db/src/seed';
+import { load, startBenchApi } from './support.mts';
 
 // Run by hand, never by turbo.
 const {
@@ -35,38 +29,7 @@ const {
 } = process.env;
 const PATHS = ['/api/v2/summary.json', '/api/v2/incidents.json', '/history.atom', '/maintenance.ics', '/badge.svg'];
 
-const autocannonBin = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
-function load(
-  url: string,
-): Promise<{ requests: { average: number }; latency: { p50: number; p99: number }; non2xx: number }> {
-  const args = [autocannonBin, '-j', '-n', '-c', BENCH_CONNECTIONS, '-d', BENCH_DURATION, url];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let output = '';
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(output)) : reject(new Error(`autocannon ${code}`))));
-  });
-}
-
-const env = loadEnv({
-  ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : { PGLITE_DATA_DIR: 'memory://' }),
-  ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
-  SERVER_HOST: '127.0.0.1',
-  SERVER_PORT: '0',
-  NODE_ENV: 'production',
-  APP_SECRET: randomBytes(32).toString('base64url'),
-  RATE_LIMIT_AUTH_PER_IP: '1000',
-});
-const logger = createLogger({
-  level: 'info',
-  format: 'json',
-  name: 'api',
-  destination: createWriteStream('/dev/null'),
-});
-const api = await startApiServer(env, { logger });
+const api = await startBenchApi({ RATE_LIMIT_AUTH_PER_IP: '1000' });
 try {
   if (api.db.driver !== 'pglite') await api.db.migrate();
   await seedDevelopmentData(api.db.db as Database);
@@ -123,7 +86,7 @@ try {
   }
   console.log(
     `${services.length + 4} services, ${BENCH_INCIDENTS} incidents (3 timeline entries each), 10 maintenances; ` +
-      `${env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}, Node ${process.version}`,
+      `${api.db.driver === 'pglite' ? 'PGlite' : 'PostgreSQL'}, Node ${process.version}`,
   );
 
   console.log(`\nmisses (cache cleared before each of ${BENCH_MISSES} sequential requests):`);
@@ -145,7 +108,10 @@ try {
   console.log(`\nhits (autocannon, ${BENCH_CONNECTIONS} connections, ${BENCH_DURATION} s):`);
   for (const path of ['/api/v2/summary.json', '/badge.svg']) {
     await fetch(`${api.url}${path}`);
-    const result = await load(`${api.url}${path}`);
+    const { result } = await load(`${api.url}${path}`, {
+      seconds: Number(BENCH_DURATION),
+      connections: Number(BENCH_CONNECTIONS),
+    });
     console.log(
       `  ${path.padEnd(24)} ${Math.round(result.requests.average).toString().padStart(7)} req/s  ` +
         `p50 ${result.latency.p50} ms  p99 ${result.latency.p99} ms  non-2xx ${result.non2xx}`,
