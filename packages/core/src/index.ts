@@ -29,6 +29,7 @@ import { assertTemplateExists, createTemplateUseCases } from './templates';
 import { createUptimeUseCases } from './uptime';
 
 export { effectiveStatusSql, hasActiveEventsSql } from './catalog';
+export { worstStatusOf } from './events';
 export {
   type AuthenticatedSession,
   configurePasswordWork,
@@ -91,9 +92,11 @@ export {
   type TemplateValues,
 } from './templates';
 export {
+  addDays,
   type DaysQuery,
   type DayUptime,
   downtimeWeight,
+  localDate,
   type MonthsQuery,
   type MonthUptime,
   type ServiceDays,

@@ -20,6 +20,7 @@ import {
   statusChanges,
   validateTimes,
   worseStatus,
+  worstStatusOf,
 } from '../src/events/rules';
 import { DomainError } from '../src/shared/errors';
 
@@ -78,6 +79,13 @@ describe('events service status severity', () => {
     expect(worseStatus('degraded', 'maintenance')).toBe('degraded');
     expect(worseStatus('maintenance', 'major_outage')).toBe('major_outage');
     expect(worseStatus('operational', 'operational')).toBe('operational');
+  });
+
+  it('picks the worst of many statuses, operational for none', () => {
+    expect(worstStatusOf([])).toBe('operational');
+    expect(worstStatusOf(['maintenance', 'operational'])).toBe('maintenance');
+    expect(worstStatusOf(['maintenance', 'degraded', 'operational'])).toBe('degraded');
+    expect(worstStatusOf(new Set(['partial_outage', 'major_outage', 'degraded'] as const))).toBe('major_outage');
   });
 
   it('ranks the same way in SQL', () => {

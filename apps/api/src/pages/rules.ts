@@ -1,14 +1,11 @@
 import type { Event, Group, Service, ServiceStatus } from '@statuspage/contracts';
-import type { DayUptime } from '@statuspage/core';
+import { addDays, type DayUptime, localDate, worstStatusOf } from '@statuspage/core';
 
 // What the public pages derive from the catalogue and the events: pure, unit-tested in test/pages-rules.test.ts.
 
-const severityOrder: ServiceStatus[] = ['major_outage', 'partial_outage', 'degraded', 'maintenance', 'operational'];
-
 /** The page's overall state: the worst effective status of the listed services (operational when none). */
 export function overallState(services: readonly Pick<Service, 'effective_status'>[]): ServiceStatus {
-  const present = new Set(services.map((service) => service.effective_status));
-  return severityOrder.find((status) => present.has(status)) ?? 'operational';
+  return worstStatusOf(services.map((service) => service.effective_status));
 }
 
 /** Open events split as the status page shows them: incidents, maintenance under way, maintenance to come. */
@@ -56,20 +53,9 @@ export function sectionsOf<S extends Pick<Service, 'id' | 'group_ids' | 'order' 
   return sections;
 }
 
-/** The calendar day `offset` days after a YYYY-MM-DD day. */
-export function addDays(date: string, offset: number) {
-  const [year, month, day] = date.split('-').map(Number) as [number, number, number];
-  return new Date(Date.UTC(year, month - 1, day + offset)).toISOString().slice(0, 10);
-}
-
-/** Today's calendar day in a time zone, as YYYY-MM-DD. */
-export function todayIn(timeZone: string, now: Date) {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
-}
-
 /** The 90 calendar days that end today in the page's time zone, oldest first (first and last). */
 export function lastNinetyDays(timeZone: string, now: Date) {
-  const to = todayIn(timeZone, now);
+  const to = localDate(now.getTime(), timeZone);
   return { from: addDays(to, -89), to };
 }
 

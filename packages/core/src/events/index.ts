@@ -45,6 +45,7 @@ export {
   severityOf,
   severitySql,
   worseStatus,
+  worstStatusOf,
 } from './rules';
 export { inActiveEventSql, worstActiveStatusSql } from './store';
 export type { CancelledMaintenance, EventTimeline } from './views';

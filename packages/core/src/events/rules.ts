@@ -84,6 +84,13 @@ export function worseStatus(a: ServiceStatus, b: ServiceStatus): ServiceStatus {
   return severityOf(a) >= severityOf(b) ? a : b;
 }
 
+/** The worst of some service statuses; operational for none (a page's or a group's overall status). */
+export function worstStatusOf(statuses: Iterable<ServiceStatus>): ServiceStatus {
+  let worst: ServiceStatus = 'operational';
+  for (const status of statuses) worst = worseStatus(worst, status);
+  return worst;
+}
+
 /** The severity rank of a service-status column, as SQL (unknown values rank as operational). */
 export const severitySql = (column: SQL): SQL =>
   sql`case ${column} ${sql.raw(

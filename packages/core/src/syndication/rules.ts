@@ -6,7 +6,7 @@ import type {
   StatuspageImpact,
   StatuspageIndicator,
 } from '@statuspage/contracts';
-import { worseStatus } from '../events';
+import { worstStatusOf } from '../events';
 
 // The mappings of the machine-readable views (Statuspage API v2, feeds, calendars, badges), pure.
 //
@@ -45,12 +45,8 @@ export function impactOf(severity: Severity | null): Exclude<StatuspageImpact, '
   return severity ?? 'none';
 }
 
-/** The worst of some statuses; operational for none. */
-export function worstOf(statuses: Iterable<ServiceStatus>): ServiceStatus {
-  let worst: ServiceStatus = 'operational';
-  for (const status of statuses) worst = worseStatus(worst, status);
-  return worst;
-}
+/** The worst of some statuses; operational for none (the events module's rule). */
+export const worstOf = worstStatusOf;
 
 /** A service status in words, as a badge or a feed says it. */
 export const statusWords: Record<ServiceStatus, string> = {

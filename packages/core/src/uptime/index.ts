@@ -13,6 +13,7 @@ export type {
   UptimeService,
 } from './ports';
 export {
+  addDays,
   dayGrid,
   downtimeWeight,
   durationsByDay,
