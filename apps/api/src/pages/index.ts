@@ -79,11 +79,10 @@ export function createPages(options: PagesOptions): Pages {
   const now = options.now ?? (() => new Date());
   const router = express.Router();
   const contextOf = (req: Request, query?: Record<string, string>) => pageContext(core, req, baseUrl, query);
-  const send = sendPage;
 
   const notFound = async (req: Request, res: Response) => {
     const ctx = await contextOf(req);
-    send(res, ctx, 404, renderErrorPage(ctx, 'notFound'));
+    sendPage(res, ctx, 404, renderErrorPage(ctx, 'notFound'));
   };
 
   router.get(
@@ -104,7 +103,7 @@ export function createPages(options: PagesOptions): Pages {
           eventTitles: await titlesOf(core, uptime),
         })),
       ]);
-      send(
+      sendPage(
         res,
         ctx,
         200,
@@ -135,7 +134,7 @@ export function createPages(options: PagesOptions): Pages {
       ]);
       const serviceIds = new Set(event.service_ids);
       const groupIds = new Set(event.group_ids);
-      send(
+      sendPage(
         res,
         ctx,
         200,
@@ -154,7 +153,7 @@ export function createPages(options: PagesOptions): Pages {
       const pageNo = pageNumber(req.query.page);
       if (pageNo === undefined) {
         const ctx = await contextOf(req);
-        send(res, ctx, 400, renderErrorPage(ctx, 'badRequest'));
+        sendPage(res, ctx, 400, renderErrorPage(ctx, 'badRequest'));
         return;
       }
       const ctx = await contextOf(req, pageNo > 1 ? { page: String(pageNo) } : {});
@@ -164,7 +163,7 @@ export function createPages(options: PagesOptions): Pages {
       ]);
       const pages = Math.max(1, Math.ceil(total / HISTORY_PAGE_SIZE));
       if (pageNo > pages) return notFound(req, res);
-      send(
+      sendPage(
         res,
         ctx,
         200,
@@ -191,7 +190,7 @@ export function createPages(options: PagesOptions): Pages {
         core.uptime.months({ serviceId: service.id, months: 12, timeZone: ctx.timeZone }),
         core.events.forService(slug, { limit: 10, offset: 0 }),
       ]);
-      send(
+      sendPage(
         res,
         ctx,
         200,
