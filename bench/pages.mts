@@ -27,6 +27,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { loadavg } from 'node:os';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import type { Database } from '../packages/db/src/client';
 import { developmentAccounts, seedDevelopmentData } from '../packages/db/src/seed';
@@ -156,6 +157,12 @@ try {
   await fetch(`${api.url}/`); // builds the rollup of the page's time zone once
   const renders: number[] = [];
   const hits: number[] = [];
+  const renderCpu: number[] = [];
+  const hitCpu: number[] = [];
+  const cpuMs = (since: NodeJS.CpuUsage) => {
+    const used = process.cpuUsage(since);
+    return (used.user + used.system) / 1000;
+  };
   let bytes = 0;
   const statuses = ['degraded', 'operational'] as const;
   for (let round = 0; round < Number(BENCH_RENDERS); round += 1) {
@@ -164,13 +171,17 @@ try {
       slug: firstService.slug,
       status: statuses[round % 2],
     });
+    let cpu = process.cpuUsage();
     let started = performance.now();
     const response = await fetch(`${api.url}/`, { headers: { 'accept-language': 'en' } });
     bytes = (await response.arrayBuffer()).byteLength;
     renders.push(performance.now() - started);
+    renderCpu.push(cpuMs(cpu));
+    cpu = process.cpuUsage();
     started = performance.now();
     await (await fetch(`${api.url}/`, { headers: { 'accept-language': 'en' } })).arrayBuffer();
     hits.push(performance.now() - started);
+    hitCpu.push(cpuMs(cpu));
   }
   const server = renders.map((value, index) => value - (hits[index] ?? 0));
   console.log(`first GET / after a write, 1,000 services (${kb(bytes)} raw), ${renders.length} writes:`);
@@ -178,6 +189,15 @@ try {
     `  render: median ${median(renders).toFixed(1)} ms, p90 ${percentile(renders, 0.9).toFixed(1)} ms; ` +
       `a cache hit of the same page: median ${median(hits).toFixed(1)} ms; ` +
       `server time (render − hit): median ${median(server).toFixed(1)} ms, p90 ${percentile(server, 0.9).toFixed(1)} ms`,
+  );
+  // CPU time of this process (the api and the client; PostgreSQL is another process): less
+  // disturbed than wall time when the machine is busy.
+  const serverCpu = renderCpu.map((value, index) => value - (hitCpu[index] ?? 0));
+  console.log(
+    `  api CPU (render − hit, this process): median ${median(serverCpu).toFixed(1)} ms, p90 ${percentile(serverCpu, 0.9).toFixed(1)} ms; ` +
+      `load average ${loadavg()
+        .map((value) => value.toFixed(1))
+        .join(' ')}`,
   );
   const renderOk = median(server) <= Number(BENCH_RENDER_LIMIT);
   console.log(

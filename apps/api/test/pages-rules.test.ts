@@ -1,7 +1,9 @@
 import type { Event, Group, Service } from '@statuspage/contracts';
 import type { DayUptime } from '@statuspage/core';
+import { defaultPageSettings } from '@statuspage/core';
 import { describe, expect, it } from 'vitest';
-import { chooseLanguage, formatsFor, languageOfHeader } from '../src/pages/i18n';
+import type { PageContext } from '../src/pages/context';
+import { catalogues, chooseLanguage, formatsFor, languageOfHeader } from '../src/pages/i18n';
 import {
   byMonth,
   lastNinetyDays,
@@ -11,6 +13,7 @@ import {
   sectionsOf,
   splitOpenEvents,
 } from '../src/pages/rules';
+import { createRowMemo, renderStatusPage, type StatusPageData } from '../src/pages/status-page';
 
 const service = (id: string, order: number, effective: Service['effective_status'] = 'operational') =>
   ({ id, name: id, order, group_ids: [], effective_status: effective }) as unknown as Service;
@@ -140,5 +143,67 @@ describe('pages languages', () => {
     expect(ru.duration(2 * 3_600_000)).toBe('2 часа');
     expect(en.percent(99.999)).toBe('99.99%');
     expect(ru.percent(97.5)).toBe('97,5\u00a0%');
+  });
+});
+
+describe('the status page’s memo of service rows', () => {
+  const ctxOf = (lang: 'en' | 'ru'): PageContext => ({
+    lang,
+    t: catalogues[lang],
+    f: formatsFor(lang, 'UTC'),
+    settings: defaultPageSettings,
+    timeZone: 'UTC',
+    path: '/',
+    query: {},
+    baseUrl: 'http://status.example.test',
+    explicitLanguage: false,
+  });
+  const range = { from: '2026-03-01', to: '2026-03-03' };
+  const dayOf = (date: string, worst: DayUptime['worst'], eventIds: string[] = []): DayUptime => ({
+    date,
+    worst,
+    uptimePercent: worst === 'operational' ? 100 : worst === null ? null : 70,
+    minutes: {},
+    eventIds,
+  });
+  const services = [
+    { ...service('a', 1), slug: 'a', name: 'API' },
+    { ...service('b', 2, 'major_outage'), slug: 'b', name: 'Billing' },
+  ] as Service[];
+  const data = (overrides: Partial<StatusPageData> = {}): StatusPageData => ({
+    services,
+    groups: [],
+    openEvents: [],
+    latestUpdates: new Map(),
+    days: range,
+    eventTitles: new Map([['e1', 'Database failover']]),
+    uptime: new Map([
+      ['a', { serviceId: 'a', uptimePercent: 100, days: [dayOf('2026-03-01', 'operational')] }],
+      [
+        'b',
+        {
+          serviceId: 'b',
+          uptimePercent: 80,
+          days: [dayOf('2026-03-02', 'partial_outage', ['e1']), dayOf('2026-03-03', 'major_outage')],
+        },
+      ],
+    ]),
+    ...overrides,
+  });
+
+  it('renders exactly what rendering without it renders, and each change of a row', () => {
+    const rows = createRowMemo();
+    const plain = renderStatusPage(ctxOf('en'), data());
+    expect(renderStatusPage(ctxOf('en'), data({ rows }))).toBe(plain);
+    expect(renderStatusPage(ctxOf('en'), data({ rows }))).toBe(plain);
+    expect(plain).toContain('Database failover');
+    // Another language, a renamed event, a changed status: each is rendered, not taken from the memo.
+    expect(renderStatusPage(ctxOf('ru'), data({ rows }))).toBe(renderStatusPage(ctxOf('ru'), data()));
+    const renamed = data({ rows, eventTitles: new Map([['e1', 'Failover of the primary']]) });
+    expect(renderStatusPage(ctxOf('en'), renamed)).toContain('Failover of the primary');
+    const recovered = [services[0], { ...services[1], effective_status: 'operational' }] as Service[];
+    const after = renderStatusPage(ctxOf('en'), data({ rows, services: recovered }));
+    expect(after).toBe(renderStatusPage(ctxOf('en'), data({ services: recovered })));
+    expect(after).not.toBe(plain);
   });
 });

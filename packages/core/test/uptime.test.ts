@@ -131,6 +131,56 @@ describe('uptime days', () => {
     expect(await rebuilt(query)).toEqual(after);
   });
 
+  it('summarises again only the days that changed, and answers what a fresh read answers', async () => {
+    t.at('2026-08-01T00:00:00Z');
+    const service = await t.service();
+    t.at('2026-08-02T03:00:00Z');
+    await t.setStatus(service, 'degraded');
+    t.at('2026-08-02T05:00:00Z');
+    await t.setStatus(service, 'operational');
+    t.at('2026-08-04T12:00:00Z');
+    const query = { from: '2026-08-01', to: '2026-08-04', timeZone: 'UTC', serviceIds: [service.id] };
+    const first = await t.core.uptime.days(query);
+    const again = await t.core.uptime.days(query);
+    // Nothing changed: the very same (frozen) day objects.
+    expect(again[0]?.days).toHaveLength(4);
+    for (const [index, d] of (again[0]?.days ?? []).entries()) expect(d).toBe(first[0]?.days[index]);
+    expect(Object.isFrozen(again[0]?.days[1])).toBe(true);
+
+    // A change today: today is summarised again, the finished days are the earlier objects.
+    t.at('2026-08-04T13:00:00Z');
+    await t.setStatus(service, 'major_outage');
+    t.at('2026-08-04T14:00:00Z');
+    const changed = await t.core.uptime.days(query);
+    for (const index of [0, 1, 2]) expect(changed[0]?.days[index]).toBe(first[0]?.days[index]);
+    expect(changed[0]?.days[3]).not.toBe(first[0]?.days[3]);
+    expect(day(changed, service.id, '2026-08-04')).toMatchObject({
+      worst: 'major_outage',
+      minutes: { operational: 13 * HOUR_MIN, major_outage: HOUR_MIN },
+    });
+
+    // An incident back-dated onto a finished day changes that day too (its events and minutes).
+    const incident = await t.open({
+      type: 'incident',
+      status: 'resolved',
+      severity: 'minor',
+      started_at: '2026-08-02T10:00:00Z',
+      resolved_at: '2026-08-02T11:00:00Z',
+      affected_services: [{ service_id: service.id, status: 'degraded' }],
+    });
+    const backdated = await t.core.uptime.days(query);
+    expect(backdated[0]?.days[0]).toBe(first[0]?.days[0]);
+    expect(day(backdated, service.id, '2026-08-02').eventIds).toEqual([incident.id]);
+
+    // The same answers as a read without any memo (the rollup rebuilt from the log by another core).
+    const fresh = await uptimeCore(client, '2026-08-04T14:00:00Z');
+    expect(await fresh.core.uptime.days(query)).toEqual(backdated);
+    // The range moving on by a day keeps the days it shares with the last read.
+    const moved = await t.core.uptime.days({ ...query, from: '2026-08-02', to: '2026-08-05' });
+    expect(moved[0]?.days[0]).toBe(backdated[0]?.days[1]);
+    expect(moved[0]?.days[3]?.worst).toBeNull();
+  });
+
   it('shows maintenance and leaves it out of uptime', async () => {
     t.at('2026-07-01T00:00:00Z');
     const service = await t.service();

@@ -2,7 +2,7 @@ import type { Event, ServiceStatus } from '@statuspage/contracts';
 import type { DayUptime } from '@statuspage/core';
 import type { ComponentChildren } from 'preact';
 import type { PageContext } from './context';
-import { runsOf } from './rules';
+import { type DayRun, runsOf } from './rules';
 
 // The pieces the pages share. Status is always text plus an icon whose shape differs per status, never colour alone.
 
@@ -120,11 +120,14 @@ export function UptimeBar({
   days,
   uptimePercent,
   eventTitles,
+  runs = runsOf(range, days),
 }: {
   ctx: PageContext;
   serviceName: string;
   range: { from: string; to: string };
   days: readonly DayUptime[] | undefined;
+  /** The days as runs, when the caller has them already. */
+  runs?: readonly DayRun[];
   uptimePercent: number | null;
   eventTitles: ReadonlyMap<string, string>;
 }) {
@@ -132,7 +135,7 @@ export function UptimeBar({
   return (
     <>
       <ol class="bar" aria-label={t.uptimeBarLabel(serviceName)}>
-        {runsOf(range, days).map((run) => (
+        {runs.map((run) => (
           <li class={`u-${run.worst ?? 'none'} n${run.days}`}>
             <span class="sr">
               {t.dayLabel({

@@ -10,7 +10,7 @@ import { catalogues, chooseLanguage, formatsFor, isLanguage, knownTimeZone } fro
 import { PAGE_CACHE_CONTROL } from './routes';
 import { lastNinetyDays, pageNumber } from './rules';
 import { renderServicePage } from './service-page';
-import { renderStatusPage } from './status-page';
+import { createRowMemo, renderStatusPage } from './status-page';
 
 export { PAGE_CACHE_CONTROL, pageRoutes, pageVariant } from './routes';
 export { feedLinks, subscribeLink } from './slots';
@@ -78,6 +78,7 @@ export function createPages(options: PagesOptions): Pages {
   const { core, baseUrl } = options;
   const now = options.now ?? (() => new Date());
   const router = express.Router();
+  const rows = createRowMemo();
   const contextOf = (req: Request, query?: Record<string, string>) => pageContext(core, req, baseUrl, query);
 
   const notFound = async (req: Request, res: Response) => {
@@ -115,6 +116,7 @@ export function createPages(options: PagesOptions): Pages {
           uptime: new Map(uptime.map((entry) => [entry.serviceId, entry])),
           days: { from, to },
           eventTitles,
+          rows,
         }),
       );
     }),
@@ -218,7 +220,12 @@ function orNotFound(error: unknown): undefined {
 /** Titles of the events the uptime days name. */
 async function titlesOf(core: Core, uptime: readonly { days: readonly { eventIds: readonly string[] }[] }[]) {
   const ids = new Set<string>();
-  for (const entry of uptime) for (const day of entry.days) for (const id of day.eventIds) ids.add(id);
+  for (const entry of uptime) {
+    for (let index = 0; index < entry.days.length; index++) {
+      const eventIds = (entry.days[index] as { eventIds: readonly string[] }).eventIds;
+      for (let n = 0; n < eventIds.length; n++) ids.add(eventIds[n] as string);
+    }
+  }
   const events = await core.events.byIds([...ids]);
   return new Map(events.map((event) => [event.id, event.title]));
 }

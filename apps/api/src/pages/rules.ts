@@ -111,8 +111,11 @@ export interface DayRun {
   eventIds: string[];
 }
 
-const sameIds = (a: readonly string[], b: readonly string[]) =>
-  a.length === b.length && a.every((id, index) => id === b[index]);
+function sameIds(a: readonly string[], b: readonly string[]) {
+  if (a.length !== b.length) return false;
+  for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false;
+  return true;
+}
 
 /**
  * The days from `range.from` to `range.to` merged into runs of days with the same worst status,
@@ -122,20 +125,26 @@ const sameIds = (a: readonly string[], b: readonly string[]) =>
  */
 export function runsOf(range: { from: string; to: string }, days: readonly DayUptime[] = []): DayRun[] {
   const runs: DayRun[] = [];
+  let last: DayRun | undefined;
   let next = 0;
   for (const date of datesBetween(range.from, range.to)) {
-    while (next < days.length && (days[next] as DayUptime).date < date) next += 1;
-    const day = days[next]?.date === date ? days[next] : undefined;
+    // Usually the days line up with the dates one for one; skip those before the range otherwise.
+    let day = days[next];
+    while (day !== undefined && day.date < date) day = days[++next];
+    if (day !== undefined && day.date === date) next += 1;
+    else day = undefined;
     const worst = day?.worst ?? null;
     const uptimePercent = day?.uptimePercent ?? null;
-    const eventIds = day?.eventIds ?? [];
-    const last = runs.at(-1);
+    const eventIds = day?.eventIds ?? noIds;
     if (last && last.worst === worst && last.uptimePercent === uptimePercent && sameIds(last.eventIds, eventIds)) {
       last.to = date;
       last.days += 1;
     } else {
-      runs.push({ from: date, to: date, days: 1, worst, uptimePercent, eventIds });
+      last = { from: date, to: date, days: 1, worst, uptimePercent, eventIds: [...eventIds] };
+      runs.push(last);
     }
   }
   return runs;
 }
+
+const noIds: readonly string[] = [];

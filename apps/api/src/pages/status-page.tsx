@@ -1,9 +1,10 @@
 import type { Event, EventUpdate, Group, Service } from '@statuspage/contracts';
 import type { ServiceDays } from '@statuspage/core';
+import { renderToString } from 'preact-render-to-string';
 import { EventFacts, eventTone, Section, StatusBadge, StatusIcon, Time, UptimeBar, Window } from './components';
 import { type PageContext, pageHref } from './context';
 import { renderDocument } from './layout';
-import { overallState, sectionsOf, splitOpenEvents } from './rules';
+import { type DayRun, overallState, runsOf, sectionsOf, splitOpenEvents } from './rules';
 
 export interface StatusPageData {
   services: Service[];
@@ -16,6 +17,116 @@ export interface StatusPageData {
   days: { from: string; to: string };
   /** Titles of the events named by the uptime days. */
   eventTitles: ReadonlyMap<string, string>;
+  /** Service rows rendered by earlier pages (see `createRowMemo`). */
+  rows?: RowMemo | undefined;
+}
+
+/**
+ * Service rows as earlier pages rendered them, by everything a row shows. After a write only
+ * the rows whose service, status or days changed are rendered again; the others are the same
+ * HTML, copied. Keyed by content, so never stale.
+ */
+export interface RowMemo {
+  get(key: string): string | undefined;
+  set(key: string, html: string): void;
+}
+
+/** A memo of up to `maxRows` rows (then it starts again empty). */
+export function createRowMemo(maxRows = 10_000): RowMemo {
+  const rows = new Map<string, string>();
+  return {
+    get: (key) => rows.get(key),
+    set(key, html) {
+      if (rows.size >= maxRows) rows.clear();
+      rows.set(key, html);
+    },
+  };
+}
+
+function ServiceRow({
+  ctx,
+  service,
+  uptime,
+  range,
+  runs,
+  eventTitles,
+}: {
+  ctx: PageContext;
+  service: Service;
+  uptime: ServiceDays | undefined;
+  range: { from: string; to: string };
+  runs: readonly DayRun[];
+  eventTitles: ReadonlyMap<string, string>;
+}) {
+  return (
+    <>
+      <div class="svc-head">
+        <h4>
+          <a href={pageHref(ctx, `/services/${service.slug}`)}>{service.name}</a>
+        </h4>
+        <StatusBadge ctx={ctx} status={service.effective_status} />
+      </div>
+      <UptimeBar
+        ctx={ctx}
+        serviceName={service.name}
+        range={range}
+        days={uptime?.days}
+        uptimePercent={uptime?.uptimePercent ?? null}
+        eventTitles={eventTitles}
+        runs={runs}
+      />
+    </>
+  );
+}
+
+/** What a service row shows, as a key: the language and links, the service, its runs of days and their event titles. */
+function rowKey(
+  ctx: PageContext,
+  data: StatusPageData,
+  service: Service,
+  uptime: ServiceDays | undefined,
+  runs: readonly DayRun[],
+) {
+  const parts: (string | number | null)[] = [
+    ctx.lang,
+    ctx.explicitLanguage ? 1 : 0,
+    ctx.timeZone,
+    data.days.from,
+    data.days.to,
+    service.slug,
+    service.name,
+    service.effective_status,
+    uptime?.uptimePercent ?? null,
+  ];
+  for (const run of runs) {
+    parts.push(run.from, run.days, run.worst, run.uptimePercent, run.eventIds.length);
+    for (const id of run.eventIds) parts.push(id, data.eventTitles.get(id) ?? null);
+  }
+  return JSON.stringify(parts);
+}
+
+function renderedRow(ctx: PageContext, data: StatusPageData, service: Service) {
+  const uptime = data.uptime.get(service.id);
+  const runs = runsOf(data.days, uptime?.days);
+  const row = () =>
+    renderToString(
+      <ServiceRow
+        ctx={ctx}
+        service={service}
+        uptime={uptime}
+        range={data.days}
+        runs={runs}
+        eventTitles={data.eventTitles}
+      />,
+    );
+  if (!data.rows) return row();
+  const key = rowKey(ctx, data, service, uptime, runs);
+  let html = data.rows.get(key);
+  if (html === undefined) {
+    html = row();
+    data.rows.set(key, html);
+  }
+  return html;
 }
 
 function OpenEvent({ ctx, event, update }: { ctx: PageContext; event: Event; update: EventUpdate | undefined }) {
@@ -112,27 +223,10 @@ export function renderStatusPage(ctx: PageContext, data: StatusPageData) {
             <section class="group" aria-labelledby={`g-${section.group?.slug ?? '-'}`}>
               <h3 id={`g-${section.group?.slug ?? '-'}`}>{section.group?.name ?? t.otherServices}</h3>
               <ul class="svcs">
-                {section.services.map((service) => {
-                  const uptime = data.uptime.get(service.id);
-                  return (
-                    <li class="svc">
-                      <div class="svc-head">
-                        <h4>
-                          <a href={pageHref(ctx, `/services/${service.slug}`)}>{service.name}</a>
-                        </h4>
-                        <StatusBadge ctx={ctx} status={service.effective_status} />
-                      </div>
-                      <UptimeBar
-                        ctx={ctx}
-                        serviceName={service.name}
-                        range={data.days}
-                        days={uptime?.days}
-                        uptimePercent={uptime?.uptimePercent ?? null}
-                        eventTitles={data.eventTitles}
-                      />
-                    </li>
-                  );
-                })}
+                {section.services.map((service) => (
+                  // The row's HTML is preact's own rendering (escaped), memoised by what it shows.
+                  <li class="svc" dangerouslySetInnerHTML={{ __html: renderedRow(ctx, data, service) }} />
+                ))}
               </ul>
             </section>
           ))}

@@ -15,7 +15,7 @@ import {
   sumPacked,
   uptimePercent,
 } from './rules';
-import type { MonthUptime, ServiceDays } from './views';
+import type { DayUptime, MonthUptime, ServiceDays } from './views';
 
 /** The longest range one read may ask for (two years and a day). */
 export const MAX_DAYS = 732;
@@ -92,13 +92,78 @@ async function readDurations(
  * Per service and local day of the time zone: minutes in each status, the worst status, uptime
  * and the events of the day, with the uptime of the whole range.
  */
-export async function uptimeDays(deps: UptimeDeps, query: DaysQuery): Promise<ServiceDays[]> {
+export async function uptimeDays(deps: UptimeDeps, query: DaysQuery, memo?: DayMemo): Promise<ServiceDays[]> {
   const { grid, services } = await readDurations(deps, query);
-  return services.map((service) => ({
-    serviceId: service.serviceId,
-    days: grid.days.map((date, index) => summarizeDay(service.packed, index, date, service.events?.get(index) ?? [])),
-    uptimePercent: uptimePercent(sumPacked(service.packed)),
-  }));
+  return services.map((service) => {
+    const read: MemoEntry = { dates: grid.days, packed: service.packed, events: service.events, days: [] };
+    const before = memo?.get(service.serviceId);
+    // Where the earlier read's days line up with this one's (the range moves on at midnight).
+    const shift = before ? before.dates.indexOf(grid.days[0] ?? '') : -1;
+    const known = before && shift >= 0 ? before.days.slice(shift, shift + grid.days.length) : [];
+    read.days = grid.days.map((date, index) => {
+      const day = known[index];
+      if (day && before && sameInputs(before, index + shift, read, index)) return day;
+      return frozenDay(summarizeDay(service.packed, index, date, [...(service.events?.get(index) ?? [])]));
+    });
+    memo?.set(service.serviceId, read);
+    return { serviceId: service.serviceId, days: read.days, uptimePercent: uptimePercent(sumPacked(service.packed)) };
+  });
+}
+
+/** A day as answered: frozen, since the memo hands the same object to later reads. */
+function frozenDay(day: DayUptime): DayUptime {
+  Object.freeze(day.minutes);
+  Object.freeze(day.eventIds);
+  return Object.freeze(day);
+}
+
+/** One service's last read: its dates, the durations and events it was summarised from, and the days. */
+interface MemoEntry {
+  dates: readonly string[];
+  packed: Float64Array;
+  events: ReadonlyMap<number, readonly string[]> | undefined;
+  days: DayUptime[];
+}
+
+/** Whether day `i` of read `a` and day `j` of read `b` have the same durations and events. */
+function sameInputs(a: MemoEntry, i: number, b: MemoEntry, j: number) {
+  const x = a.packed;
+  const y = b.packed;
+  const p = i * STATUSES_PER_DAY;
+  const q = j * STATUSES_PER_DAY;
+  if (x[p] !== y[q] || x[p + 1] !== y[q + 1] || x[p + 2] !== y[q + 2] || x[p + 3] !== y[q + 3]) return false;
+  if (x[p + 4] !== y[q + 4]) return false;
+  if (a.events === undefined && b.events === undefined) return true;
+  const e = a.events?.get(i) ?? noEvents;
+  const f = b.events?.get(j) ?? noEvents;
+  if (e.length !== f.length) return false;
+  for (let n = 0; n < e.length; n++) if (e[n] !== f[n]) return false;
+  return true;
+}
+
+const noEvents: readonly string[] = [];
+
+/**
+ * Each service's last read. The next read summarises again only the days whose durations or
+ * events differ (after a status change: today alone) and hands back the earlier frozen objects
+ * for the others. A day's summary depends on its date, durations and events only, and they are
+ * what is compared: the memo is never stale, whoever wrote.
+ */
+export interface DayMemo {
+  get(serviceId: string): MemoEntry | undefined;
+  set(serviceId: string, entry: MemoEntry): void;
+}
+
+/** A memo for up to `maxServices` services (then it starts again empty). */
+export function createDayMemo(maxServices = 5000): DayMemo {
+  const entries = new Map<string, MemoEntry>();
+  return {
+    get: (serviceId) => entries.get(serviceId),
+    set(serviceId, entry) {
+      if (!entries.has(serviceId) && entries.size >= maxServices) entries.clear();
+      entries.set(serviceId, entry);
+    },
+  };
 }
 
 /** Per service and day index, the ids of the events that overlap the day, in order of start. */

@@ -1,7 +1,7 @@
 // The uptime module: per service and local day, the time in each status, the worst status and
 // uptime, read from the catalog's per-day rollup of the status log (see ARCHITECTURE.md, Uptime).
 
-import { type DaysQuery, type MonthsQuery, uptimeDays, uptimeMonths } from './days';
+import { createDayMemo, type DaysQuery, type MonthsQuery, uptimeDays, uptimeMonths } from './days';
 import type { UptimeDeps } from './ports';
 
 export { UptimeErrors } from './errors';
@@ -28,8 +28,10 @@ export type { DayUptime, MonthUptime, ServiceDays } from './views';
 
 /** Uptime per day and per month, for the public pages. */
 export function createUptimeUseCases(deps: UptimeDeps) {
+  // The page reads every service's 90 days after each write; only the days that changed are summarised again.
+  const memo = createDayMemo();
   return {
-    days: (query: DaysQuery) => uptimeDays(deps, query),
+    days: (query: DaysQuery) => uptimeDays(deps, query, memo),
     months: (query: MonthsQuery) => uptimeMonths(deps, query),
   };
 }
