@@ -1,5 +1,5 @@
 import type { Event, Group, Service } from '@statuspage/contracts';
-import type { DayUptime } from '@statuspage/core';
+import type { DayUptime, ServiceDays } from '@statuspage/core';
 import { defaultPageSettings } from '@statuspage/core';
 import { describe, expect, it } from 'vitest';
 import type { PageContext } from '../src/pages/context';
@@ -205,5 +205,11 @@ describe('the status page’s memo of service rows', () => {
     const after = renderStatusPage(ctxOf('en'), data({ rows, services: recovered }));
     expect(after).toBe(renderStatusPage(ctxOf('en'), data({ services: recovered })));
     expect(after).not.toBe(plain);
+    // The 90-day figure is part of the key as shown: a change that shows is rendered.
+    const uptime = new Map(data().uptime);
+    uptime.set('b', { ...(uptime.get('b') as ServiceDays), uptimePercent: 81.5 });
+    const moved = renderStatusPage(ctxOf('en'), data({ rows, uptime }));
+    expect(moved).toBe(renderStatusPage(ctxOf('en'), data({ uptime })));
+    expect(moved).toContain('81.5%');
   });
 });

@@ -96,14 +96,17 @@ function rowKey(
     service.slug,
     service.name,
     service.effective_status,
-    uptime?.uptimePercent ?? null,
+    // Percentages as shown: the 90-day figure moves a little with every read, its rounding mostly not.
+    percentShown(ctx, uptime?.uptimePercent ?? null),
   ];
   for (const run of runs) {
-    parts.push(run.from, run.days, run.worst, run.uptimePercent, run.eventIds.length);
+    parts.push(run.from, run.days, run.worst, percentShown(ctx, run.uptimePercent), run.eventIds.length);
     for (const id of run.eventIds) parts.push(id, data.eventTitles.get(id) ?? null);
   }
   return JSON.stringify(parts);
 }
+
+const percentShown = (ctx: PageContext, value: number | null) => (value === null ? null : ctx.f.percent(value));
 
 function renderedRow(ctx: PageContext, data: StatusPageData, service: Service) {
   const uptime = data.uptime.get(service.id);
