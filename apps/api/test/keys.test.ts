@@ -1,4 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { API_KEY_PATTERN } from '@statuspage/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiServer } from '../src/server';
 import { startTestApi } from './support/api';
@@ -395,5 +398,21 @@ describe('keys rate limit', () => {
     expectTrpcError(await trpc('query', 'auth.me', undefined, key.secret), 429);
     expect((await me(other.secret)).status).toBe(200);
     expect((await me(operator.token)).status).toBe(200);
+  });
+});
+
+describe('keys documentation', () => {
+  const root = join(import.meta.dirname, '../../..');
+  const guide = readFileSync(join(root, 'docs/api/keys.md'), 'utf8');
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+
+  it("the pattern given to secret scanners is the server's, and matches the keys it issues", async () => {
+    expect(guide).toContain(API_KEY_PATTERN.source);
+    expect(readme).toContain(API_KEY_PATTERN.source);
+    const key = await createKey(admin, { role: 'user' });
+    expect(`token: ${key.secret}\n`.match(API_KEY_PATTERN)?.[0]).toBe(key.secret);
+    // The guide's sample has the form too (the text a scanner would flag).
+    const sample = /^sp_live_\S+$/m.exec(guide)?.[0] ?? '';
+    expect(sample).toMatch(KEY_FORM);
   });
 });
