@@ -157,7 +157,9 @@ describe('keys create', () => {
   });
 
   it('refuses invalid input with 400 and the field, creating nothing', async () => {
-    const [{ count: before }] = await sql<{ count: number }[]>`select count(*)::int as count from api_keys`;
+    const keyCount = async () =>
+      (await sql<{ count: number }[]>`select count(*)::int as count from api_keys`)[0]?.count;
+    const before = await keyCount();
     const cases: [Record<string, unknown>, string][] = [
       [{ name: '   ', role: 'user' }, 'name'],
       [{ name: 'x'.repeat(101), role: 'user' }, 'name'],
@@ -175,8 +177,7 @@ describe('keys create', () => {
         JSON.stringify(body),
       ).toContain(field);
     }
-    const [{ count: after }] = await sql<{ count: number }[]>`select count(*)::int as count from api_keys`;
-    expect(after).toBe(before);
+    expect(await keyCount()).toBe(before);
   });
 });
 
@@ -374,6 +375,19 @@ describe('keys role ceilings', () => {
     // An operator key sees what an operator sees: its owner's keys only, though the owner is an admin.
     const seen = (await listKeys(key.secret)).map((listedKey) => listedKey.owner_id);
     expect(new Set(seen)).toEqual(new Set([key.owner_id]));
+  });
+
+  it('a key cannot mint a key that outlives it: the new key expires no later than the one creating it', async () => {
+    const expires = new Date(Date.now() + 3_600_000).toISOString();
+    const parent = await createKey(operator.token, { expires_at: expires });
+    const forever = await createKey(parent.secret, { role: 'user' });
+    expect(forever.expires_at).toBe(expires);
+    const later = await createKey(parent.secret, { expires_at: new Date(Date.now() + 86_400_000).toISOString() });
+    expect(later.expires_at).toBe(expires);
+    const sooner = new Date(Date.now() + 60_000).toISOString();
+    expect((await createKey(parent.secret, { expires_at: sooner })).expires_at).toBe(sooner);
+    // A person's own keys have the expiry they ask for.
+    expect((await createKey(operator.token)).expires_at).toBeNull();
   });
 
   it("an admin key whose owner is demoted acts with the owner's new role", async () => {

@@ -17,6 +17,7 @@ import {
   managesAllKeys,
   mayCreateKeys,
   newFamilyEnd,
+  newKeyExpiry,
   normalizeEmail,
   pairExpiries,
   refreshDecision,
@@ -232,6 +233,16 @@ describe('identity rules', () => {
       expect(keyExpiryAcceptable(at(1), now)).toBe(true);
       expect(keyExpiryAcceptable(now, now)).toBe(false);
       expect(keyExpiryAcceptable(at(-1), now)).toBe(false);
+    });
+
+    it('newKeyExpiry: as asked when a person creates it; never after the creating key', () => {
+      expect(newKeyExpiry(null, undefined)).toBeNull();
+      expect(newKeyExpiry(at(60), undefined)).toEqual(at(60));
+      expect(newKeyExpiry(at(60), null)).toEqual(at(60));
+      expect(newKeyExpiry(null, null)).toBeNull();
+      expect(newKeyExpiry(null, at(3600))).toEqual(at(3600));
+      expect(newKeyExpiry(at(7200), at(3600))).toEqual(at(3600));
+      expect(newKeyExpiry(at(60), at(3600))).toEqual(at(60));
     });
 
     it('apiKeyAuthority: the lower of key and owner role; null when revoked, expired or the owner is inactive', () => {

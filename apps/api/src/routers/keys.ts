@@ -38,14 +38,17 @@ export const keysRouter = router({
         summary: 'Create an API key (its secret is shown only in this answer)',
         description:
           'The key has at most the role of its creator (an operator cannot create an admin key; a key cannot ' +
-          'create a key above its own role: 403). `expires_at` must be in the future.',
+          'create a key above its own role: 403). `expires_at` must be in the future; a key created with a key ' +
+          'expires no later than that key.',
       },
       status: 201,
       ...noPublicData,
     })
     .input(CreateApiKeyInput)
     .output(CreatedApiKeyResponse)
-    .mutation(async ({ ctx, input }) => ({ data: await ctx.core.apiKeys.create(ctx.user, input) })),
+    .mutation(async ({ ctx, input }) => ({
+      data: await ctx.core.apiKeys.create({ ...ctx.user, apiKeyId: ctx.apiKeyId }, input),
+    })),
 
   get: operatorProcedure
     .meta({

@@ -14,6 +14,7 @@ import {
   lastUseDue,
   managesAllKeys,
   mayCreateKeys,
+  newKeyExpiry,
   roleWithin,
 } from './rules';
 import { findApiKey, findApiKeyBySecret, insertApiKey, revokeApiKeyRow, selectApiKeys, touchApiKey } from './store';
@@ -23,10 +24,12 @@ import { type SessionUser, toApiKeyDto, toSessionUserAttributes } from './views'
 // SHA-256 (it is 190 random bits, so a slow password hash adds nothing). Admins see and
 // revoke every key; operators their own.
 
-/** Who is asking: the account and the role the request acts with (a key's caller: the key's role). */
+/** Who is asking: the account, the role the request acts with (a key's: the key's) and the key, if one. */
 export interface KeyCaller {
   id: string;
   role: Role;
+  /** The API key the request was made with; null or absent for a signed-in person. */
+  apiKeyId?: string | null | undefined;
 }
 
 /** A key presented as a bearer token, resolved: its owner acting with the key's role. */
@@ -35,7 +38,10 @@ export interface AuthenticatedKey {
   apiKeyId: string;
 }
 
-/** Creates a key owned by the caller, of at most the caller's role; the answer is the only time the secret is shown. */
+/**
+ * Creates a key owned by the caller, of at most the caller's role and, when a key creates it,
+ * expiring no later than that key; the answer is the only time the secret is shown.
+ */
 export async function createApiKey(
   ctx: IdentityContext,
   caller: KeyCaller,
@@ -44,8 +50,10 @@ export async function createApiKey(
   if (!mayCreateKeys(caller.role)) throw IdentityErrors.apiKeyCreationForbidden();
   if (!roleWithin(input.role, caller.role)) throw IdentityErrors.apiKeyRoleTooHigh();
   const now = ctx.clock();
-  const expiresAt = input.expires_at ? new Date(input.expires_at) : null;
-  if (!keyExpiryAcceptable(expiresAt, now)) throw IdentityErrors.apiKeyExpiryPast();
+  const requested = input.expires_at ? new Date(input.expires_at) : null;
+  if (!keyExpiryAcceptable(requested, now)) throw IdentityErrors.apiKeyExpiryPast();
+  const creatorKey = caller.apiKeyId ? await findApiKey(ctx.db, caller.apiKeyId) : undefined;
+  const expiresAt = newKeyExpiry(requested, creatorKey?.key.expiresAt);
   const secret = formatApiKey(randomAlphanumeric(API_KEY_ID_LENGTH), randomAlphanumeric(API_KEY_SECRET_LENGTH));
   const key = await insertApiKey(ctx.db, {
     userId: caller.id,

@@ -167,6 +167,16 @@ export function keyExpiryAcceptable(expiresAt: Date | null, now: Date): boolean 
 }
 
 /**
+ * The expiry of a new key: the one asked for (null: none), but never after the expiry of the
+ * key creating it (`creatorKeyExpiresAt`; undefined when a person creates it), so a
+ * short-lived key cannot mint a longer-lived one.
+ */
+export function newKeyExpiry(requested: Date | null, creatorKeyExpiresAt: Date | null | undefined): Date | null {
+  if (!creatorKeyExpiresAt) return requested;
+  return requested && requested < creatorKeyExpiresAt ? requested : creatorKeyExpiresAt;
+}
+
+/**
  * The role a presented key acts with, or null when it must be refused: revoked, expired
  * (at its expiry exactly), or its owner deactivated.
  */
