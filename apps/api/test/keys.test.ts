@@ -413,6 +413,17 @@ describe('keys rate limit', () => {
     expect((await me(other.secret)).status).toBe(200);
     expect((await me(operator.token)).status).toBe(200);
   });
+
+  it('the OpenAPI document lists 429 on every protected operation (a key can be over its budget on any)', async () => {
+    const document = (await http.get('/api/openapi.json')).body as {
+      paths: Record<string, Record<string, { security?: unknown; responses: Record<string, unknown> }>>;
+    };
+    const protectedOperations = Object.values(document.paths)
+      .flatMap((methods) => Object.values(methods))
+      .filter((operation) => operation.security);
+    expect(protectedOperations.length).toBeGreaterThan(20);
+    for (const operation of protectedOperations) expect(Object.keys(operation.responses)).toContain('429');
+  });
 });
 
 describe('keys documentation', () => {
