@@ -101,6 +101,9 @@ export const EnvSchema = z
     RATE_LIMIT_AUTH_PER_IP: z.coerce.number().int().min(1).default(20),
     RATE_LIMIT_AUTH_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
     RATE_LIMIT_AUTH_WINDOW: durationSetting('1m', 's'),
+    /** Requests one API key may make per window (its own budget, apart from the auth limits). */
+    RATE_LIMIT_API_KEY_REQUESTS: z.coerce.number().int().min(1).default(600),
+    RATE_LIMIT_API_KEY_WINDOW: durationSetting('1m', 's'),
     NOTIFICATIONS_ENABLED: boolSetting(true),
     NOTIFICATIONS_BASE_URL: z.url().default('http://localhost:8080'),
     NOTIFICATIONS_EMAIL_ENABLED: boolSetting(true),

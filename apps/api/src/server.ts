@@ -14,7 +14,7 @@ import { normalizingPaths } from './http/normalize-path';
 import { createPublicCache, type PublicCache, type PublicCacheBus, startPublicCacheBus } from './http/public-cache';
 import { publicRoutes } from './http/public-routes';
 import { createQueueDashboard } from './http/queue-dashboard';
-import { createAuthRateLimiter } from './http/rate-limit';
+import { createApiKeyRateLimiter, createAuthRateLimiter } from './http/rate-limit';
 import { listProcedures } from './http/rest';
 import { UNSUBSCRIBE_PATH } from './http/unsubscribe';
 import { createLogger } from './logger';
@@ -164,6 +164,14 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
           perIp: env.RATE_LIMIT_AUTH_PER_IP,
           perAccount: env.RATE_LIMIT_AUTH_PER_ACCOUNT,
           windowSeconds: env.RATE_LIMIT_AUTH_WINDOW,
+          ...(options.rateLimitPrefix ? { keyPrefix: options.rateLimitPrefix } : {}),
+        },
+        redis,
+      ),
+      apiKeyRateLimiter: createApiKeyRateLimiter(
+        {
+          requests: env.RATE_LIMIT_API_KEY_REQUESTS,
+          windowSeconds: env.RATE_LIMIT_API_KEY_WINDOW,
           ...(options.rateLimitPrefix ? { keyPrefix: options.rateLimitPrefix } : {}),
         },
         redis,

@@ -93,6 +93,10 @@ beforeAll(async () => {
       affected_services: [{ service_id: service.body.data.id, status: 'degraded' }],
     },
   });
+  // A key of each of two owners, so /keys/{id} is tried with ids that exist (its own and another's).
+  for (const role of ['operator', 'admin'] as const) {
+    await http.post('/api/v1/keys', { token: tokens[role], body: { name: `Fuzz key of ${role}`, role: 'user' } });
+  }
 }, 120_000);
 
 afterAll(async () => {
@@ -108,6 +112,7 @@ async function loadPools(): Promise<Pools> {
   const byPath: [RegExp, string, readonly string[]][] = [
     [/^\/api\/v1\/users\//, 'id', await column(sql`select id::text as v from users where id <> all(${fixtureIds})`)],
     [/^\/api\/v1\/events\//, 'id', await column(sql`select id::text as v from events`)],
+    [/^\/api\/v1\/keys\//, 'id', await column(sql`select id::text as v from api_keys`)],
     [/^\/api\/v1\/me\/channels\//, 'id', await column(sql`select id::text as v from notification_channels`)],
     [/^\/api\/v1\/templates\/\{id\}/, 'id', await column(sql`select id::text as v from templates`)],
     [/^\/api\/v1\/templates\/\{slug\}/, 'slug', await column(sql`select slug as v from templates`)],

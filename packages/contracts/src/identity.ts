@@ -115,3 +115,44 @@ export const AdminResetPasswordInput = z.strictObject({
   id: Uuid,
   new_password: Password,
 });
+
+// --- API keys
+
+/**
+ * The form of every API key: `sp_live_`, 8 letters or digits (the id part, shown in lists),
+ * `_`, 32 letters or digits (the secret, ~190 bits). Secret scanners match it with
+ * `API_KEY_PATTERN` (docs/api/keys.md); the server tells keys from access tokens by it.
+ */
+export const API_KEY_PATTERN = /\bsp_live_[0-9A-Za-z]{8}_[0-9A-Za-z]{32}\b/;
+
+/** An API key as lists show it: never the secret, only its public prefix. */
+export const ApiKey = z.object({
+  id: Uuid,
+  name: z.string(),
+  role: Role,
+  /** The key's public start (`sp_live_<id-part>`): enough to recognise it, useless to sign in with. */
+  prefix: z.string(),
+  owner_id: Uuid,
+  owner_email: z.string(),
+  created_at: Timestamp,
+  last_used_at: Timestamp.nullable(),
+  expires_at: Timestamp.nullable(),
+});
+export type ApiKey = z.infer<typeof ApiKey>;
+export const ApiKeyResponse = envelope(ApiKey);
+export const ApiKeysListResponse = envelope(z.array(ApiKey));
+
+/** The answer of creating a key: the only time its secret is shown. */
+export const CreatedApiKey = ApiKey.extend({ secret: z.string() });
+export type CreatedApiKey = z.infer<typeof CreatedApiKey>;
+export const CreatedApiKeyResponse = envelope(CreatedApiKey);
+
+export const CreateApiKeyInput = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  role: Role,
+  /** When the key stops working (must be in the future); absent or null: it never expires. */
+  expires_at: Timestamp.nullable().optional(),
+});
+export type CreateApiKeyInput = z.infer<typeof CreateApiKeyInput>;
+
+export const ApiKeyIdInput = z.object({ id: Uuid });

@@ -36,6 +36,8 @@ export {
   defaultPasswordWorkSettings,
   hashPassword,
   type IdentityConfig,
+  isApiKeyFormat,
+  type KeyCaller,
   type PasswordWorkSettings,
   type PasswordWorkStats,
   passwordWork,
@@ -167,7 +169,7 @@ export function createCore(options: CoreOptions) {
   // Every new account (registration or admin creation) gets its default e-mail channel, unverified.
   const onAccountCreated = (tx: Database, user: { id: string; email: string }) =>
     channels.createDefault(tx, user.id, user.email);
-  const { auth, users } = createIdentityUseCases({
+  const { auth, users, apiKeys } = createIdentityUseCases({
     db,
     clock,
     config: options.identity,
@@ -204,6 +206,7 @@ export function createCore(options: CoreOptions) {
   return {
     auth,
     users,
+    apiKeys,
     services,
     groups,
     templates: createTemplateUseCases({ db, clock }),

@@ -1,19 +1,32 @@
+import { API_KEY_PATTERN } from '@statuspage/contracts';
 import { describe, expect, it } from 'vitest';
 import {
   absoluteEnd,
   after,
+  apiKeyAuthority,
+  apiKeyDisplayPrefix,
   earliest,
   familyEnd,
+  formatApiKey,
   identitySettings,
+  isApiKeyFormat,
   isOwnAccount,
+  keyExpiryAcceptable,
+  lastUseDue,
+  lowerRole,
+  managesAllKeys,
+  mayCreateKeys,
   newFamilyEnd,
+  newKeyExpiry,
   normalizeEmail,
   pairExpiries,
   refreshDecision,
   resetCooldownStart,
   resetTokenExpiry,
+  roleWithin,
   sessionExpiry,
 } from '../src/identity/rules';
+import { randomAlphanumeric } from '../src/shared/crypto';
 
 const now = new Date('2026-06-01T12:00:00.000Z');
 const at = (seconds: number) => after(now, seconds);
@@ -154,6 +167,102 @@ describe('identity rules', () => {
 
     it('resetTokenExpiry is the reset lifetime after now', () => {
       expect(resetTokenExpiry(now, settings)).toEqual(at(3600));
+    });
+  });
+
+  describe('api keys', () => {
+    const idPart = 'Ab3dE5gH';
+    const secret = 'abcdefghijklmnopqrstuvwxyz012345';
+    const key = formatApiKey(idPart, secret);
+
+    it('formatApiKey writes sp_live_<id part>_<secret>; the display prefix is its public start', () => {
+      expect(key).toBe(`sp_live_${idPart}_${secret}`);
+      expect(apiKeyDisplayPrefix(key)).toBe(`sp_live_${idPart}`);
+    });
+
+    it('isApiKeyFormat accepts exactly the documented form; access tokens are not keys', () => {
+      expect(isApiKeyFormat(key)).toBe(true);
+      expect(isApiKeyFormat(formatApiKey(randomAlphanumeric(8), randomAlphanumeric(32)))).toBe(true);
+      for (const token of [
+        `${key}x`,
+        key.slice(0, -1),
+        ` ${key}`,
+        key.replace('sp_live_', 'sp_test_'),
+        formatApiKey('Ab3dE5g-', secret),
+        formatApiKey(idPart, `${secret.slice(0, -1)}_`),
+        'GgX1o0y3sQ2mB7mZ0xJ9d5g3H2k1L0p9O8i7U6y5T4r',
+        '',
+      ]) {
+        expect(isApiKeyFormat(token), token).toBe(false);
+      }
+    });
+
+    it('API_KEY_PATTERN finds a key inside text (what secret scanners run) and nothing shorter', () => {
+      expect(`export TOKEN="${key}"`.match(API_KEY_PATTERN)?.[0]).toBe(key);
+      expect(API_KEY_PATTERN.test(`sp_live_${idPart}_${secret.slice(1)}`)).toBe(false);
+    });
+
+    it('randomAlphanumeric draws letters and digits only, of the asked length', () => {
+      const drawn = randomAlphanumeric(2000);
+      expect(drawn).toMatch(/^[0-9A-Za-z]{2000}$/);
+      // All 62 symbols turn up in 2,000 draws (a modulo or alphabet slip would lose some).
+      expect(new Set(drawn).size).toBe(62);
+    });
+
+    it('roles: roleWithin and lowerRole order user < operator < admin', () => {
+      expect(roleWithin('user', 'operator')).toBe(true);
+      expect(roleWithin('operator', 'operator')).toBe(true);
+      expect(roleWithin('admin', 'operator')).toBe(false);
+      expect(roleWithin('operator', 'user')).toBe(false);
+      expect(lowerRole('admin', 'operator')).toBe('operator');
+      expect(lowerRole('user', 'admin')).toBe('user');
+      expect(lowerRole('operator', 'operator')).toBe('operator');
+    });
+
+    it('operators and admins create keys; admins manage every key', () => {
+      expect([mayCreateKeys('user'), mayCreateKeys('operator'), mayCreateKeys('admin')]).toEqual([false, true, true]);
+      expect([managesAllKeys('user'), managesAllKeys('operator'), managesAllKeys('admin')]).toEqual([
+        false,
+        false,
+        true,
+      ]);
+    });
+
+    it('keyExpiryAcceptable: none, or strictly after now', () => {
+      expect(keyExpiryAcceptable(null, now)).toBe(true);
+      expect(keyExpiryAcceptable(at(1), now)).toBe(true);
+      expect(keyExpiryAcceptable(now, now)).toBe(false);
+      expect(keyExpiryAcceptable(at(-1), now)).toBe(false);
+    });
+
+    it('newKeyExpiry: as asked when a person creates it; never after the creating key', () => {
+      expect(newKeyExpiry(null, undefined)).toBeNull();
+      expect(newKeyExpiry(at(60), undefined)).toEqual(at(60));
+      expect(newKeyExpiry(at(60), null)).toEqual(at(60));
+      expect(newKeyExpiry(null, null)).toBeNull();
+      expect(newKeyExpiry(null, at(3600))).toEqual(at(3600));
+      expect(newKeyExpiry(at(7200), at(3600))).toEqual(at(3600));
+      expect(newKeyExpiry(at(60), at(3600))).toEqual(at(60));
+    });
+
+    it('apiKeyAuthority: the lower of key and owner role; null when revoked, expired or the owner is inactive', () => {
+      const live = { role: 'admin' as const, revokedAt: null, expiresAt: null };
+      const owner = { role: 'admin' as const, isActive: true };
+      expect(apiKeyAuthority(live, owner, now)).toBe('admin');
+      expect(apiKeyAuthority(live, { ...owner, role: 'operator' }, now)).toBe('operator');
+      expect(apiKeyAuthority({ ...live, role: 'user' }, owner, now)).toBe('user');
+      expect(apiKeyAuthority({ ...live, expiresAt: at(1) }, owner, now)).toBe('admin');
+      expect(apiKeyAuthority({ ...live, expiresAt: now }, owner, now)).toBeNull();
+      expect(apiKeyAuthority({ ...live, expiresAt: at(-1) }, owner, now)).toBeNull();
+      expect(apiKeyAuthority({ ...live, revokedAt: at(-60) }, owner, now)).toBeNull();
+      expect(apiKeyAuthority(live, { ...owner, isActive: false }, now)).toBeNull();
+    });
+
+    it('lastUseDue: never used, or last written a minute ago or more', () => {
+      expect(lastUseDue(null, now)).toBe(true);
+      expect(lastUseDue(at(-60), now)).toBe(true);
+      expect(lastUseDue(at(-59), now)).toBe(false);
+      expect(lastUseDue(at(-1), now)).toBe(false);
     });
   });
 });

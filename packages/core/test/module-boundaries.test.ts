@@ -83,7 +83,7 @@ describe('core module boundaries', () => {
       'serviceStatusDayZones',
     ],
     events: ['events', 'eventUpdates', 'eventServices', 'eventGroups', 'eventServiceChanges', 'cancelledMaintenances'],
-    identity: ['users', 'sessions', 'refreshTokens', 'passwordResetTokens'],
+    identity: ['users', 'sessions', 'refreshTokens', 'passwordResetTokens', 'apiKeys'],
     notifications: [
       'notificationChannels',
       'channelVerifications',

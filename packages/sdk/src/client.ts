@@ -25,6 +25,11 @@ export interface TokenPair {
 export interface StatusPageClientOptions {
   /** The api's origin, e.g. `http://localhost:8080` (tRPC is served under `/trpc`). */
   baseUrl: string;
+  /**
+   * An API key (`sp_live_…`, docs/api/keys.md) sent as the bearer token on every call: for
+   * scripts, no login or refresh needed. Tokens from `login()` or `token` are sent instead while set.
+   */
+  apiKey?: string;
   /** A bearer token to start with (an access token from elsewhere). */
   token?: string;
   /** A refresh token to start with: lets the client renew an expired `token`. */
@@ -78,12 +83,18 @@ export function createStatusPageClient(options: StatusPageClientOptions): Status
     options.onTokens?.(next);
   };
 
+  // The signed-in session's token while there is one, else the API key.
+  const bearer = (): Record<string, string> => {
+    const credential = tokens?.access_token ?? options.apiKey;
+    return credential ? { authorization: `Bearer ${credential}` } : {};
+  };
+
   const http = {
     url,
     ...(options.fetch ? { fetch: options.fetch } : {}),
     headers: () => ({
       ...(options.headers ?? {}),
-      ...(tokens?.access_token ? { authorization: `Bearer ${tokens.access_token}` } : {}),
+      ...bearer(),
     }),
   };
   // The server refuses batched mutations and batches of more than MAX_BATCH_SIZE queries:

@@ -46,6 +46,70 @@ describe('examples/incident.ts', () => {
   });
 });
 
+/** A new API key of the development operator, made with the SDK itself. */
+async function operatorKey(role: 'user' | 'operator' = 'operator') {
+  const owner = createStatusPageClient({ baseUrl: api.url });
+  await owner.login('operator@example.com', 'admin123');
+  const { data } = await owner.keys.create.mutate({ name: `sdk test ${Date.now()} ${Math.random()}`, role });
+  return { owner, key: data };
+}
+
+describe('examples/incident.ts with an API key', () => {
+  it('runs the incident through with the key: no login, no logout', async () => {
+    const { owner, key } = await operatorKey();
+    const lines: string[] = [];
+    const result = await main({ baseUrl: api.url, apiKey: key.secret, log: (line) => lines.push(line) });
+    expect(lines[0]).toBe('using an API key of operator@example.com');
+    expect(lines).not.toContain('logged out');
+    const { data: event } = await owner.events.get.query({ id: result.incidentId });
+    expect(event.status).toBe('resolved');
+    expect(event.title).toBe('Elevated error rate on the API');
+    // The server recorded the key's use: the example's calls carried it.
+    const { data: listed } = await owner.keys.get.query({ id: key.id });
+    expect(listed.last_used_at).not.toBeNull();
+  });
+});
+
+describe('API keys', () => {
+  it('createStatusPageClient({ baseUrl, apiKey }) sends the key as the bearer token', async () => {
+    const { key } = await operatorKey();
+    const seen: (string | null)[] = [];
+    const client = createStatusPageClient({
+      baseUrl: api.url,
+      apiKey: key.secret,
+      fetch: (input, init) => {
+        seen.push(new Headers(init?.headers).get('authorization'));
+        return fetch(input, init);
+      },
+    });
+    const { data: me } = await client.auth.me.query();
+    expect(me.email).toBe('operator@example.com');
+    const { data: keys } = await client.keys.list.query({});
+    expect(keys.map((listed) => listed.id)).toContain(key.id);
+    expect(seen).toEqual([`Bearer ${key.secret}`, `Bearer ${key.secret}`]);
+    expect(client.getTokens()).toBeUndefined();
+  });
+
+  it("a key's role holds through the SDK: a user key opening an incident is FORBIDDEN", async () => {
+    const { key } = await operatorKey('user');
+    const client = createStatusPageClient({ baseUrl: api.url, apiKey: key.secret });
+    const error = await client.events.create
+      .mutate({ title: 'Not allowed', type: 'incident', status: 'investigating', description: '' })
+      .catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ name: 'StatusPageError', code: 'FORBIDDEN', status: 403 });
+  });
+
+  it('a revoked key is UNAUTHORIZED, surfaced without a refresh attempt', async () => {
+    const { owner, key } = await operatorKey();
+    await owner.keys.revoke.mutate({ id: key.id });
+    const recorder = recordingFetch();
+    const client = createStatusPageClient({ baseUrl: api.url, apiKey: key.secret, fetch: recorder.fetch });
+    const error = await client.auth.me.query().catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ name: 'StatusPageError', code: 'UNAUTHORIZED', status: 401 });
+    expect(recorder.calls).toEqual(['auth.me']);
+  });
+});
+
 describe('batching', () => {
   it('a burst of 25 queries is split into batches the server accepts', async () => {
     const recorder = recordingFetch();

@@ -140,3 +140,42 @@ export function createAuthRateLimiter(settings: RateLimitSettings, redis?: Redis
   };
 }
 export type AuthRateLimiter = ReturnType<typeof createAuthRateLimiter>;
+
+export interface ApiKeyRateLimitSettings {
+  /** Requests per key and window. */
+  requests: number;
+  windowSeconds: number;
+  /** Key prefix in Redis (tests use their own). */
+  keyPrefix?: string;
+}
+
+/**
+ * The budget of each API key: every request a key authenticates counts, whatever its
+ * outcome, in Redis when configured (shared by the replicas, memory while it is away).
+ */
+export function createApiKeyRateLimiter(settings: ApiKeyRateLimitSettings, redis?: Redis) {
+  const keyPrefix = `${settings.keyPrefix ?? 'rl'}:api-key`;
+  const memory = new RateLimiterMemory({ keyPrefix, points: settings.requests, duration: settings.windowSeconds });
+  const limiter: RateLimiterAbstract = redis
+    ? new RateLimiterRedis({
+        storeClient: redis,
+        keyPrefix,
+        points: settings.requests,
+        duration: settings.windowSeconds,
+        insuranceLimiter: memory,
+        rejectIfRedisNotReady: false,
+      })
+    : memory;
+  return {
+    /** Counts one request of the key; throws RateLimited when its budget for the window is spent. */
+    async consume(apiKeyId: string) {
+      try {
+        await limiter.consume(apiKeyId);
+      } catch (error) {
+        if (error instanceof RateLimiterRes) throw new RateLimited(Math.max(1, Math.ceil(error.msBeforeNext / 1000)));
+        throw error;
+      }
+    },
+  };
+}
+export type ApiKeyRateLimiter = ReturnType<typeof createApiKeyRateLimiter>;

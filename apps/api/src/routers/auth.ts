@@ -111,7 +111,7 @@ export const authRouter = router({
     .mutation(async ({ ctx, input }) => {
       const session = await ctx.getSession();
       await ctx.core.auth.logout({
-        sessionId: session?.sessionId,
+        sessionId: session?.sessionId ?? undefined,
         refreshToken: input?.refresh_token ?? ctx.refreshCookie,
       });
       clearAuthCookies(ctx.res, ctx.cookies);

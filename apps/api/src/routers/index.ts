@@ -3,6 +3,7 @@ import { authRouter } from './auth';
 import { channelsRouter } from './channels';
 import { eventsRouter } from './events';
 import { groupsRouter } from './groups';
+import { keysRouter } from './keys';
 import { notificationsRouter } from './notifications';
 import { servicesRouter } from './services';
 import { settingsRouter } from './settings';
@@ -14,6 +15,7 @@ import { usersRouter } from './users';
 export const appRouter = router({
   auth: authRouter,
   users: usersRouter,
+  keys: keysRouter,
   services: servicesRouter,
   groups: groupsRouter,
   events: eventsRouter,

@@ -1,18 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import type { AuthenticatedSession, Core } from '@statuspage/core';
+import { type AuthenticatedSession, type Core, isApiKeyFormat } from '@statuspage/core';
 import { parseCookie } from 'cookie';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { ACCESS_COOKIE, type CookieSettings, REFRESH_COOKIE } from '../http/cookies';
 import type { PublicCacheInvalidator } from '../http/public-cache';
-import type { AuthRateLimiter } from '../http/rate-limit';
+import type { ApiKeyRateLimiter, AuthRateLimiter } from '../http/rate-limit';
 
 /** What every request's procedures can reach. */
 export interface AppServices {
   core: Core;
   cookies: CookieSettings;
   rateLimiter: AuthRateLimiter;
+  /** Each API key's own request budget (trpc/init.ts, on every protected procedure a key calls). */
+  apiKeyRateLimiter: ApiKeyRateLimiter;
   /** E-mail delivery is configured (forgot-password answers 400 otherwise). */
   emailEnabled: boolean;
   /** The public read cache, cleared after every successful write (trpc/init.ts). */
@@ -20,12 +22,16 @@ export interface AppServices {
 }
 
 export interface Credentials {
-  /** The access token, from `Authorization: Bearer` or the `access_token` cookie. */
+  /** The access token or API key, from `Authorization: Bearer`, or the access token from the `access_token` cookie. */
   token: string;
   source: 'bearer' | 'cookie';
 }
 
-/** The credentials of a request: the bearer token if an Authorization header is sent, else the access_token cookie. */
+/**
+ * The credentials of a request: the bearer token if an Authorization header is sent, else the
+ * access_token cookie. An API key is a bearer credential only: in a cookie it is ignored, so a
+ * key never rides on a browser's ambient credentials.
+ */
 export function readCredentials(
   headers: IncomingHttpHeaders,
   cookies: Record<string, string | undefined> = parseCookie(headers.cookie ?? ''),
@@ -36,7 +42,7 @@ export function readCredentials(
     return match?.[1] ? { token: match[1], source: 'bearer' } : null;
   }
   const cookie = cookies[ACCESS_COOKIE];
-  return cookie ? { token: cookie, source: 'cookie' } : null;
+  return cookie && !isApiKeyFormat(cookie) ? { token: cookie, source: 'cookie' } : null;
 }
 
 /** Session lookups already made for a request: the public cache's pre-router may ask before the procedures do. */

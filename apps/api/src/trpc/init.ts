@@ -22,8 +22,8 @@ const t = initTRPC
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-/** The router of sign-in, tokens and the caller's own account (`/auth/*`, `/me`). */
-const PRIVATE_ROUTER_PREFIX = 'auth.';
+/** The routers of sign-in, tokens and the caller's own account (`/auth/*`, `/me`) and of API keys (`/keys`). */
+const PRIVATE_ROUTER_PREFIXES = ['auth.', 'keys.'];
 
 /**
  * Every procedure: domain and schema errors become their transport form here, once; a
@@ -32,8 +32,8 @@ const PRIVATE_ROUTER_PREFIX = 'auth.';
  * it changes no public data (`invalidatesPublicData: false`).
  */
 const baseProcedure = t.procedure.use(async ({ ctx, next, meta, type, path }) => {
-  // Tokens, cookies and the caller's own account: never kept by a browser or a proxy, errors included.
-  if (path.startsWith(PRIVATE_ROUTER_PREFIX)) ctx.res.setHeader('Cache-Control', 'no-store');
+  // Tokens, keys, cookies and the caller's own account: never kept by a browser or a proxy, errors included.
+  if (PRIVATE_ROUTER_PREFIXES.some((prefix) => path.startsWith(prefix))) ctx.res.setHeader('Cache-Control', 'no-store');
   const result = await next();
   if (!result.ok) {
     const cause = result.error.cause;
@@ -61,6 +61,11 @@ function requireRole(least: Role) {
   return t.middleware(async ({ ctx, next }) => {
     const session = await ctx.getSession();
     if (!session || !ctx.credentials) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'authentication required' });
+    // A key's own budget counts every call it authenticates, allowed or not.
+    if (session.apiKeyId) {
+      const apiKeyId = session.apiKeyId;
+      await refusingWith429(ctx, () => ctx.apiKeyRateLimiter.consume(apiKeyId));
+    }
     // Cookie-authenticated state changes must echo the csrf cookie (double submit).
     if (ctx.credentials.source === 'cookie' && !SAFE_METHODS.has(ctx.req.method)) {
       const header = ctx.req.headers['x-csrf-token'];
@@ -76,7 +81,7 @@ function requireRole(least: Role) {
       refreshAccessCookie(ctx.res, ctx.cookies, ctx.credentials.token);
     }
     const user: SessionUser = session.user;
-    return next({ ctx: { ...ctx, user, sessionId: session.sessionId } });
+    return next({ ctx: { ...ctx, user, sessionId: session.sessionId, apiKeyId: session.apiKeyId } });
   });
 }
 

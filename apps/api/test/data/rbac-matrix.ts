@@ -24,6 +24,10 @@ export const leastRole: Record<string, 'user' | 'operator' | 'admin'> = {
   listTemplates: 'operator',
   getTemplate: 'operator',
   previewTemplate: 'operator',
+  listApiKeys: 'operator',
+  createApiKey: 'operator',
+  getApiKey: 'operator',
+  revokeApiKey: 'operator',
   // admin
   listUsers: 'admin',
   updatePageSettings: 'admin',

@@ -23,6 +23,15 @@ export const IdentityErrors = {
     new DomainError('unavailable', 'identity.busy', 'too many sign-ins at once, try again shortly', undefined, 1),
   userNotFound: () => new DomainError('not_found', 'identity.user_not_found', 'user not found'),
   ownAccount: () => new DomainError('conflict', 'identity.own_account', 'Cannot modify own account'),
+  apiKeyNotFound: () => new DomainError('not_found', 'identity.api_key_not_found', 'API key not found'),
+  apiKeyRoleTooHigh: () =>
+    new DomainError('forbidden', 'identity.api_key_role_too_high', 'a key cannot have a higher role than its creator'),
+  apiKeyCreationForbidden: () =>
+    new DomainError('forbidden', 'identity.api_key_creation_forbidden', 'requires the operator role'),
+  apiKeyExpiryPast: () =>
+    new DomainError('invalid', 'identity.api_key_expiry_past', 'expires_at must be in the future', [
+      { field: 'expires_at', message: 'must be in the future' },
+    ]),
   selfModification: (what: string) =>
     new DomainError('conflict', 'identity.self_modification', `you cannot ${what} your own account`),
 };

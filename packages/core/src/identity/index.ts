@@ -2,6 +2,7 @@
 import type {
   AdminCreateUserInput,
   AdminUpdateUserInput,
+  CreateApiKeyInput,
   ListUsersInput,
   LoginInput,
   RegisterInput,
@@ -9,6 +10,7 @@ import type {
   User,
 } from '@statuspage/contracts';
 import { register } from './accounts';
+import { createApiKey, getApiKey, type KeyCaller, listApiKeys, revokeApiKey } from './api-keys';
 import { forgotPassword, resetPassword } from './password-reset';
 import type { IdentityContext, IdentityDeps } from './ports';
 import { changePassword, me, updateProfile } from './profile';
@@ -17,6 +19,7 @@ import { createSessionManager } from './session-manager';
 import { authenticate, login, logout, refresh } from './sessions';
 import { createUser, getUser, listUsers, resetPasswordByAdmin, updateUserByAdmin } from './users';
 
+export type { KeyCaller } from './api-keys';
 export { IdentityErrors } from './errors';
 export { identityForNotifications } from './notification-accounts';
 export {
@@ -37,7 +40,7 @@ export type {
   IdentityNotifier,
   PasswordResetMessage,
 } from './ports';
-export { type IdentitySettings, identitySettings } from './rules';
+export { type IdentitySettings, identitySettings, isApiKeyFormat } from './rules';
 export type { AuthenticatedSession } from './sessions';
 export type { SessionUser } from './views';
 
@@ -76,8 +79,15 @@ export function createIdentityUseCases(deps: IdentityDeps) {
     resetPassword: (actorId: string, id: string, newPassword: string) =>
       resetPasswordByAdmin(ctx, actorId, id, newPassword),
   };
-  return { auth, users };
+  const apiKeys = {
+    create: (caller: KeyCaller, input: CreateApiKeyInput) => createApiKey(ctx, caller, input),
+    list: (caller: KeyCaller) => listApiKeys(ctx, caller),
+    get: (caller: KeyCaller, id: string) => getApiKey(ctx, caller, id),
+    revoke: (caller: KeyCaller, id: string) => revokeApiKey(ctx, caller, id),
+  };
+  return { auth, users, apiKeys };
 }
 export type IdentityUseCases = ReturnType<typeof createIdentityUseCases>;
 export type AuthUseCases = IdentityUseCases['auth'];
 export type UserAdminUseCases = IdentityUseCases['users'];
+export type ApiKeyUseCases = IdentityUseCases['apiKeys'];

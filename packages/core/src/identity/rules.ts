@@ -1,4 +1,5 @@
-// The pure rules of the identity module: token lifetimes, the refresh decision, reset windows.
+// The pure rules of the identity module: token lifetimes, the refresh decision, reset windows, API keys.
+import { API_KEY_PATTERN, type Role } from '@statuspage/contracts';
 import type { IdentityConfig } from './ports';
 
 /** The identity settings with their defaults applied. */
@@ -109,4 +110,87 @@ export function resetTokenExpiry(now: Date, settings: Pick<IdentitySettings, 're
 /** Whether an admin's operation targets their own account (refused: the contract's 409). */
 export function isOwnAccount(actorId: string, userId: string): boolean {
   return actorId === userId;
+}
+
+// --- API keys
+
+/** What every key starts with; the rest is `<id part>_<secret>` (contracts' `API_KEY_PATTERN`). */
+export const API_KEY_PREFIX = 'sp_live_';
+/** Letters and digits of the id part (shown in lists) and of the secret (~190 bits). */
+export const API_KEY_ID_LENGTH = 8;
+export const API_KEY_SECRET_LENGTH = 32;
+/** `last_used_at` is written at most once in this many seconds per key. */
+export const API_KEY_LAST_USED_RESOLUTION_SECONDS = 60;
+
+const anchoredKeyPattern = new RegExp(`^${API_KEY_PATTERN.source.replaceAll('\\b', '')}$`);
+
+/** Whether a bearer token has the form of an API key (else it is an access token). */
+export function isApiKeyFormat(token: string): boolean {
+  return anchoredKeyPattern.test(token);
+}
+
+/** The key a client is given, from its id part and secret. */
+export function formatApiKey(idPart: string, secret: string): string {
+  return `${API_KEY_PREFIX}${idPart}_${secret}`;
+}
+
+/** The public start of a key, kept and listed to recognise it (`sp_live_<id part>`). */
+export function apiKeyDisplayPrefix(key: string): string {
+  return key.slice(0, API_KEY_PREFIX.length + API_KEY_ID_LENGTH);
+}
+
+const roleRank: Record<Role, number> = { user: 1, operator: 2, admin: 3 };
+
+/** Whether `role` is at most `ceiling` (user < operator < admin). */
+export function roleWithin(role: Role, ceiling: Role): boolean {
+  return roleRank[role] <= roleRank[ceiling];
+}
+
+/** The lower of two roles: a key acts with the lower of its own role and its owner's current role. */
+export function lowerRole(a: Role, b: Role): Role {
+  return roleRank[a] <= roleRank[b] ? a : b;
+}
+
+/** Who may create keys at all: operators and admins (a `user` account cannot). */
+export function mayCreateKeys(callerRole: Role): boolean {
+  return roleWithin('operator', callerRole);
+}
+
+/** Who sees and revokes every key (not only their own): admins. */
+export function managesAllKeys(callerRole: Role): boolean {
+  return callerRole === 'admin';
+}
+
+/** Whether an expiry chosen at creation is acceptable: none, or after now. */
+export function keyExpiryAcceptable(expiresAt: Date | null, now: Date): boolean {
+  return expiresAt === null || expiresAt > now;
+}
+
+/**
+ * The expiry of a new key: the one asked for (null: none), but never after the expiry of the
+ * key creating it (`creatorKeyExpiresAt`; undefined when a person creates it), so a
+ * short-lived key cannot mint a longer-lived one.
+ */
+export function newKeyExpiry(requested: Date | null, creatorKeyExpiresAt: Date | null | undefined): Date | null {
+  if (!creatorKeyExpiresAt) return requested;
+  return requested && requested < creatorKeyExpiresAt ? requested : creatorKeyExpiresAt;
+}
+
+/**
+ * The role a presented key acts with, or null when it must be refused: revoked, expired
+ * (at its expiry exactly), or its owner deactivated.
+ */
+export function apiKeyAuthority(
+  key: { role: Role; revokedAt: Date | null; expiresAt: Date | null },
+  owner: { role: Role; isActive: boolean },
+  now: Date,
+): Role | null {
+  if (key.revokedAt || !owner.isActive) return null;
+  if (key.expiresAt && key.expiresAt <= now) return null;
+  return lowerRole(key.role, owner.role);
+}
+
+/** Whether a use now should be written to `last_used_at` (never used, or last written a minute ago or more). */
+export function lastUseDue(lastUsedAt: Date | null, now: Date): boolean {
+  return lastUsedAt === null || lastUsedAt <= after(now, -API_KEY_LAST_USED_RESOLUTION_SECONDS);
 }

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { LoginInput, TokenPair, User } from '@statuspage/contracts';
 import { hashToken } from '../shared/crypto';
+import { authenticateApiKey } from './api-keys';
 import { IdentityErrors } from './errors';
 import { verifyPassword } from './passwords';
 import type { IdentityContext } from './ports';
-import { familyEnd, newFamilyEnd, refreshDecision } from './rules';
+import { familyEnd, isApiKeyFormat, newFamilyEnd, refreshDecision } from './rules';
 import {
   deleteFamilySessions,
   findRefreshToken,
@@ -16,12 +17,16 @@ import {
 import { issueTokens, revokeFamily } from './tokens';
 import { type SessionUser, toUserDto, type UserRow } from './views';
 
+/** What a bearer token or access cookie resolves to: a sign-in session or an API key, never both. */
 export interface AuthenticatedSession {
+  /** The account; for a key, with the role the key acts with (never more than its owner's). */
   user: SessionUser;
-  sessionId: string;
+  /** The lucia session of an access token; null for an API key. */
+  sessionId: string | null;
+  /** The API key presented; null for an access token. */
+  apiKeyId: string | null;
   /** Lucia extended the session: the access cookie should be set again. */
   fresh: boolean;
-  expiresAt: Date;
 }
 
 type RefreshOutcome = { ok: true; user: UserRow; tokens: TokenPair } | { ok: false; error: Error };
@@ -91,11 +96,18 @@ export async function logout(
   }
 }
 
-/** Resolves an access token to its user; null when unknown, expired or deactivated. */
+/**
+ * Resolves a bearer credential to its user: an API key (by its form, `isApiKeyFormat`) or
+ * an access token; null when unknown, expired, revoked or deactivated.
+ */
 export async function authenticate(ctx: IdentityContext, accessToken: string): Promise<AuthenticatedSession | null> {
+  if (isApiKeyFormat(accessToken)) {
+    const key = await authenticateApiKey(ctx, accessToken);
+    return key && { user: key.user, sessionId: null, apiKeyId: key.apiKeyId, fresh: false };
+  }
   const { session, user } = await ctx.sessions.validateSession(hashToken(accessToken));
   if (!session || !user) return null;
   const sessionUser = user as unknown as SessionUser;
   if (!sessionUser.isActive) return null;
-  return { user: sessionUser, sessionId: session.id, fresh: session.fresh, expiresAt: session.expiresAt };
+  return { user: sessionUser, sessionId: session.id, apiKeyId: null, fresh: session.fresh };
 }

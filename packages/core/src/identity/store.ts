@@ -1,9 +1,9 @@
 import type { Role } from '@statuspage/contracts';
-import { type Database, passwordResetTokens, refreshTokens, sessions, users } from '@statuspage/db';
-import { and, asc, count, desc, eq, gt, isNull, lte, type SQL, sql } from 'drizzle-orm';
+import { apiKeys, type Database, passwordResetTokens, refreshTokens, sessions, users } from '@statuspage/db';
+import { and, asc, count, desc, eq, gt, isNull, lte, or, type SQL, sql } from 'drizzle-orm';
 import { normalizeEmail } from './rules';
 
-// The SQL of the identity module (users, sessions, refresh and reset tokens). Every function
+// The SQL of the identity module (users, sessions, refresh and reset tokens, API keys). Every function
 // takes the db or the transaction first, so the use-case owns the transaction.
 
 export type SessionRow = typeof sessions.$inferSelect;
@@ -207,4 +207,79 @@ export async function spendResetToken(tx: Database, tokenHash: string, now: Date
     .where(usableResetToken(tokenHash, now))
     .returning();
   return used;
+}
+
+// --- API keys
+
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
+
+const keyWithOwner = { key: apiKeys, ownerEmail: users.email } as const;
+
+/** Inserts a key (its secret hashed); the row. */
+export async function insertApiKey(tx: Database, values: typeof apiKeys.$inferInsert) {
+  const [row] = await tx.insert(apiKeys).values(values).returning();
+  if (!row) throw new Error('insert returned no row');
+  return row;
+}
+
+/** The keys that are not revoked, of one owner or of everyone, newest first, with their owners' addresses. */
+export function selectApiKeys(db: Database, filter: { ownerId?: string | undefined }) {
+  const where = filter.ownerId
+    ? and(isNull(apiKeys.revokedAt), eq(apiKeys.userId, filter.ownerId))
+    : isNull(apiKeys.revokedAt);
+  return db
+    .select(keyWithOwner)
+    .from(apiKeys)
+    .innerJoin(users, eq(users.id, apiKeys.userId))
+    .where(where)
+    .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id));
+}
+
+/** One key that is not revoked, with its owner's address, or undefined. */
+export async function findApiKey(db: Database, id: string) {
+  const [row] = await db
+    .select(keyWithOwner)
+    .from(apiKeys)
+    .innerJoin(users, eq(users.id, apiKeys.userId))
+    .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)));
+  return row;
+}
+
+/** The key with this secret hash (revoked or not) and its owner, or undefined: what authentication decides on. */
+export async function findApiKeyBySecret(db: Database, secretHash: string) {
+  const [row] = await db
+    .select({ key: apiKeys, owner: users })
+    .from(apiKeys)
+    .innerJoin(users, eq(users.id, apiKeys.userId))
+    .where(eq(apiKeys.secretHash, secretHash));
+  return row;
+}
+
+/** Revokes a key that is not revoked yet (of `ownerId` only, when given); whether one was. */
+export async function revokeApiKeyRow(tx: Database, id: string, now: Date, ownerId?: string) {
+  const rows = await tx
+    .update(apiKeys)
+    .set({ revokedAt: now })
+    .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt), ownerId ? eq(apiKeys.userId, ownerId) : undefined))
+    .returning({ id: apiKeys.id });
+  return rows.length > 0;
+}
+
+/** Revokes every key of a user that is not revoked yet (deactivation). */
+export async function revokeUserApiKeys(tx: Database, userId: string, now: Date) {
+  await tx
+    .update(apiKeys)
+    .set({ revokedAt: now })
+    .where(and(eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt)));
+}
+
+/**
+ * Records a use of a key unless one was recorded after `notAfter` (the condition is in the
+ * statement, so replicas racing on one key write once per minute, not once each).
+ */
+export async function touchApiKey(db: Database, id: string, now: Date, notAfter: Date) {
+  await db
+    .update(apiKeys)
+    .set({ lastUsedAt: now })
+    .where(and(eq(apiKeys.id, id), or(isNull(apiKeys.lastUsedAt), lte(apiKeys.lastUsedAt, notAfter))));
 }

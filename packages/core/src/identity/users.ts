@@ -5,7 +5,7 @@ import { IdentityErrors } from './errors';
 import { hashPassword } from './passwords';
 import type { IdentityContext } from './ports';
 import { isOwnAccount } from './rules';
-import { selectUsersPage, updateUser } from './store';
+import { revokeUserApiKeys, selectUsersPage, updateUser } from './store';
 import { revokeAllForUser } from './tokens';
 import { toUserDto } from './views';
 
@@ -41,7 +41,7 @@ export async function getUser(ctx: IdentityContext, id: string): Promise<User> {
 /**
  * Updates role, active flag or names. An admin cannot modify their own
  * account here (the contract's 409; their names go through PATCH /me);
- * deactivation ends the user's sessions.
+ * deactivation ends the user's sessions and revokes their API keys.
  */
 export async function updateUserByAdmin(ctx: IdentityContext, actorId: string, input: AdminUpdateUserInput) {
   const current = await findUser(ctx, input.id);
@@ -56,7 +56,11 @@ export async function updateUserByAdmin(ctx: IdentityContext, actorId: string, i
   return ctx.db.transaction(async (tx) => {
     const row = await updateUser(tx, input.id, { ...changed, updatedAt: ctx.clock() });
     if (!row) throw IdentityErrors.userNotFound();
-    if (changed.isActive === false) await revokeAllForUser(ctx, tx, row.id);
+    if (changed.isActive === false) {
+      await revokeAllForUser(ctx, tx, row.id);
+      // Keys too, for good: reactivating an account does not bring its old keys back.
+      await revokeUserApiKeys(tx, row.id, ctx.clock());
+    }
     return toUserDto(row);
   });
 }

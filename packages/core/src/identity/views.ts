@@ -1,5 +1,5 @@
-import type { Role, User } from '@statuspage/contracts';
-import type { users } from '@statuspage/db';
+import type { ApiKey, Role, User } from '@statuspage/contracts';
+import type { apiKeys, users } from '@statuspage/db';
 
 export type UserRow = typeof users.$inferSelect;
 
@@ -34,5 +34,21 @@ export function toSessionUserAttributes(row: UserRow): Omit<SessionUser, 'id'> {
     role: row.role,
     isActive: row.isActive,
     mustChangePassword: row.mustChangePassword,
+  };
+}
+
+/** The wire shape of a key (never its secret or its hash). */
+export function toApiKeyDto(row: { key: typeof apiKeys.$inferSelect; ownerEmail: string }): ApiKey {
+  const { key } = row;
+  return {
+    id: key.id,
+    name: key.name,
+    role: key.role,
+    prefix: key.prefix,
+    owner_id: key.userId,
+    owner_email: row.ownerEmail,
+    created_at: key.createdAt.toISOString(),
+    last_used_at: key.lastUsedAt?.toISOString() ?? null,
+    expires_at: key.expiresAt?.toISOString() ?? null,
   };
 }

@@ -88,3 +88,30 @@ export const passwordResetTokens = pgTable(
     index('password_reset_tokens_user_idx').on(t.userId, t.createdAt),
   ],
 );
+
+/**
+ * API keys: long-lived bearer credentials for scripts, each with its own role.
+ * Only the SHA-256 of the key is kept (`secret_hash`); `prefix` is its public,
+ * displayable start (`sp_live_<id-part>`). A key acts with the lower of its
+ * role and its owner's current role, and only while the owner is active.
+ */
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** The account that created the key and whose rights it borrows. */
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    role: roleEnum('role').notNull(),
+    prefix: text('prefix').notNull(),
+    secretHash: text('secret_hash').notNull(),
+    expiresAt: tz('expires_at'),
+    /** Written at most once a minute per key (rules.ts `lastUseDue`). */
+    lastUsedAt: tz('last_used_at'),
+    revokedAt: tz('revoked_at'),
+    createdAt: tz('created_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('api_keys_secret_hash_key').on(t.secretHash), index('api_keys_user_idx').on(t.userId)],
+);

@@ -128,7 +128,8 @@ export function generateRestDocument(router: OpenApiRouter, options: DocumentOpt
         codes.add(403);
       }
       if (path.includes('{')) codes.add(404);
-      if (meta.rateLimit) codes.add(429);
+      // Rate-limited operations, and every protected one: an API key past its own budget (docs/api/keys.md).
+      if (meta.rateLimit || !isPublic) codes.add(429);
       const declared = meta.openapi?.errorResponses;
       for (const code of Array.isArray(declared) ? declared : Object.keys(declared ?? {}).map(Number)) codes.add(code);
       codes.add(500);
