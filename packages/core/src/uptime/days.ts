@@ -99,12 +99,17 @@ export async function uptimeDays(deps: UptimeDeps, query: DaysQuery, memo?: DayM
     const before = memo?.get(service.serviceId);
     // Where the earlier read's days line up with this one's (the range moves on at midnight).
     const shift = before ? before.dates.indexOf(grid.days[0] ?? '') : -1;
-    const known = before && shift >= 0 ? before.days.slice(shift, shift + grid.days.length) : [];
-    read.days = grid.days.map((date, index) => {
-      const day = known[index];
-      if (day && before && sameInputs(before, index + shift, read, index)) return day;
-      return frozenDay(summarizeDay(service.packed, index, date, [...(service.events?.get(index) ?? [])]));
-    });
+    const days = new Array<DayUptime>(grid.days.length);
+    for (let index = 0; index < days.length; index++) {
+      const known = before && shift >= 0 ? before.days[index + shift] : undefined;
+      days[index] =
+        known && before && sameInputs(before, index + shift, read, index)
+          ? known
+          : frozenDay(
+              summarizeDay(service.packed, index, grid.days[index] as string, [...(service.events?.get(index) ?? [])]),
+            );
+    }
+    read.days = days;
     memo?.set(service.serviceId, read);
     return { serviceId: service.serviceId, days: read.days, uptimePercent: uptimePercent(sumPacked(service.packed)) };
   });

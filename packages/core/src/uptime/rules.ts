@@ -110,6 +110,20 @@ export function localDate(instant: number, timeZone: string): string {
  * start is midnight read with the offset of a few hours before or after.
  */
 export function dayStart(day: string, timeZone: string): number {
+  const key = `${timeZone} ${day}`;
+  let start = dayStarts.get(key);
+  if (start === undefined) {
+    start = findDayStart(day, timeZone);
+    if (dayStarts.size >= 100_000) dayStarts.clear();
+    dayStarts.set(key, start);
+  }
+  return start;
+}
+
+/** Day starts found so far (Intl’s time-zone rules are fixed for the life of the process). */
+const dayStarts = new Map<string, number>();
+
+function findDayStart(day: string, timeZone: string): number {
   const [y, m, d] = day.split('-').map(Number) as [number, number, number];
   const midnight = Date.UTC(y, m - 1, d);
   const candidates = [midnight - 14 * 3_600_000, midnight + 14 * 3_600_000, midnight].map(
