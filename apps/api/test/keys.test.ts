@@ -9,7 +9,7 @@ import { createHttp, type Http, type HttpResult } from './support/client';
 import { adminToken, createAccount, type Role } from './support/factories';
 import { expectError, expectNoContent, openDatabase, RFC3339_UTC, type Sql, UUID } from './support/identity';
 
-/** The documented form of a key (docs/api/keys.md, README), written out here rather than imported. */
+/** The documented form of a key (docs/api/09-keys.md, README), written out here rather than imported. */
 const KEY_FORM = /^sp_live_[0-9A-Za-z]{8}_[0-9A-Za-z]{32}$/;
 const keyFields = [
   'created_at',
@@ -428,7 +428,7 @@ describe('keys rate limit', () => {
 
 describe('keys documentation', () => {
   const root = join(import.meta.dirname, '../../..');
-  const guide = readFileSync(join(root, 'docs/api/keys.md'), 'utf8');
+  const guide = readFileSync(join(root, 'docs/api/09-keys.md'), 'utf8');
   const readme = readFileSync(join(root, 'README.md'), 'utf8');
 
   it("the pattern given to secret scanners is the server's, and matches the keys it issues", async () => {

@@ -121,7 +121,7 @@ export const AdminResetPasswordInput = z.strictObject({
 /**
  * The form of every API key: `sp_live_`, 8 letters or digits (the id part, shown in lists),
  * `_`, 32 letters or digits (the secret, ~190 bits). Secret scanners match it with
- * `API_KEY_PATTERN` (docs/api/keys.md); the server tells keys from access tokens by it.
+ * `API_KEY_PATTERN` (docs/api/09-keys.md); the server tells keys from access tokens by it.
  */
 export const API_KEY_PATTERN = /\bsp_live_[0-9A-Za-z]{8}_[0-9A-Za-z]{32}\b/;
 

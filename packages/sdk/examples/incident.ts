@@ -1,6 +1,6 @@
 /**
  * Opens an incident on a service, posts an update and resolves it, as an operator, with an
- * API key (docs/api/keys.md: an operator's `POST /api/v1/keys` with `"role": "operator"`):
+ * API key (docs/api/09-keys.md: an operator's `POST /api/v1/keys` with `"role": "operator"`):
  *
  *   STATUSPAGE_URL=http://localhost:8080 STATUSPAGE_API_KEY=sp_live_… pnpm --filter @statuspage/sdk example
  *

@@ -26,7 +26,7 @@ export interface StatusPageClientOptions {
   /** The api's origin, e.g. `http://localhost:8080` (tRPC is served under `/trpc`). */
   baseUrl: string;
   /**
-   * An API key (`sp_live_…`, docs/api/keys.md) sent as the bearer token on every call: for
+   * An API key (`sp_live_…`, docs/api/09-keys.md) sent as the bearer token on every call: for
    * scripts, no login or refresh needed. Tokens from `login()` or `token` are sent instead while set.
    */
   apiKey?: string;

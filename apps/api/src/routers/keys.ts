@@ -12,7 +12,7 @@ const tags = ['keys'];
 // Keys are credentials, not public data: writing them never clears the public cache.
 const noPublicData = { invalidatesPublicData: false } as const;
 
-/** API keys (docs/api/keys.md): admins see and revoke every key, operators their own. */
+/** API keys (docs/api/09-keys.md): admins see and revoke every key, operators their own. */
 export const keysRouter = router({
   list: operatorProcedure
     .meta({

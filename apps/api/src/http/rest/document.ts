@@ -128,7 +128,7 @@ export function generateRestDocument(router: OpenApiRouter, options: DocumentOpt
         codes.add(403);
       }
       if (path.includes('{')) codes.add(404);
-      // Rate-limited operations, and every protected one: an API key past its own budget (docs/api/keys.md).
+      // Rate-limited operations, and every protected one: an API key past its own budget (docs/api/09-keys.md).
       if (meta.rateLimit || !isPublic) codes.add(429);
       const declared = meta.openapi?.errorResponses;
       for (const code of Array.isArray(declared) ? declared : Object.keys(declared ?? {}).map(Number)) codes.add(code);
