@@ -8,8 +8,10 @@
  * 3. the first render after a write for 1,000 services with 90 days of
  *    history: a write clears the cache, the next GET renders the page
  *    (database reads and HTML); its time as the client sees it on the
- *    loopback, and the server's part of it (X-Response-Time is not sent, so
- *    the request's own round trip is measured against a cache hit's).
+ *    loopback, and the server's own time (from the request's arrival to the
+ *    last byte handed to the socket, timed on the api's HTTP server): the
+ *    limit applies to that one. Also printed: the round trip against a cache
+ *    hit's, and the process's CPU time (less disturbed by a busy machine).
  *
  *   pnpm bench:pages
  *
@@ -155,6 +157,14 @@ try {
   // 3. First render after a write, 1,000 services.
   await growCatalogue(token, 1000);
   await fetch(`${api.url}/`); // builds the rollup of the page's time zone once
+  // The server's own time for each request: from its arrival to the last byte handed to the socket.
+  const serverTimes: number[] = [];
+  api.server.on('request', (_req, res) => {
+    const arrived = performance.now();
+    res.on('finish', () => serverTimes.push(performance.now() - arrived));
+  });
+  const lastServerTime = () => serverTimes.at(-1) ?? Number.NaN;
+  const renderServer: number[] = [];
   const renders: number[] = [];
   const hits: number[] = [];
   const renderCpu: number[] = [];
@@ -177,6 +187,7 @@ try {
     bytes = (await response.arrayBuffer()).byteLength;
     renders.push(performance.now() - started);
     renderCpu.push(cpuMs(cpu));
+    renderServer.push(lastServerTime());
     cpu = process.cpuUsage();
     started = performance.now();
     await (await fetch(`${api.url}/`, { headers: { 'accept-language': 'en' } })).arrayBuffer();
@@ -199,7 +210,11 @@ try {
         .map((value) => value.toFixed(1))
         .join(' ')}`,
   );
-  const renderOk = median(server) <= Number(BENCH_RENDER_LIMIT);
+  console.log(
+    `  server's own time (request arrival → response finished): median ${median(renderServer).toFixed(1)} ms, ` +
+      `p90 ${percentile(renderServer, 0.9).toFixed(1)} ms`,
+  );
+  const renderOk = median(renderServer) <= Number(BENCH_RENDER_LIMIT);
   console.log(
     `limits: compressed weight ≤ ${kb(Number(BENCH_WEIGHT_LIMIT))} ${weightOk ? 'ok' : 'EXCEEDED'}; ` +
       `server time ≤ ${BENCH_RENDER_LIMIT} ms ${renderOk ? 'ok' : 'EXCEEDED'}`,

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { installationQueuePrefix } from '@statuspage/contracts';
@@ -31,6 +31,8 @@ export interface ApiServer {
   publicCache: PublicCache;
   /** Where Prometheus scrapes this process: `/metrics` on SERVER_METRICS_PORT, never on the public port. */
   metricsUrl: string;
+  /** The listening HTTP server (benchmarks time its requests from arrival to the last byte handed to the socket). */
+  server: Server;
   /**
    * Graceful shutdown: readiness off → stop accepting and finish in-flight requests →
    * cache invalidation subscriber → Redis → database.
@@ -238,6 +240,7 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
     db,
     publicCache,
     metricsUrl,
+    server,
     close() {
       closing ??= (async () => {
         ready = false;

@@ -178,38 +178,49 @@ describe('the status page’s memo of service rows', () => {
     days: range,
     eventTitles: new Map([['e1', 'Database failover']]),
     uptime: new Map([
-      ['a', { serviceId: 'a', uptimePercent: 100, days: [dayOf('2026-03-01', 'operational')] }],
+      ['a', { serviceId: 'a', uptimePercent: 100, days: [dayOf('2026-03-01', 'operational')], eventIds: [] }],
       [
         'b',
         {
           serviceId: 'b',
           uptimePercent: 80,
           days: [dayOf('2026-03-02', 'partial_outage', ['e1']), dayOf('2026-03-03', 'major_outage')],
+          eventIds: ['e1'],
         },
       ],
     ]),
     ...overrides,
   });
 
+  const page = (ctx: PageContext, input: StatusPageData) => renderStatusPage(ctx, input).toString('utf8');
+
   it('renders exactly what rendering without it renders, and each change of a row', () => {
     const rows = createRowMemo();
-    const plain = renderStatusPage(ctxOf('en'), data());
-    expect(renderStatusPage(ctxOf('en'), data({ rows }))).toBe(plain);
-    expect(renderStatusPage(ctxOf('en'), data({ rows }))).toBe(plain);
+    const plain = page(ctxOf('en'), data());
+    expect(page(ctxOf('en'), data({ rows }))).toBe(plain);
+    expect(page(ctxOf('en'), data({ rows }))).toBe(plain);
     expect(plain).toContain('Database failover');
     // Another language, a renamed event, a changed status: each is rendered, not taken from the memo.
-    expect(renderStatusPage(ctxOf('ru'), data({ rows }))).toBe(renderStatusPage(ctxOf('ru'), data()));
+    expect(page(ctxOf('ru'), data({ rows }))).toBe(page(ctxOf('ru'), data()));
     const renamed = data({ rows, eventTitles: new Map([['e1', 'Failover of the primary']]) });
-    expect(renderStatusPage(ctxOf('en'), renamed)).toContain('Failover of the primary');
+    expect(page(ctxOf('en'), renamed)).toContain('Failover of the primary');
     const recovered = [services[0], { ...services[1], effective_status: 'operational' }] as Service[];
-    const after = renderStatusPage(ctxOf('en'), data({ rows, services: recovered }));
-    expect(after).toBe(renderStatusPage(ctxOf('en'), data({ services: recovered })));
+    const after = page(ctxOf('en'), data({ rows, services: recovered }));
+    expect(after).toBe(page(ctxOf('en'), data({ services: recovered })));
     expect(after).not.toBe(plain);
     // The 90-day figure is part of the key as shown: a change that shows is rendered.
     const uptime = new Map(data().uptime);
     uptime.set('b', { ...(uptime.get('b') as ServiceDays), uptimePercent: 81.5 });
-    const moved = renderStatusPage(ctxOf('en'), data({ rows, uptime }));
-    expect(moved).toBe(renderStatusPage(ctxOf('en'), data({ uptime })));
+    const moved = page(ctxOf('en'), data({ rows, uptime }));
+    expect(moved).toBe(page(ctxOf('en'), data({ uptime })));
     expect(moved).toContain('81.5%');
+    // A day that reads differently (a new object from the uptime module) changes the bar.
+    const worse = new Map(data().uptime);
+    worse.set('a', { serviceId: 'a', uptimePercent: 100, days: [dayOf('2026-03-01', 'major_outage')], eventIds: [] });
+    const outage = page(ctxOf('en'), data({ rows, uptime: worse }));
+    expect(outage).toBe(page(ctxOf('en'), data({ uptime: worse })));
+    expect(outage).toContain('u-major_outage');
+    // …and back: the runs of the earlier days are not kept from the outage.
+    expect(page(ctxOf('en'), data({ rows }))).toBe(plain);
   });
 });

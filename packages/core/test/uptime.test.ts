@@ -113,6 +113,7 @@ describe('uptime days', () => {
       eventIds: [incident.id],
     });
     expect(day(result, service.id, '2026-06-01').uptimePercent).toBeCloseTo(100 * (1 - (0.3 * 2) / 24), 10);
+    expect(result[0]?.eventIds).toEqual([incident.id]);
     expect(day(result, service.id, '2026-06-02')).toMatchObject({
       minutes: { partial_outage: 2 * HOUR_MIN, operational: 22 * HOUR_MIN },
       eventIds: [incident.id],
@@ -128,6 +129,7 @@ describe('uptime days', () => {
       eventIds: [],
     });
     expect(day(after, service.id, '2026-06-02').minutes).toEqual({ operational: 24 * HOUR_MIN });
+    expect(after[0]?.eventIds).toEqual([]);
     expect(await rebuilt(query)).toEqual(after);
   });
 

@@ -50,7 +50,7 @@ async function pageContext(
 }
 
 /** Sends a page with the headers every page has (its language, its CSP, how it may be cached). */
-function sendPage(res: Response, ctx: PageContext, status: number, html: string) {
+function sendPage(res: Response, ctx: PageContext, status: number, html: string | Buffer) {
   res.status(status);
   res.setHeader('Content-Type', 'text/html; charset=utf-8');
   res.setHeader('Content-Language', ctx.t.locale);
@@ -218,14 +218,9 @@ function orNotFound(error: unknown): undefined {
 }
 
 /** Titles of the events the uptime days name. */
-async function titlesOf(core: Core, uptime: readonly { days: readonly { eventIds: readonly string[] }[] }[]) {
+async function titlesOf(core: Core, uptime: readonly { eventIds: readonly string[] }[]) {
   const ids = new Set<string>();
-  for (const entry of uptime) {
-    for (let index = 0; index < entry.days.length; index++) {
-      const eventIds = (entry.days[index] as { eventIds: readonly string[] }).eventIds;
-      for (let n = 0; n < eventIds.length; n++) ids.add(eventIds[n] as string);
-    }
-  }
+  for (const entry of uptime) for (const id of entry.eventIds) ids.add(id);
   const events = await core.events.byIds([...ids]);
   return new Map(events.map((event) => [event.id, event.title]));
 }

@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import type { Event, EventUpdate, Group, Service } from '@statuspage/contracts';
-import type { ServiceDays } from '@statuspage/core';
+import type { DayUptime, ServiceDays } from '@statuspage/core';
 import { renderToString } from 'preact-render-to-string';
 import { EventFacts, eventTone, Section, StatusBadge, StatusIcon, Time, UptimeBar, Window } from './components';
 import { type PageContext, pageHref } from './context';
@@ -27,20 +28,50 @@ export interface StatusPageData {
  * HTML, copied. Keyed by content, so never stale.
  */
 export interface RowMemo {
-  get(key: string): string | undefined;
-  set(key: string, html: string): void;
+  get(key: string): Buffer | undefined;
+  set(key: string, html: Buffer): void;
+  /** A service's days as runs: those of its last page when its days read the same (mostly the same objects). */
+  runs(
+    serviceId: string,
+    range: { from: string; to: string },
+    days: readonly DayUptime[] | undefined,
+  ): readonly DayRun[];
 }
 
 /** A memo of up to `maxRows` rows (then it starts again empty). */
 export function createRowMemo(maxRows = 10_000): RowMemo {
-  const rows = new Map<string, string>();
+  const rows = new Map<string, Buffer>();
+  const lastRuns = new Map<string, { range: string; days: readonly DayUptime[] | undefined; runs: DayRun[] }>();
   return {
     get: (key) => rows.get(key),
     set(key, html) {
       if (rows.size >= maxRows) rows.clear();
       rows.set(key, html);
     },
+    runs(serviceId, range, days) {
+      const key = `${range.from} ${range.to}`;
+      const last = lastRuns.get(serviceId);
+      if (last && last.range === key && sameDaysShown(last.days, days)) return last.runs;
+      const runs = runsOf(range, days);
+      if (!last && lastRuns.size >= maxRows) lastRuns.clear();
+      lastRuns.set(serviceId, { range: key, days, runs });
+      return runs;
+    },
   };
+}
+
+/** Whether two reads of a service's days show the same (the uptime module hands back unchanged days as the same objects). */
+function sameDaysShown(a: readonly DayUptime[] | undefined, b: readonly DayUptime[] | undefined) {
+  if (a === b) return true;
+  if (!a || !b || a.length !== b.length) return false;
+  for (let index = 0; index < a.length; index++) {
+    const x = a[index] as DayUptime;
+    const y = b[index] as DayUptime;
+    if (x === y) continue;
+    if (x.date !== y.date || x.worst !== y.worst || x.uptimePercent !== y.uptimePercent) return false;
+    if (x.eventIds.length !== y.eventIds.length || x.eventIds.some((id, n) => id !== y.eventIds[n])) return false;
+  }
+  return true;
 }
 
 function ServiceRow({
@@ -108,19 +139,24 @@ function rowKey(
 
 const percentShown = (ctx: PageContext, value: number | null) => (value === null ? null : ctx.f.percent(value));
 
-function renderedRow(ctx: PageContext, data: StatusPageData, service: Service) {
+/** A service row as the page sends it: `<li class="svc">…</li>`, encoded once. */
+function renderedRow(ctx: PageContext, data: StatusPageData, service: Service): Buffer {
   const uptime = data.uptime.get(service.id);
-  const runs = runsOf(data.days, uptime?.days);
+  const runs = data.rows ? data.rows.runs(service.id, data.days, uptime?.days) : runsOf(data.days, uptime?.days);
   const row = () =>
-    renderToString(
-      <ServiceRow
-        ctx={ctx}
-        service={service}
-        uptime={uptime}
-        range={data.days}
-        runs={runs}
-        eventTitles={data.eventTitles}
-      />,
+    Buffer.from(
+      renderToString(
+        <li class="svc">
+          <ServiceRow
+            ctx={ctx}
+            service={service}
+            uptime={uptime}
+            range={data.days}
+            runs={runs}
+            eventTitles={data.eventTitles}
+          />
+        </li>,
+      ),
     );
   if (!data.rows) return row();
   const key = rowKey(ctx, data, service, uptime, runs);
@@ -130,6 +166,28 @@ function renderedRow(ctx: PageContext, data: StatusPageData, service: Service) {
     data.rows.set(key, html);
   }
   return html;
+}
+
+/**
+ * Where the rows of each group go in the rendered document: a comment no content can hold (a
+ * random token of this process). The page is assembled from the document's parts and the rows'
+ * bytes, so a thousand rows are copied, not rendered into one string and encoded again.
+ */
+const rowsToken = randomBytes(12).toString('hex');
+const rowsMarker = (index: number) => `<!--rows-${rowsToken}-${index}-->`;
+
+function assemble(html: string, rowsOfSection: readonly Buffer[][]): Buffer {
+  const parts: Buffer[] = [];
+  let position = 0;
+  rowsOfSection.forEach((rows, index) => {
+    const marker = rowsMarker(index);
+    const at = html.indexOf(marker, position);
+    if (at < 0) throw new Error(`the rows of section ${index} have no place in the page`);
+    parts.push(Buffer.from(html.slice(position, at)), ...rows);
+    position = at + marker.length;
+  });
+  parts.push(Buffer.from(html.slice(position)));
+  return Buffer.concat(parts);
 }
 
 function OpenEvent({ ctx, event, update }: { ctx: PageContext; event: Event; update: EventUpdate | undefined }) {
@@ -183,12 +241,13 @@ function EventList({
 }
 
 /** `/`: the overall state, open events, and every service with its 90 days. */
-export function renderStatusPage(ctx: PageContext, data: StatusPageData) {
+export function renderStatusPage(ctx: PageContext, data: StatusPageData): Buffer {
   const { t } = ctx;
   const overall = overallState(data.services);
   const open = splitOpenEvents(data.openEvents);
   const sections = sectionsOf(data.groups, data.services);
-  return renderDocument({
+  const rowsOfSection = sections.map((section) => section.services.map((service) => renderedRow(ctx, data, service)));
+  const html = renderDocument({
     ctx,
     title: `${ctx.settings.name} — ${t.overall[overall]}`,
     current: 'status',
@@ -222,15 +281,11 @@ export function renderStatusPage(ctx: PageContext, data: StatusPageData) {
         />
         <Section id="services" title={t.services}>
           {sections.length === 0 ? <p>{t.noServices}</p> : null}
-          {sections.map((section) => (
+          {sections.map((section, index) => (
             <section class="group" aria-labelledby={`g-${section.group?.slug ?? '-'}`}>
               <h3 id={`g-${section.group?.slug ?? '-'}`}>{section.group?.name ?? t.otherServices}</h3>
-              <ul class="svcs">
-                {section.services.map((service) => (
-                  // The row's HTML is preact's own rendering (escaped), memoised by what it shows.
-                  <li class="svc" dangerouslySetInnerHTML={{ __html: renderedRow(ctx, data, service) }} />
-                ))}
-              </ul>
+              {/* The rows are preact's own rendering (escaped), put in by assemble(). */}
+              <ul class="svcs" dangerouslySetInnerHTML={{ __html: rowsMarker(index) }} />
             </section>
           ))}
           <p class="foot-note">{t.uptimeFootnote}</p>
@@ -238,4 +293,5 @@ export function renderStatusPage(ctx: PageContext, data: StatusPageData) {
       </>
     ),
   });
+  return assemble(html, rowsOfSection);
 }

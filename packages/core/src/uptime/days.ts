@@ -111,7 +111,12 @@ export async function uptimeDays(deps: UptimeDeps, query: DaysQuery, memo?: DayM
     }
     read.days = days;
     memo?.set(service.serviceId, read);
-    return { serviceId: service.serviceId, days: read.days, uptimePercent: uptimePercent(sumPacked(service.packed)) };
+    return {
+      serviceId: service.serviceId,
+      days: read.days,
+      uptimePercent: uptimePercent(sumPacked(service.packed)),
+      eventIds: service.events ? [...new Set([...service.events.values()].flat())] : [],
+    };
   });
 }
 

@@ -18,6 +18,8 @@ export interface ServiceDays {
   serviceId: string;
   days: DayUptime[];
   uptimePercent: number | null;
+  /** Every event of its days (the union of the days' `eventIds`), in order of start. */
+  eventIds: string[];
 }
 
 /** Uptime of one service over one local calendar month. */
