@@ -26,6 +26,11 @@ export const leastRole: Record<string, 'user' | 'operator' | 'admin'> = {
   previewTemplate: 'operator',
   // admin
   listUsers: 'admin',
+  listSubscribers: 'admin',
+  countSubscribers: 'admin',
+  exportSubscribers: 'admin',
+  importSubscribers: 'admin',
+  deleteSubscriber: 'admin',
   updatePageSettings: 'admin',
   adminCreateUser: 'admin',
   getUser: 'admin',

@@ -92,6 +92,8 @@ export async function createTestCore(databaseUrl: string = inject('databaseUrl')
         resendCooldownSeconds: 60,
         maxCodesPerAddressPerHour: 5,
         maxCodesPerUserPerHour: 10,
+        subscriberMailCooldownSeconds: 60,
+        maxPendingSubscribersPerIp: 5,
       },
       // The api's test message on Telegram/Mattermost verification; what these tests count is the worker's.
       // (Telegram: as if the chat had opened the channel's deep link.)
