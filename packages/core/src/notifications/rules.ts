@@ -329,7 +329,8 @@ const names = (cell: string | undefined) =>
  */
 export function subscriberImportLines(records: readonly (readonly string[])[]): ImportLine[] {
   const header = (records[0] ?? []).map((cell) => cell.trim().toLowerCase());
-  const emailAt = header.findIndex((cell) => EMAIL_COLUMNS.has(cell));
+  // A first line holding an address is data (Statuspage's template starts its lines with `email`).
+  const emailAt = header.some((cell) => cell.includes('@')) ? -1 : header.findIndex((cell) => EMAIL_COLUMNS.has(cell));
   const lines: ImportLine[] = [];
   const seen = new Set<string>();
   const push = (line: number, rawEmail: string | undefined, components: string[], groups: string[]) => {

@@ -11,24 +11,7 @@ import {
   subscribers,
   verificationSends,
 } from '@statuspage/db';
-import {
-  and,
-  asc,
-  count,
-  desc,
-  eq,
-  gt,
-  ilike,
-  inArray,
-  isNotNull,
-  isNull,
-  lt,
-  max,
-  min,
-  or,
-  type SQL,
-  sql,
-} from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, ilike, inArray, isNotNull, lt, max, min, or, type SQL, sql } from 'drizzle-orm';
 import { NotificationErrors } from './errors';
 
 // The SQL of the notifications module, over its own tables only (channels, verification codes and
