@@ -1,5 +1,5 @@
-import type { Database } from '@statuspage/db';
 import { prunePendingSubscribers } from '@statuspage/core';
+import type { Database } from '@statuspage/db';
 import type { Logger } from 'pino';
 
 /**
