@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { manageToken, unsubscribeToken } from '@statuspage/core';
-import { describe, expect, it } from 'vitest';
-import { redactUrl } from '../src/logger';
+import { describe, expect, inject, it } from 'vitest';
+import { loadEnv } from '../src/env';
+import { createLogger, redactUrl } from '../src/logger';
+import { startApiServer } from '../src/server';
 import { unique } from './support/api';
 import { dataOf, expectValidationError } from './support/catalog';
+import { createHttp } from './support/client';
 import { createEvent, incidentBody } from './support/events';
 import { createGroup, createService } from './support/factories';
 import { useApiFixture } from './support/fixture';
@@ -17,6 +21,7 @@ const APP_SECRET = 'subscribers-test-secret-0123456789abcdef';
 const PER_IP = 8;
 const PER_ADDRESS = 3;
 const PENDING_PER_IP = 3;
+const LINK_USES = 12;
 const t = useApiFixture({
   APP_SECRET,
   // The tests speak for many clients: X-Forwarded-For from the loopback proxy names each one.
@@ -25,6 +30,8 @@ const t = useApiFixture({
   SUBSCRIBERS_RATE_LIMIT_PER_ADDRESS: String(PER_ADDRESS),
   SUBSCRIBERS_MAX_PENDING_PER_IP: String(PENDING_PER_IP),
   SUBSCRIBERS_MAIL_COOLDOWN: '1m',
+  // The links from e-mails count per token under the auth limits.
+  RATE_LIMIT_AUTH_PER_ACCOUNT: String(LINK_USES),
 });
 
 let clients = 0;
@@ -217,6 +224,54 @@ describe('subscribers subscribe', () => {
     expect(redactUrl('/subscribers/confirm?token=secret-value')).toBe('/subscribers/confirm?token=[redacted]');
     expect(redactUrl('/api/v1/subscribers/manage?token=secret-value')).not.toContain('secret-value');
   });
+
+  it("the api's log lines hold neither the visitors' addresses nor the tokens of their links", async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, callback) {
+        lines.push(...String(chunk).split('\n').filter(Boolean));
+        callback();
+      },
+    });
+    const secret = 'subscribers-log-test-secret-0123456789';
+    const api = await startApiServer(
+      loadEnv({
+        DATABASE_URL: inject('databaseUrl'),
+        SERVER_HOST: '127.0.0.1',
+        SERVER_PORT: '0',
+        SERVER_METRICS_PORT: '0',
+        COOKIE_SECURE: 'false',
+        APP_SECRET: secret,
+        SUBSCRIBERS_MAX_PENDING_PER_IP: '100000',
+      }),
+      { logger: createLogger({ level: 'info', format: 'json', name: 'api', destination: sink }) },
+    );
+    try {
+      const http = createHttp(api.url);
+      const email = address();
+      const other = address();
+      expect(
+        (await http.post('/api/v1/subscribers', { body: { email, subscribe_to_all_services: true } })).status,
+      ).toBe(200);
+      const form = new URLSearchParams({ email: other, scope: 'all' }).toString();
+      await http.post('/subscribe', { raw: form, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      const [mail] = await mailsTo(email);
+      const confirmToken = mail?.payload.token ?? '';
+      await http.get(`/subscribers/confirm?token=${encodeURIComponent(confirmToken)}`);
+      const confirmed = await http.post('/api/v1/subscribers/confirm', { body: { token: confirmToken } });
+      const token = confirmed.body.data.manage_token as string;
+      await http.get(`/api/v1/subscribers/manage?token=${encodeURIComponent(token)}`);
+      await http.get(`/subscribers/manage?token=${encodeURIComponent(token)}`);
+      const text = lines.join('\n');
+      expect(lines.length).toBeGreaterThanOrEqual(6);
+      expect(text).toContain('/subscribers/manage?token=[redacted]');
+      for (const secretValue of [email, other, confirmToken, token, encodeURIComponent(token)]) {
+        expect(text).not.toContain(secretValue);
+      }
+    } finally {
+      await api.close();
+    }
+  });
 });
 
 describe('subscribers confirm', () => {
@@ -363,6 +418,17 @@ describe('subscribers manage', () => {
     await t.sql`update subscribers set token_version = 2 where id = ${id}`;
     expectError(await t.http.get(managePath(token)), 404);
     expect((await t.http.get(managePath(manageToken(id, 2, APP_SECRET)))).status).toBe(200);
+  });
+
+  it(`one link answers ${LINK_USES} uses per window, then 429 with Retry-After (other links are not affected)`, async () => {
+    const { manageToken: token } = await confirmedSubscriber();
+    for (let i = 0; i < LINK_USES; i += 1) expect((await t.http.get(managePath(token))).status).toBe(200);
+    const refused = await t.http.get(managePath(token));
+    expectError(refused, 429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expectError(await t.http.post('/api/v1/subscribers/unsubscribe', { body: { token } }), 429);
+    const other = await confirmedSubscriber();
+    expect((await t.http.get(managePath(other.manageToken))).status).toBe(200);
   });
 
   it('one-click unsubscribe of a subscriber channel deletes the subscriber', async () => {
