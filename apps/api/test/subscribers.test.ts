@@ -218,6 +218,9 @@ describe('subscribers subscribe', () => {
     const email = address();
     expectError(await subscribe({ email, subscribe_to_all_services: true }, ip), 429);
     expect(await subscriberOf(email)).toBeUndefined();
+    // A known address is refused the same way there, so the refusal tells nothing about it.
+    const { email: known } = await confirmedSubscriber();
+    expectError(await subscribe({ email: known, subscribe_to_all_services: true }, ip), 429);
   });
 
   it('the log never holds a token of a confirmation or manage link', () => {

@@ -124,6 +124,11 @@ export async function subscribe(deps: NotificationDeps, input: CreateSubscriberI
   const email = normalizeSubscriberEmail(input.email);
   await deps.db.transaction(async (tx) => {
     const choice = await checkedChoice(deps, tx, input);
+    // Asked of every request, known address or not: refusing only new ones would tell which are known.
+    const ipHash = subscriberIpHash(ip, deps.secret);
+    if ((await countPendingByIp(tx, ipHash)) >= deps.settings.maxPendingSubscribersPerIp) {
+      throw NotificationErrors.tooManyPending();
+    }
     await lockSubscriberAddress(tx, email);
     const existing = await findSubscriberByEmail(tx, email);
     const now = deps.clock();
@@ -143,10 +148,6 @@ export async function subscribe(deps: NotificationDeps, input: CreateSubscriberI
         token: manageToken(existing.id, existing.tokenVersion, deps.secret),
       });
       return;
-    }
-    const ipHash = subscriberIpHash(ip, deps.secret);
-    if ((await countPendingByIp(tx, ipHash)) >= deps.settings.maxPendingSubscribersPerIp) {
-      throw NotificationErrors.tooManyPending();
     }
     const subscriber = await insertSubscriber(tx, { email, ipHash, createdAt: now, updatedAt: now });
     if (!subscriber) throw new Error('the address lock did not hold');
