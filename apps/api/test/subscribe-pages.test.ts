@@ -1,5 +1,6 @@
 import { parse } from 'node-html-parser';
 import { describe, expect, it } from 'vitest';
+import { publicRoutes } from '../src/http/public-routes';
 import { unique } from './support/api';
 import { createGroup, createService } from './support/factories';
 import { useApiFixture } from './support/fixture';
@@ -244,6 +245,13 @@ describe('subscriber confirm and manage pages', () => {
     const gone = await getPage(t.http, link);
     expectHtmlPage(gone, 404);
     expect(gone.text('h1')).toBe('This link does not work');
+  });
+
+  it('none of the subscriber pages is a route of the public cache (they depend on the token or the visitor)', () => {
+    const templates = publicRoutes.map((route) => route.template);
+    for (const path of ['/subscribe', '/subscribers/confirm', '/subscribers/manage'])
+      expect(templates).not.toContain(path);
+    expect(templates.some((template) => template.startsWith('/subscribe'))).toBe(false);
   });
 
   it('an invalid link answers the 404 page, in Russian when asked', async () => {
