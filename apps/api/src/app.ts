@@ -188,6 +188,7 @@ export function createApp(options: AppOptions) {
   const pages = createPages({
     core: options.services.core,
     baseUrl: options.publicBaseUrl ?? 'http://localhost:8080',
+    rateLimiter: options.services.rateLimiter,
   });
   app.use(pages.router);
 

@@ -120,6 +120,11 @@ export const EnvSchema = z
     /** Verification codes one user may have sent in an hour (all addresses together). */
     NOTIFICATIONS_VERIFICATION_MAX_PER_USER: z.coerce.number().int().min(1).default(10),
     NOTIFICATIONS_PROBE_TIMEOUT: durationSetting('10s', 's'),
+    SUBSCRIBERS_RATE_LIMIT_PER_IP: z.coerce.number().int().min(1).default(10),
+    SUBSCRIBERS_RATE_LIMIT_PER_ADDRESS: z.coerce.number().int().min(1).default(3),
+    SUBSCRIBERS_RATE_LIMIT_WINDOW: durationSetting('1h', 's'),
+    SUBSCRIBERS_MAX_PENDING_PER_IP: z.coerce.number().int().min(1).default(5),
+    SUBSCRIBERS_MAIL_COOLDOWN: durationSetting('1m', 's'),
     ...appSecretSettings(DEVELOPMENT_SECRET),
   })
   .superRefine(refineProductionSecrets);

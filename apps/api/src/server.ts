@@ -133,6 +133,8 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
         resendCooldownSeconds: env.NOTIFICATIONS_VERIFICATION_RESEND_COOLDOWN,
         maxCodesPerAddressPerHour: env.NOTIFICATIONS_VERIFICATION_MAX_PER_ADDRESS,
         maxCodesPerUserPerHour: env.NOTIFICATIONS_VERIFICATION_MAX_PER_USER,
+        subscriberMailCooldownSeconds: env.SUBSCRIBERS_MAIL_COOLDOWN,
+        maxPendingSubscribersPerIp: env.SUBSCRIBERS_MAX_PENDING_PER_IP,
       },
       probe,
       secret: env.APP_SECRET,
@@ -166,6 +168,13 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
           perIp: env.RATE_LIMIT_AUTH_PER_IP,
           perAccount: env.RATE_LIMIT_AUTH_PER_ACCOUNT,
           windowSeconds: env.RATE_LIMIT_AUTH_WINDOW,
+          actions: {
+            subscribe: {
+              perIp: env.SUBSCRIBERS_RATE_LIMIT_PER_IP,
+              perAccount: env.SUBSCRIBERS_RATE_LIMIT_PER_ADDRESS,
+              windowSeconds: env.SUBSCRIBERS_RATE_LIMIT_WINDOW,
+            },
+          },
           ...(options.rateLimitPrefix ? { keyPrefix: options.rateLimitPrefix } : {}),
         },
         redis,

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { manageToken } from '@statuspage/core';
 import { type Browser, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGroup, createService } from './support/factories';
@@ -20,6 +21,9 @@ const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const screenshotDir = process.env.SCREENSHOT_DIR ?? join(tmpdir(), 'statuspage-screenshots');
 
 const env = usePagesDatabase();
+// The manage page's link is signed with it.
+const APP_SECRET = 'pages-browser-test-secret-0123456789';
+env.APP_SECRET = APP_SECRET;
 const fx = useApiFixture(env, pagesCacheOptions());
 let browser: Browser;
 const paths: Record<string, string> = {};
@@ -70,6 +74,15 @@ beforeAll(async () => {
     affected_services: [{ service_id: payouts.id, status: 'degraded' }],
   });
   expect(past.status, past.text).toBe(201);
+  // An account-less subscriber (imported as confirmed) for the manage page.
+  const email = 'visitor@example.test';
+  const imported = await http.post('/api/v1/admin/subscribers/import', {
+    token: admin,
+    body: { csv: `email,components\n${email},Card payments\n` },
+  });
+  expect(imported.body.data.created, imported.text).toEqual([email]);
+  const listed = await http.get(`/api/v1/admin/subscribers?q=${email}`, { token: admin });
+  const subscriberId = listed.body.data.subscribers[0].subscriber_id as string;
   Object.assign(paths, {
     status: '/',
     event: `/events/${incident.body.data.id}`,
@@ -78,6 +91,11 @@ beforeAll(async () => {
     service: `/services/${card.slug}`,
     notFound: '/events/00000000-0000-4000-8000-000000000000',
     russian: '/?lang=ru',
+    subscribe: '/subscribe',
+    subscribeRussian: '/subscribe?lang=ru',
+    confirm: `/subscribers/confirm?token=${'A'.repeat(43)}`,
+    manage: `/subscribers/manage?token=${encodeURIComponent(manageToken(subscriberId, 1, APP_SECRET))}`,
+    invalidLink: `/subscribers/manage?token=${'B'.repeat(43)}`,
   });
 }, 120_000);
 
@@ -92,7 +110,7 @@ async function open(path: string, options: BrowserContextOptions = {}) {
   const errors: string[] = [];
   page.on('console', (message) => {
     // The browser reports a 404 document as a failed load: that one is the page under test.
-    const expected = path === paths.notFound && /status of 404/.test(message.text());
+    const expected = (path === paths.notFound || path === paths.invalidLink) && /status of 404/.test(message.text());
     if (message.type() === 'error' && !expected) errors.push(message.text());
   });
   page.on('pageerror', (error) => errors.push(error.message));
@@ -122,7 +140,20 @@ interface AxeViolation {
   nodes: { target: string[]; failureSummary: string }[];
 }
 
-const pageNames = ['status', 'event', 'maintenance', 'history', 'service', 'notFound', 'russian'] as const;
+const pageNames = [
+  'status',
+  'event',
+  'maintenance',
+  'history',
+  'service',
+  'notFound',
+  'russian',
+  'subscribe',
+  'subscribeRussian',
+  'confirm',
+  'manage',
+  'invalidLink',
+] as const;
 
 describe('public pages in a browser', () => {
   for (const name of pageNames) {
@@ -130,13 +161,13 @@ describe('public pages in a browser', () => {
       it(`${name} (${colorScheme}) loads without console errors and axe finds no serious violation`, async () => {
         const { page, errors, status, close } = await open(paths[name] as string, { colorScheme });
         try {
-          expect(status).toBe(name === 'notFound' ? 404 : 200);
+          expect(status).toBe(name === 'notFound' || name === 'invalidLink' ? 404 : 200);
           expect(await page.evaluate(() => matchMedia('(prefers-color-scheme: dark)').matches)).toBe(
             colorScheme === 'dark',
           );
           expect(await axeViolations(page)).toEqual([]);
           expect(errors).toEqual([]);
-          if (name === 'status' || name === 'russian') {
+          if (name === 'status' || name === 'russian' || name === 'subscribe' || name === 'manage') {
             await page.screenshot({ path: join(screenshotDir, `${name}-${colorScheme}.png`), fullPage: true });
           }
         } finally {

@@ -28,6 +28,7 @@ import { createOutboxRelay, type OutboxRelay } from './outbox/relay';
 import { cappedExponentialBackoff } from './queues/backoff';
 import { createQueues, type Queues } from './queues/queues';
 import { type RegisterContext, register } from './queues/register';
+import { pruneUnconfirmedSubscribers } from './subscribers/prune';
 
 export interface RunningWorker {
   /** Resolves once Redis answered (the worker waits for it, logging while it does). */
@@ -48,6 +49,8 @@ export interface RunningWorker {
 
 /** How often scheduled maintenance is reconciled (missed transitions, missing delayed jobs). */
 const reconcileEveryMs = 60_000;
+/** How often unconfirmed subscribers older than a week are deleted. */
+const pruneSubscribersEveryMs = 3_600_000;
 
 /** Outbox jobs handled at once: fan-outs are one statement and a few bulk adds each. */
 const outboxConcurrency = 4;
@@ -160,8 +163,14 @@ export function startWorker(env: WorkerEnv, logger: Logger): RunningWorker {
         queue: queueNames.maintenance,
         schema: MaintenanceJob,
         concurrency: outboxConcurrency,
-        process: (data, _job, log) => maintenance.run(data, log),
+        process: (data, _job, log) =>
+          data.action === 'prune_subscribers' ? pruneUnconfirmedSubscribers(db?.db, log) : maintenance.run(data, log),
       }),
+    );
+    await queues.maintenance.upsertJobScheduler(
+      'prune-subscribers',
+      { every: pruneSubscribersEveryMs },
+      { name: 'prune_subscribers', data: { action: 'prune_subscribers' } satisfies MaintenanceJob },
     );
     await queues.maintenance.upsertJobScheduler(
       'maintenance-reconcile',

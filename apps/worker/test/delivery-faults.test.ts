@@ -8,6 +8,7 @@ import { SendError } from '../src/notifications/senders/sender';
 import { useWorkerFixture } from './support/fixture';
 import {
   addVerifiedChannel,
+  confirmedSubscriber,
   createService,
   deliveriesOf,
   openIncident,
@@ -18,6 +19,7 @@ import {
   waitFor,
   workerPrefix,
 } from './support/harness';
+import { parse, type ReceivedMail } from './support/smtp';
 
 const f = useWorkerFixture({ name: 'faults', telegram: true, webhooks: true });
 let operatorId: string;
@@ -43,6 +45,23 @@ describe('delivery faults', () => {
     expect(row).toMatchObject({ state: 'sent', attempts: 3, last_error: null });
     expect(f.smtp.attempts(user.email)).toBe(3);
     expect(f.smtp.to(user.email)).toHaveLength(1);
+  });
+
+  it('delivers to an account-less subscriber on the third attempt, once, with its manage link, when SMTP refuses the first two', async () => {
+    const service = await createService(f.t, operatorId);
+    const subscriber = await confirmedSubscriber(f.t, [service.id]);
+    f.smtp.refuse(subscriber.email, 2, 451);
+    await openIncident(f.t, operatorId, [service.id]);
+    const [row] = await settled(f.t, { targets: [subscriber.email] }, 1);
+    expect(row).toMatchObject({ state: 'sent', attempts: 3, last_error: null, channel_id: subscriber.channelId });
+    expect(f.smtp.attempts(subscriber.email)).toBe(3);
+    const mails = f.smtp.to(subscriber.email);
+    expect(mails).toHaveLength(1);
+    const mail = await parse(mails[0] as ReceivedMail);
+    expect(mail.text).toMatch(
+      /Manage your subscription: https:\/\/status\.example\.test\/subscribers\/manage\?token=m1\./,
+    );
+    expect(mail.headers['list-unsubscribe-post']).toBe('List-Unsubscribe=One-Click');
   });
 
   it('marks a delivery that keeps failing as failed with its last error, and an admin retry sends it', async () => {

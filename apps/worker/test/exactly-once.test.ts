@@ -13,6 +13,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { RunningWorker } from '../src/worker';
 import {
+  accountLessOf,
   bulkSubscribers,
   createService,
   createTestCore,
@@ -110,6 +111,7 @@ describe('every notification exactly once', () => {
       const { t, operatorId, database } = installation;
       const service = await createService(t, operatorId);
       const addresses = await bulkSubscribers(t, service.id, 30, unique('a'));
+      expect(await accountLessOf(t, addresses)).toHaveLength(15);
       const running = await worker(database.url, { WORKER_QUEUE_PREFIX: base });
       for (let index = 0; index < 3; index += 1) await openIncident(t, operatorId, [service.id]);
       await expectEach(addresses, 3);
@@ -187,6 +189,7 @@ describe('every notification exactly once', () => {
       const { t, operatorId, database } = await newInstallation();
       const service = await createService(t, operatorId);
       const addresses = await bulkSubscribers(t, service.id, 20, unique('c1'));
+      expect(await accountLessOf(t, addresses)).toHaveLength(10);
       const base = unique('once-c1');
       await worker(database.url, { REDIS_URL: redisUrl, WORKER_QUEUE_PREFIX: base, ...fastRepair });
       const outboxQueue = new Queue(queueNames.outbox, {
@@ -216,6 +219,7 @@ describe('every notification exactly once', () => {
       const { t, operatorId, database } = await newInstallation();
       const service = await createService(t, operatorId);
       const addresses = await bulkSubscribers(t, service.id, 20, unique('c2'));
+      expect(await accountLessOf(t, addresses)).toHaveLength(10);
       const base = unique('once-c2');
       await worker(database.url, { REDIS_URL: redisUrl, WORKER_QUEUE_PREFIX: base, ...fastRepair });
       const emailQueue = new Queue(queueNames.delivery.email, {

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
+  accountLessOf,
   bulkSubscribers,
   createService,
   createTestCore,
@@ -57,6 +58,8 @@ describe('worker reliability', () => {
   it('delivers every message of a 2,000-recipient fan-out exactly once when the worker is stopped midway and started again', async () => {
     const service = await createService(t, operatorId);
     const addresses = await bulkSubscribers(t, service.id, 2000);
+    // Half of them are account-less subscribers: exactly once holds for them too.
+    expect(await accountLessOf(t, addresses)).toHaveLength(1000);
     const env = testEnvVars({
       WORKER_QUEUE_PREFIX: `${inject('queuePrefix')}-restart`,
       NOTIFICATIONS_EMAIL_SMTP_PORT: String(smtp.port),
@@ -88,6 +91,8 @@ describe('worker reliability', () => {
   it('delivers each message once when two workers run at once, and both take part', async () => {
     const service = await createService(t, operatorId);
     const addresses = await bulkSubscribers(t, service.id, 400);
+    // Half of them are account-less subscribers: exactly once holds for them too.
+    expect(await accountLessOf(t, addresses)).toHaveLength(200);
     const shared = {
       WORKER_QUEUE_PREFIX: `${inject('queuePrefix')}-pair`,
       NOTIFICATIONS_EMAIL_SMTP_PORT: String(smtp.port),
@@ -124,6 +129,8 @@ describe('worker reliability', () => {
     let redis = startRedisServer(port);
     const service = await createService(t, operatorId);
     const addresses = await bulkSubscribers(t, service.id, 20);
+    // Half of them are account-less subscribers: exactly once holds for them too.
+    expect(await accountLessOf(t, addresses)).toHaveLength(10);
     const worker = await startTestWorker(
       testEnv({
         REDIS_URL: `redis://127.0.0.1:${port}`,

@@ -9,4 +9,5 @@ export * from './outbox';
 export * from './page';
 export * from './queues';
 export * from './statuspage';
+export * from './subscribers';
 export * from './templates';

@@ -4,7 +4,8 @@ import { ChannelType } from './enums';
 
 export const NotificationChannel = z.object({
   id: Uuid,
-  user_id: Uuid,
+  /** The owning account; null for an account-less subscriber's channel. */
+  user_id: Uuid.nullable(),
   type: ChannelType,
   target: z.string(),
   is_enabled: z.boolean(),
@@ -89,6 +90,8 @@ export const messageKinds = [
   'reminder',
   'verification',
   'password_reset',
+  'subscriber_confirmation',
+  'subscriber_manage',
 ] as const;
 export const MessageKind = z.enum(messageKinds);
 export type MessageKind = z.infer<typeof MessageKind>;
@@ -151,3 +154,7 @@ export type EventMessagePayload = z.infer<typeof EventMessagePayload>;
 
 export const VerificationPayload = z.object({ code: z.string() });
 export const PasswordResetPayload = z.object({ first_name: z.string(), token: z.string(), expires_at: z.string() });
+/** The confirmation e-mail of an account-less subscriber: its single-use token (removed once sent). */
+export const SubscriberConfirmationPayload = z.object({ token: z.string(), expires_at: z.string() });
+/** The "manage your subscription" e-mail: the subscriber's manage token (removed once sent). */
+export const SubscriberManagePayload = z.object({ token: z.string() });

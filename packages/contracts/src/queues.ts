@@ -43,8 +43,12 @@ export const DeliveryJob = z.object({
 });
 export type DeliveryJob = z.infer<typeof DeliveryJob>;
 
-/** What a maintenance job does: start or complete the event, or remind its subscribers. */
-export const maintenanceActions = ['start', 'complete', 'reminder', 'reconcile'] as const;
+/**
+ * What a maintenance job does: start or complete the event, remind its
+ * subscribers, reconcile; or, scheduled on the same queue, delete the
+ * account-less subscribers left unconfirmed for a week.
+ */
+export const maintenanceActions = ['start', 'complete', 'reminder', 'reconcile', 'prune_subscribers'] as const;
 export const MaintenanceJob = z.object({
   action: z.enum(maintenanceActions),
   /** Absent for `reconcile`. */

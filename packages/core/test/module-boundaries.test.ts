@@ -89,6 +89,8 @@ describe('core module boundaries', () => {
       'channelVerifications',
       'verificationSends',
       'channelSubscriptions',
+      'channelGroupSubscriptions',
+      'subscribers',
       'eventSubscribers',
       'notificationMessages',
       'notificationDeliveries',

@@ -29,7 +29,12 @@ const DAY_MS = 86_400_000;
 
 describe('notifications message kinds', () => {
   it('splits every kind of the contract into direct and event kinds', () => {
-    expect([...directKinds].sort()).toEqual(['password_reset', 'verification']);
+    expect([...directKinds].sort()).toEqual([
+      'password_reset',
+      'subscriber_confirmation',
+      'subscriber_manage',
+      'verification',
+    ]);
     for (const kind of messageKinds) expect(directKinds.has(kind) !== eventKinds.has(kind)).toBe(true);
     expect(eventKinds.has('initial')).toBe(true);
     expect(eventKinds.has('reminder')).toBe(true);
@@ -49,7 +54,7 @@ describe('notifications recipients', () => {
   it('asks enabled, verified and the owner rule of the accounts port, on unaliased channel columns', () => {
     const rule = channelMayReceiveSql({ activeAccountSql: (userId) => sql`owner_is_active(${userId})` });
     expect(dialect.sqlToQuery(rule).sql).toBe(
-      '("notification_channels"."is_enabled" and "notification_channels"."is_verified" and owner_is_active("notification_channels"."user_id"))',
+      '("notification_channels"."is_enabled" and "notification_channels"."is_verified" and (owner_is_active("notification_channels"."user_id") or exists (select 1 from "subscribers" as receiving_subscriber where receiving_subscriber.id = "notification_channels"."subscriber_id" and receiving_subscriber.state = \'confirmed\')))',
     );
   });
 });

@@ -1,6 +1,13 @@
 import type { EventMessagePayload } from '@statuspage/contracts';
 import { describe, expect, it } from 'vitest';
-import { mattermostText, nameForMessage, renderEventMessage, renderPasswordReset } from '../src/notifications/render';
+import {
+  mattermostText,
+  nameForMessage,
+  renderEventMessage,
+  renderPasswordReset,
+  renderSubscriberConfirmation,
+  renderSubscriberManage,
+} from '../src/notifications/render';
 
 const context = { baseUrl: 'https://status.example.org' };
 const reset = (first_name: string) =>
@@ -87,5 +94,57 @@ describe('notifications mattermost text', () => {
     expect(rendered.text).not.toContain('evil.example');
     expect(rendered.text).toContain('We are on it @\u200ball pixel');
     expect(rendered.text).toContain('Affected: API @\u200bhere');
+  });
+});
+
+describe('notifications subscriber e-mails', () => {
+  const token = 'abc+/=token';
+
+  it('the confirmation e-mail links to the confirm page with its token, and says until when', () => {
+    const message = renderSubscriberConfirmation({ token, expires_at: '2030-01-02T10:00:00.000Z' }, context);
+    const link = 'https://status.example.org/subscribers/confirm?token=abc%2B%2F%3Dtoken';
+    expect(message.subject).toBe('Confirm your status notifications');
+    expect(message.text).toContain(link);
+    expect(message.text).toContain('2030-01-02 10:00 UTC');
+    expect(message.html).toContain(`href="${link}"`);
+  });
+
+  it('the manage e-mail links to the manage page with its token', () => {
+    const message = renderSubscriberManage({ token }, { baseUrl: 'https://status.example.org/' });
+    expect(message.text).toContain('https://status.example.org/subscribers/manage?token=abc%2B%2F%3Dtoken');
+    expect(message.html).toContain('Change what you follow or unsubscribe');
+  });
+
+  it('an event e-mail carries the manage link when it has one, before the unsubscribe link', () => {
+    const payload: EventMessagePayload = {
+      event: {
+        id: '0b5e4c1e-7a39-4c63-9d7e-3f1f0f6f2a10',
+        title: 'Slow API',
+        type: 'incident',
+        status: 'investigating',
+        severity: 'minor',
+        scheduled_start_at: null,
+        scheduled_end_at: null,
+      },
+      text: 'Looking into it',
+      services: ['API'],
+    };
+    const withLink = renderEventMessage('initial', payload, 'email', {
+      ...context,
+      manageUrl: 'https://status.example.org/subscribers/manage?token=m1.x',
+      unsubscribeUrl: 'https://status.example.org/api/v1/notifications/unsubscribe?token=v1.x',
+    });
+    const lines = withLink.text.split('\n');
+    expect(lines).toContain('Manage your subscription: https://status.example.org/subscribers/manage?token=m1.x');
+    expect(lines).toContain('Unsubscribe: https://status.example.org/api/v1/notifications/unsubscribe?token=v1.x');
+    expect(
+      lines.indexOf('Manage your subscription: https://status.example.org/subscribers/manage?token=m1.x'),
+    ).toBeLessThan(
+      lines.indexOf('Unsubscribe: https://status.example.org/api/v1/notifications/unsubscribe?token=v1.x'),
+    );
+    expect(withLink.html).toContain('Manage your subscription');
+    const without = renderEventMessage('initial', payload, 'email', context);
+    expect(without.text).not.toContain('Manage your subscription');
+    expect(without.html).not.toContain('Manage your subscription');
   });
 });

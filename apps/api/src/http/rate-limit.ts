@@ -6,12 +6,22 @@ export interface RateLimitSettings {
   perIp: number;
   perAccount: number;
   windowSeconds: number;
+  /** Actions with limits of their own (e.g. subscribing), instead of the ones above. */
+  actions?: Partial<Record<RateLimitedAction, { perIp: number; perAccount: number; windowSeconds: number }>>;
   /** Key prefix in Redis (tests use their own). */
   keyPrefix?: string;
 }
 
 /** Actions limited by attempts: each call counts, whatever its outcome. */
-export type RateLimitedAction = 'register' | 'forgot_password' | 'reset_password' | 'verify_channel';
+export type RateLimitedAction =
+  | 'register'
+  | 'forgot_password'
+  | 'reset_password'
+  | 'verify_channel'
+  /** An account-less subscription (per ip, and per address). */
+  | 'subscribe'
+  /** A confirmation or manage link used (per ip, and per token hash). */
+  | 'subscriber_link';
 
 /** Secrets guessed against an account: only wrong guesses count. */
 export type GuessedSecret = 'login' | 'change_password';
@@ -60,14 +70,14 @@ export interface RateLimiterOptions {
 export function createAuthRateLimiter(settings: RateLimitSettings, redis?: Redis, options: RateLimiterOptions = {}) {
   const prefix = settings.keyPrefix ?? 'rl';
   const wait = options.sleep ?? sleep;
-  const make = (name: string, points: number): RateLimiterAbstract => {
-    const memory = new RateLimiterMemory({ keyPrefix: `${prefix}:${name}`, points, duration: settings.windowSeconds });
+  const make = (name: string, points: number, duration = settings.windowSeconds): RateLimiterAbstract => {
+    const memory = new RateLimiterMemory({ keyPrefix: `${prefix}:${name}`, points, duration });
     if (!redis) return memory;
     return new RateLimiterRedis({
       storeClient: redis,
       keyPrefix: `${prefix}:${name}`,
       points,
-      duration: settings.windowSeconds,
+      duration,
       insuranceLimiter: memory,
       rejectIfRedisNotReady: false,
     });
@@ -80,6 +90,17 @@ export function createAuthRateLimiter(settings: RateLimitSettings, redis?: Redis
     // Counts only (never refuses): its count sets the delay.
     failedAccount: make('failed-account', Number.MAX_SAFE_INTEGER),
   };
+  // Actions with their own limits count in limiters of their own.
+  const own = new Map(
+    Object.entries(settings.actions ?? {}).map(([action, limits]) => [
+      action,
+      {
+        ip: make(`${action}-ip`, limits.perIp, limits.windowSeconds),
+        account: make(`${action}-account`, limits.perAccount, limits.windowSeconds),
+      },
+    ]),
+  );
+  const attemptLimiters = (action: RateLimitedAction) => own.get(action) ?? limiters;
   const keys = (secret: GuessedSecret, ip: string, account: string) => {
     const who = `${secret}:${account.toLowerCase()}`;
     return { ip: `${secret}:${ip}`, accountIp: `${who}:${ip}`, account: who };
@@ -89,15 +110,17 @@ export function createAuthRateLimiter(settings: RateLimitSettings, redis?: Redis
   return {
     /** Gives back an attempt that did not reach the operation (its input was refused by the schema). */
     async refund(action: RateLimitedAction, ip: string, account?: string) {
-      await limiters.ip.reward(`${action}:${ip}`, 1);
-      if (account) await limiters.account.reward(`${action}:${account.toLowerCase()}`, 1);
+      const limit = attemptLimiters(action);
+      await limit.ip.reward(`${action}:${ip}`, 1);
+      if (account) await limit.account.reward(`${action}:${account.toLowerCase()}`, 1);
     },
 
     /** Counts one attempt; throws RateLimited when either the IP or the account is over its limit. */
     async consume(action: RateLimitedAction, ip: string, account?: string) {
+      const limit = attemptLimiters(action);
       try {
-        await limiters.ip.consume(`${action}:${ip}`);
-        if (account) await limiters.account.consume(`${action}:${account.toLowerCase()}`);
+        await limit.ip.consume(`${action}:${ip}`);
+        if (account) await limit.account.consume(`${action}:${account.toLowerCase()}`);
       } catch (error) {
         if (error instanceof RateLimiterRes) throw refusal(error);
         throw error;

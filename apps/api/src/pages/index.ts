@@ -1,7 +1,9 @@
-import { type Group, Uuid } from '@statuspage/contracts';
+import { createHash } from 'node:crypto';
+import { CreateSubscriberInput, type Group, SubscriberToken, Uuid } from '@statuspage/contracts';
 import { type Core, DomainError } from '@statuspage/core';
 import express, { type Request, type Response, type Router } from 'express';
-import type { PageContext } from './context';
+import { type AuthRateLimiter, RateLimited } from '../http/rate-limit';
+import { type PageContext, pageHref } from './context';
 import { pageCsp } from './csp';
 import { renderErrorPage } from './error-page';
 import { renderEventPage } from './event-page';
@@ -11,6 +13,13 @@ import { PAGE_CACHE_CONTROL } from './routes';
 import { lastNinetyDays, pageNumber } from './rules';
 import { renderServicePage } from './service-page';
 import { createRowMemo, renderStatusPage } from './status-page';
+import {
+  type ChoiceCatalog,
+  renderConfirmPage,
+  renderManagePage,
+  renderMessagePage,
+  renderSubscribePage,
+} from './subscribe-pages';
 
 export { PAGE_CACHE_CONTROL, pageRoutes, pageVariant } from './routes';
 export { feedLinks, subscribeLink } from './slots';
@@ -23,6 +32,8 @@ export interface PagesOptions {
   /** The public base URL (NOTIFICATIONS_BASE_URL). */
   baseUrl: string;
   now?: () => Date;
+  /** The limits of the subscribe form and of the links from e-mails (the same as their API operations'). */
+  rateLimiter?: AuthRateLimiter;
 }
 
 /** The context of one page: the settings, the language the visitor gets, its formatters. */
@@ -59,6 +70,44 @@ function sendPage(res: Response, ctx: PageContext, status: number, html: string 
   res.vary('Accept-Language');
   res.send(html);
 }
+
+/**
+ * Sends a page that depends on a token or a visitor's input: never cached
+ * (not by the public cache, which lists only the public pages, nor by
+ * browsers or proxies), and its address (with the token) is not sent on as
+ * a referrer.
+ */
+function sendPrivatePage(res: Response, ctx: PageContext, status: number, html: string) {
+  res.status(status);
+  res.setHeader('Content-Type', 'text/html; charset=utf-8');
+  res.setHeader('Content-Language', ctx.t.locale);
+  res.setHeader('Content-Security-Policy', pageCsp(ctx.settings));
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.send(html);
+}
+
+/** A form field that may be given once or repeated, as a list. */
+const listOf = (value: unknown): string[] =>
+  Array.isArray(value) ? value.filter((item) => typeof item === 'string') : typeof value === 'string' ? [value] : [];
+const fieldOf = (body: unknown, name: string): string => {
+  const value = body && typeof body === 'object' ? (body as Record<string, unknown>)[name] : undefined;
+  return typeof value === 'string' ? value : '';
+};
+const listField = (body: unknown, name: string) =>
+  listOf(body && typeof body === 'object' ? (body as Record<string, unknown>)[name] : undefined);
+
+/** The choice a subscriber form posts: every service, or the ticked services and groups. */
+function choiceOf(body: unknown) {
+  const all = fieldOf(body, 'scope') !== 'chosen';
+  return {
+    subscribe_to_all_services: all,
+    service_ids: all ? [] : listField(body, 'service_ids'),
+    group_ids: all ? [] : listField(body, 'group_ids'),
+  };
+}
+
+const formBody = express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 2000 });
 
 const page =
   (handler: (req: Request, res: Response) => Promise<void>) =>
@@ -205,6 +254,182 @@ export function createPages(options: PagesOptions): Pages {
           eventTitles: await titlesOf(core, uptime),
         }),
       );
+    }),
+  );
+
+  // ---- account-less subscribers (subscribe-pages.tsx)
+
+  const catalogOf = async (): Promise<ChoiceCatalog> => {
+    const [services, groups] = await Promise.all([
+      core.services.list({ include_archived: false }),
+      core.groups.list({ include_archived: false }),
+    ]);
+    return { services, groups };
+  };
+  /** Counts one attempt against the limits; false (and a 429 page sent) when over them. */
+  const withinLimit = async (
+    req: Request,
+    res: Response,
+    ctx: PageContext,
+    action: 'subscribe' | 'subscriber_link',
+    account: string,
+  ) => {
+    if (!options.rateLimiter) return true;
+    try {
+      await options.rateLimiter.consume(action, req.ip ?? 'unknown', account);
+      return true;
+    } catch (error) {
+      if (!(error instanceof RateLimited)) throw error;
+      res.setHeader('Retry-After', String(error.retryAfterSeconds));
+      sendPrivatePage(res, ctx, 429, renderMessagePage(ctx, ctx.t.tooManyTitle, ctx.t.tooManyText));
+      return false;
+    }
+  };
+  const tokenHash = (token: string) => createHash('sha256').update(token).digest('hex');
+  const linkInvalid = (res: Response, ctx: PageContext) =>
+    sendPrivatePage(res, ctx, 404, renderMessagePage(ctx, ctx.t.linkInvalidTitle, ctx.t.linkInvalidText));
+  const isDomain = (error: unknown, kind: string) => error instanceof DomainError && error.kind === kind;
+
+  router.get(
+    '/subscribe',
+    page(async (req, res) => {
+      const ctx = await contextOf(req);
+      sendPrivatePage(res, ctx, 200, renderSubscribePage(ctx, await catalogOf()));
+    }),
+  );
+
+  router.post(
+    '/subscribe',
+    formBody,
+    page(async (req, res) => {
+      const ctx = await contextOf(req);
+      const email = fieldOf(req.body, 'email');
+      const choice = choiceOf(req.body);
+      const again = async (status: number, error: string) =>
+        sendPrivatePage(
+          res,
+          ctx,
+          status,
+          renderSubscribePage(ctx, await catalogOf(), {
+            email: email.slice(0, 254),
+            error,
+            all: choice.subscribe_to_all_services,
+            serviceIds: choice.service_ids,
+            groupIds: choice.group_ids,
+          }),
+        );
+      if (!(await withinLimit(req, res, ctx, 'subscribe', email.trim().toLowerCase()))) return;
+      const input = CreateSubscriberInput.safeParse({
+        email,
+        ...choice,
+        ...(fieldOf(req.body, 'website') ? { website: fieldOf(req.body, 'website').slice(0, 2048) } : {}),
+      });
+      if (!input.success) return again(400, ctx.t.subscribeInvalid);
+      try {
+        await core.subscribers.subscribe(input.data, req.ip ?? 'unknown');
+      } catch (error) {
+        if (isDomain(error, 'invalid')) return again(400, ctx.t.subscribeInvalid);
+        if (isDomain(error, 'rate_limited')) {
+          sendPrivatePage(res, ctx, 429, renderMessagePage(ctx, ctx.t.tooManyTitle, ctx.t.tooManyText));
+          return;
+        }
+        throw error;
+      }
+      sendPrivatePage(res, ctx, 200, renderMessagePage(ctx, ctx.t.subscribeDoneTitle, ctx.t.subscribeDoneText));
+    }),
+  );
+
+  // A GET only shows the button: mail scanners fetch links, and confirming must take a person's click.
+  router.get(
+    '/subscribers/confirm',
+    page(async (req, res) => {
+      const token = typeof req.query.token === 'string' ? req.query.token : '';
+      const ctx = await contextOf(req, { token });
+      if (!SubscriberToken.safeParse(token).success) return linkInvalid(res, ctx);
+      sendPrivatePage(res, ctx, 200, renderConfirmPage(ctx, token));
+    }),
+  );
+
+  router.post(
+    '/subscribers/confirm',
+    formBody,
+    page(async (req, res) => {
+      const ctx = await contextOf(req);
+      const token = fieldOf(req.body, 'token');
+      if (!SubscriberToken.safeParse(token).success) return linkInvalid(res, ctx);
+      if (!(await withinLimit(req, res, ctx, 'subscriber_link', tokenHash(token)))) return;
+      const confirmed = await core.subscribers.confirm(token).catch((error: unknown) => {
+        if (isDomain(error, 'not_found')) return undefined;
+        throw error;
+      });
+      if (!confirmed) return linkInvalid(res, ctx);
+      sendPrivatePage(
+        res,
+        ctx,
+        200,
+        renderMessagePage(ctx, ctx.t.confirmedTitle, ctx.t.confirmedText, {
+          href: pageHref(ctx, '/subscribers/manage', { token: confirmed.manage_token }),
+          text: ctx.t.manageLink,
+        }),
+      );
+    }),
+  );
+
+  router.get(
+    '/subscribers/manage',
+    page(async (req, res) => {
+      const token = typeof req.query.token === 'string' ? req.query.token : '';
+      const ctx = await contextOf(req, { token });
+      if (!SubscriberToken.safeParse(token).success) return linkInvalid(res, ctx);
+      if (!(await withinLimit(req, res, ctx, 'subscriber_link', tokenHash(token)))) return;
+      const subscription = await core.subscribers.get(token).catch((error: unknown) => {
+        if (isDomain(error, 'not_found')) return undefined;
+        throw error;
+      });
+      if (!subscription) return linkInvalid(res, ctx);
+      sendPrivatePage(res, ctx, 200, renderManagePage(ctx, await catalogOf(), token, subscription));
+    }),
+  );
+
+  router.post(
+    '/subscribers/manage',
+    formBody,
+    page(async (req, res) => {
+      const token = fieldOf(req.body, 'token');
+      const ctx = await contextOf(req, { token });
+      if (!SubscriberToken.safeParse(token).success) return linkInvalid(res, ctx);
+      if (!(await withinLimit(req, res, ctx, 'subscriber_link', tokenHash(token)))) return;
+      try {
+        if (fieldOf(req.body, 'action') === 'unsubscribe') {
+          await core.subscribers.unsubscribe(token);
+          sendPrivatePage(res, ctx, 200, renderMessagePage(ctx, ctx.t.unsubscribedTitle, ctx.t.unsubscribedText));
+          return;
+        }
+        const choice = choiceOf(req.body);
+        const valid =
+          listOf(choice.service_ids).every((id) => Uuid.safeParse(id).success) &&
+          listOf(choice.group_ids).every((id) => Uuid.safeParse(id).success);
+        const subscription = valid
+          ? await core.subscribers.update(token, choice).catch((error: unknown) => {
+              if (isDomain(error, 'invalid')) return undefined;
+              throw error;
+            })
+          : undefined;
+        if (!subscription) {
+          const current = await core.subscribers.get(token);
+          sendPrivatePage(
+            res,
+            ctx,
+            400,
+            renderManagePage(ctx, await catalogOf(), token, current, ctx.t.subscribeInvalid),
+          );
+          return;
+        }
+        sendPrivatePage(res, ctx, 200, renderManagePage(ctx, await catalogOf(), token, subscription, ctx.t.savedText));
+      } catch (error) {
+        if (isDomain(error, 'not_found')) return linkInvalid(res, ctx);
+        throw error;
+      }
     }),
   );
 

@@ -14,5 +14,5 @@ export interface FeedLink {
 /** The feeds and calendars (syndication/routes.ts). */
 export { feedLinks } from '../syndication/routes';
 
-/** Where visitors subscribe to notifications, once that page exists (shown in the header and footer). */
-export const subscribeLink: { href: string | null } = { href: null };
+/** Where visitors subscribe to notifications (shown in the header): the form of `subscribe-pages.tsx`. */
+export const subscribeLink: { href: string | null } = { href: '/subscribe' };

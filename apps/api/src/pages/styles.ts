@@ -69,6 +69,17 @@ caption{text-align:left;font-weight:600;margin-bottom:.5rem}
 th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid var(--line)}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 .pager{display:flex;flex-wrap:wrap;justify-content:space-between;gap:1rem;margin-top:2rem}
+.form{display:grid;gap:1rem;max-width:36rem;margin-top:1rem}
+.form label{display:block}
+.form input[type=email]{display:block;width:100%;margin-top:.25rem;padding:.5rem;font:inherit;color:var(--text);background:var(--bg);border:1px solid var(--muted);border-radius:.25rem}
+.form fieldset{border:1px solid var(--line);border-radius:.5rem;padding:.5rem 1rem;margin:0}
+.form legend{font-weight:600;padding:0 .25rem}
+.form .check{display:flex;gap:.5rem;align-items:flex-start;padding:.25rem 0}
+.form input[type=checkbox],.form input[type=radio]{width:1.25rem;height:1.25rem;margin:.15rem 0 0;flex:none}
+.form input:focus-visible,button:focus-visible{outline:3px solid var(--focus);outline-offset:2px}
+button{font:inherit;padding:.5rem 1.25rem;border-radius:.25rem;border:1px solid var(--link);background:var(--link);color:var(--bg);cursor:pointer;justify-self:start}
+.hp{position:absolute;left:-9999px;width:1px;height:1px;overflow:hidden}
+.notice{padding:.75rem 1rem;border:1px solid var(--line);border-left:.35rem solid var(--link);border-radius:.5rem;background:var(--surface);margin:1rem 0}
 footer{border-top:1px solid var(--line);color:var(--muted);font-size:.9rem}
 footer .wrap{padding-top:1rem;padding-bottom:2rem;display:grid;gap:.5rem}
 @media print{.top nav,.skip,footer nav,.lang{display:none}body{background:#fff;color:#000}

@@ -8,6 +8,7 @@ import { notificationsRouter } from './notifications';
 import { servicesRouter } from './services';
 import { settingsRouter } from './settings';
 import { statusRouter } from './status';
+import { subscribersRouter } from './subscribers';
 import { templatesRouter } from './templates';
 import { usersRouter } from './users';
 
@@ -24,5 +25,6 @@ export const appRouter = router({
   channels: channelsRouter,
   notifications: notificationsRouter,
   settings: settingsRouter,
+  subscribers: subscribersRouter,
 });
 export type AppRouter = typeof appRouter;

@@ -30,6 +30,11 @@ export const leastRole: Record<string, 'user' | 'operator' | 'admin'> = {
   revokeApiKey: 'operator',
   // admin
   listUsers: 'admin',
+  listSubscribers: 'admin',
+  countSubscribers: 'admin',
+  exportSubscribers: 'admin',
+  importSubscribers: 'admin',
+  deleteSubscriber: 'admin',
   updatePageSettings: 'admin',
   adminCreateUser: 'admin',
   getUser: 'admin',

@@ -22,6 +22,10 @@ export async function startTestApi(
     COOKIE_SECURE: 'false',
     RATE_LIMIT_AUTH_PER_IP: '100000',
     RATE_LIMIT_AUTH_PER_ACCOUNT: '100000',
+    // Every test file subscribes from loopback: the subscriber tests set their own limits.
+    SUBSCRIBERS_RATE_LIMIT_PER_IP: '100000',
+    SUBSCRIBERS_RATE_LIMIT_PER_ADDRESS: '100000',
+    SUBSCRIBERS_MAX_PENDING_PER_IP: '100000',
     // The tests' webhook receivers listen on loopback.
     NOTIFICATIONS_MATTERMOST_ALLOWED_NETWORKS: '127.0.0.0/8,::1',
     ...overrides,

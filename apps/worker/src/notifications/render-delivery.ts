@@ -3,12 +3,18 @@ import {
   EventMessagePayload,
   type MessageKind,
   PasswordResetPayload,
+  SubscriberConfirmationPayload,
+  SubscriberManagePayload,
   VerificationPayload,
 } from '@statuspage/contracts';
 import {
   eventKinds,
+  MANAGE_PATH,
+  manageToken,
   renderEventMessage,
   renderPasswordReset,
+  renderSubscriberConfirmation,
+  renderSubscriberManage,
   renderVerification,
   UNSUBSCRIBE_PATH,
   unsubscribeToken,
@@ -26,6 +32,9 @@ export interface DeliveryToRender {
   payload: unknown;
   channelType: ChannelType;
   channelId: string | null;
+  /** The account-less subscriber owning the channel: its messages carry its manage link. */
+  subscriberId?: string | null;
+  subscriberTokenVersion?: number | null;
 }
 
 /** The payload cannot be rendered (malformed, or its secret was already removed): retrying will not help. */
@@ -37,6 +46,12 @@ export class UnrenderableMessage extends Error {
 export function unsubscribeUrl(settings: RenderSettings, channelId: string) {
   const token = encodeURIComponent(unsubscribeToken(channelId, settings.appSecret));
   return `${settings.baseUrl.replace(/\/$/, '')}${UNSUBSCRIBE_PATH}?token=${token}`;
+}
+
+/** The manage link of an account-less subscriber (the api's page; change services, unsubscribe). */
+export function manageUrl(settings: RenderSettings, subscriberId: string, tokenVersion: number) {
+  const token = encodeURIComponent(manageToken(subscriberId, tokenVersion, settings.appSecret));
+  return `${settings.baseUrl.replace(/\/$/, '')}${MANAGE_PATH}?token=${token}`;
 }
 
 /** Renders a delivery for its channel type; event e-mails get the List-Unsubscribe headers. */
@@ -52,12 +67,22 @@ export function renderDelivery(settings: RenderSettings, delivery: DeliveryToRen
   if (delivery.kind === 'password_reset') {
     return renderPasswordReset(parse(PasswordResetPayload), { baseUrl: settings.baseUrl });
   }
+  if (delivery.kind === 'subscriber_confirmation') {
+    return renderSubscriberConfirmation(parse(SubscriberConfirmationPayload), { baseUrl: settings.baseUrl });
+  }
+  if (delivery.kind === 'subscriber_manage') {
+    return renderSubscriberManage(parse(SubscriberManagePayload), { baseUrl: settings.baseUrl });
+  }
   if (!eventKinds.has(delivery.kind)) throw new UnrenderableMessage(`unknown message kind ${delivery.kind}`);
   const link =
     delivery.channelType === 'email' && delivery.channelId ? unsubscribeUrl(settings, delivery.channelId) : undefined;
   const rendered = renderEventMessage(delivery.kind as MessageKind, parse(EventMessagePayload), delivery.channelType, {
     baseUrl: settings.baseUrl,
     unsubscribeUrl: link,
+    manageUrl:
+      delivery.subscriberId && delivery.subscriberTokenVersion
+        ? manageUrl(settings, delivery.subscriberId, delivery.subscriberTokenVersion)
+        : undefined,
   });
   if (!link) return rendered;
   return {

@@ -92,6 +92,8 @@ export async function createTestCore(databaseUrl: string = inject('databaseUrl')
         resendCooldownSeconds: 60,
         maxCodesPerAddressPerHour: 5,
         maxCodesPerUserPerHour: 10,
+        subscriberMailCooldownSeconds: 60,
+        maxPendingSubscribersPerIp: 5,
       },
       // The api's test message on Telegram/Mattermost verification; what these tests count is the worker's.
       // (Telegram: as if the chat had opened the channel's deep link.)
@@ -102,6 +104,8 @@ export async function createTestCore(databaseUrl: string = inject('databaseUrl')
   const sql = postgres(databaseUrl, { max: 2, onnotice: () => {} });
   return {
     core,
+    /** The same database through drizzle, for what the worker's own code reads (e.g. its scheduled jobs). */
+    db: client.db,
     sql,
     async close() {
       await sql.end({ timeout: 5 });
@@ -187,16 +191,19 @@ export async function openIncident(t: TestCore, actorId: string, serviceIds: str
 }
 
 /**
- * `count` users with a verified e-mail channel subscribed to a service,
- * written in one statement: registering thousands of accounts through
- * argon2 would take minutes. The event and its subscriber set still go
- * through the use-cases.
+ * `count` recipients of a service, written in a few statements: registering
+ * thousands of accounts through argon2 would take minutes. The odd ones are
+ * users with a verified e-mail channel, the even ones account-less
+ * subscribers who confirmed their address (what the subscribe and confirm
+ * use-cases leave behind), so every fault test runs with both in the mix.
+ * The event and its subscriber set still go through the use-cases.
  */
 export async function bulkSubscribers(t: TestCore, serviceId: string, count: number, tag = unique('bulk')) {
   await t.sql`
     with u as (
       insert into users (email, password_hash)
-      select ${tag} || '-' || g || '@example.test', 'not-a-password-hash' from generate_series(1, ${count}::int) g
+      select ${tag} || '-' || g || '@example.test', 'not-a-password-hash'
+      from generate_series(1, ${count}::int) g where g % 2 = 1
       returning id, email
     ), c as (
       insert into notification_channels (user_id, type, target, is_verified, is_default)
@@ -204,7 +211,45 @@ export async function bulkSubscribers(t: TestCore, serviceId: string, count: num
       returning id
     )
     insert into channel_subscriptions (channel_id, service_id) select id, ${serviceId}::uuid from c`;
+  await t.sql`
+    with s as (
+      insert into subscribers (email, state, confirmed_at)
+      select ${tag} || '-' || g || '@example.test', 'confirmed', now()
+      from generate_series(1, ${count}::int) g where g % 2 = 0
+      returning id, email
+    ), c as (
+      insert into notification_channels (subscriber_id, type, target, is_verified)
+      select id, 'email', email, true from s
+      returning id
+    )
+    insert into channel_subscriptions (channel_id, service_id) select id, ${serviceId}::uuid from c`;
   return Array.from({ length: count }, (_, index) => `${tag}-${index + 1}@example.test`);
+}
+
+/**
+ * An account-less subscriber who confirmed the address, following these
+ * services: what subscribing and confirming leave behind, written directly so
+ * that no confirmation e-mail is in flight while a test counts its mails
+ * (the flow itself is tested in subscribers.test.ts).
+ */
+export async function confirmedSubscriber(t: TestCore, serviceIds: string[], email = `${unique('sub')}@example.test`) {
+  const [subscriber] = await t.sql<{ id: string }[]>`
+    insert into subscribers (email, state, confirmed_at) values (${email}, 'confirmed', now()) returning id`;
+  if (!subscriber) throw new Error('insert returned no row');
+  const [channel] = await t.sql<{ id: string }[]>`
+    insert into notification_channels (subscriber_id, type, target, is_verified)
+    values (${subscriber.id}, 'email', ${email}, true) returning id`;
+  if (!channel) throw new Error('insert returned no row');
+  for (const serviceId of serviceIds) {
+    await t.sql`insert into channel_subscriptions (channel_id, service_id) values (${channel.id}, ${serviceId})`;
+  }
+  return { id: subscriber.id, channelId: channel.id, email };
+}
+
+/** Of these addresses, those of account-less subscribers (so a test can say they were in the mix). */
+export async function accountLessOf(t: TestCore, addresses: readonly string[]) {
+  const rows = await t.sql<{ email: string }[]>`select email from subscribers where email = any(${[...addresses]})`;
+  return rows.map((row) => row.email);
 }
 
 export interface DeliveryRow {

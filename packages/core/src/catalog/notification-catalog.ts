@@ -1,8 +1,19 @@
 import type { NotificationCatalog } from '../notifications';
-import { followableServiceIds, serviceNamesInOrder } from './store';
+import {
+  followableGroupIds,
+  followableGroupNames,
+  followableServiceIds,
+  followableServiceList,
+  groupIdsOfServicesSql,
+  serviceNamesInOrder,
+} from './store';
 
 /** The catalog's side of the notifications module's `NotificationCatalog` port. */
 export const catalogForNotifications: NotificationCatalog = {
   followableServices: followableServiceIds,
   serviceNames: serviceNamesInOrder,
+  followableGroups: followableGroupIds,
+  groupIdsOfServicesSql,
+  serviceList: followableServiceList,
+  groupNames: followableGroupNames,
 };

@@ -367,6 +367,40 @@ export async function followableServiceIds(tx: Database, ids: readonly string[])
   return rows.map((row) => row.id);
 }
 
+/** Of these ids, those naming a group that exists and is not archived, in display order. */
+export async function followableGroupIds(tx: Database, ids: readonly string[]) {
+  if (ids.length === 0) return [];
+  const rows = await tx
+    .select({ id: serviceGroups.id })
+    .from(serviceGroups)
+    .where(and(inArray(serviceGroups.id, [...ids]), isNull(serviceGroups.archivedAt)))
+    .orderBy(asc(serviceGroups.order), asc(serviceGroups.name));
+  return rows.map((row) => row.id);
+}
+
+/** A subquery: the ids of the groups (not archived) that hold any of `serviceIds` (a parenthesised list or subquery, as SQL). */
+export const groupIdsOfServicesSql = (serviceIds: SQL): SQL =>
+  sql`select gm.group_id from ${serviceGroupMembers} gm join ${serviceGroups} g on g.id = gm.group_id where g.archived_at is null and gm.service_id in ${serviceIds}`;
+
+/** The names of the groups not archived, by id. */
+export async function followableGroupNames(tx: Database): Promise<Map<string, string>> {
+  const rows = await tx
+    .select({ id: serviceGroups.id, name: serviceGroups.name })
+    .from(serviceGroups)
+    .where(isNull(serviceGroups.archivedAt))
+    .orderBy(asc(serviceGroups.order), asc(serviceGroups.name));
+  return new Map(rows.map((row) => [row.id, row.name]));
+}
+
+/** Services not archived, with their names, in display order (what the subscriber counts list). */
+export function followableServiceList(tx: Database) {
+  return tx
+    .select({ id: services.id, name: services.name })
+    .from(services)
+    .where(isNull(services.archivedAt))
+    .orderBy(asc(services.order), asc(services.name));
+}
+
 /** The names of these services, archived too, in display order. */
 export async function serviceNamesInOrder(tx: Database, ids: readonly string[]) {
   if (ids.length === 0) return [];

@@ -25,6 +25,7 @@ import {
 } from './reads';
 import {
   eventServiceIds,
+  eventServiceIdsOfSql,
   eventServiceIdsSql,
   groupInActiveEvent,
   openEventIdsSql,
@@ -96,6 +97,7 @@ export const eventsForCatalog = {
 export const eventsForNotifications = {
   serviceIds: eventServiceIds,
   serviceIdsSql: eventServiceIdsSql,
+  serviceIdsOfSql: eventServiceIdsOfSql,
   openEventIdsSql,
 };
 

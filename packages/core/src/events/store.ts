@@ -86,6 +86,10 @@ export const inActiveEventSql = (serviceId: SQL): SQL<boolean> => sql<boolean>`e
 export const eventServiceIdsSql = (eventId: string): SQL =>
   sql`select es.service_id from event_services es where es.event_id = ${eventId}::uuid`;
 
+/** A subquery: the service ids of the event `eventId` names (a column of the outer query). */
+export const eventServiceIdsOfSql = (eventId: SQL): SQL =>
+  sql`select es.service_id from event_services es where es.event_id = ${eventId}`;
+
 /** A subquery: the ids of the events that are not closed. */
 export const openEventIdsSql = (): SQL =>
   sql`select ev.id from events ev where ev.status not in ${sql.raw(literalList(closedEventStatuses))}`;

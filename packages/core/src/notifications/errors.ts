@@ -66,6 +66,38 @@ export const NotificationErrors = {
       'service_ids must be empty when subscribe_to_all_services is true',
       [{ field: 'service_ids', message: 'must be empty when subscribe_to_all_services is true' }],
     ),
+  nothingChosen: () =>
+    new DomainError(
+      'invalid',
+      'notifications.nothing_chosen',
+      'choose every service (subscribe_to_all_services) or at least one service or group',
+      [{ field: 'service_ids', message: 'choose every service or at least one service or group' }],
+    ),
+  unknownGroups: (ids: string[]) =>
+    new DomainError('invalid', 'notifications.unknown_groups', `unknown or archived group ids: ${ids.join(', ')}`, [
+      { field: 'group_ids', message: `unknown or archived group ids: ${ids.join(', ')}` },
+    ]),
+  subscriberLinkInvalid: () =>
+    new DomainError(
+      'not_found',
+      'notifications.subscriber_link_invalid',
+      'this link is invalid, was already used or has expired',
+    ),
+  tooManyPending: () =>
+    new DomainError(
+      'rate_limited',
+      'notifications.too_many_pending',
+      'too many unconfirmed subscriptions from this network; confirm one or try again later',
+      undefined,
+      3600,
+    ),
+  notAccountLess: () =>
+    new DomainError(
+      'conflict',
+      'notifications.account_channel',
+      'this is an account channel: its owner manages it (only account-less subscribers can be removed here)',
+    ),
+  subscriberNotFound: () => new DomainError('not_found', 'notifications.subscriber_not_found', 'subscriber not found'),
   unknownServices: (ids: string[]) =>
     new DomainError('invalid', 'notifications.unknown_services', `unknown or archived service ids: ${ids.join(', ')}`, [
       { field: 'service_ids', message: `unknown or archived service ids: ${ids.join(', ')}` },

@@ -12,7 +12,7 @@ import { eventMessagePayload } from './views';
 export function createEventNotifier(ports: NotificationPorts): EventNotifier {
   const mayReceive = () => channelMayReceiveSql(ports.accounts);
 
-  /** Adds to the event's subscriber set the channels that may receive following any of these services (or all). */
+  /** Adds to the event's subscriber set the channels that may receive following any of these services, a group holding one, or all. */
   async function addSubscribers(tx: Database, eventId: string, serviceIds: readonly string[] | 'event') {
     // No service added: the set stays as it was (a channel that began following all since is not added).
     if (serviceIds !== 'event' && serviceIds.length === 0) return;
@@ -23,7 +23,7 @@ export function createEventNotifier(ports: NotificationPorts): EventNotifier {
             serviceIds.map((id) => sql`${id}::uuid`),
             sql`, `,
           )})`;
-    await addEventSubscribers(tx, eventId, followed, mayReceive());
+    await addEventSubscribers(tx, eventId, followed, ports.catalog.groupIdsOfServicesSql(followed), mayReceive());
   }
 
   /** Writes an event message and its fan-out request to the outbox. */

@@ -1,9 +1,30 @@
-import type { CreateChannelInput, SetChannelSubscriptionsInput } from '@statuspage/contracts';
+import type {
+  CreateChannelInput,
+  CreateSubscriberInput,
+  ListSubscribersInput,
+  SetChannelSubscriptionsInput,
+  SubscriptionChoice,
+} from '@statuspage/contracts';
 import type { Database } from '@statuspage/db';
 import { createChannel, createDefaultChannel, deleteOwnChannel, listChannels, updateOwnChannel } from './channels';
 import { listDeliveries, retryDelivery } from './deliveries';
 import type { NotificationDeps } from './ports';
 import type { DeliveryFilter } from './store';
+import {
+  exportSubscribers,
+  importSubscribers,
+  listSubscribers,
+  removeSubscriber,
+  subscriberCounts,
+} from './subscriber-admin';
+import {
+  confirmSubscriber,
+  getSubscription,
+  SUBSCRIBE_ANSWER,
+  subscribe,
+  unsubscribeSubscriber,
+  updateSubscription,
+} from './subscribers';
 import { setSubscriptions, subscriptionMatrix } from './subscriptions';
 import { unsubscribe } from './unsubscribe';
 import { resendCode, verifyChannel } from './verification';
@@ -36,12 +57,17 @@ export {
   type RenderedMessage,
   renderEventMessage,
   renderPasswordReset,
+  renderSubscriberConfirmation,
+  renderSubscriberManage,
   renderVerification,
 } from './render';
 export {
+  CONFIRM_PATH,
   channelMayReceiveSql,
   directKinds,
   eventKinds,
+  MANAGE_PATH,
+  manageToken,
   telegramStartParameter,
   UNSUBSCRIBE_PATH,
   UNSUBSCRIBE_TOKEN_TTL_DAYS,
@@ -49,6 +75,7 @@ export {
   verifyUnsubscribeToken,
 } from './rules';
 export type { DeliveryFilter } from './store';
+export { prunePendingSubscribers, SUBSCRIBE_ANSWER } from './subscribers';
 
 /** Notifications: a user's channels, verification, subscriptions, one-click unsubscribe, the admin's deliveries. */
 export function createNotificationUseCases(deps: NotificationDeps) {
@@ -74,6 +101,26 @@ export function createNotificationUseCases(deps: NotificationDeps) {
     },
     unsubscribe: {
       unsubscribe: (token: string) => unsubscribe(deps, token),
+    },
+    /** Account-less subscribers: the public flows by token. */
+    subscribers: {
+      /** Always answers the same words (no enumeration). */
+      subscribe: async (input: CreateSubscriberInput, ip: string) => {
+        await subscribe(deps, input, ip);
+        return SUBSCRIBE_ANSWER;
+      },
+      confirm: (token: string) => confirmSubscriber(deps, token),
+      get: (token: string) => getSubscription(deps, token),
+      update: (token: string, choice: SubscriptionChoice) => updateSubscription(deps, token, choice),
+      unsubscribe: (token: string) => unsubscribeSubscriber(deps, token),
+    },
+    /** The admin's view of every receiver (account channels and account-less subscribers). */
+    subscriberAdmin: {
+      list: (input: ListSubscribersInput) => listSubscribers(deps, input),
+      counts: () => subscriberCounts(deps),
+      remove: (channelId: string) => removeSubscriber(deps, channelId),
+      export: (includePending: boolean) => exportSubscribers(deps, includePending),
+      import: (csv: string, dryRun: boolean) => importSubscribers(deps, csv, dryRun),
     },
     /** Which channel types this server offers, and the Telegram bot to start. */
     config: () => ({

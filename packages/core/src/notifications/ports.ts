@@ -25,6 +25,18 @@ export interface NotificationCatalog {
   followableServices(tx: Database, ids: readonly string[]): Promise<string[]>;
   /** The names of these services (archived ones included), in display order (order, then name). */
   serviceNames(tx: Database, ids: readonly string[]): Promise<string[]>;
+  /** Of these ids, those naming a group that exists and is not archived, in display order. */
+  followableGroups(tx: Database, ids: readonly string[]): Promise<string[]>;
+  /**
+   * A subquery: the groups (not archived) holding any of `serviceIds` (a
+   * parenthesised list or subquery) — a group subscription means its current
+   * and future services, so memberships are read when a subscriber set is written.
+   */
+  groupIdsOfServicesSql(serviceIds: SQL): SQL;
+  /** Every service that may be followed, with its name, in display order. */
+  serviceList(tx: Database): Promise<{ id: string; name: string }[]>;
+  /** The names of the groups that may be followed, by id. */
+  groupNames(tx: Database): Promise<Map<string, string>>;
 }
 
 /**
@@ -37,6 +49,8 @@ export interface NotificationEvents {
   serviceIds(tx: Database, eventId: string): Promise<string[]>;
   /** A subquery: the service ids of the event `eventId` (for one-statement subscriber sets). */
   serviceIdsSql(eventId: string): SQL;
+  /** A subquery: the service ids of the event a column of the outer query names. */
+  serviceIdsOfSql(eventId: SQL): SQL;
   /** A subquery: the ids of the events that are not closed. */
   openEventIdsSql(): SQL;
 }
@@ -62,6 +76,10 @@ export interface NotificationSettings {
   maxCodesPerAddressPerHour: number;
   /** Codes one user may have sent in an hour (all addresses together). */
   maxCodesPerUserPerHour: number;
+  /** Account-less subscribers: the least time between two confirmation or manage e-mails to one address. */
+  subscriberMailCooldownSeconds: number;
+  /** Account-less subscribers: unconfirmed subscriptions one client ip may have at once. */
+  maxPendingSubscribersPerIp: number;
 }
 
 /** Sends a test message to prove a Telegram or Mattermost channel works; throws with a reason otherwise. */

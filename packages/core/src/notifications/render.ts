@@ -1,10 +1,13 @@
 import type { ChannelType, EventMessagePayload, MessageKind } from '@statuspage/contracts';
+import { CONFIRM_PATH, MANAGE_PATH } from './rules';
 
 export interface RenderContext {
   /** Public URL of the status page (NOTIFICATIONS_BASE_URL). */
   baseUrl: string;
   /** One-click unsubscribe link of the recipient's channel (e-mail only). */
   unsubscribeUrl?: string | undefined;
+  /** The manage link of an account-less subscriber (change services, unsubscribe). */
+  manageUrl?: string | undefined;
 }
 
 export interface RenderedMessage {
@@ -94,16 +97,49 @@ export function renderEventMessage(
     return { subject, text: mattermostText([`#### ${subject}`, ...lines.slice(1)].join('\n')) };
   }
   if (channel === 'telegram') return { subject, text: [subject, ...lines.slice(1)].join('\n') };
-  const text = [...lines, ...(context.unsubscribeUrl ? ['', `Unsubscribe: ${context.unsubscribeUrl}`] : [])].join('\n');
+  const text = [
+    ...lines,
+    ...(context.manageUrl ? ['', `Manage your subscription: ${context.manageUrl}`] : []),
+    ...(context.unsubscribeUrl ? ['', `Unsubscribe: ${context.unsubscribeUrl}`] : []),
+  ].join('\n');
   const html = `<!doctype html><html><body style="font-family:sans-serif">
 <h2>${escapeHtml(subject)}</h2>
 <p><strong>Status:</strong> ${escapeHtml(words(event.status))}${event.severity ? ` · severity ${escapeHtml(event.severity)}` : ''}</p>
 ${payload.services.length > 0 ? `<p><strong>Affected:</strong> ${escapeHtml(payload.services.join(', '))}</p>` : ''}
 <p>${escapeHtml(payload.text).replaceAll('\n', '<br>')}</p>
 <p><a href="${escapeHtml(link)}">View on the status page</a></p>
+${context.manageUrl ? `<p style="font-size:small"><a href="${escapeHtml(context.manageUrl)}">Manage your subscription</a></p>` : ''}
 ${context.unsubscribeUrl ? `<p style="font-size:small"><a href="${escapeHtml(context.unsubscribeUrl)}">Unsubscribe</a></p>` : ''}
 </body></html>`;
   return { subject, text, html };
+}
+
+const pageLink = (baseUrl: string, path: string, token: string) =>
+  `${baseUrl.replace(/\/$/, '')}${path}?token=${encodeURIComponent(token)}`;
+
+/** The confirmation e-mail of an account-less subscriber (its link works once, for 24 hours). */
+export function renderSubscriberConfirmation(
+  payload: { token: string; expires_at: string },
+  context: RenderContext,
+): RenderedMessage {
+  const link = pageLink(context.baseUrl, CONFIRM_PATH, payload.token);
+  const text = `Someone, probably you, asked to receive status notifications at this address.\nConfirm here (the link works once, until ${utc(payload.expires_at)}):\n${link}\n\nIf it was not you, ignore this e-mail: nothing will be sent to you.`;
+  return {
+    subject: 'Confirm your status notifications',
+    text,
+    html: `<p>Someone, probably you, asked to receive status notifications at this address.</p><p><a href="${escapeHtml(link)}">Confirm the subscription</a> (the link works once, until ${escapeHtml(utc(payload.expires_at))}).</p><p>If it was not you, ignore this e-mail: nothing will be sent to you.</p>`,
+  };
+}
+
+/** The e-mail sent when a confirmed address subscribes again: its manage link. */
+export function renderSubscriberManage(payload: { token: string }, context: RenderContext): RenderedMessage {
+  const link = pageLink(context.baseUrl, MANAGE_PATH, payload.token);
+  const text = `This address already receives status notifications.\nChange what you follow or unsubscribe here:\n${link}\n\nIf you did not ask for this, ignore this e-mail.`;
+  return {
+    subject: 'Manage your status notifications',
+    text,
+    html: `<p>This address already receives status notifications.</p><p><a href="${escapeHtml(link)}">Change what you follow or unsubscribe</a>.</p><p>If you did not ask for this, ignore this e-mail.</p>`,
+  };
 }
 
 /** The e-mail with a channel verification code. */

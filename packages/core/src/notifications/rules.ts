@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { type ChannelType, type MessageKind, messageKinds } from '@statuspage/contracts';
-import { notificationChannels } from '@statuspage/db';
+import { notificationChannels, subscribers } from '@statuspage/db';
 import { type SQL, sql } from 'drizzle-orm';
 import { hashToken } from '../shared/crypto';
 import type { DomainError } from '../shared/errors';
@@ -19,7 +19,12 @@ import type { NotificationAccounts, NotificationSettings } from './ports';
  * a password reset): they go ahead of event messages, and their payload holds
  * a secret that is removed once they were sent.
  */
-export const directKinds: ReadonlySet<string> = new Set<string>(['verification', 'password_reset']);
+export const directKinds: ReadonlySet<string> = new Set<string>([
+  'verification',
+  'password_reset',
+  'subscriber_confirmation',
+  'subscriber_manage',
+]);
 
 /** Every other kind tells subscribers about an event (they carry the unsubscribe link and headers). */
 export const eventKinds: ReadonlySet<string> = new Set<string>(messageKinds.filter((kind) => !directKinds.has(kind)));
@@ -44,13 +49,15 @@ export function updateMessageKind(
  * Who may receive event notifications — the one rule, used when an event's
  * subscriber set is written, when a message is fanned out and again just
  * before each delivery is sent: a channel that is enabled, verified, and
- * owned by an active account (the identity module's side, `accounts`).
+ * owned by an active account (the identity module's side, `accounts`) or by
+ * an account-less subscriber who confirmed the address.
  * Written against `notification_channels` (unaliased), so it reads the same
  * in drizzle queries and in raw SQL.
  */
 export function channelMayReceiveSql(accounts: NotificationAccounts): SQL<boolean> {
   const c = notificationChannels;
-  return sql<boolean>`(${qualified(c.isEnabled)} and ${qualified(c.isVerified)} and ${accounts.activeAccountSql(qualified(c.userId))})`;
+  const confirmed = sql`exists (select 1 from ${subscribers} as receiving_subscriber where receiving_subscriber.id = ${qualified(c.subscriberId)} and receiving_subscriber.state = 'confirmed')`;
+  return sql<boolean>`(${qualified(c.isEnabled)} and ${qualified(c.isVerified)} and (${accounts.activeAccountSql(qualified(c.userId))} or ${confirmed}))`;
 }
 
 // ---- channels and verification
@@ -204,4 +211,167 @@ export function verifyUnsubscribeToken(
     return expected.length === given.length && timingSafeEqual(expected, given);
   });
   return valid ? channelId : null;
+}
+
+// ---- account-less subscribers
+
+/** An address as subscribers are kept: trimmed, Unicode-normalised, lower case (one subscriber per address). */
+export function normalizeSubscriberEmail(email: string): string {
+  return email.normalize('NFC').trim().toLowerCase();
+}
+
+/** How long a confirmation link works. */
+export const CONFIRMATION_TTL_MS = 24 * 3_600_000;
+/** How long an unconfirmed subscriber is kept before it is deleted. */
+export const PENDING_SUBSCRIBER_LIFETIME_MS = 7 * DAY_MS;
+/** Where the public page confirms and manages subscriptions; the links in e-mails point here. */
+export const CONFIRM_PATH = '/subscribers/confirm';
+export const MANAGE_PATH = '/subscribers/manage';
+
+/** The keyed hash of a client ip that subscribers keep for the per-ip cap (the ip itself is never stored). */
+export function subscriberIpHash(ip: string, secret: string): string {
+  return createHmac('sha256', secret).update(`subscriber-ip:${ip}`).digest('hex');
+}
+
+/**
+ * What subscribing an address does, given what is known of it (no answer
+ * tells the caller which): a new address is created and sent a confirmation;
+ * a pending one gets a new confirmation, a confirmed one its manage link —
+ * each at most once per cooldown, so the form cannot flood an inbox.
+ */
+export function subscribeAction(
+  existing: { state: 'pending' | 'confirmed'; lastMailAt: Date | null } | undefined,
+  now: Date,
+  cooldownSeconds: number,
+): 'create' | 'resend_confirmation' | 'send_manage_link' | 'nothing' {
+  if (!existing) return 'create';
+  const cooling =
+    existing.lastMailAt !== null && now.getTime() - existing.lastMailAt.getTime() < cooldownSeconds * 1000;
+  if (cooling) return 'nothing';
+  return existing.state === 'pending' ? 'resend_confirmation' : 'send_manage_link';
+}
+
+/** Whether a pending confirmation token may confirm now (it is cleared when used, so it works once). */
+export function confirmationValid(subscriber: { state: string; confirmExpiresAt: Date | null }, now: Date): boolean {
+  return subscriber.state === 'pending' && subscriber.confirmExpiresAt !== null && subscriber.confirmExpiresAt > now;
+}
+
+/** Either every service, or a choice of services and groups (not both, not neither). */
+export function subscriptionChoiceError(choice: {
+  subscribe_to_all_services: boolean;
+  service_ids: readonly string[];
+  group_ids: readonly string[];
+}): DomainError | undefined {
+  const listed = choice.service_ids.length + choice.group_ids.length;
+  if (choice.subscribe_to_all_services && listed > 0) return NotificationErrors.allWithIds();
+  if (!choice.subscribe_to_all_services && listed === 0) return NotificationErrors.nothingChosen();
+  return undefined;
+}
+
+const MANAGE_VERSION = 'm1';
+const signManage = (subscriberId: string, tokenVersion: string, secret: string) =>
+  createHmac('sha256', secret).update(`manage:${MANAGE_VERSION}:${subscriberId}:${tokenVersion}`).digest('base64url');
+
+/**
+ * The token of a subscriber's manage link:
+ * `m1.<subscriber id>.<token version, base 36>.<HMAC-SHA256 with APP_SECRET>`.
+ * It names one subscriber and stops working when the subscriber is deleted
+ * (unsubscribed) or its token version is raised.
+ */
+export function manageToken(subscriberId: string, tokenVersion: number, secret: string): string {
+  const version = tokenVersion.toString(36);
+  return `${MANAGE_VERSION}.${subscriberId}.${version}.${signManage(subscriberId, version, secret)}`;
+}
+
+/** The subscriber and token version a manage token was signed for, or null (not this format, or signed by none of `secrets`). */
+export function verifyManageToken(
+  token: string,
+  secrets: readonly string[],
+): { subscriberId: string; tokenVersion: number } | null {
+  const [format, subscriberId, version, signature, ...rest] = token.split('.');
+  if (format !== MANAGE_VERSION || rest.length > 0 || !subscriberId || !version || !signature) return null;
+  if (!/^[0-9a-f-]{36}$/i.test(subscriberId) || !/^[0-9a-z]{1,8}$/.test(version)) return null;
+  const given = Buffer.from(signature);
+  const valid = secrets.some((secret) => {
+    const expected = Buffer.from(signManage(subscriberId, version, secret));
+    return expected.length === given.length && timingSafeEqual(expected, given);
+  });
+  return valid ? { subscriberId, tokenVersion: Number.parseInt(version, 36) } : null;
+}
+
+// ---- subscriber import and export (CSV)
+
+/** One line of an import: an address and what it follows (no names: every service), or why it cannot be imported. */
+export type ImportLine =
+  | { line: number; email: string; components: string[]; groups: string[] }
+  | { line: number; error: string };
+
+const EMAIL_COLUMNS = new Set(['email', 'e-mail', 'email address', 'recipient', 'address']);
+const TYPE_COLUMNS = new Set(['type', 'method', 'mode']);
+const COMPONENT_COLUMNS = new Set(['components', 'component', 'component ids', 'services', 'service']);
+const GROUP_COLUMNS = new Set(['groups', 'group']);
+const ALL_COLUMNS = new Set(['subscribe all', 'subscribe_all', 'all services']);
+const ADDRESS = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const names = (cell: string | undefined) =>
+  (cell ?? '')
+    .split(/[;|\n]/)
+    .map((name) => name.trim())
+    .filter((name) => name.length > 0);
+
+/**
+ * The lines of a subscriber CSV (records as parsed, line numbers from 1):
+ * with a header naming an `email` column (Statuspage's export, ours, or any
+ * sheet with such a column; `type`/`method` must then say email, `components`
+ * lists service names or ids separated by `;` or `|`, `groups` group names,
+ * `subscribe all` true means every service), or without one as Statuspage's
+ * import template (`email`, the address, skip confirmation, components…) or a
+ * bare list of addresses. Addresses are normalised; repeated ones are invalid.
+ */
+export function subscriberImportLines(records: readonly (readonly string[])[]): ImportLine[] {
+  const header = (records[0] ?? []).map((cell) => cell.trim().toLowerCase());
+  // A first line holding an address is data (Statuspage's template starts its lines with `email`).
+  const emailAt = header.some((cell) => cell.includes('@')) ? -1 : header.findIndex((cell) => EMAIL_COLUMNS.has(cell));
+  const lines: ImportLine[] = [];
+  const seen = new Set<string>();
+  const push = (line: number, rawEmail: string | undefined, components: string[], groups: string[]) => {
+    const email = normalizeSubscriberEmail(rawEmail ?? '');
+    if (!email) return lines.push({ line, error: 'no e-mail address' });
+    if (email.length > 254 || !ADDRESS.test(email))
+      return lines.push({ line, error: `not an e-mail address: ${email}` });
+    if (seen.has(email)) return lines.push({ line, error: `repeats ${email}` });
+    seen.add(email);
+    return lines.push({ line, email, components, groups });
+  };
+  if (emailAt >= 0) {
+    const typeAt = header.findIndex((cell) => TYPE_COLUMNS.has(cell));
+    const componentsAt = header.findIndex((cell) => COMPONENT_COLUMNS.has(cell));
+    const groupsAt = header.findIndex((cell) => GROUP_COLUMNS.has(cell));
+    const allAt = header.findIndex((cell) => ALL_COLUMNS.has(cell));
+    records.slice(1).forEach((record, index) => {
+      const line = index + 2;
+      if (record.every((cell) => cell.trim() === '')) return;
+      const type = typeAt >= 0 ? (record[typeAt] ?? '').trim().toLowerCase() : 'email';
+      if (type !== 'email' && type !== '') {
+        lines.push({ line, error: `only e-mail subscribers can be imported (this line is ${type})` });
+        return;
+      }
+      const all = allAt >= 0 && /^(true|yes|1)$/i.test((record[allAt] ?? '').trim());
+      push(
+        line,
+        record[emailAt],
+        all || componentsAt < 0 ? [] : names(record[componentsAt]),
+        all || groupsAt < 0 ? [] : names(record[groupsAt]),
+      );
+    });
+    return lines;
+  }
+  records.forEach((record, index) => {
+    const line = index + 1;
+    if (record.every((cell) => cell.trim() === '')) return;
+    const first = (record[0] ?? '').trim().toLowerCase();
+    if (first === 'email') push(line, record[1], record.slice(3).flatMap(names), []);
+    else if (record.length === 1 || record.slice(1).every((cell) => cell.trim() === '')) push(line, record[0], [], []);
+    else lines.push({ line, error: `only e-mail subscribers can be imported (this line is ${first || 'empty'})` });
+  });
+  return lines;
 }

@@ -1,5 +1,6 @@
 import type { ChannelType, EventMessagePayload, MessageKind } from '@statuspage/contracts';
 import {
+  channelGroupSubscriptions,
   channelSubscriptions,
   channelVerifications,
   type Database,
@@ -7,9 +8,10 @@ import {
   notificationChannels,
   notificationDeliveries,
   notificationMessages,
+  subscribers,
   verificationSends,
 } from '@statuspage/db';
-import { and, asc, count, desc, eq, gt, inArray, lt, max, min, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, ilike, inArray, isNotNull, lt, max, min, or, type SQL, sql } from 'drizzle-orm';
 import { NotificationErrors } from './errors';
 
 // The SQL of the notifications module, over its own tables only (channels, verification codes and
@@ -166,24 +168,234 @@ export async function replaceSubscriptions(tx: Database, channelId: string, serv
   }
 }
 
+/** Which groups each of these channels follows. */
+export async function selectGroupSubscriptions(tx: Database, channelIds: readonly string[]) {
+  if (channelIds.length === 0) return [];
+  const g = channelGroupSubscriptions;
+  return tx
+    .select({ channelId: g.channelId, groupId: g.groupId })
+    .from(g)
+    .where(inArray(g.channelId, [...channelIds]));
+}
+
+/** Replaces the groups a channel follows. */
+export async function replaceGroupSubscriptions(tx: Database, channelId: string, groupIds: readonly string[]) {
+  const g = channelGroupSubscriptions;
+  await tx.delete(g).where(eq(g.channelId, channelId));
+  if (groupIds.length > 0) await tx.insert(g).values(groupIds.map((groupId) => ({ channelId, groupId })));
+}
+
+// ---- account-less subscribers
+
+const sub = subscribers;
+export type SubscriberRow = typeof subscribers.$inferSelect;
+
+/** Serialises the requests for one address (subscribe, import), so it gets one subscriber and one mail per cooldown. */
+export async function lockSubscriberAddress(tx: Database, email: string) {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`subscriber-address:${email}`}))`);
+}
+
+/** The subscriber of an address. */
+export async function findSubscriberByEmail(tx: Database, email: string): Promise<SubscriberRow | undefined> {
+  const [row] = await tx.select().from(sub).where(eq(sub.email, email));
+  return row;
+}
+
+/** The subscriber with this id, optionally locked for update. */
+export async function findSubscriber(tx: Database, id: string, lock = false): Promise<SubscriberRow | undefined> {
+  const query = tx.select().from(sub).where(eq(sub.id, id));
+  const [row] = lock ? await query.for('update') : await query;
+  return row;
+}
+
+/** The subscriber whose pending confirmation token has this hash, locked for update. */
+export async function lockSubscriberByConfirmHash(tx: Database, hash: string): Promise<SubscriberRow | undefined> {
+  const [row] = await tx.select().from(sub).where(eq(sub.confirmTokenHash, hash)).for('update');
+  return row;
+}
+
+/** Inserts a subscriber; undefined when the address already has one. */
+export async function insertSubscriber(
+  tx: Database,
+  values: typeof subscribers.$inferInsert,
+): Promise<SubscriberRow | undefined> {
+  const [row] = await tx.insert(sub).values(values).onConflictDoNothing().returning();
+  return row;
+}
+
+/** Changes a subscriber's columns. */
+export async function updateSubscriber(tx: Database, id: string, set: Partial<typeof subscribers.$inferInsert>) {
+  await tx.update(sub).set(set).where(eq(sub.id, id));
+}
+
+/** Deletes a subscriber (its channel, subscriptions and subscriber-set entries go with it); true when it existed. */
+export async function deleteSubscriber(tx: Database, id: string): Promise<boolean> {
+  const rows = await tx.delete(sub).where(eq(sub.id, id)).returning({ id: sub.id });
+  return rows.length > 0;
+}
+
+/** How many unconfirmed subscribers this ip hash created (they are deleted after a week). */
+export async function countPendingByIp(tx: Database, ipHash: string): Promise<number> {
+  const [row] = await tx
+    .select({ total: count() })
+    .from(sub)
+    .where(and(eq(sub.ipHash, ipHash), eq(sub.state, 'pending')));
+  return row?.total ?? 0;
+}
+
+/** The one channel of a subscriber. */
+export async function subscriberChannel(tx: Database, subscriberId: string): Promise<ChannelRow | undefined> {
+  const [row] = await tx.select().from(c).where(eq(c.subscriberId, subscriberId));
+  return row;
+}
+
+/** Deletes the subscribers still unconfirmed that were created before `before`; answers how many. */
+export async function deletePendingSubscribers(tx: Database, before: Date): Promise<number> {
+  const rows = await tx
+    .delete(sub)
+    .where(and(eq(sub.state, 'pending'), lt(sub.createdAt, before)))
+    .returning({ id: sub.id });
+  return rows.length;
+}
+
+/** Addresses of these that already have a subscriber. */
+export async function existingSubscriberEmails(tx: Database, emails: readonly string[]): Promise<Set<string>> {
+  if (emails.length === 0) return new Set();
+  const rows = await tx
+    .select({ email: sub.email })
+    .from(sub)
+    .where(inArray(sub.email, [...emails]));
+  return new Set(rows.map((row) => row.email));
+}
+
+// ---- the admin's view of receivers
+
+export interface ReceiverFilter {
+  q?: string | undefined;
+  kind?: 'account' | 'subscriber' | undefined;
+  state?: 'pending' | 'confirmed' | 'disabled' | undefined;
+  /** Receivers of this service: every service, listed, or through a group (`groupsOf` gives the groups holding it). */
+  service?: { id: string; groups: SQL } | undefined;
+}
+
+/** The state an admin sees: disabled, confirmed (verified, and for a subscriber confirmed), or pending. */
+const receiverStateSql = sql<'pending' | 'confirmed' | 'disabled'>`case
+  when not ${c.isEnabled} then 'disabled'
+  when ${c.isVerified} and (${c.subscriberId} is null or ${sub.state} = 'confirmed') then 'confirmed'
+  else 'pending' end`;
+
+/** The filter as a condition over channels left-joined with their subscriber. */
+export function receiverFilterSql(filter: ReceiverFilter): SQL | undefined {
+  const conditions: (SQL | undefined)[] = [];
+  if (filter.q) {
+    const pattern = `%${filter.q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+    conditions.push(or(ilike(c.target, pattern), ilike(sub.email, pattern)));
+  }
+  if (filter.kind === 'account') conditions.push(isNotNull(c.userId));
+  if (filter.kind === 'subscriber') conditions.push(isNotNull(c.subscriberId));
+  if (filter.state) conditions.push(sql`${receiverStateSql} = ${filter.state}`);
+  if (filter.service) {
+    conditions.push(
+      sql`(${c.subscribeToAll} or exists (select 1 from channel_subscriptions s where s.channel_id = ${c.id} and s.service_id = ${filter.service.id}::uuid) or exists (select 1 from channel_group_subscriptions g where g.channel_id = ${c.id} and g.group_id in (${filter.service.groups})))`,
+    );
+  }
+  return and(...conditions);
+}
+
+/** Channels (account and account-less) with their subscriber and state, newest first. */
+export function selectReceivers(db: Database, where: SQL | undefined, page?: { limit: number; offset: number }) {
+  let query = db
+    .select({ channel: c, subscriber: sub, state: receiverStateSql })
+    .from(c)
+    .leftJoin(sub, eq(sub.id, c.subscriberId))
+    .where(where)
+    .orderBy(desc(c.createdAt), asc(c.id))
+    .$dynamic();
+  if (page) query = query.limit(page.limit).offset(page.offset);
+  return query;
+}
+export type ReceiverRow = Awaited<ReturnType<typeof selectReceivers>>[number];
+
+/** How many channels match. */
+export async function countReceivers(db: Database, where: SQL | undefined): Promise<number> {
+  const [row] = await db.select({ total: count() }).from(c).leftJoin(sub, eq(sub.id, c.subscriberId)).where(where);
+  return row?.total ?? 0;
+}
+
+/** The channels that may receive and follow every service. */
+export async function countAllServiceReceivers(db: Database, mayReceive: SQL<boolean>): Promise<number> {
+  const [row] = await db
+    .select({ total: count() })
+    .from(c)
+    .where(and(eq(c.subscribeToAll, true), mayReceive));
+  return row?.total ?? 0;
+}
+
+/** Of the channels that may receive, how many follow this service (all, listed, or through a group of `groups`). */
+export async function countServiceReceivers(db: Database, serviceId: string, groups: SQL, mayReceive: SQL<boolean>) {
+  const [row] = await db
+    .select({ total: count() })
+    .from(c)
+    .where(and(mayReceive, receiverFilterSql({ service: { id: serviceId, groups } })));
+  return row?.total ?? 0;
+}
+
 // ---- event subscriber sets
 
-/**
- * Adds to an event's subscriber set the channels that may receive
- * (`mayReceive`) and follow all services or one of `followed` (a subquery or
- * a list of service ids, as SQL). One statement, however many channels.
- */
-export async function addEventSubscribers(tx: Database, eventId: string, followed: SQL, mayReceive: SQL<boolean>) {
-  await tx.execute(sql`
-    insert into event_subscribers (event_id, channel_id)
-    select ${eventId}::uuid, notification_channels.id from notification_channels
-    where ${mayReceive} and (
+/** Whether the channel follows one of `followed` (service ids) directly or through one of `groups` (group ids). */
+const followsSql = (followed: SQL, groups: SQL) => sql`(
       notification_channels.subscribe_to_all
       or exists (
         select 1 from channel_subscriptions s
         where s.channel_id = notification_channels.id and s.service_id in ${followed}
       )
-    )
+      or exists (
+        select 1 from channel_group_subscriptions g
+        where g.channel_id = notification_channels.id and g.group_id in (${groups})
+      )
+    )`;
+
+/**
+ * Adds to an event's subscriber set the channels that may receive
+ * (`mayReceive`) and follow all services, one of `followed` (a subquery or a
+ * list of service ids, as SQL), or a group of `groups` (a subquery of the
+ * groups holding them). One statement, however many channels.
+ */
+export async function addEventSubscribers(
+  tx: Database,
+  eventId: string,
+  followed: SQL,
+  groups: SQL,
+  mayReceive: SQL<boolean>,
+) {
+  await tx.execute(sql`
+    insert into event_subscribers (event_id, channel_id)
+    select ${eventId}::uuid, notification_channels.id from notification_channels
+    where ${mayReceive} and ${followsSql(followed, groups)}
+    on conflict do nothing`);
+}
+
+/**
+ * Adds one channel to the subscriber sets of the open events (`openEvents`, a
+ * subquery of ids) whose services it follows (`followedOf`/`groupsOf` build,
+ * for the outer query's event id, the subqueries of its services and their
+ * groups). Joining now, it gets the events' next messages, not the past ones.
+ */
+export async function addChannelToOpenEvents(
+  tx: Database,
+  channelId: string,
+  openEvents: SQL,
+  followedOf: (eventId: SQL) => SQL,
+  groupsOf: (serviceIds: SQL) => SQL,
+  mayReceive: SQL<boolean>,
+) {
+  const eventId = sql.raw('open_event.id');
+  const followed = sql`(${followedOf(eventId)})`;
+  await tx.execute(sql`
+    insert into event_subscribers (event_id, channel_id)
+    select open_event.id, notification_channels.id
+    from notification_channels, (${openEvents}) as open_event(id)
+    where notification_channels.id = ${channelId}::uuid and ${mayReceive} and ${followsSql(followed, groupsOf(followed))}
     on conflict do nothing`);
 }
 
@@ -325,10 +537,14 @@ export function selectDeliveriesToSend(db: Database, ids: readonly number[], may
       payload: m.payload,
       messageCreatedAt: m.createdAt,
       mayReceive,
+      /** The account-less subscriber owning the channel (its messages carry a manage link), if any. */
+      subscriberId: sub.id,
+      subscriberTokenVersion: sub.tokenVersion,
     })
     .from(d)
     .innerJoin(m, eq(m.id, d.messageId))
     .leftJoin(c, eq(c.id, d.channelId))
+    .leftJoin(sub, eq(sub.id, c.subscriberId))
     .where(inArray(d.id, [...new Set(ids)]));
 }
 

@@ -36,6 +36,13 @@ import { toChannelDto } from './views';
 
 const HOUR_MS = 3_600_000;
 
+/** The account of a channel that is verified by code (an account-less subscriber's is confirmed by its link instead). */
+function accountOf(channel: ChannelRow): string {
+  if (!channel.userId)
+    throw new Error(`channel ${channel.id} has no account: it is confirmed by its subscriber's link`);
+  return channel.userId;
+}
+
 /**
  * Why no code may go to this channel's address now (undefined: one may; the
  * rule is `codeSendRefusal`). Counted over every code ever sent
@@ -48,12 +55,13 @@ export async function sendRefusal(
   tx: Database,
   channel: ChannelRow,
 ): Promise<DomainError | undefined> {
-  await lockCodeSenders(tx, channel.userId, channel.target);
+  const userId = accountOf(channel);
+  await lockCodeSenders(tx, userId, channel.target);
   const now = deps.clock();
   const hourAgo = new Date(now.getTime() - HOUR_MS);
   await pruneCodeSends(tx, new Date(now.getTime() - 24 * HOUR_MS));
   const toAddress = await codeSendsToAddress(tx, channel.target, hourAgo);
-  const byUser = await codeSendsByUser(tx, channel.userId, hourAgo);
+  const byUser = await codeSendsByUser(tx, userId, hourAgo);
   return codeSendRefusal(now, toAddress, byUser, deps.settings);
 }
 
@@ -61,7 +69,7 @@ export async function sendRefusal(
 export async function sendCode(deps: NotificationDeps, tx: Database, channel: ChannelRow) {
   const now = deps.clock();
   const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-  await recordCodeSend(tx, { target: channel.target, userId: channel.userId, sentAt: now });
+  await recordCodeSend(tx, { target: channel.target, userId: accountOf(channel), sentAt: now });
   await upsertPendingCode(tx, {
     channelId: channel.id,
     codeHash: verificationCodeHash(channel.id, code),

@@ -1,6 +1,12 @@
-import type { Delivery, EventMessagePayload, MessageKind, NotificationChannel } from '@statuspage/contracts';
+import type {
+  AdminSubscriber,
+  Delivery,
+  EventMessagePayload,
+  MessageKind,
+  NotificationChannel,
+} from '@statuspage/contracts';
 import type { EventRow } from '../events';
-import type { ChannelRow, DeliveryListRow } from './store';
+import type { ChannelRow, DeliveryListRow, ReceiverRow } from './store';
 
 // Row → wire shape (the contracts output types) of notifications. Pure.
 
@@ -65,5 +71,27 @@ export function eventMessagePayload(
     },
     text,
     services: [...serviceNames],
+  };
+}
+
+/** A receiver (account channel or account-less subscriber) as the admin's list shows it. */
+export function toAdminSubscriber(
+  row: ReceiverRow,
+  serviceIds: readonly string[],
+  groupIds: readonly string[],
+): AdminSubscriber {
+  const { channel } = row;
+  return {
+    channel_id: channel.id,
+    kind: channel.subscriberId ? 'subscriber' : 'account',
+    user_id: channel.userId,
+    subscriber_id: channel.subscriberId,
+    type: channel.type,
+    target: channel.target,
+    state: row.state,
+    subscribe_to_all_services: channel.subscribeToAll,
+    service_ids: channel.subscribeToAll ? [] : [...serviceIds],
+    group_ids: channel.subscribeToAll ? [] : [...groupIds],
+    created_at: channel.createdAt.toISOString(),
   };
 }

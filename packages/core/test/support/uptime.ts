@@ -17,6 +17,8 @@ export async function uptimeCore(db: DbClient, start: string) {
         resendCooldownSeconds: 60,
         maxCodesPerAddressPerHour: 5,
         maxCodesPerUserPerHour: 10,
+        subscriberMailCooldownSeconds: 60,
+        maxPendingSubscribersPerIp: 5,
       },
       probe: { telegramStarted: async () => false, telegram: async () => {}, mattermost: async () => {} },
       secret: 'uptime-test-secret-uptime-test-secret',

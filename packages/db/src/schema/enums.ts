@@ -25,3 +25,5 @@ export const changeActionEnum = pgEnum('event_change_action', ['added', 'removed
 
 export const channelTypeEnum = pgEnum('channel_type', ['email', 'telegram', 'mattermost']);
 export const deliveryStateEnum = pgEnum('delivery_state', ['pending', 'sent', 'failed']);
+/** An account-less subscriber: waiting for its address to be confirmed, or confirmed. */
+export const subscriberStateEnum = pgEnum('subscriber_state', ['pending', 'confirmed']);

@@ -1,7 +1,9 @@
+import { sql } from 'drizzle-orm';
 import {
   bigint,
   bigserial,
   boolean,
+  check,
   index,
   integer,
   jsonb,
@@ -12,21 +14,56 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
-import { services } from './catalog';
-import { channelTypeEnum, deliveryStateEnum } from './enums';
+import { serviceGroups, services } from './catalog';
+import { channelTypeEnum, deliveryStateEnum, subscriberStateEnum } from './enums';
 import { events } from './events';
 import { users } from './identity';
 
 const tz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
-/** Where a user receives notifications: an e-mail address, a Telegram chat or a Mattermost webhook. */
+/**
+ * Someone without an account who subscribed from the public page or the API
+ * (double opt-in): the owner of exactly one channel (`notification_channels.subscriber_id`).
+ * The confirmation token and the address's manage links are never stored usable.
+ */
+export const subscribers = pgTable(
+  'subscribers',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** The contact address, normalised (trimmed, lower case); for an e-mail channel also its target. */
+    email: text('email').notNull(),
+    state: subscriberStateEnum('state').notNull().default('pending'),
+    /** SHA-256 of the pending confirmation token (null once confirmed: it works once). */
+    confirmTokenHash: text('confirm_token_hash'),
+    confirmExpiresAt: tz('confirm_expires_at'),
+    /** When the last confirmation or manage e-mail was queued (the resend cooldown). */
+    lastMailAt: tz('last_mail_at'),
+    /** Part of every manage token: raising it invalidates the links already sent. */
+    tokenVersion: integer('token_version').notNull().default(1),
+    /** HMAC of the creating client's ip with APP_SECRET (the per-ip cap on pending confirmations), never the ip. */
+    ipHash: text('ip_hash'),
+    createdAt: tz('created_at').notNull().defaultNow(),
+    confirmedAt: tz('confirmed_at'),
+    updatedAt: tz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('subscribers_email_key').on(t.email),
+    uniqueIndex('subscribers_confirm_token_key').on(t.confirmTokenHash),
+    index('subscribers_pending_idx').on(t.state, t.createdAt),
+    index('subscribers_ip_idx').on(t.ipHash, t.state),
+  ],
+);
+
+/**
+ * Where notifications go: an e-mail address, a Telegram chat or a Mattermost
+ * webhook, owned by a user account or by an account-less subscriber (exactly one).
+ */
 export const notificationChannels = pgTable(
   'notification_channels',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    subscriberId: uuid('subscriber_id').references(() => subscribers.id, { onDelete: 'cascade' }),
     type: channelTypeEnum('type').notNull(),
     target: text('target').notNull(),
     isEnabled: boolean('is_enabled').notNull().default(true),
@@ -40,7 +77,9 @@ export const notificationChannels = pgTable(
   },
   (t) => [
     uniqueIndex('notification_channels_user_target_key').on(t.userId, t.type, t.target),
+    uniqueIndex('notification_channels_subscriber_key').on(t.subscriberId),
     index('notification_channels_all_idx').on(t.subscribeToAll),
+    check('notification_channels_one_owner', sql`(${t.userId} is null) <> (${t.subscriberId} is null)`),
   ],
 );
 
@@ -88,6 +127,23 @@ export const channelSubscriptions = pgTable(
   (t) => [
     primaryKey({ columns: [t.channelId, t.serviceId] }),
     index('channel_subscriptions_service_idx').on(t.serviceId),
+  ],
+);
+
+/** Groups a channel is subscribed to: their current and future services (a group is not frozen into service ids). */
+export const channelGroupSubscriptions = pgTable(
+  'channel_group_subscriptions',
+  {
+    channelId: uuid('channel_id')
+      .notNull()
+      .references(() => notificationChannels.id, { onDelete: 'cascade' }),
+    groupId: uuid('group_id')
+      .notNull()
+      .references(() => serviceGroups.id, { onDelete: 'cascade' }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.channelId, t.groupId] }),
+    index('channel_group_subscriptions_group_idx').on(t.groupId),
   ],
 );
 
