@@ -95,7 +95,13 @@ export async function createTestCore(databaseUrl: string = inject('databaseUrl')
       },
       // The api's test message on Telegram/Mattermost verification; what these tests count is the worker's.
       // (Telegram: as if the chat had opened the channel's deep link.)
-      probe: { telegramStarted: async () => true, telegram: async () => {}, mattermost: async () => {} },
+      probe: {
+        telegramStarted: async () => true,
+        telegram: async () => {},
+        mattermost: async () => {},
+        webhook: async () => {},
+        addressRefusal: () => undefined,
+      },
       secret: appSecret,
     },
   });

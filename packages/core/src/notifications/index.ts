@@ -14,6 +14,22 @@ import { resendCode, verifyChannel } from './verification';
 export { NotificationErrors } from './errors';
 export { createEventNotifier } from './event-notifier';
 export {
+  type ChatMessage,
+  chatMessageOf,
+  clip,
+  discordColours,
+  discordLimits,
+  discordPayload,
+  probeChatMessage,
+  slackLimits,
+  slackPayload,
+  statuspageWebhookBody,
+  teamsLimits,
+  teamsPayload,
+  type WebhookMeta,
+  webhookProbeBody,
+} from './payloads';
+export {
   createNotificationPipeline,
   type DeliveryRef,
   type LoadedDelivery,
@@ -30,23 +46,34 @@ export {
   ProbeFailure,
 } from './ports';
 export {
+  eventLink,
+  eventSubject,
   mattermostText,
   nameForMessage,
   type RenderContext,
   type RenderedMessage,
+  renderChannelDisabled,
   renderEventMessage,
   renderPasswordReset,
   renderVerification,
 } from './render';
 export {
+  CONSECUTIVE_FAILURE_LIMIT,
   channelMayReceiveSql,
+  destinationOf,
   directKinds,
+  disablesChannel,
   eventKinds,
+  httpChannelTypes,
+  SIGNATURE_HEADER,
+  SIGNATURE_TOLERANCE_SECONDS,
   telegramStartParameter,
   UNSUBSCRIBE_PATH,
   UNSUBSCRIBE_TOKEN_TTL_DAYS,
   unsubscribeToken,
   verifyUnsubscribeToken,
+  webhookDocumentationUrl,
+  webhookSignature,
 } from './rules';
 export type { DeliveryFilter } from './store';
 

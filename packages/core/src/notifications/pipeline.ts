@@ -1,9 +1,12 @@
-import type { PasswordResetEmail } from '@statuspage/contracts';
+import type { ChannelDisabledPayload, ChannelType, PasswordResetEmail } from '@statuspage/contracts';
 import type { Database } from '@statuspage/db';
 import { markOutboxProcessed, type OutboxRowRef, scrubOutboxSecret } from '../outbox/store';
+import { writeOutbox } from '../outbox/write';
 import type { NotificationPorts } from './ports';
-import { channelMayReceiveSql, directKinds } from './rules';
+import { channelMayReceiveSql, destinationOf, directKinds, disablesChannel, httpChannelTypes } from './rules';
 import {
+  type ChannelRow,
+  countChannelFailure,
   type DeliveryRef,
   deliveryOfMessage,
   findDeliveryRef,
@@ -15,6 +18,7 @@ import {
   pendingDeliveriesOf,
   recordAttempt,
   renewDeliveryUids,
+  resetChannelFailures,
   scrubMessageSecrets,
   selectDeliveriesToSend,
   selectStalePending,
@@ -86,18 +90,62 @@ export function createNotificationPipeline(ports: Pick<NotificationPorts, 'accou
     return ids.map((id) => byId.get(id));
   }
 
-  /** Marks deliveries sent (one more attempt) and removes the secrets of the direct messages among them. */
-  async function markDeliveriesSent(db: Database, sent: readonly { id: number; messageId: number; kind: string }[]) {
+  /**
+   * Marks deliveries sent (one more attempt), removes the secrets of the direct messages among them
+   * and starts the failure count of their HTTP channels over.
+   */
+  async function markDeliveriesSent(
+    db: Database,
+    sent: readonly { id: number; messageId: number; kind: string; channelType?: ChannelType | undefined }[],
+  ) {
     const now = new Date();
     const ids = sent.map((row) => row.id);
     const secretMessages = [...new Set(sent.filter((row) => directKinds.has(row.kind)).map((row) => row.messageId))];
-    if (secretMessages.length === 0) {
+    const counted = sent.filter((row) => row.channelType && httpChannelTypes.has(row.channelType)).map((row) => row.id);
+    if (secretMessages.length === 0 && counted.length === 0) {
       await markSent(db, ids, now);
       return;
     }
     await db.transaction(async (tx) => {
       await markSent(tx, ids, now);
-      await scrubMessageSecrets(tx, secretMessages);
+      if (secretMessages.length > 0) await scrubMessageSecrets(tx, secretMessages);
+      if (counted.length > 0) await resetChannelFailures(tx, counted);
+    });
+  }
+
+  /**
+   * Where a channel's owner is told about the channel itself (that it was disabled): the one
+   * answer to "the contact address of a channel". For an account's channel, the account's address.
+   */
+  function channelContactAddress(tx: Database, channel: ChannelRow): Promise<string | undefined> {
+    return ports.accounts.contactAddress(tx, channel.userId);
+  }
+
+  /**
+   * Counts a delivery of an HTTP channel that failed for good. The one that reaches the limit
+   * (`disablesChannel`) disables the channel and, in the same transaction, queues the e-mail that
+   * tells its owner (through the outbox, so a crash loses neither). Answers whether it disabled it.
+   */
+  async function recordChannelFailure(db: Database, channelId: string, lastError: string): Promise<boolean> {
+    return db.transaction(async (tx) => {
+      const channel = await countChannelFailure(tx, channelId);
+      if (!channel || !disablesChannel(channel.type, channel.consecutiveFailures, channel.isEnabled)) return false;
+      await updateChannel(tx, channel.id, { isEnabled: false, updatedAt: new Date() });
+      const address = await channelContactAddress(tx, channel);
+      if (!address) return true;
+      const payload: ChannelDisabledPayload = {
+        channel_id: channel.id,
+        channel_type: channel.type,
+        destination: destinationOf(channel.target),
+        failures: channel.consecutiveFailures,
+        last_error: lastError.slice(0, 500),
+      };
+      const messageId = await insertMessage(tx, { kind: 'channel_disabled', payload });
+      if (messageId === undefined) throw new Error('insert returned no row');
+      const deliveryId = await insertDelivery(tx, { messageId, channelType: 'email', target: address });
+      if (deliveryId === undefined) throw new Error('insert returned no row');
+      await writeOutbox(tx, 'notification.deliver', { delivery_id: deliveryId, priority: 'high' });
+      return true;
     });
   }
 
@@ -133,6 +181,8 @@ export function createNotificationPipeline(ports: Pick<NotificationPorts, 'accou
     loadDeliveries,
     markDeliveriesSent,
     recordDeliveryAttempt,
+    recordChannelFailure,
+    channelContactAddress,
     disableRefusingChannel,
     renameDeliveries,
     stalePendingDeliveries,

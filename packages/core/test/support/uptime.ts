@@ -18,7 +18,13 @@ export async function uptimeCore(db: DbClient, start: string) {
         maxCodesPerAddressPerHour: 5,
         maxCodesPerUserPerHour: 10,
       },
-      probe: { telegramStarted: async () => false, telegram: async () => {}, mattermost: async () => {} },
+      probe: {
+        telegramStarted: async () => false,
+        telegram: async () => {},
+        mattermost: async () => {},
+        webhook: async () => {},
+        addressRefusal: () => undefined,
+      },
       secret: 'uptime-test-secret-uptime-test-secret',
     },
   });

@@ -19,7 +19,7 @@ import { users } from './identity';
 
 const tz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
-/** Where a user receives notifications: an e-mail address, a Telegram chat or a Mattermost webhook. */
+/** Where a user receives notifications: an e-mail address, a Telegram chat, or a Mattermost, Slack, Discord, Teams or signed webhook URL. */
 export const notificationChannels = pgTable(
   'notification_channels',
   {
@@ -35,6 +35,10 @@ export const notificationChannels = pgTable(
     isDefault: boolean('is_default').notNull().default(false),
     /** Subscribed to every service, including future ones. */
     subscribeToAll: boolean('subscribe_to_all').notNull().default(false),
+    /** A webhook channel's HMAC key for `X-StatusPage-Signature` (random, made with the channel); null for other types. */
+    signingSecret: text('signing_secret'),
+    /** Deliveries that failed for good in a row (HTTP channels); reset by a success, the channel is disabled at the limit. */
+    consecutiveFailures: integer('consecutive_failures').notNull().default(0),
     createdAt: tz('created_at').notNull().defaultNow(),
     updatedAt: tz('updated_at').notNull().defaultNow(),
   },
