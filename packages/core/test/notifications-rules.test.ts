@@ -29,7 +29,7 @@ const DAY_MS = 86_400_000;
 
 describe('notifications message kinds', () => {
   it('splits every kind of the contract into direct and event kinds', () => {
-    expect([...directKinds].sort()).toEqual(['password_reset', 'verification']);
+    expect([...directKinds].sort()).toEqual(['channel_disabled', 'password_reset', 'verification']);
     for (const kind of messageKinds) expect(directKinds.has(kind) !== eventKinds.has(kind)).toBe(true);
     expect(eventKinds.has('initial')).toBe(true);
     expect(eventKinds.has('reminder')).toBe(true);

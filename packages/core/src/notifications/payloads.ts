@@ -126,18 +126,24 @@ export const discordColours: Record<ChatTone, number> = {
  */
 export function discordPayload(message: ChatMessage) {
   const title = clip(message.title, discordLimits.title);
-  const fields = message.facts.slice(0, discordLimits.fields).map((fact) => ({
-    name: clip(fact.name, discordLimits.fieldName),
-    value: clip(fact.value === '' ? '—' : fact.value, discordLimits.fieldValue),
-    inline: true,
-  }));
   const footer = 'StatusPage';
-  const used =
-    [...title].length +
-    [...footer].length +
-    fields.reduce((sum, f) => sum + [...f.name].length + [...f.value].length, 0);
+  const length = (text: string) => [...text].length;
+  let used = length(title) + length(footer);
+  // Fields as long as they fit in the embed's total (the rest is dropped); the description gets what is left.
+  const fields: { name: string; value: string; inline: boolean }[] = [];
+  for (const fact of message.facts.slice(0, discordLimits.fields)) {
+    const field = {
+      name: clip(fact.name, discordLimits.fieldName),
+      value: clip(fact.value === '' ? '—' : fact.value, discordLimits.fieldValue),
+      inline: true,
+    };
+    const size = length(field.name) + length(field.value);
+    if (used + size > discordLimits.total) break;
+    fields.push(field);
+    used += size;
+  }
   const room = Math.max(0, Math.min(discordLimits.description, discordLimits.total - used));
-  const description = message.text.trim() === '' ? undefined : clip(message.text, room);
+  const description = message.text.trim() === '' || room < 2 ? undefined : clip(message.text, room);
   return {
     allowed_mentions: { parse: [] as string[] },
     embeds: [
