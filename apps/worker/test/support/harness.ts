@@ -85,7 +85,7 @@ export async function createTestCore(databaseUrl: string = inject('databaseUrl')
     identity: { accessTtlSeconds: 900, refreshTtlSeconds: 86_400, resetTtlSeconds: 3600, resetCooldownSeconds: 300 },
     notifications: {
       settings: {
-        availableTypes: ['email', 'telegram', 'mattermost'],
+        availableTypes: ['email', 'telegram', 'mattermost', 'webhook', 'slack', 'discord', 'teams'],
         telegramBotUsername: 'status_test_bot',
         codeTtlSeconds: 900,
         maxCodeAttempts: 5,
@@ -170,8 +170,13 @@ export async function subscribe(t: TestCore, userId: string, channelId: string, 
   });
 }
 
-/** A Telegram or Mattermost channel, verified through the api's probe. */
-export async function addVerifiedChannel(t: TestCore, userId: string, type: 'telegram' | 'mattermost', target: string) {
+/** A chat or webhook channel, verified through the api's probe. */
+export async function addVerifiedChannel(
+  t: TestCore,
+  userId: string,
+  type: 'telegram' | 'mattermost' | 'webhook' | 'slack' | 'discord' | 'teams',
+  target: string,
+) {
   const channel = await t.core.channels.create(userId, { type, target });
   return t.core.channels.verify(userId, channel.id, undefined);
 }
