@@ -39,8 +39,8 @@ export interface DeliveryDeps {
   pauseQueue(type: ChannelType, ms: number): Promise<void>;
   /** Counts final outcomes for the metrics endpoint. */
   observe?: DeliveryObserver;
-  /** The event and the page in the Statuspage shapes (the body of webhook deliveries). */
-  webhookSnapshot?: (eventId: string) => Promise<WebhookSnapshot>;
+  /** The event and the page in the Statuspage shapes (the body of webhook deliveries of this message). */
+  webhookSnapshot?: (eventId: string, messageId: number) => Promise<WebhookSnapshot>;
 }
 
 export type DeliveryOutcome = 'sent' | 'skipped' | 'gone';
@@ -160,5 +160,24 @@ async function webhookSnapshotOf(deps: DeliveryDeps, row: LoadedDelivery): Promi
   const parsed = EventMessagePayload.safeParse(row.payload);
   if (!parsed.success) throw new UnrenderableMessage(`the ${row.kind} message has no usable payload`);
   if (!deps.webhookSnapshot) throw new UnrenderableMessage('this worker cannot render webhook bodies');
-  return deps.webhookSnapshot(parsed.data.event.id);
+  return deps.webhookSnapshot(parsed.data.event.id, row.messageId);
+}
+
+/**
+ * Reads a message's snapshot once for all its webhook deliveries sent within `ttlMs` (a fan-out to
+ * many webhooks reads the page and the event once, not once per receiver); a failed read is
+ * forgotten at once, so the retry reads again.
+ */
+export function snapshotsPerMessage(read: (eventId: string) => Promise<WebhookSnapshot>, ttlMs = 10_000) {
+  const cache = new Map<number, { at: number; value: Promise<WebhookSnapshot> }>();
+  return (eventId: string, messageId: number): Promise<WebhookSnapshot> => {
+    const now = Date.now();
+    for (const [key, entry] of cache) if (now - entry.at > ttlMs) cache.delete(key);
+    const cached = cache.get(messageId);
+    if (cached) return cached.value;
+    const value = read(eventId);
+    cache.set(messageId, { at: now, value });
+    value.catch(() => cache.delete(messageId));
+    return value;
+  };
 }
