@@ -131,18 +131,18 @@ export async function deliver(
       await notificationPipeline.disableRefusingChannel(db, row.channelId);
       log.warn({ channelId: row.channelId }, 'channel refuses our messages; disabled');
     }
-    await notificationPipeline.recordDeliveryAttempt(db, row.id, {
+    // An HTTP channel's delivery that ends failed counts towards disabling the channel, in the same commit.
+    const counted = last && row.channelId && httpChannelTypes.has(row.channelType) ? row.channelId : undefined;
+    const disabled = await notificationPipeline.recordDeliveryAttempt(db, row.id, {
       state: last ? 'failed' : 'pending',
       lastError: error.message,
       countAttempt: true,
+      ...(counted ? { channelFailure: counted } : {}),
     });
+    if (disabled)
+      log.warn({ channelId: row.channelId }, 'channel failed too many deliveries in a row; disabled, owner told');
     if (last) {
       deps.observe?.failed(row.channelType, row.kind);
-      if (row.channelId && httpChannelTypes.has(row.channelType)) {
-        if (await notificationPipeline.recordChannelFailure(db, row.channelId, error.message)) {
-          log.warn({ channelId: row.channelId }, 'channel failed too many deliveries in a row; disabled, owner told');
-        }
-      }
       throw new UnrecoverableError(error.message);
     }
     throw error;

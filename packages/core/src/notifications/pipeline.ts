@@ -122,40 +122,50 @@ export function createNotificationPipeline(ports: Pick<NotificationPorts, 'accou
   }
 
   /**
-   * Counts a delivery of an HTTP channel that failed for good. The one that reaches the limit
-   * (`disablesChannel`) disables the channel and, in the same transaction, queues the e-mail that
+   * Counts a delivery of an HTTP channel that failed for good, in the caller's transaction. The one
+   * that reaches the limit (`disablesChannel`) disables the channel and queues the e-mail that
    * tells its owner (through the outbox, so a crash loses neither). Answers whether it disabled it.
    */
-  async function recordChannelFailure(db: Database, channelId: string, lastError: string): Promise<boolean> {
-    return db.transaction(async (tx) => {
-      const channel = await countChannelFailure(tx, channelId);
-      if (!channel || !disablesChannel(channel.type, channel.consecutiveFailures, channel.isEnabled)) return false;
-      await updateChannel(tx, channel.id, { isEnabled: false, updatedAt: new Date() });
-      const address = await channelContactAddress(tx, channel);
-      if (!address) return true;
-      const payload: ChannelDisabledPayload = {
-        channel_id: channel.id,
-        channel_type: channel.type,
-        destination: destinationOf(channel.target),
-        failures: channel.consecutiveFailures,
-        last_error: lastError.slice(0, 500),
-      };
-      const messageId = await insertMessage(tx, { kind: 'channel_disabled', payload });
-      if (messageId === undefined) throw new Error('insert returned no row');
-      const deliveryId = await insertDelivery(tx, { messageId, channelType: 'email', target: address });
-      if (deliveryId === undefined) throw new Error('insert returned no row');
-      await writeOutbox(tx, 'notification.deliver', { delivery_id: deliveryId, priority: 'high' });
-      return true;
-    });
+  async function countChannelFailureIn(tx: Database, channelId: string, lastError: string): Promise<boolean> {
+    const channel = await countChannelFailure(tx, channelId);
+    if (!channel || !disablesChannel(channel.type, channel.consecutiveFailures, channel.isEnabled)) return false;
+    await updateChannel(tx, channel.id, { isEnabled: false, updatedAt: new Date() });
+    const address = await channelContactAddress(tx, channel);
+    if (!address) return true;
+    const payload: ChannelDisabledPayload = {
+      channel_id: channel.id,
+      channel_type: channel.type,
+      destination: destinationOf(channel.target),
+      failures: channel.consecutiveFailures,
+      last_error: lastError.slice(0, 500),
+    };
+    const messageId = await insertMessage(tx, { kind: 'channel_disabled', payload });
+    if (messageId === undefined) throw new Error('insert returned no row');
+    const deliveryId = await insertDelivery(tx, { messageId, channelType: 'email', target: address });
+    if (deliveryId === undefined) throw new Error('insert returned no row');
+    await writeOutbox(tx, 'notification.deliver', { delivery_id: deliveryId, priority: 'high' });
+    return true;
   }
 
-  /** Records a failed attempt (or a postponement) of a pending delivery; `failed` ends it. */
+  /**
+   * Records a failed attempt (or a postponement) of a pending delivery; `failed` ends it. With
+   * `channelFailure`, the delivery's end and its channel's count of failures in a row
+   * (`countChannelFailure`) commit together. Answers whether the channel was disabled.
+   */
   async function recordDeliveryAttempt(
     db: Database,
     id: number,
-    values: { state?: 'pending' | 'failed'; lastError: string; countAttempt: boolean },
-  ) {
-    await recordAttempt(db, id, values, new Date());
+    values: { state?: 'pending' | 'failed'; lastError: string; countAttempt: boolean; channelFailure?: string },
+  ): Promise<boolean> {
+    const { channelFailure } = values;
+    if (!channelFailure || values.state !== 'failed') {
+      await recordAttempt(db, id, values, new Date());
+      return false;
+    }
+    return db.transaction(async (tx) => {
+      await recordAttempt(tx, id, values, new Date());
+      return countChannelFailureIn(tx, channelFailure, values.lastError);
+    });
   }
 
   /** Turns off a channel that refuses our messages for good (a chat that blocked the bot). */
@@ -181,7 +191,6 @@ export function createNotificationPipeline(ports: Pick<NotificationPorts, 'accou
     loadDeliveries,
     markDeliveriesSent,
     recordDeliveryAttempt,
-    recordChannelFailure,
     channelContactAddress,
     disableRefusingChannel,
     renameDeliveries,

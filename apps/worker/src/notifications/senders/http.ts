@@ -1,4 +1,3 @@
-import type { ChannelType } from '@statuspage/contracts';
 import { createWebhookPoster, retryAfterMsOf, WebhookAddressRefused } from '@statuspage/platform';
 import { type ChannelSender, type OutgoingMessage, SendError } from './sender';
 
@@ -17,7 +16,6 @@ export type HttpRequestOf = (message: OutgoingMessage) => { body: string; header
  * unreachable receiver are retried; the 4xx that would repeat fail at once.
  */
 export function createHttpSender(
-  type: ChannelType,
   settings: { timeoutMs: number; allowedNetworks: readonly string[] },
   requestOf: HttpRequestOf,
 ): ChannelSender {
@@ -30,12 +28,12 @@ export function createHttpSender(
         response = await webhooks.postBody(url, request.body, request.headers);
       } catch (error) {
         if (error instanceof WebhookAddressRefused) {
-          throw new SendError(`${type} address not allowed: ${error.message}`, { permanent: true, cause: error });
+          throw new SendError(`webhook address not allowed: ${error.message}`, { permanent: true, cause: error });
         }
-        throw new SendError(`${type} unreachable: ${(error as Error).message}`, { cause: error });
+        throw new SendError(`webhook unreachable: ${(error as Error).message}`, { cause: error });
       }
       if (response.status >= 200 && response.status < 300) return;
-      const reason = `${type} answered ${response.status}${response.body ? `: ${response.body}` : ''}`;
+      const reason = `webhook answered ${response.status}${response.body ? `: ${response.body}` : ''}`;
       if (response.status >= 300 && response.status < 400) {
         throw new SendError(`${reason} (redirects are not followed)`);
       }

@@ -14,7 +14,7 @@ export function createChatSender(
   type: 'slack' | 'discord' | 'teams',
   settings: { timeoutMs: number; allowedNetworks: readonly string[] },
 ): ChannelSender {
-  return createHttpSender(type, settings, (message) => ({ body: bodyOf(type, message) }));
+  return createHttpSender(settings, (message) => ({ body: bodyOf(type, message) }));
 }
 
 /**
@@ -25,7 +25,7 @@ export function createSignedWebhookSender(settings: {
   timeoutMs: number;
   allowedNetworks: readonly string[];
 }): ChannelSender {
-  return createHttpSender('webhook', settings, (message) => {
+  return createHttpSender(settings, (message) => {
     const body = bodyOf('webhook', message);
     if (!message.signingSecret) throw new SendError('the webhook channel has no signing secret', { permanent: true });
     return { body, headers: { [SIGNATURE_HEADER]: webhookSignature(message.signingSecret, body, Date.now() / 1000) } };

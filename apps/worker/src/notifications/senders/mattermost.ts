@@ -6,5 +6,5 @@ export function createMattermostSender(settings: {
   timeoutMs: number;
   allowedNetworks: readonly string[];
 }): ChannelSender {
-  return createHttpSender('mattermost', settings, (message) => ({ body: JSON.stringify({ text: message.text }) }));
+  return createHttpSender(settings, (message) => ({ body: JSON.stringify({ text: message.text }) }));
 }
