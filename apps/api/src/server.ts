@@ -125,7 +125,7 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
         availableTypes: [
           ...(emailEnabled ? (['email'] as const) : []),
           ...(telegramEnabled ? (['telegram'] as const) : []),
-          ...(env.NOTIFICATIONS_ENABLED ? (['mattermost'] as const) : []),
+          ...(env.NOTIFICATIONS_ENABLED ? (['mattermost', 'webhook', 'slack', 'discord', 'teams'] as const) : []),
         ],
         telegramBotUsername: telegramEnabled ? env.NOTIFICATIONS_TELEGRAM_BOT_USERNAME : undefined,
         codeTtlSeconds: env.NOTIFICATIONS_VERIFICATION_CODE_TTL,

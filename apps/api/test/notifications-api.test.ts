@@ -19,6 +19,9 @@ import {
   type WireChannel,
 } from './support/notifications';
 
+/** The types that need no configuration beyond NOTIFICATIONS_ENABLED: every HTTP webhook type. */
+const webhookTypes = ['mattermost', 'webhook', 'slack', 'discord', 'teams'];
+
 const t = useApiFixture();
 
 const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
@@ -126,10 +129,10 @@ describe('notifications config', () => {
     return data;
   }
 
-  it('config is public and lists e-mail and Mattermost by default, without Telegram', async () => {
-    expect(await config(t.http)).toEqual({ available_channels: ['email', 'mattermost'], telegram: null });
+  it('config is public and lists e-mail and the webhook types by default, without Telegram', async () => {
+    expect(await config(t.http)).toEqual({ available_channels: ['email', ...webhookTypes], telegram: null });
     expect(await config(t.http, t.user.token)).toEqual({
-      available_channels: ['email', 'mattermost'],
+      available_channels: ['email', ...webhookTypes],
       telegram: null,
     });
   });
@@ -141,24 +144,27 @@ describe('notifications config', () => {
       NOTIFICATIONS_TELEGRAM_BOT_USERNAME: 'status_bot',
     });
     expect(await config(client)).toEqual({
-      available_channels: ['email', 'telegram', 'mattermost'],
+      available_channels: ['email', 'telegram', ...webhookTypes],
       telegram: { bot_username: 'status_bot' },
     });
   });
 
   it('config lists Telegram with a null telegram object when no bot username is configured', async () => {
     const client = await start({ NOTIFICATIONS_TELEGRAM_ENABLED: 'true', NOTIFICATIONS_TELEGRAM_BOT_TOKEN: '1:t' });
-    expect(await config(client)).toEqual({ available_channels: ['email', 'telegram', 'mattermost'], telegram: null });
+    expect(await config(client)).toEqual({
+      available_channels: ['email', 'telegram', ...webhookTypes],
+      telegram: null,
+    });
   });
 
   it('config leaves out Telegram’s username when Telegram is disabled', async () => {
     const client = await start({ NOTIFICATIONS_TELEGRAM_BOT_USERNAME: 'status_bot' });
-    expect(await config(client)).toEqual({ available_channels: ['email', 'mattermost'], telegram: null });
+    expect(await config(client)).toEqual({ available_channels: ['email', ...webhookTypes], telegram: null });
   });
 
-  it('config lists only Mattermost when e-mail is disabled', async () => {
+  it('config lists only the webhook types (Mattermost, webhook, Slack, Discord, Teams) when e-mail is disabled', async () => {
     const client = await start({ NOTIFICATIONS_EMAIL_ENABLED: 'false' });
-    expect(await config(client)).toEqual({ available_channels: ['mattermost'], telegram: null });
+    expect(await config(client)).toEqual({ available_channels: [...webhookTypes], telegram: null });
   });
 
   it('config lists nothing when notifications are disabled, and no channel can be created', async () => {
@@ -541,7 +547,7 @@ function expectDeliveryShape(delivery: unknown): asserts delivery is WireDeliver
   expect(value.kind).toBeTypeOf('string');
   if (value.event_id !== null) expect(value.event_id).toMatch(UUID);
   if (value.channel_id !== null) expect(value.channel_id).toMatch(UUID);
-  expect(['email', 'telegram', 'mattermost']).toContain(value.channel_type);
+  expect(['email', 'telegram', ...webhookTypes]).toContain(value.channel_type);
   expect(value.target).toBeTypeOf('string');
   expect(['pending', 'sent', 'failed']).toContain(value.state);
   expect(Number.isInteger(value.attempts)).toBe(true);

@@ -34,7 +34,17 @@ describe('admin queue dashboard', () => {
     const queues = await http.get('/admin/queues/api/queues', { token });
     expect(queues.status, queues.text).toBe(200);
     const names = (queues.body.queues as { name: string }[]).map((queue) => queue.name).sort();
-    expect(names).toEqual(['deliver-email', 'deliver-mattermost', 'deliver-telegram', 'maintenance', 'outbox']);
+    expect(names).toEqual([
+      'deliver-discord',
+      'deliver-email',
+      'deliver-mattermost',
+      'deliver-slack',
+      'deliver-teams',
+      'deliver-telegram',
+      'deliver-webhook',
+      'maintenance',
+      'outbox',
+    ]);
   });
 
   it('accepts the access cookie the browser sends after logging in', async () => {

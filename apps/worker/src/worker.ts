@@ -7,7 +7,7 @@ import {
   OutboxJob,
   queueNames,
 } from '@statuspage/contracts';
-import { createEventsCore } from '@statuspage/core';
+import { createEventsCore, createWebhookSnapshots } from '@statuspage/core';
 import { type DbClient, readInstallationId } from '@statuspage/db';
 import { type MetricsServer, startMetricsServer } from '@statuspage/platform';
 import type { Worker } from 'bullmq';
@@ -19,7 +19,7 @@ import { DEVELOPMENT_SECRET, type WorkerEnv } from './env';
 import { createMaintenanceAutomation } from './maintenance/automation';
 import { createMaintenanceMetrics, type MaintenanceMetrics } from './maintenance/metrics';
 import { createWorkerMetrics } from './metrics';
-import { createDeliveryStore, deliver } from './notifications/deliver';
+import { createDeliveryStore, deliver, snapshotsPerMessage } from './notifications/deliver';
 import { startRepair } from './notifications/repair';
 import { createSenders } from './notifications/senders';
 import type { ChannelSender } from './notifications/senders/sender';
@@ -194,6 +194,7 @@ export function startWorker(env: WorkerEnv, logger: Logger): RunningWorker {
       maxAttempts: env.NOTIFICATIONS_RETRY_MAX_ATTEMPTS,
       pauseQueue: (type: ChannelType, ms: number) => (queues as Queues).delivery[type].rateLimit(ms),
       observe: workerMetrics.delivery,
+      webhookSnapshot: snapshotsPerMessage(createWebhookSnapshots(db.db, env.NOTIFICATIONS_BASE_URL)),
     };
     const telegramRate = env.NOTIFICATIONS_TELEGRAM_RATE_LIMIT;
     for (const type of channelTypes) {

@@ -79,7 +79,17 @@ describe('worker metrics', () => {
     expect(text).toContain('# TYPE notifications_failed_total counter');
     expect(sample(text, 'maintenance_transition_lag_seconds_count', { kind: 'start' })).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'maintenance_transition_lag_max_seconds', { kind: 'start' })).toBeGreaterThanOrEqual(0);
-    for (const queue of ['outbox', 'maintenance', 'deliver-email', 'deliver-telegram', 'deliver-mattermost']) {
+    for (const queue of [
+      'outbox',
+      'maintenance',
+      'deliver-email',
+      'deliver-telegram',
+      'deliver-mattermost',
+      'deliver-webhook',
+      'deliver-slack',
+      'deliver-discord',
+      'deliver-teams',
+    ]) {
       for (const state of ['waiting', 'active', 'delayed']) {
         expect(sample(text, 'queue_jobs', { queue, state }), `${queue} ${state}`).toBeGreaterThanOrEqual(0);
       }

@@ -32,6 +32,6 @@ export const severities = ['minor', 'major', 'critical'] as const;
 export const Severity = z.enum(severities);
 export type Severity = z.infer<typeof Severity>;
 
-export const channelTypes = ['email', 'telegram', 'mattermost'] as const;
+export const channelTypes = ['email', 'telegram', 'mattermost', 'webhook', 'slack', 'discord', 'teams'] as const;
 export const ChannelType = z.enum(channelTypes);
 export type ChannelType = z.infer<typeof ChannelType>;

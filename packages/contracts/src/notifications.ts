@@ -11,6 +11,12 @@ export const NotificationChannel = z.object({
   is_enabled: z.boolean(),
   is_verified: z.boolean(),
   is_default: z.boolean(),
+  /**
+   * Webhook channels only: the signing secret (HMAC-SHA256 key of `X-StatusPage-Signature`), in
+   * every answer about the channel, which only its owner ever gets. Absent for other types, so
+   * their shape stays the contract's.
+   */
+  signing_secret: z.string().optional(),
   created_at: Timestamp,
   updated_at: Timestamp,
 });
@@ -27,7 +33,23 @@ export const WebhookUrl = z
   .url({ protocol: /^https?$/, message: 'must be an http(s) URL of a Mattermost incoming webhook' })
   .max(2048);
 
-const targetByType = { email: Email, telegram: TelegramChatId, mattermost: WebhookUrl } as const;
+/**
+ * An http(s) URL for the other HTTP channel types. Only the scheme is checked here (a Slack URL
+ * need not be on hooks.slack.com: Slack-compatible servers and proxies exist); where it may point
+ * is judged by the address guard when it is called.
+ */
+const httpTarget = (what: string) =>
+  z.url({ protocol: /^https?$/, message: `must be an http(s) URL of ${what}` }).max(2048);
+
+const targetByType = {
+  email: Email,
+  telegram: TelegramChatId,
+  mattermost: WebhookUrl,
+  webhook: httpTarget('your webhook receiver'),
+  slack: httpTarget('a Slack incoming webhook'),
+  discord: httpTarget('a Discord webhook'),
+  teams: httpTarget('a Microsoft Teams incoming webhook (workflow)'),
+} as const;
 
 /** A new channel; the target is checked against its type (address, chat id or webhook URL). */
 export const CreateChannelInput = z
@@ -92,6 +114,7 @@ export const messageKinds = [
   'password_reset',
   'subscriber_confirmation',
   'subscriber_manage',
+  'channel_disabled',
 ] as const;
 export const MessageKind = z.enum(messageKinds);
 export type MessageKind = z.infer<typeof MessageKind>;
@@ -158,3 +181,14 @@ export const PasswordResetPayload = z.object({ first_name: z.string(), token: z.
 export const SubscriberConfirmationPayload = z.object({ token: z.string(), expires_at: z.string() });
 /** The "manage your subscription" e-mail: the subscriber's manage token (removed once sent). */
 export const SubscriberManagePayload = z.object({ token: z.string() });
+
+/** The e-mail telling a channel's owner that the channel was disabled after failing again and again. */
+export const ChannelDisabledPayload = z.object({
+  channel_id: Uuid,
+  channel_type: ChannelType,
+  /** Where the channel pointed, without path or query (they may hold the webhook's token). */
+  destination: z.string(),
+  failures: z.number().int(),
+  last_error: z.string(),
+});
+export type ChannelDisabledPayload = z.infer<typeof ChannelDisabledPayload>;

@@ -21,6 +21,10 @@ export const queueNames = {
     email: 'deliver-email',
     telegram: 'deliver-telegram',
     mattermost: 'deliver-mattermost',
+    webhook: 'deliver-webhook',
+    slack: 'deliver-slack',
+    discord: 'deliver-discord',
+    teams: 'deliver-teams',
   } satisfies Record<ChannelType, string>,
 } as const;
 

@@ -46,9 +46,16 @@ export {
 } from './identity';
 export {
   type ChannelProbe,
+  type ChatMessage,
+  CONSECUTIVE_FAILURE_LIMIT,
+  chatMessageOf,
   type DeliveryRef,
+  destinationOf,
   directKinds,
+  discordLimits,
+  discordPayload,
   eventKinds,
+  httpChannelTypes,
   type LoadedDelivery,
   MANAGE_PATH,
   manageToken,
@@ -57,17 +64,26 @@ export {
   prunePendingSubscribers,
   type RenderContext,
   type RenderedMessage,
+  renderChannelDisabled,
   renderEventMessage,
   renderPasswordReset,
   renderSubscriberConfirmation,
   renderSubscriberManage,
   renderVerification,
   SUBSCRIBE_ANSWER,
+  SIGNATURE_HEADER,
+  SIGNATURE_TOLERANCE_SECONDS,
+  slackLimits,
+  slackPayload,
+  statuspageWebhookBody,
+  teamsPayload,
   telegramStartParameter,
   UNSUBSCRIBE_PATH,
   UNSUBSCRIBE_TOKEN_TTL_DAYS,
   unsubscribeToken,
   verifyUnsubscribeToken,
+  webhookDocumentationUrl,
+  webhookSignature,
 } from './notifications';
 export type { ClaimedOutboxRow, OutboxRowRef } from './outbox/store';
 export * as outboxStore from './outbox/store';
@@ -84,6 +100,7 @@ export type {
   MaintenanceList,
   SyndicationPage,
   SyndicationUseCases,
+  WebhookSnapshot,
 } from './syndication';
 export {
   assertTemplateExists,
@@ -141,6 +158,55 @@ export function createEventsCore(db: Database, clock: Clock = systemClock) {
 }
 export type EventsCore = ReturnType<typeof createEventsCore>;
 
+/** Syndication over the other modules' use-cases (the api's machine views, the worker's Statuspage webhooks). */
+function wireSyndication(
+  db: Database,
+  clock: Clock,
+  publicBaseUrl: string | undefined,
+  uses: {
+    services: ReturnType<typeof createServiceUseCases>;
+    groups: ReturnType<typeof createGroupUseCases>;
+    events: EventsCore;
+    page: ReturnType<typeof createPageUseCases>;
+  },
+) {
+  const { services, groups, events, page } = uses;
+  let pageId: Promise<string> | undefined;
+  return createSyndicationUseCases({
+    baseUrl: (publicBaseUrl ?? 'http://localhost:8080').replace(/\/+$/, ''),
+    clock,
+    page: page.get,
+    pageId: () => {
+      pageId ??= readInstallationId(db).catch((error: unknown) => {
+        pageId = undefined;
+        throw error;
+      });
+      return pageId;
+    },
+    catalog: {
+      services: () => services.list({ include_archived: true }),
+      groups: () => groups.list({ include_archived: false }),
+      eventStatusChanges: (eventIds) => services.eventStatusChanges(eventIds),
+    },
+    events: {
+      timelines: events.timelines,
+      cancellations: events.cancellations,
+      lastChange: events.lastChange,
+    },
+  });
+}
+
+/** The Statuspage view of an event and the page, wired as createCore wires it (the worker's webhook deliveries). */
+export function createWebhookSnapshots(db: Database, publicBaseUrl: string, clock: Clock = systemClock) {
+  const syndication = wireSyndication(db, clock, publicBaseUrl, {
+    services: createServiceUseCases({ db, clock, events: eventsForCatalog }),
+    groups: createGroupUseCases({ db, clock, events: eventsForCatalog }),
+    events: createEventsCore(db, clock),
+    page: createPageUseCases({ db, clock }),
+  });
+  return syndication.webhookSnapshot;
+}
+
 export interface CoreOptions {
   db: Database;
   identity: IdentityConfig;
@@ -168,6 +234,7 @@ export function createCore(options: CoreOptions) {
     clock,
     settings: options.notifications.settings,
     probe: options.notifications.probe,
+    baseUrl: (options.publicBaseUrl ?? 'http://localhost:8080').replace(/\/+$/, ''),
     secret: options.notifications.secret,
     previousSecret: options.notifications.previousSecret,
   });
@@ -186,29 +253,7 @@ export function createCore(options: CoreOptions) {
   const groups = createGroupUseCases({ db, clock, events: eventsForCatalog });
   const events = createEventsCore(db, clock);
   const page = createPageUseCases({ db, clock });
-  let pageId: Promise<string> | undefined;
-  const syndication = createSyndicationUseCases({
-    baseUrl: (options.publicBaseUrl ?? 'http://localhost:8080').replace(/\/+$/, ''),
-    clock,
-    page: page.get,
-    pageId: () => {
-      pageId ??= readInstallationId(db).catch((error: unknown) => {
-        pageId = undefined;
-        throw error;
-      });
-      return pageId;
-    },
-    catalog: {
-      services: () => services.list({ include_archived: true }),
-      groups: () => groups.list({ include_archived: false }),
-      eventStatusChanges: (eventIds) => services.eventStatusChanges(eventIds),
-    },
-    events: {
-      timelines: events.timelines,
-      cancellations: events.cancellations,
-      lastChange: events.lastChange,
-    },
-  });
+  const syndication = wireSyndication(db, clock, options.publicBaseUrl, { services, groups, events, page });
   return {
     auth,
     users,

@@ -30,6 +30,7 @@ const DAY_MS = 86_400_000;
 describe('notifications message kinds', () => {
   it('splits every kind of the contract into direct and event kinds', () => {
     expect([...directKinds].sort()).toEqual([
+      'channel_disabled',
       'password_reset',
       'subscriber_confirmation',
       'subscriber_manage',

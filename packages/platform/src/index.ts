@@ -9,9 +9,12 @@ export { createTelegramClient, type TelegramClientSettings, type TelegramFailure
 export {
   createWebhookPoster,
   isNetwork,
+  literalAddressRefusal,
   networkListSetting,
   refusedAddress,
+  retryAfterMsOf,
   WebhookAddressRefused,
   type WebhookPoster,
+  type WebhookResponse,
   WebhookUnreachable,
 } from './webhook';

@@ -6,7 +6,8 @@ import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
 /**
- * Posts JSON to user-supplied webhook URLs (Mattermost incoming webhooks).
+ * Posts JSON to user-supplied webhook URLs (Mattermost, Slack, Discord and
+ * Teams incoming webhooks, signed webhooks).
  *
  * A channel's owner chooses the URL, and the api (verification) and the
  * worker (delivery) call it from inside the deployment's network: without a
@@ -66,6 +67,27 @@ export const networkListSetting = () =>
 
 const BODY_LIMIT = 200;
 
+/**
+ * How long a 429 asks us to wait, in ms, or undefined when it does not say: the `Retry-After`
+ * header in seconds or as an HTTP date (RFC 9110), else Discord's JSON body `retry_after`
+ * (seconds, a float).
+ */
+export function retryAfterMsOf(response: Pick<WebhookResponse, 'retryAfter' | 'body'>, now = Date.now()) {
+  const header = response.retryAfter?.trim();
+  if (header) {
+    if (/^\d+(\.\d+)?$/.test(header)) return Math.ceil(Number(header) * 1000);
+    const at = Date.parse(header);
+    if (!Number.isNaN(at)) return Math.max(0, at - now);
+  }
+  try {
+    const parsed = JSON.parse(response.body) as { retry_after?: unknown };
+    if (typeof parsed.retry_after === 'number' && parsed.retry_after >= 0) return Math.ceil(parsed.retry_after * 1000);
+  } catch {
+    // Not JSON (or cut at the body limit): no hint.
+  }
+  return undefined;
+}
+
 type Network = [ipaddr.IPv4 | ipaddr.IPv6, number];
 
 /**
@@ -98,6 +120,22 @@ function parseNetworks(entries: readonly string[]): Network[] {
   });
 }
 
+/**
+ * Why a URL whose host is an IP address may not be called (undefined: it may, or its host is a
+ * name, judged only when it is resolved at call time). Lets a form refuse `http://10.0.0.5/…` at once.
+ */
+export function literalAddressRefusal(url: string, allowedNetworks: readonly string[]): string | undefined {
+  let host: string;
+  try {
+    host = new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
+  } catch {
+    return 'not a URL';
+  }
+  if (isIP(host) === 0) return undefined;
+  const reason = refusedAddress(host, parseNetworks(allowedNetworks));
+  return reason ? `${reason}, outside the allowed networks` : undefined;
+}
+
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
 export function createWebhookPoster(options: WebhookPosterOptions) {
@@ -122,51 +160,62 @@ export function createWebhookPoster(options: WebhookPosterOptions) {
 
   const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
 
-  return {
-    post(url: string, payload: unknown): Promise<WebhookResponse> {
-      const target = new URL(url);
-      const isHttps = target.protocol === 'https:';
-      if (!isHttps && target.protocol !== 'http:') {
-        return Promise.reject(new WebhookUnreachable(`unsupported protocol ${target.protocol}`));
-      }
-      // An address in the URL is connected to without a lookup: judge it here.
-      const literal = target.hostname.replace(/^\[(.*)\]$/, '$1');
-      if (isIP(literal) !== 0) {
-        const reason = refusedAddress(literal, allowed);
-        if (reason) return Promise.reject(refuse(target.hostname, reason));
-      }
-      const body = JSON.stringify(payload);
-      return new Promise((resolve, reject) => {
-        const req = (isHttps ? httpsRequest : httpRequest)(
-          target,
-          {
-            method: 'POST',
-            agent: isHttps ? agents.https : agents.http,
-            lookup: lookup as never,
-            headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-            signal: AbortSignal.timeout(options.timeoutMs),
+  /** POSTs a JSON body as given (its bytes are what a signature covers), with extra headers. */
+  function postBody(url: string, body: string, headers: Record<string, string> = {}): Promise<WebhookResponse> {
+    const target = new URL(url);
+    const isHttps = target.protocol === 'https:';
+    if (!isHttps && target.protocol !== 'http:') {
+      return Promise.reject(new WebhookUnreachable(`unsupported protocol ${target.protocol}`));
+    }
+    // An address in the URL is connected to without a lookup: judge it here.
+    const literal = target.hostname.replace(/^\[(.*)\]$/, '$1');
+    if (isIP(literal) !== 0) {
+      const reason = refusedAddress(literal, allowed);
+      if (reason) return Promise.reject(refuse(target.hostname, reason));
+    }
+    return new Promise((resolve, reject) => {
+      const req = (isHttps ? httpsRequest : httpRequest)(
+        target,
+        {
+          method: 'POST',
+          agent: isHttps ? agents.https : agents.http,
+          lookup: lookup as never,
+          headers: {
+            ...headers,
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+            'user-agent': 'StatusPage-Webhooks/1',
           },
-          (res) => {
-            let text = '';
-            res.setEncoding('utf8');
-            res.on('data', (chunk: string) => {
-              if (text.length < BODY_LIMIT) text += chunk;
-            });
-            res.on('error', (error) => reject(new WebhookUnreachable(error.message, { cause: error })));
-            res.on('end', () => {
-              const retryAfter = res.headers['retry-after'];
-              resolve({ status: res.statusCode ?? 0, body: text.slice(0, BODY_LIMIT), retryAfter });
-            });
-          },
-        );
-        req.on('error', (error) => {
-          if (error instanceof WebhookAddressRefused) return reject(error);
-          const reason = error.name === 'AbortError' ? `no answer within ${options.timeoutMs} ms` : error.message;
-          reject(new WebhookUnreachable(reason, { cause: error }));
-        });
-        req.end(body);
+          signal: AbortSignal.timeout(options.timeoutMs),
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            if (text.length < BODY_LIMIT) text += chunk;
+          });
+          res.on('error', (error) => reject(new WebhookUnreachable(error.message, { cause: error })));
+          res.on('end', () => {
+            const retryAfter = res.headers['retry-after'];
+            resolve({ status: res.statusCode ?? 0, body: text.slice(0, BODY_LIMIT), retryAfter });
+          });
+        },
+      );
+      req.on('error', (error) => {
+        if (error instanceof WebhookAddressRefused) return reject(error);
+        const reason = error.name === 'AbortError' ? `no answer within ${options.timeoutMs} ms` : error.message;
+        reject(new WebhookUnreachable(reason, { cause: error }));
       });
+      req.end(body);
+    });
+  }
+
+  return {
+    /** POSTs `payload` as JSON. */
+    post(url: string, payload: unknown): Promise<WebhookResponse> {
+      return postBody(url, JSON.stringify(payload));
     },
+    postBody,
     close() {
       agents.http.destroy();
       agents.https.destroy();

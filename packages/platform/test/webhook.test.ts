@@ -4,8 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createWebhookPoster,
   isNetwork,
+  literalAddressRefusal,
   networkListSetting,
   refusedAddress,
+  retryAfterMsOf,
   WebhookAddressRefused,
   WebhookUnreachable,
 } from '../src/webhook';
@@ -63,6 +65,39 @@ describe('refusedAddress', () => {
     expect(refusedAddress('127.0.0.2', allowed)).toBe('127.0.0.2 is a loopback address');
     expect(refusedAddress('192.168.1.1', allowed)).toBe('192.168.1.1 is a private address');
     expect(refusedAddress('::1', allowed)).toBe('::1 is a loopback address');
+  });
+});
+
+describe('retryAfterMsOf', () => {
+  const now = Date.parse('2026-03-01T10:00:00.000Z');
+  it('reads Retry-After in seconds (whole or not)', () => {
+    expect(retryAfterMsOf({ retryAfter: '3', body: '' }, now)).toBe(3000);
+    expect(retryAfterMsOf({ retryAfter: ' 1.25 ', body: '' }, now)).toBe(1250);
+  });
+  it('reads Retry-After as an HTTP date, never negative', () => {
+    expect(retryAfterMsOf({ retryAfter: 'Sun, 01 Mar 2026 10:00:05 GMT', body: '' }, now)).toBe(5000);
+    expect(retryAfterMsOf({ retryAfter: 'Sun, 01 Mar 2026 09:00:00 GMT', body: '' }, now)).toBe(0);
+  });
+  it("reads Discord's retry_after body (seconds, a float) when there is no header", () => {
+    const body = JSON.stringify({ message: 'You are being rate limited.', retry_after: 0.345, global: false });
+    expect(retryAfterMsOf({ retryAfter: undefined, body }, now)).toBe(345);
+  });
+  it('says nothing for a missing, unreadable or negative hint', () => {
+    expect(retryAfterMsOf({ retryAfter: undefined, body: 'slow down' }, now)).toBeUndefined();
+    expect(retryAfterMsOf({ retryAfter: 'soon', body: '{"retry_after":-1}' }, now)).toBeUndefined();
+  });
+});
+
+describe('literalAddressRefusal', () => {
+  it('refuses URLs whose host is a private or local address outside the allowed networks', () => {
+    expect(literalAddressRefusal('http://10.1.2.3/hook', [])).toContain('private');
+    expect(literalAddressRefusal('http://[::1]:8080/hook', [])).toContain('loopback');
+    expect(literalAddressRefusal('http://127.0.0.1/hook', ['127.0.0.0/8'])).toBeUndefined();
+  });
+  it('leaves host names and public addresses to the call-time check', () => {
+    expect(literalAddressRefusal('http://localhost/hook', [])).toBeUndefined();
+    expect(literalAddressRefusal('https://203.0.114.1/hook', [])).toBeUndefined();
+    expect(literalAddressRefusal('https://hooks.slack.com/services/x', [])).toBeUndefined();
   });
 });
 

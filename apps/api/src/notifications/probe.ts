@@ -1,5 +1,10 @@
 import { type ChannelProbe, ProbeFailure } from '@statuspage/core';
-import { createTelegramClient, createWebhookPoster, telegramFailureOf } from '@statuspage/platform';
+import {
+  createTelegramClient,
+  createWebhookPoster,
+  literalAddressRefusal,
+  telegramFailureOf,
+} from '@statuspage/platform';
 import type { Api } from 'grammy';
 
 /** What a failed Mattermost verification answers, whatever went wrong. */
@@ -8,19 +13,26 @@ export const MATTERMOST_PROBE_FAILURE =
   'reachable from this server (webhooks on private or local network addresses need an administrator ' +
   'to allow that network with NOTIFICATIONS_MATTERMOST_ALLOWED_NETWORKS)';
 
+/** What a failed Slack, Discord, Teams or webhook verification answers, whatever went wrong. */
+export const WEBHOOK_PROBE_FAILURE =
+  'the URL did not accept the test message with a 2xx answer; check that it is reachable from this server ' +
+  '(no redirects are followed; URLs on private or local network addresses need an administrator to allow ' +
+  'that network with NOTIFICATIONS_MATTERMOST_ALLOWED_NETWORKS)';
+
 export interface ProbeSettings {
   telegramBotToken?: string | undefined;
   /** Bot API root (tests point it at a local fake). */
   telegramApiUrl: string;
   /** How long a test message may take. */
   timeoutMs: number;
-  /** Private networks Mattermost webhooks may be on (NOTIFICATIONS_MATTERMOST_ALLOWED_NETWORKS). */
+  /** Private networks webhooks of every type may be on (NOTIFICATIONS_MATTERMOST_ALLOWED_NETWORKS). */
   mattermostAllowedNetworks?: readonly string[];
 }
 
 /**
- * Sends verification test messages: through the Telegram Bot API (grammy)
- * and to Mattermost incoming webhooks. Failures become ProbeFailure with a
+ * Sends verification test messages: through the Telegram Bot API (grammy),
+ * to Mattermost incoming webhooks, and the ready bodies of Slack, Discord,
+ * Teams and signed webhooks (built by core). Failures become ProbeFailure with a
  * reason the channel's owner can act on (answered 422).
  */
 export function createChannelProbe(settings: ProbeSettings): ChannelProbe & { close(): void } {
@@ -90,6 +102,20 @@ export function createChannelProbe(settings: ProbeSettings): ChannelProbe & { cl
       let response: Awaited<ReturnType<typeof webhooks.post>>;
       try {
         response = await webhooks.post(webhookUrl, { text, username: 'StatusPage' });
+      } catch (error) {
+        throw failure(error);
+      }
+      if (response.status < 200 || response.status >= 300) throw failure();
+    },
+    addressRefusal(url) {
+      return literalAddressRefusal(url, settings.mattermostAllowedNetworks ?? []);
+    },
+    async webhook(url, request) {
+      // The same single answer as Mattermost's, for the same reason.
+      const failure = (cause?: unknown) => new ProbeFailure(WEBHOOK_PROBE_FAILURE, { cause });
+      let response: Awaited<ReturnType<typeof webhooks.postBody>>;
+      try {
+        response = await webhooks.postBody(url, request.body, request.headers);
       } catch (error) {
         throw failure(error);
       }

@@ -37,7 +37,7 @@ export const channelsRouter = router({
         path: '/api/v1/me/channels',
         operationId: 'createChannel',
         tags,
-        summary: 'Add a channel (an e-mail channel gets a 6-digit code)',
+        summary: 'Add a channel (an e-mail channel gets a 6-digit code, a webhook its signing secret)',
         errorResponses: [409],
       },
       status: 201,
@@ -92,7 +92,7 @@ export const channelsRouter = router({
         tags,
         summary: 'Verify a channel',
         description:
-          'E-mail: the 6-digit code (expires; too many wrong codes answer 429). Telegram and Mattermost: a test message is sent; 422 when it does not go through (for Telegram: open the bot and press Start).',
+          'E-mail: the 6-digit code (expires; too many wrong codes answer 429). Telegram, Mattermost, Slack, Discord, Teams and webhooks: a test message is sent (signed, for a webhook); 422 when it is not answered 2xx (for Telegram: open the bot and press Start).',
         errorResponses: [422, 429],
       },
       rateLimit: { attempts: 'verify_channel', account: 'caller' },

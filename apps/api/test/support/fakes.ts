@@ -245,8 +245,33 @@ export interface WebhookRequest {
   path: string;
   headers: IncomingMessage['headers'];
   body: Record<string, unknown>;
+  /** The body exactly as received (what a signature covers). */
+  raw: string;
   at: Date;
 }
+
+/** Headers of a scripted answer (`Retry-After`, `Location`); a JSON body is sent as `application/json`. */
+export type AnswerHeaders = Record<string, string>;
+
+/** The answers receivers give in the situations tests care about. */
+export const webhookAnswers = {
+  /** Slack, Teams, most receivers: 429 with `Retry-After` in seconds. */
+  retryAfterSeconds: (seconds: number) => ({
+    status: 429,
+    body: 'rate limited',
+    headers: { 'retry-after': String(seconds) },
+  }),
+  /** 429 with `Retry-After` as an HTTP date. */
+  retryAfterDate: (at: Date) => ({ status: 429, body: 'rate limited', headers: { 'retry-after': at.toUTCString() } }),
+  /** Discord: 429 with a JSON body whose `retry_after` is seconds (a float). */
+  discordRateLimited: (seconds: number) => ({
+    status: 429,
+    body: JSON.stringify({ message: 'You are being rate limited.', retry_after: seconds, global: false }),
+    headers: { 'content-type': 'application/json' },
+  }),
+  /** A redirect elsewhere (not followed). */
+  redirect: (location: string) => ({ status: 302, body: '', headers: { location } }),
+} satisfies Record<string, (...args: never[]) => { status: number; body: string; headers: AnswerHeaders }>;
 
 export interface FakeWebhooks {
   /** The receiver's root, e.g. `http://127.0.0.1:PORT`. */
@@ -258,9 +283,9 @@ export interface FakeWebhooks {
   /** The requests to one path (or to the path of a URL made by `url`). */
   received(pathOrUrl: string): WebhookRequest[];
   /** Makes every later request to this path (or URL) answer `status` (until `succeed`). */
-  fail(pathOrUrl: string, status: number, body?: string): void;
+  fail(pathOrUrl: string, status: number, body?: string, headers?: AnswerHeaders): void;
   /** Makes the next `times` requests to this path fail with `status`, then succeed again. */
-  failTimes(pathOrUrl: string, status: number, times: number, body?: string): void;
+  failTimes(pathOrUrl: string, status: number, times: number, body?: string, headers?: AnswerHeaders): void;
   /** Lets requests to this path succeed again. */
   succeed(pathOrUrl: string): void;
   /** Holds every later answer to this path for `ms` (0: no delay), to test timeouts. */
@@ -277,7 +302,7 @@ let hookCounter = 0;
  */
 export async function startFakeWebhooks(): Promise<FakeWebhooks> {
   const requests: WebhookRequest[] = [];
-  const failures = new Map<string, { status: number; body: string; remaining: number }>();
+  const failures = new Map<string, { status: number; body: string; headers: AnswerHeaders; remaining: number }>();
   const delays = new Map<string, number>();
 
   const server = createServer(async (req, res) => {
@@ -288,6 +313,7 @@ export async function startFakeWebhooks(): Promise<FakeWebhooks> {
       path,
       headers: req.headers,
       body: parseBody(text, req.headers['content-type']),
+      raw: text,
       at: new Date(),
     });
     const wait = delays.get(path);
@@ -295,7 +321,7 @@ export async function startFakeWebhooks(): Promise<FakeWebhooks> {
     const scripted = failures.get(path);
     if (scripted && scripted.remaining > 0) {
       scripted.remaining -= 1;
-      res.writeHead(scripted.status, { 'content-type': 'text/plain' });
+      res.writeHead(scripted.status, { 'content-type': 'text/plain', ...scripted.headers });
       res.end(scripted.body);
       return;
     }
@@ -326,11 +352,11 @@ export async function startFakeWebhooks(): Promise<FakeWebhooks> {
       const path = pathOf(pathOrUrl);
       return requests.filter((request) => request.path === path);
     },
-    fail(pathOrUrl, status, body = `error ${status}`) {
-      failures.set(pathOf(pathOrUrl), { status, body, remaining: Number.POSITIVE_INFINITY });
+    fail(pathOrUrl, status, body = `error ${status}`, headers = {}) {
+      failures.set(pathOf(pathOrUrl), { status, body, headers, remaining: Number.POSITIVE_INFINITY });
     },
-    failTimes(pathOrUrl, status, times, body = `error ${status}`) {
-      failures.set(pathOf(pathOrUrl), { status, body, remaining: times });
+    failTimes(pathOrUrl, status, times, body = `error ${status}`, headers = {}) {
+      failures.set(pathOf(pathOrUrl), { status, body, headers, remaining: times });
     },
     succeed(pathOrUrl) {
       failures.delete(pathOf(pathOrUrl));

@@ -11,7 +11,7 @@ import { dataOf, RFC3339_UTC, UUID } from './catalog';
 import type { Http } from './client';
 import type { Sql } from './identity';
 
-export const channelTypes = ['email', 'telegram', 'mattermost'] as const;
+export const channelTypes = ['email', 'telegram', 'mattermost', 'webhook', 'slack', 'discord', 'teams'] as const;
 export type ChannelType = (typeof channelTypes)[number];
 
 export interface WireChannel {
@@ -57,7 +57,10 @@ export function expectChannelShape(
 ): asserts channel is WireChannel {
   expect(channel).toBeTypeOf('object');
   const value = channel as Record<string, unknown>;
-  expect(Object.keys(value).sort()).toEqual(channelKeys);
+  // A webhook channel also carries its signing secret (its owner's answers are the only ones there are).
+  const keys = value.type === 'webhook' ? [...channelKeys, 'signing_secret'].sort() : channelKeys;
+  expect(Object.keys(value).sort()).toEqual(keys);
+  if (value.type === 'webhook') expect(value.signing_secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
   expect(value.id).toMatch(UUID);
   expect(value.user_id).toMatch(UUID);
   expect(channelTypes).toContain(value.type);

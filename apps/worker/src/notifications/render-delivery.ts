@@ -1,4 +1,5 @@
 import {
+  ChannelDisabledPayload,
   type ChannelType,
   EventMessagePayload,
   type MessageKind,
@@ -8,16 +9,24 @@ import {
   VerificationPayload,
 } from '@statuspage/contracts';
 import {
+  chatMessageOf,
+  discordPayload,
   eventKinds,
   MANAGE_PATH,
   manageToken,
+  renderChannelDisabled,
   renderEventMessage,
   renderPasswordReset,
   renderSubscriberConfirmation,
   renderSubscriberManage,
   renderVerification,
+  slackPayload,
+  statuspageWebhookBody,
+  teamsPayload,
   UNSUBSCRIBE_PATH,
   unsubscribeToken,
+  type WebhookSnapshot,
+  webhookDocumentationUrl,
 } from '@statuspage/core';
 import type { OutgoingMessage } from './senders/sender';
 
@@ -35,6 +44,7 @@ export interface DeliveryToRender {
   /** The account-less subscriber owning the channel: its messages carry its manage link. */
   subscriberId?: string | null;
   subscriberTokenVersion?: number | null;
+  signingSecret?: string | null | undefined;
 }
 
 /** The payload cannot be rendered (malformed, or its secret was already removed): retrying will not help. */
@@ -54,8 +64,39 @@ export function manageUrl(settings: RenderSettings, subscriberId: string, tokenV
   return `${settings.baseUrl.replace(/\/$/, '')}${MANAGE_PATH}?token=${token}`;
 }
 
-/** Renders a delivery for its channel type; event e-mails get the List-Unsubscribe headers. */
-export function renderDelivery(settings: RenderSettings, delivery: DeliveryToRender): OutgoingMessage {
+/** The JSON body of an event message for an HTTP channel that takes our own JSON (undefined for the others). */
+function jsonBody(
+  settings: RenderSettings,
+  delivery: DeliveryToRender,
+  kind: MessageKind,
+  payload: EventMessagePayload,
+  snapshot: WebhookSnapshot | undefined,
+): string | undefined {
+  const { channelType } = delivery;
+  if (channelType === 'slack' || channelType === 'discord' || channelType === 'teams') {
+    const chat = chatMessageOf(kind, payload, settings.baseUrl);
+    const build = { slack: slackPayload, discord: discordPayload, teams: teamsPayload }[channelType];
+    return JSON.stringify(build(chat));
+  }
+  if (channelType !== 'webhook') return undefined;
+  if (!snapshot?.incident) throw new UnrenderableMessage('the event of this message no longer exists');
+  const meta = {
+    unsubscribe: delivery.channelId ? unsubscribeUrl(settings, delivery.channelId) : null,
+    documentation: webhookDocumentationUrl(settings.baseUrl),
+    generated_at: new Date().toISOString(),
+  };
+  return JSON.stringify(statuspageWebhookBody(meta, { page: snapshot.page, incident: snapshot.incident }));
+}
+
+/**
+ * Renders a delivery for its channel type; event e-mails get the List-Unsubscribe headers, HTTP
+ * channels their JSON body (a webhook's from `snapshot`: the event in the Statuspage shape).
+ */
+export function renderDelivery(
+  settings: RenderSettings,
+  delivery: DeliveryToRender,
+  snapshot?: WebhookSnapshot,
+): OutgoingMessage {
   const parse = <T>(schema: { safeParse(value: unknown): { success: true; data: T } | { success: false } }) => {
     const result = schema.safeParse(delivery.payload);
     if (!result.success) throw new UnrenderableMessage(`the ${delivery.kind} message has no usable payload`);
@@ -73,10 +114,15 @@ export function renderDelivery(settings: RenderSettings, delivery: DeliveryToRen
   if (delivery.kind === 'subscriber_manage') {
     return renderSubscriberManage(parse(SubscriberManagePayload), { baseUrl: settings.baseUrl });
   }
+  if (delivery.kind === 'channel_disabled') {
+    return renderChannelDisabled(parse(ChannelDisabledPayload), { baseUrl: settings.baseUrl });
+  }
   if (!eventKinds.has(delivery.kind)) throw new UnrenderableMessage(`unknown message kind ${delivery.kind}`);
+  const kind = delivery.kind as MessageKind;
+  const payload = parse(EventMessagePayload);
   const link =
     delivery.channelType === 'email' && delivery.channelId ? unsubscribeUrl(settings, delivery.channelId) : undefined;
-  const rendered = renderEventMessage(delivery.kind as MessageKind, parse(EventMessagePayload), delivery.channelType, {
+  const rendered = renderEventMessage(kind, payload, delivery.channelType, {
     baseUrl: settings.baseUrl,
     unsubscribeUrl: link,
     manageUrl:
@@ -84,6 +130,8 @@ export function renderDelivery(settings: RenderSettings, delivery: DeliveryToRen
         ? manageUrl(settings, delivery.subscriberId, delivery.subscriberTokenVersion)
         : undefined,
   });
+  const json = jsonBody(settings, delivery, kind, payload, snapshot);
+  if (json !== undefined) return { ...rendered, json, signingSecret: delivery.signingSecret };
   if (!link) return rendered;
   return {
     ...rendered,

@@ -85,7 +85,7 @@ export async function createTestCore(databaseUrl: string = inject('databaseUrl')
     identity: { accessTtlSeconds: 900, refreshTtlSeconds: 86_400, resetTtlSeconds: 3600, resetCooldownSeconds: 300 },
     notifications: {
       settings: {
-        availableTypes: ['email', 'telegram', 'mattermost'],
+        availableTypes: ['email', 'telegram', 'mattermost', 'webhook', 'slack', 'discord', 'teams'],
         telegramBotUsername: 'status_test_bot',
         codeTtlSeconds: 900,
         maxCodeAttempts: 5,
@@ -97,7 +97,13 @@ export async function createTestCore(databaseUrl: string = inject('databaseUrl')
       },
       // The api's test message on Telegram/Mattermost verification; what these tests count is the worker's.
       // (Telegram: as if the chat had opened the channel's deep link.)
-      probe: { telegramStarted: async () => true, telegram: async () => {}, mattermost: async () => {} },
+      probe: {
+        telegramStarted: async () => true,
+        telegram: async () => {},
+        mattermost: async () => {},
+        webhook: async () => {},
+        addressRefusal: () => undefined,
+      },
       secret: appSecret,
     },
   });
@@ -168,8 +174,13 @@ export async function subscribe(t: TestCore, userId: string, channelId: string, 
   });
 }
 
-/** A Telegram or Mattermost channel, verified through the api's probe. */
-export async function addVerifiedChannel(t: TestCore, userId: string, type: 'telegram' | 'mattermost', target: string) {
+/** A chat or webhook channel, verified through the api's probe. */
+export async function addVerifiedChannel(
+  t: TestCore,
+  userId: string,
+  type: 'telegram' | 'mattermost' | 'webhook' | 'slack' | 'discord' | 'teams',
+  target: string,
+) {
   const channel = await t.core.channels.create(userId, { type, target });
   return t.core.channels.verify(userId, channel.id, undefined);
 }

@@ -168,6 +168,8 @@ export interface TimelineFilter {
   statuses?: readonly EventStatus[] | undefined;
   /** Only events this service is in. */
   serviceId?: string | undefined;
+  /** Only this event. */
+  eventId?: string | undefined;
   limit?: number | undefined;
   /**
    * Newest first by `started` (when it started, else is scheduled to: the Statuspage lists) or by
@@ -184,6 +186,7 @@ export async function timelines({ db }: EventDeps, filter: TimelineFilter): Prom
   const conditions: SQL[] = [];
   if (filter.type) conditions.push(eq(events.type, filter.type));
   if (filter.statuses) conditions.push(inArray(events.status, [...filter.statuses]));
+  if (filter.eventId) conditions.push(eq(events.id, filter.eventId));
   if (filter.serviceId) {
     conditions.push(
       sql`exists (select 1 from ${eventServices} where ${eventServices.eventId} = ${events.id} and ${eventServices.serviceId} = ${filter.serviceId})`,

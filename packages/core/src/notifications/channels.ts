@@ -1,10 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import type { CreateChannelInput, NotificationChannel } from '@statuspage/contracts';
 import type { Database } from '@statuspage/db';
 import { changedColumns } from '../shared/patch';
 import { isUniqueViolation } from '../shared/pg-errors';
 import { NotificationErrors } from './errors';
 import type { NotificationDeps } from './ports';
-import { channelTarget } from './rules';
+import { channelTarget, httpChannelTypes } from './rules';
 import { deleteChannel, insertChannel, ownChannel, selectUserChannels, updateChannel } from './store';
 import { sendCode, sendRefusal } from './verification';
 import { toChannelDto } from './views';
@@ -31,7 +32,7 @@ export async function listChannels(deps: NotificationDeps, userId: string): Prom
   return (await selectUserChannels(deps.db, userId)).map(toChannelDto);
 }
 
-/** Adds an unverified channel; an e-mail channel gets its code by e-mail. */
+/** Adds an unverified channel; an e-mail channel gets its code by e-mail, a webhook its random signing secret. */
 export async function createChannel(
   deps: NotificationDeps,
   userId: string,
@@ -39,9 +40,15 @@ export async function createChannel(
 ): Promise<NotificationChannel> {
   if (!deps.settings.availableTypes.includes(input.type)) throw NotificationErrors.typeDisabled(input.type);
   const target = channelTarget(input.type, input.target);
+  // Mattermost channels keep their older behaviour (refused at verification, 422).
+  if (httpChannelTypes.has(input.type)) {
+    const refusal = deps.probe.addressRefusal(target);
+    if (refusal) throw NotificationErrors.addressRefused(refusal);
+  }
   try {
     return await deps.db.transaction(async (tx) => {
-      const row = await insertChannel(tx, { userId, type: input.type, target });
+      const signingSecret = input.type === 'webhook' ? `whsec_${randomBytes(32).toString('base64url')}` : null;
+      const row = await insertChannel(tx, { userId, type: input.type, target, signingSecret });
       if (!row) throw new Error('insert returned no row');
       if (row.type === 'email') {
         // Refused: the channel is not kept either (nothing changed), and the caller hears when to retry.

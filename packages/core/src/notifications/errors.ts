@@ -102,6 +102,10 @@ export const NotificationErrors = {
     new DomainError('invalid', 'notifications.unknown_services', `unknown or archived service ids: ${ids.join(', ')}`, [
       { field: 'service_ids', message: `unknown or archived service ids: ${ids.join(', ')}` },
     ]),
+  addressRefused: (reason: string) =>
+    new DomainError('invalid', 'notifications.address_refused', `this URL may not be called: ${reason}`, [
+      { field: 'target', message: `this URL may not be called: ${reason}` },
+    ]),
   verificationFailed: (message: string) =>
     new DomainError('unprocessable', 'notifications.verification_failed', `channel verification failed: ${message}`),
   deliveryNotFound: () => new DomainError('not_found', 'notifications.delivery_not_found', 'delivery not found'),

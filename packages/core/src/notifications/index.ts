@@ -35,6 +35,22 @@ import { resendCode, verifyChannel } from './verification';
 export { NotificationErrors } from './errors';
 export { createEventNotifier } from './event-notifier';
 export {
+  type ChatMessage,
+  chatMessageOf,
+  clip,
+  discordColours,
+  discordLimits,
+  discordPayload,
+  probeChatMessage,
+  slackLimits,
+  slackPayload,
+  statuspageWebhookBody,
+  teamsLimits,
+  teamsPayload,
+  type WebhookMeta,
+  webhookProbeBody,
+} from './payloads';
+export {
   createNotificationPipeline,
   type DeliveryRef,
   type LoadedDelivery,
@@ -51,10 +67,13 @@ export {
   ProbeFailure,
 } from './ports';
 export {
+  eventLink,
+  eventSubject,
   mattermostText,
   nameForMessage,
   type RenderContext,
   type RenderedMessage,
+  renderChannelDisabled,
   renderEventMessage,
   renderPasswordReset,
   renderSubscriberConfirmation,
@@ -63,16 +82,24 @@ export {
 } from './render';
 export {
   CONFIRM_PATH,
+  CONSECUTIVE_FAILURE_LIMIT,
   channelMayReceiveSql,
+  destinationOf,
   directKinds,
+  disablesChannel,
   eventKinds,
+  httpChannelTypes,
   MANAGE_PATH,
   manageToken,
+  SIGNATURE_HEADER,
+  SIGNATURE_TOLERANCE_SECONDS,
   telegramStartParameter,
   UNSUBSCRIBE_PATH,
   UNSUBSCRIBE_TOKEN_TTL_DAYS,
   unsubscribeToken,
   verifyUnsubscribeToken,
+  webhookDocumentationUrl,
+  webhookSignature,
 } from './rules';
 export type { DeliveryFilter } from './store';
 export { prunePendingSubscribers, SUBSCRIBE_ANSWER } from './subscribers';

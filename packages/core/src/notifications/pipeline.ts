@@ -1,12 +1,16 @@
-import type { PasswordResetEmail } from '@statuspage/contracts';
+import type { ChannelDisabledPayload, ChannelType, PasswordResetEmail } from '@statuspage/contracts';
 import type { Database } from '@statuspage/db';
 import { markOutboxProcessed, type OutboxRowRef, scrubOutboxSecret } from '../outbox/store';
+import { writeOutbox } from '../outbox/write';
 import type { NotificationPorts } from './ports';
-import { channelMayReceiveSql, directKinds } from './rules';
+import { channelMayReceiveSql, destinationOf, directKinds, disablesChannel, httpChannelTypes } from './rules';
 import {
+  type ChannelRow,
+  countChannelFailure,
   type DeliveryRef,
   deliveryOfMessage,
   findDeliveryRef,
+  findSubscriber,
   insertDelivery,
   insertMessage,
   insertSubscriberDeliveries,
@@ -15,6 +19,7 @@ import {
   pendingDeliveriesOf,
   recordAttempt,
   renewDeliveryUids,
+  resetChannelFailures,
   scrubMessageSecrets,
   selectDeliveriesToSend,
   selectStalePending,
@@ -86,28 +91,86 @@ export function createNotificationPipeline(ports: Pick<NotificationPorts, 'accou
     return ids.map((id) => byId.get(id));
   }
 
-  /** Marks deliveries sent (one more attempt) and removes the secrets of the direct messages among them. */
-  async function markDeliveriesSent(db: Database, sent: readonly { id: number; messageId: number; kind: string }[]) {
+  /**
+   * Marks deliveries sent (one more attempt), removes the secrets of the direct messages among them
+   * and starts the failure count of their HTTP channels over.
+   */
+  async function markDeliveriesSent(
+    db: Database,
+    sent: readonly { id: number; messageId: number; kind: string; channelType?: ChannelType | undefined }[],
+  ) {
     const now = new Date();
     const ids = sent.map((row) => row.id);
     const secretMessages = [...new Set(sent.filter((row) => directKinds.has(row.kind)).map((row) => row.messageId))];
-    if (secretMessages.length === 0) {
+    const counted = sent.filter((row) => row.channelType && httpChannelTypes.has(row.channelType)).map((row) => row.id);
+    if (secretMessages.length === 0 && counted.length === 0) {
       await markSent(db, ids, now);
       return;
     }
     await db.transaction(async (tx) => {
       await markSent(tx, ids, now);
-      await scrubMessageSecrets(tx, secretMessages);
+      if (secretMessages.length > 0) await scrubMessageSecrets(tx, secretMessages);
+      if (counted.length > 0) await resetChannelFailures(tx, counted);
     });
   }
 
-  /** Records a failed attempt (or a postponement) of a pending delivery; `failed` ends it. */
+  /**
+   * Where a channel's owner is told about the channel itself (that it was disabled): the one
+   * answer to "the contact address of a channel". For an account's channel, the account's address;
+   * for an account-less subscriber's, the contact address it confirmed.
+   */
+  async function channelContactAddress(tx: Database, channel: ChannelRow): Promise<string | undefined> {
+    if (channel.userId) return ports.accounts.contactAddress(tx, channel.userId);
+    if (!channel.subscriberId) return undefined;
+    const subscriber = await findSubscriber(tx, channel.subscriberId);
+    return subscriber?.state === 'confirmed' ? subscriber.email : undefined;
+  }
+
+  /**
+   * Counts a delivery of an HTTP channel that failed for good, in the caller's transaction. The one
+   * that reaches the limit (`disablesChannel`) disables the channel and queues the e-mail that
+   * tells its owner (through the outbox, so a crash loses neither). Answers whether it disabled it.
+   */
+  async function countChannelFailureIn(tx: Database, channelId: string, lastError: string): Promise<boolean> {
+    const channel = await countChannelFailure(tx, channelId);
+    if (!channel || !disablesChannel(channel.type, channel.consecutiveFailures, channel.isEnabled)) return false;
+    await updateChannel(tx, channel.id, { isEnabled: false, updatedAt: new Date() });
+    const address = await channelContactAddress(tx, channel);
+    if (!address) return true;
+    const payload: ChannelDisabledPayload = {
+      channel_id: channel.id,
+      channel_type: channel.type,
+      destination: destinationOf(channel.target),
+      failures: channel.consecutiveFailures,
+      last_error: lastError.slice(0, 500),
+    };
+    const messageId = await insertMessage(tx, { kind: 'channel_disabled', payload });
+    if (messageId === undefined) throw new Error('insert returned no row');
+    const deliveryId = await insertDelivery(tx, { messageId, channelType: 'email', target: address });
+    if (deliveryId === undefined) throw new Error('insert returned no row');
+    await writeOutbox(tx, 'notification.deliver', { delivery_id: deliveryId, priority: 'high' });
+    return true;
+  }
+
+  /**
+   * Records a failed attempt (or a postponement) of a pending delivery; `failed` ends it. With
+   * `channelFailure`, the delivery's end and its channel's count of failures in a row
+   * (`countChannelFailure`) commit together. Answers whether the channel was disabled.
+   */
   async function recordDeliveryAttempt(
     db: Database,
     id: number,
-    values: { state?: 'pending' | 'failed'; lastError: string; countAttempt: boolean },
-  ) {
-    await recordAttempt(db, id, values, new Date());
+    values: { state?: 'pending' | 'failed'; lastError: string; countAttempt: boolean; channelFailure?: string },
+  ): Promise<boolean> {
+    const { channelFailure } = values;
+    if (!channelFailure || values.state !== 'failed') {
+      await recordAttempt(db, id, values, new Date());
+      return false;
+    }
+    return db.transaction(async (tx) => {
+      await recordAttempt(tx, id, values, new Date());
+      return countChannelFailureIn(tx, channelFailure, values.lastError);
+    });
   }
 
   /** Turns off a channel that refuses our messages for good (a chat that blocked the bot). */
@@ -133,6 +196,7 @@ export function createNotificationPipeline(ports: Pick<NotificationPorts, 'accou
     loadDeliveries,
     markDeliveriesSent,
     recordDeliveryAttempt,
+    channelContactAddress,
     disableRefusingChannel,
     renameDeliveries,
     stalePendingDeliveries,

@@ -13,6 +13,8 @@ import type { Clock } from '../shared/clock';
 export interface NotificationAccounts {
   /** The account `userId` (a column or value of the outer query) exists and is active, as SQL. */
   activeAccountSql(userId: SQL): SQL<boolean>;
+  /** The address that account is told things at (its sign-in e-mail), or undefined when it is gone or inactive. */
+  contactAddress(tx: Database, userId: string): Promise<string | undefined>;
 }
 
 /**
@@ -82,7 +84,7 @@ export interface NotificationSettings {
   maxPendingSubscribersPerIp: number;
 }
 
-/** Sends a test message to prove a Telegram or Mattermost channel works; throws with a reason otherwise. */
+/** Sends a test message to prove a chat or webhook channel works; throws with a reason otherwise. */
 export interface ChannelProbe {
   /**
    * Whether the chat (`target`: its id or `@username`) recently sent the bot
@@ -91,6 +93,10 @@ export interface ChannelProbe {
   telegramStarted(target: string, startParameter: string): Promise<boolean>;
   telegram(chatId: string, text: string): Promise<void>;
   mattermost(webhookUrl: string, text: string): Promise<void>;
+  /** Why this URL may not be called at all (its host is a private or local address outside the allowed networks). */
+  addressRefusal(url: string): string | undefined;
+  /** POSTs a ready JSON body (a Slack, Discord, Teams or signed webhook test) that must be answered 2xx. */
+  webhook(url: string, request: { body: string; headers?: Record<string, string> | undefined }): Promise<void>;
 }
 
 /** Why a probe failed, in words for the channel's owner. */
@@ -105,6 +111,8 @@ export interface NotificationDeps extends NotificationPorts {
   settings: NotificationSettings;
   /** Test messages for Telegram and Mattermost verification (the api provides it). */
   probe: ChannelProbe;
+  /** The public page's base URL (links in verification test messages, the webhooks' documentation link). */
+  baseUrl: string;
   /** APP_SECRET: derives each Telegram channel's start parameter and signs unsubscribe links. */
   secret: string;
   /** The secret before a rotation: unsubscribe links it signed are still accepted. */

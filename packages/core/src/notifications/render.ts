@@ -1,4 +1,4 @@
-import type { ChannelType, EventMessagePayload, MessageKind } from '@statuspage/contracts';
+import type { ChannelDisabledPayload, ChannelType, EventMessagePayload, MessageKind } from '@statuspage/contracts';
 import { CONFIRM_PATH, MANAGE_PATH } from './rules';
 
 export interface RenderContext {
@@ -70,6 +70,18 @@ const headline: Record<string, string> = {
 const words = (status: string) => status.replaceAll('_', ' ');
 const utc = (iso: string | null) => (iso ? `${iso.slice(0, 16).replace('T', ' ')} UTC` : '');
 
+/** An event status in words (`in progress`). */
+export const statusInWords = words;
+/** A timestamp to the minute, in UTC (`2026-01-02 10:30 UTC`). */
+export const utcMinute = utc;
+/** Where the public page shows an event. */
+export const eventLink = (baseUrl: string, eventId: string) => `${baseUrl.replace(/\/$/, '')}/events/${eventId}`;
+/** The subject line of an event message: `[Update] Incident: API errors`. */
+export function eventSubject(kind: MessageKind, event: EventMessagePayload['event']): string {
+  const what = event.type === 'maintenance' ? 'Maintenance' : 'Incident';
+  return `[${headline[kind] ?? 'Update'}] ${what}: ${event.title}`;
+}
+
 /** Renders an event message for one channel type (e-mail gets text and HTML). */
 export function renderEventMessage(
   kind: MessageKind,
@@ -78,9 +90,9 @@ export function renderEventMessage(
   context: RenderContext,
 ): RenderedMessage {
   const { event } = payload;
-  const link = `${context.baseUrl.replace(/\/$/, '')}/events/${event.id}`;
+  const link = eventLink(context.baseUrl, event.id);
   const what = event.type === 'maintenance' ? 'Maintenance' : 'Incident';
-  const subject = `[${headline[kind] ?? 'Update'}] ${what}: ${event.title}`;
+  const subject = eventSubject(kind, event);
   const lines = [
     `${what}: ${event.title}`,
     `Status: ${words(event.status)}${event.severity ? ` · severity ${event.severity}` : ''}`,
@@ -165,5 +177,31 @@ export function renderPasswordReset(
     subject: 'Reset your StatusPage password',
     text,
     html: `<p>${escapeHtml(greeting)}</p><p>Someone asked to reset the password of your StatusPage account.</p><p><a href="${escapeHtml(link)}">Set a new password</a> (the link works once, until ${escapeHtml(utc(payload.expires_at))}).</p><p>If it was not you, ignore this e-mail.</p>`,
+  };
+}
+
+const channelWords: Partial<Record<ChannelType, string>> = {
+  webhook: 'webhook',
+  slack: 'Slack channel',
+  discord: 'Discord channel',
+  teams: 'Microsoft Teams channel',
+  mattermost: 'Mattermost channel',
+};
+
+/** The e-mail to a channel's owner: the channel failed too often in a row and was disabled. */
+export function renderChannelDisabled(payload: ChannelDisabledPayload, context: RenderContext): RenderedMessage {
+  const what = channelWords[payload.channel_type] ?? `${payload.channel_type} channel`;
+  const settings = `${context.baseUrl.replace(/\/$/, '')}/`;
+  const lines = [
+    `Your StatusPage ${what} to ${payload.destination} failed ${payload.failures} deliveries in a row, so it was disabled: it receives nothing until you enable it again.`,
+    '',
+    `Last error: ${payload.last_error}`,
+    '',
+    `Fix the receiver, then enable the channel again in your notification settings (${settings}).`,
+  ];
+  return {
+    subject: `Your StatusPage ${what} was disabled`,
+    text: lines.join('\n'),
+    html: `<p>${escapeHtml(lines[0] ?? '')}</p><p><strong>Last error:</strong> ${escapeHtml(payload.last_error)}</p><p>Fix the receiver, then enable the channel again in your notification settings (<a href="${escapeHtml(settings)}">${escapeHtml(settings)}</a>).</p>`,
   };
 }

@@ -24,6 +24,7 @@ export const directKinds: ReadonlySet<string> = new Set<string>([
   'password_reset',
   'subscriber_confirmation',
   'subscriber_manage',
+  'channel_disabled',
 ]);
 
 /** Every other kind tells subscribers about an event (they carry the unsubscribe link and headers). */
@@ -54,7 +55,7 @@ export function updateMessageKind(
  * Written against `notification_channels` (unaliased), so it reads the same
  * in drizzle queries and in raw SQL.
  */
-export function channelMayReceiveSql(accounts: NotificationAccounts): SQL<boolean> {
+export function channelMayReceiveSql(accounts: Pick<NotificationAccounts, 'activeAccountSql'>): SQL<boolean> {
   const c = notificationChannels;
   const confirmed = sql`exists (select 1 from ${subscribers} as receiving_subscriber where receiving_subscriber.id = ${qualified(c.subscriberId)} and receiving_subscriber.state = 'confirmed')`;
   return sql<boolean>`(${qualified(c.isEnabled)} and ${qualified(c.isVerified)} and (${accounts.activeAccountSql(qualified(c.userId))} or ${confirmed}))`;
@@ -165,6 +166,53 @@ export function probeFailureHint(type: ChannelType, start: string, botUsername: 
   return type === 'telegram' && botUsername
     ? ` — open https://t.me/${botUsername}?start=${start} and press Start, then try again`
     : '';
+}
+
+// ---- HTTP channels (signed webhooks, Slack, Discord, Teams)
+
+/** The channel types delivered by an HTTP POST of our own JSON, counted and disabled after repeated failures. */
+export const httpChannelTypes: ReadonlySet<ChannelType> = new Set<ChannelType>([
+  'webhook',
+  'slack',
+  'discord',
+  'teams',
+]);
+
+/** Deliveries in a row that failed for good after which an HTTP channel is disabled (its owner is told). */
+export const CONSECUTIVE_FAILURE_LIMIT = 10;
+
+/** Whether this failure disables the channel: an HTTP channel that reached the limit, and is still enabled. */
+export function disablesChannel(type: ChannelType, failuresInARow: number, enabled: boolean): boolean {
+  return enabled && httpChannelTypes.has(type) && failuresInARow >= CONSECUTIVE_FAILURE_LIMIT;
+}
+
+/** The header a signed webhook carries. */
+export const SIGNATURE_HEADER = 'X-StatusPage-Signature';
+/** How far a receiver should accept a signature's time from its own clock (docs/api/webhooks.md). */
+export const SIGNATURE_TOLERANCE_SECONDS = 300;
+
+/**
+ * The `X-StatusPage-Signature` value of a webhook body: `t=<unix seconds>,v1=<hex HMAC-SHA256 of
+ * "<t>.<body>">` with the channel's secret (the scheme of Stripe's webhooks: the time is signed
+ * with the body, so a captured request cannot be replayed later).
+ */
+export function webhookSignature(secret: string, body: string, unixSeconds: number): string {
+  const t = Math.floor(unixSeconds);
+  return `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`;
+}
+
+/** The `meta.documentation` link of webhook bodies: the api's documentation, where the format is described. */
+export function webhookDocumentationUrl(baseUrl: string): string {
+  return `${baseUrl.replace(/\/$/, '')}/docs`;
+}
+
+/** A URL without its path and query (they may hold a webhook's token): what an e-mail may show of it. */
+export function destinationOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return 'an invalid URL';
+  }
 }
 
 // ---- one-click unsubscribe links

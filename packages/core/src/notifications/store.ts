@@ -533,6 +533,7 @@ export function selectDeliveriesToSend(db: Database, ids: readonly number[], may
       target: d.target,
       state: d.state,
       attempts: d.attempts,
+      signingSecret: c.signingSecret,
       kind: m.kind,
       payload: m.payload,
       messageCreatedAt: m.createdAt,
@@ -554,6 +555,28 @@ export async function markSent(tx: Database, ids: readonly number[], now: Date) 
     .update(d)
     .set({ state: 'sent', attempts: sql`${d.attempts} + 1`, sentAt: now, lastError: null, updatedAt: now })
     .where(and(inArray(d.id, [...ids]), eq(d.state, 'pending')));
+}
+
+/** Starts the failure count of these deliveries' channels over (only where it is not zero: no write otherwise). */
+export async function resetChannelFailures(tx: Database, deliveryIds: readonly number[]) {
+  const channels = tx
+    .select({ id: d.channelId })
+    .from(d)
+    .where(inArray(d.id, [...deliveryIds]));
+  await tx
+    .update(c)
+    .set({ consecutiveFailures: 0 })
+    .where(and(gt(c.consecutiveFailures, 0), inArray(c.id, channels)));
+}
+
+/** Counts one more failed delivery of a channel (locked), answering the channel as it is now. */
+export async function countChannelFailure(tx: Database, channelId: string): Promise<ChannelRow | undefined> {
+  const [row] = await tx
+    .update(c)
+    .set({ consecutiveFailures: sql`${c.consecutiveFailures} + 1` })
+    .where(eq(c.id, channelId))
+    .returning();
+  return row;
 }
 
 /** Removes the secrets (code, token) from the payloads of these messages. */

@@ -4,15 +4,19 @@ import type { Database } from '@statuspage/db';
 import { writeOutbox } from '../outbox/write';
 import type { DomainError } from '../shared/errors';
 import { NotificationErrors } from './errors';
+import { discordPayload, probeChatMessage, slackPayload, teamsPayload, webhookProbeBody } from './payloads';
 import { type NotificationDeps, ProbeFailure } from './ports';
 import {
   codeSendRefusal,
   codeVerdict,
   PROBE_TEXT,
   probeFailureHint,
+  SIGNATURE_HEADER,
   telegramNotStartedReason,
   telegramStartParameter,
   verificationCodeHash,
+  webhookDocumentationUrl,
+  webhookSignature,
 } from './rules';
 import {
   type ChannelRow,
@@ -110,6 +114,24 @@ async function verifyByCode(deps: NotificationDeps, id: string, code: string): P
   return toChannelDto(outcome);
 }
 
+/** The test request of a Slack, Discord, Teams or signed webhook channel (the webhook's is signed like every delivery). */
+export function probeRequest(deps: Pick<NotificationDeps, 'baseUrl' | 'clock'>, channel: ChannelRow) {
+  const chat = probeChatMessage(PROBE_TEXT);
+  if (channel.type === 'slack') return { body: JSON.stringify(slackPayload(chat)) };
+  if (channel.type === 'discord') return { body: JSON.stringify(discordPayload(chat)) };
+  if (channel.type === 'teams') return { body: JSON.stringify(teamsPayload(chat)) };
+  if (channel.type !== 'webhook' || !channel.signingSecret)
+    throw new Error(`no test request for a ${channel.type} channel`);
+  const now = deps.clock();
+  const meta = {
+    unsubscribe: null,
+    documentation: webhookDocumentationUrl(deps.baseUrl),
+    generated_at: now.toISOString(),
+  };
+  const body = JSON.stringify(webhookProbeBody(meta, PROBE_TEXT));
+  return { body, headers: { [SIGNATURE_HEADER]: webhookSignature(channel.signingSecret, body, now.getTime() / 1000) } };
+}
+
 /**
  * Verifies a chat channel by a test message that must go through; a Telegram
  * chat must first have sent the channel's start parameter (the deep link).
@@ -125,7 +147,8 @@ async function verifyByProbe(deps: NotificationDeps, channel: ChannelRow): Promi
         throw NotificationErrors.verificationFailed(telegramNotStartedReason(start, botUsername));
       }
       await deps.probe.telegram(channel.target, PROBE_TEXT);
-    } else await deps.probe.mattermost(channel.target, PROBE_TEXT);
+    } else if (channel.type === 'mattermost') await deps.probe.mattermost(channel.target, PROBE_TEXT);
+    else await deps.probe.webhook(channel.target, probeRequest(deps, channel));
   } catch (error) {
     if (error instanceof ProbeFailure) {
       const hint = probeFailureHint(channel.type, telegramStartParameter(channel.id, deps.secret), botUsername);
@@ -140,7 +163,7 @@ async function verifyByProbe(deps: NotificationDeps, channel: ChannelRow): Promi
 
 /**
  * Verifies a channel: e-mail by its code (expiring, limited attempts);
- * Telegram and Mattermost by a test message that must go through.
+ * every other type by a test message that must go through (answered 2xx).
  */
 export async function verifyChannel(
   deps: NotificationDeps,

@@ -20,6 +20,7 @@ export function toChannelDto(row: ChannelRow): NotificationChannel {
     is_enabled: row.isEnabled,
     is_verified: row.isVerified,
     is_default: row.isDefault,
+    ...(row.signingSecret !== null ? { signing_secret: row.signingSecret } : {}),
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
   };

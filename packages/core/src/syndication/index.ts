@@ -2,13 +2,21 @@ import { type BadgeTarget, badge } from './badges';
 import { calendar } from './calendar';
 import { feed } from './feeds';
 import type { SyndicationDeps } from './ports';
-import { components, incidents, type MaintenanceList, maintenances, status, summary } from './statuspage';
+import {
+  components,
+  incidents,
+  type MaintenanceList,
+  maintenances,
+  status,
+  summary,
+  webhookSnapshot,
+} from './statuspage';
 
 export type { BadgeTarget } from './badges';
 export { SyndicationErrors } from './errors';
 export type { SyndicationCatalog, SyndicationDeps, SyndicationEvents, SyndicationPage } from './ports';
 export { badgeColourOf, componentStatusOf, pageStatusOf, statusWords } from './rules';
-export type { MaintenanceList } from './statuspage';
+export type { MaintenanceList, WebhookSnapshot } from './statuspage';
 export type { BadgeModel, CalendarEvent, CalendarModel, FeedEntry, FeedModel } from './views';
 
 /**
@@ -25,6 +33,7 @@ export function createSyndicationUseCases(deps: SyndicationDeps) {
     feed: (serviceSlug?: string) => feed(deps, serviceSlug),
     calendar: (serviceSlug?: string) => calendar(deps, serviceSlug),
     badge: (target: BadgeTarget) => badge(deps, target),
+    webhookSnapshot: (eventId: string) => webhookSnapshot(deps, eventId),
   };
 }
 export type SyndicationUseCases = ReturnType<typeof createSyndicationUseCases>;

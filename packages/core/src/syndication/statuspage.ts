@@ -1,8 +1,10 @@
 import type {
   StatuspageComponentsResponse,
+  StatuspageIncident,
   StatuspageIncidentsResponse,
   StatuspageMaintenancesResponse,
   StatuspagePage,
+  StatuspageScheduledMaintenance,
   StatuspageStatusResponse,
   StatuspageSummaryResponse,
 } from '@statuspage/contracts';
@@ -120,4 +122,29 @@ export async function maintenances(
   ]);
   const context = await incidentContext(deps, page, components, timelines);
   return { page, scheduled_maintenances: timelines.map((timeline) => maintenanceOf(timeline, context)) };
+}
+
+/** What a Statuspage webhook says of the page and of one event (incident or maintenance), as it is now. */
+export interface WebhookSnapshot {
+  page: { id: string; status_indicator: string; status_description: string };
+  /** Undefined when the event no longer exists. */
+  incident: StatuspageIncident | StatuspageScheduledMaintenance | undefined;
+}
+
+/** The page's status and the event in the Statuspage shapes, for a Statuspage-format webhook. */
+export async function webhookSnapshot(deps: SyndicationDeps, eventId: string): Promise<WebhookSnapshot> {
+  const [{ page, components, status }, timelines] = await Promise.all([
+    snapshot(deps),
+    deps.events.timelines({ eventId }),
+  ]);
+  const context = await incidentContext(deps, page, components, timelines);
+  const [timeline] = timelines;
+  return {
+    page: { id: page.id, status_indicator: status.indicator, status_description: status.description },
+    incident: !timeline
+      ? undefined
+      : timeline.event.type === 'maintenance'
+        ? maintenanceOf(timeline, context)
+        : incidentOf(timeline, context),
+  };
 }

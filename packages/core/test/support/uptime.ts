@@ -20,7 +20,13 @@ export async function uptimeCore(db: DbClient, start: string) {
         subscriberMailCooldownSeconds: 60,
         maxPendingSubscribersPerIp: 5,
       },
-      probe: { telegramStarted: async () => false, telegram: async () => {}, mattermost: async () => {} },
+      probe: {
+        telegramStarted: async () => false,
+        telegram: async () => {},
+        mattermost: async () => {},
+        webhook: async () => {},
+        addressRefusal: () => undefined,
+      },
       secret: 'uptime-test-secret-uptime-test-secret',
     },
   });

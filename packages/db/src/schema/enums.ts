@@ -23,7 +23,15 @@ export const eventStatusEnum = pgEnum('event_status', [
 export const severityEnum = pgEnum('event_severity', ['minor', 'major', 'critical']);
 export const changeActionEnum = pgEnum('event_change_action', ['added', 'removed']);
 
-export const channelTypeEnum = pgEnum('channel_type', ['email', 'telegram', 'mattermost']);
+export const channelTypeEnum = pgEnum('channel_type', [
+  'email',
+  'telegram',
+  'mattermost',
+  'webhook',
+  'slack',
+  'discord',
+  'teams',
+]);
 export const deliveryStateEnum = pgEnum('delivery_state', ['pending', 'sent', 'failed']);
 /** An account-less subscriber: waiting for its address to be confirmed, or confirmed. */
 export const subscriberStateEnum = pgEnum('subscriber_state', ['pending', 'confirmed']);

@@ -55,8 +55,9 @@ export const subscribers = pgTable(
 );
 
 /**
- * Where notifications go: an e-mail address, a Telegram chat or a Mattermost
- * webhook, owned by a user account or by an account-less subscriber (exactly one).
+ * Where notifications go: an e-mail address, a Telegram chat, or a Mattermost,
+ * Slack, Discord, Teams or signed webhook URL, owned by a user account or by an
+ * account-less subscriber (exactly one).
  */
 export const notificationChannels = pgTable(
   'notification_channels',
@@ -72,6 +73,10 @@ export const notificationChannels = pgTable(
     isDefault: boolean('is_default').notNull().default(false),
     /** Subscribed to every service, including future ones. */
     subscribeToAll: boolean('subscribe_to_all').notNull().default(false),
+    /** A webhook channel's HMAC key for `X-StatusPage-Signature` (random, made with the channel); null for other types. */
+    signingSecret: text('signing_secret'),
+    /** Deliveries that failed for good in a row (HTTP channels); reset by a success, the channel is disabled at the limit. */
+    consecutiveFailures: integer('consecutive_failures').notNull().default(0),
     createdAt: tz('created_at').notNull().defaultNow(),
     updatedAt: tz('updated_at').notNull().defaultNow(),
   },

@@ -2,19 +2,31 @@ import type { ChannelType } from '@statuspage/contracts';
 import type { Logger } from 'pino';
 import type { WorkerEnv } from '../../env';
 import { createEmailSender } from './email';
+import { createChatSender, createSignedWebhookSender } from './json-webhooks';
 import { createMattermostSender } from './mattermost';
 import { type ChannelSender, unavailableSender } from './sender';
 import { createTelegramSender } from './telegram';
 
+/** The longest a signed webhook, Slack, Discord or Teams call may take (NOTIFICATIONS_SEND_TIMEOUT when shorter). */
+export const HTTP_CHANNEL_TIMEOUT_MS = 10_000;
+
 /** One sender per channel type, from configuration; a type that is switched off fails its deliveries at once. */
 export function createSenders(env: WorkerEnv, logger: Logger): Record<ChannelType, ChannelSender> {
   const timeoutMs = env.NOTIFICATIONS_SEND_TIMEOUT;
+  // One address guard for every outgoing webhook, whatever its type.
+  const allowedNetworks = env.NOTIFICATIONS_MATTERMOST_ALLOWED_NETWORKS;
+  // Webhooks, Slack, Discord and Teams count as delivered only when answered within 10 s (docs/api/webhooks.md).
+  const http = { timeoutMs: Math.min(timeoutMs, HTTP_CHANNEL_TIMEOUT_MS), allowedNetworks };
   if (!env.NOTIFICATIONS_ENABLED) {
     const off = 'NOTIFICATIONS_ENABLED is false';
     return {
       email: unavailableSender('email', off),
       telegram: unavailableSender('telegram', off),
       mattermost: unavailableSender('mattermost', off),
+      webhook: unavailableSender('webhook', off),
+      slack: unavailableSender('slack', off),
+      discord: unavailableSender('discord', off),
+      teams: unavailableSender('teams', off),
     };
   }
   return {
@@ -40,6 +52,10 @@ export function createSenders(env: WorkerEnv, logger: Logger): Record<ChannelTyp
             timeoutMs,
           })
         : unavailableSender('telegram', 'NOTIFICATIONS_TELEGRAM_ENABLED is false'),
-    mattermost: createMattermostSender({ timeoutMs, allowedNetworks: env.NOTIFICATIONS_MATTERMOST_ALLOWED_NETWORKS }),
+    mattermost: createMattermostSender({ timeoutMs, allowedNetworks }),
+    webhook: createSignedWebhookSender(http),
+    slack: createChatSender('slack', http),
+    discord: createChatSender('discord', http),
+    teams: createChatSender('teams', http),
   };
 }

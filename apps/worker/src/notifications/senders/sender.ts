@@ -9,6 +9,10 @@ export interface OutgoingMessage {
   html?: string | undefined;
   /** Extra e-mail headers (the unsubscribe headers of event messages). */
   headers?: Record<string, string> | undefined;
+  /** The exact JSON body of an HTTP channel (Slack, Discord, Teams, webhook), as rendered. */
+  json?: string | undefined;
+  /** A webhook channel's signing secret (the sender signs the body at each attempt). */
+  signingSecret?: string | null | undefined;
 }
 
 /** Delivers rendered messages to one channel type. */
@@ -22,7 +26,7 @@ export class SendError extends Error {
   override readonly name = 'SendError';
   /** Retrying the same message would fail the same way (5xx SMTP reply, unknown chat, 404 webhook). */
   readonly permanent: boolean;
-  /** The peer asked to wait this long before the next message (Telegram 429 `retry_after`). */
+  /** The peer asked to wait this long before the next message (Telegram's `retry_after`, an HTTP 429's `Retry-After`). */
   readonly retryAfterMs: number | undefined;
   /** The target refuses us for good (a Telegram chat that blocked the bot): disable the channel. */
   readonly disableChannel: boolean;
