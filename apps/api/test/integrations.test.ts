@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redactUrl } from '../src/logger';
 import { alertmanagerPayload, grafanaPayload } from './data/alert-payloads';
-import { unique } from './support/api';
+import { startTestApi, unique } from './support/api';
 import {
   dataOf,
   expectPlainError,
@@ -10,8 +10,9 @@ import {
   expectValidationError,
   getService,
 } from './support/catalog';
+import { createHttp } from './support/client';
 import { addUpdate, createEvent, getStatusLog, incidentBody } from './support/events';
-import { createService } from './support/factories';
+import { adminToken, createService } from './support/factories';
 import { useApiFixture } from './support/fixture';
 
 /** The documented form of an integration secret (docs/api/alerts.md), written out here. */
@@ -466,6 +467,85 @@ describe('integrations alertmanager', () => {
     expect(
       await metricValue('statuspage_alerts_ignored_total', { integration: integration.id, reason: 'duplicate' }),
     ).toBe(1);
+  });
+});
+
+describe('integrations failures', () => {
+  it('answers 5xx when the change cannot be committed, keeps nothing, and applies the retry once', async () => {
+    const service = await createService(t.http, t.admin);
+    const integration = await createIntegration();
+    const body = alertmanagerPayload([{ service: service.slug }]);
+    // A real failure inside the transaction: the status log refuses this service's entries for a while.
+    const fn = `fail_${randomUUID().replaceAll('-', '')}`;
+    await t.sql.unsafe(`
+      create function ${fn}() returns trigger language plpgsql as $$
+      begin
+        if new.service_id = '${service.id}' then raise exception 'status log unavailable'; end if;
+        return new;
+      end $$;
+      create trigger ${fn} before insert on service_status_log for each row execute function ${fn}();`);
+    try {
+      const failed = await post(integration, body, integration.secret);
+      expect(failed.status, failed.text).toBe(500);
+      expect(failed.text).not.toContain('status log unavailable');
+      expect(await statusOf(service.slug)).toBe('operational');
+      const [row] =
+        await t.sql`select count(*)::int as n from integration_alerts where integration_id = ${integration.id}`;
+      expect(row?.n).toBe(0);
+    } finally {
+      await t.sql.unsafe(`drop trigger ${fn} on service_status_log; drop function ${fn}();`);
+    }
+    // Alertmanager retries the same payload: applied now, once.
+    expect((await send(integration, body)).applied).toBe(1);
+    expect(await statusOf(service.slug)).toBe('major_outage');
+    expect(await webhookEntries(service.slug)).toHaveLength(1);
+  });
+
+  it('the endpoints are tRPC procedures too, authenticated the same way', async () => {
+    const service = await createService(t.http, t.admin);
+    const integration = await createIntegration({ kind: 'generic' });
+    const input = { id: integration.id, service: service.slug, status: 'degraded' };
+    expect((await t.http.post('/trpc/integrations.receiveGeneric', { body: input })).status).toBe(401);
+    const ok = await t.http.post('/trpc/integrations.receiveGeneric', {
+      body: input,
+      headers: { authorization: `Bearer ${integration.secret}` },
+    });
+    expect(ok.status, ok.text).toBe(200);
+    expect(ok.body.result.data.data.changed_services).toEqual([service.slug]);
+    expect(await statusOf(service.slug)).toBe('degraded');
+  });
+});
+
+describe('integrations rate limit', () => {
+  const budget = 3;
+  let small: Awaited<ReturnType<typeof startTestApi>>;
+  beforeAll(async () => {
+    small = await startTestApi({ RATE_LIMIT_INTEGRATION_REQUESTS: String(budget) });
+  });
+  afterAll(() => small.close());
+
+  it('each endpoint accepts its budget of payloads per client, then 429 with Retry-After', async () => {
+    const http = createHttp(small.url);
+    const admin = await adminToken(http);
+    const integration = dataOf<CreatedIntegration>(
+      await http.post('/api/v1/integrations', { token: admin, body: { name: unique('rl'), kind: 'generic' } }),
+      201,
+    );
+    const other = dataOf<CreatedIntegration>(
+      await http.post('/api/v1/integrations', { token: admin, body: { name: unique('rl'), kind: 'generic' } }),
+      201,
+    );
+    const path = (id: string) => `/api/v1/integrations/${id}/generic`;
+    const body = { service: `no-such-${randomUUID()}`, status: 'degraded' };
+    const headers = { authorization: `Bearer ${integration.secret}` };
+    for (let i = 0; i < budget; i++)
+      expect((await http.post(path(integration.id), { body, headers })).status).toBe(200);
+    const refused = await http.post(path(integration.id), { body, headers });
+    expectPlainError(refused, 429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    // Another integration has its own budget.
+    const ok = await http.post(path(other.id), { body, headers: { authorization: `Bearer ${other.secret}` } });
+    expect(ok.status).toBe(200);
   });
 });
 
