@@ -307,6 +307,19 @@ describe('integrations alertmanager', () => {
     expect(await statusOf(service.slug)).toBe('major_outage');
   });
 
+  it('an alert that stops naming its service no longer counts there', async () => {
+    const service = await createService(t.http, t.admin);
+    const integration = await createIntegration();
+    await send(integration, alertmanagerPayload([{ service: service.slug, fingerprint: 'moved' }]));
+    expect(await statusOf(service.slug)).toBe('major_outage');
+    const moved = await send(
+      integration,
+      alertmanagerPayload([{ service: `gone-${randomUUID()}`, fingerprint: 'moved' }]),
+    );
+    expect(moved).toMatchObject({ applied: 0, ignored: { unknown_service: 1 }, changed_services: [service.slug] });
+    expect(await statusOf(service.slug)).toBe('operational');
+  });
+
   it('a status changed by hand after the alert set it is left alone when the alert resolves', async () => {
     const service = await createService(t.http, t.admin);
     const integration = await createIntegration();

@@ -128,7 +128,9 @@ export async function receiveAlerts(
       ]),
     );
 
-    const changed: (ReceivedAlert & { serviceId: string | null; before: AlertRow | undefined })[] = [];
+    const changed: Changed = [];
+    const left = new Set<string>();
+    const leftGroups = new Set<string>();
     for (const alert of received) {
       const slug = slugs.get(alert);
       const serviceId = slug === undefined ? null : (ids.get(slug) ?? null);
@@ -153,14 +155,19 @@ export async function receiveAlerts(
           resolvedAt: alert.firing ? null : now,
         });
         if (!reason) changed.push({ ...alert, serviceId, before });
+        // An alert that named a service and names none now no longer counts there.
+        else if (before?.serviceId) {
+          left.add(before.serviceId);
+          leftGroups.add(before.groupKey);
+        }
       }
       if (reason) ignore(reason);
       else if (!isNew) ignore('duplicate');
     }
 
     const result = row.openIncidents
-      ? await followIncidents(deps, tx, row, changed)
-      : await moveServices(deps, tx, row, changed, now);
+      ? await followIncidents(deps, tx, row, changed, leftGroups)
+      : await moveServices(deps, tx, row, changed, left, now);
     for (let i = 0; i < result.held; i++) ignore('status_held');
     return {
       integration_id: row.id,
@@ -175,8 +182,15 @@ export async function receiveAlerts(
 type Changed = (ReceivedAlert & { serviceId: string | null; before: AlertRow | undefined })[];
 
 /** Direct mode: each service the changed alerts touch takes the worst status of its firing alerts. */
-async function moveServices(deps: IntegrationDeps, tx: Database, row: IntegrationRow, changed: Changed, now: Date) {
-  const touched = new Set<string>();
+async function moveServices(
+  deps: IntegrationDeps,
+  tx: Database,
+  row: IntegrationRow,
+  changed: Changed,
+  left: ReadonlySet<string>,
+  now: Date,
+) {
+  const touched = new Set<string>(left);
   for (const alert of changed) {
     if (alert.serviceId) touched.add(alert.serviceId);
     if (alert.before?.serviceId) touched.add(alert.before.serviceId);
@@ -207,8 +221,14 @@ async function moveServices(deps: IntegrationDeps, tx: Database, row: Integratio
 }
 
 /** Incident mode: each alert group the changed alerts belong to has its incident opened, followed or resolved. */
-async function followIncidents(deps: IntegrationDeps, tx: Database, row: IntegrationRow, changed: Changed) {
-  const groups = [...new Set(changed.map((alert) => alert.groupKey))].sort();
+async function followIncidents(
+  deps: IntegrationDeps,
+  tx: Database,
+  row: IntegrationRow,
+  changed: Changed,
+  leftGroups: ReadonlySet<string>,
+) {
+  const groups = [...new Set([...changed.map((alert) => alert.groupKey), ...leftGroups])].sort();
   const changedServices = new Set<string>();
   const touchedIds = new Set<string>();
   for (const groupKey of groups) {
