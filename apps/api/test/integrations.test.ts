@@ -11,7 +11,7 @@ import {
   getService,
 } from './support/catalog';
 import { createHttp } from './support/client';
-import { addUpdate, createEvent, getStatusLog, incidentBody } from './support/events';
+import { addUpdate, createEvent, getStatusLog, incidentBody, maintenanceBody } from './support/events';
 import { adminToken, createService } from './support/factories';
 import { useApiFixture } from './support/fixture';
 
@@ -357,6 +357,30 @@ describe('integrations alertmanager', () => {
     await addUpdate(t.http, t.operator.token, incident.id, { status: 'resolved', message: 'fixed' });
     await send(integration, alertmanagerPayload([{ service: service.slug, fingerprint: 'second' }]));
     expect(await statusOf(service.slug)).toBe('major_outage');
+  });
+
+  it('a maintenance in progress on the service holds its status too', async () => {
+    const service = await createService(t.http, t.admin);
+    const integration = await createIntegration();
+    const start = new Date(Date.now() - 60_000).toISOString();
+    const end = new Date(Date.now() + 3_600_000).toISOString();
+    await createEvent(
+      t.http,
+      t.operator.token,
+      maintenanceBody({
+        status: 'in_progress',
+        scheduled_start_at: start,
+        scheduled_end_at: end,
+        affected_services: [{ service_id: service.id, status: 'maintenance' }],
+      }),
+    );
+    const held = await send(integration, alertmanagerPayload([{ service: service.slug }]));
+    expect(held.ignored).toEqual({ status_held: 1 });
+    expect(await getService(t.http, service.slug)).toMatchObject({
+      status: 'operational',
+      effective_status: 'maintenance',
+    });
+    expect(await webhookEntries(service.slug)).toEqual([]);
   });
 
   it('wrong or missing secret → 401, for unknown integrations too; nothing changes', async () => {

@@ -108,7 +108,8 @@ export async function receiveAlerts(
   return deps.db.transaction(async (tx) => {
     // Payloads of one integration are applied one at a time (Alertmanager sends groups in parallel).
     const row = await findIntegration(tx, id, true);
-    if (!row) throw IntegrationErrors.unauthenticated();
+    // Deleted or rotated since the secret was checked: the secret no longer opens it.
+    if (row?.secretHash !== authenticated.secretHash) throw IntegrationErrors.unauthenticated();
     const now = deps.clock();
     const ignored: Partial<Record<IgnoredReason, number>> = {};
     const ignore = (reason: IgnoredReason) => {
