@@ -104,6 +104,9 @@ export const EnvSchema = z
     /** Requests one API key may make per window (its own budget, apart from the auth limits). */
     RATE_LIMIT_API_KEY_REQUESTS: z.coerce.number().int().min(1).default(600),
     RATE_LIMIT_API_KEY_WINDOW: durationSetting('1m', 's'),
+    /** Payloads one integration endpoint accepts per client ip and window (Alertmanager, Grafana, scripts). */
+    RATE_LIMIT_INTEGRATION_REQUESTS: z.coerce.number().int().min(1).default(300),
+    RATE_LIMIT_INTEGRATION_WINDOW: durationSetting('1m', 's'),
     NOTIFICATIONS_ENABLED: boolSetting(true),
     NOTIFICATIONS_BASE_URL: z.url().default('http://localhost:8080'),
     NOTIFICATIONS_EMAIL_ENABLED: boolSetting(true),

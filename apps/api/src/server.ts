@@ -14,7 +14,7 @@ import { normalizingPaths } from './http/normalize-path';
 import { createPublicCache, type PublicCache, type PublicCacheBus, startPublicCacheBus } from './http/public-cache';
 import { publicRoutes } from './http/public-routes';
 import { createQueueDashboard } from './http/queue-dashboard';
-import { createApiKeyRateLimiter, createAuthRateLimiter } from './http/rate-limit';
+import { createApiKeyRateLimiter, createAuthRateLimiter, createIntegrationRateLimiter } from './http/rate-limit';
 import { listProcedures } from './http/rest';
 import { UNSUBSCRIBE_PATH } from './http/unsubscribe';
 import { createLogger } from './logger';
@@ -153,6 +153,7 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
     : env.WORKER_QUEUE_PREFIX;
   const queueDashboard = createQueueDashboard({ core, redis, prefix: queuePrefix });
   let ready = true;
+  const metrics = createApiMetrics({ db, publicCache, resolveRoute: routeResolver() });
   const app = createApp({
     queueDashboard: queueDashboard.router,
     services: {
@@ -187,6 +188,15 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
         },
         redis,
       ),
+      integrationRateLimiter: createIntegrationRateLimiter(
+        {
+          requests: env.RATE_LIMIT_INTEGRATION_REQUESTS,
+          windowSeconds: env.RATE_LIMIT_INTEGRATION_WINDOW,
+          ...(options.rateLimitPrefix ? { keyPrefix: options.rateLimitPrefix } : {}),
+        },
+        redis,
+      ),
+      alertMetrics: metrics.alerts,
       emailEnabled,
       publicCache,
     },
@@ -199,7 +209,6 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
     isReady: () => ready,
   });
 
-  const metrics = createApiMetrics({ db, publicCache, resolveRoute: routeResolver() });
   // Paths are normalised first (http/normalize-path.ts): every layer below routes on the same form.
   // Cache hits are answered before Express (it costs ~7× a bare handler); the rest goes to the app.
   const server = createServer(

@@ -78,6 +78,8 @@ export const StatusLogEntry = z.object({
   event_id: Uuid.nullable(),
   reason: z.string(),
   created_by: Uuid.nullable(),
+  /** The integration whose alerts made the change (source `webhook`). */
+  integration_id: Uuid.nullable(),
   created_at: Timestamp,
 });
 export type StatusLogEntry = z.infer<typeof StatusLogEntry>;

@@ -4,6 +4,7 @@ export * from './common';
 export * from './enums';
 export * from './events';
 export * from './identity';
+export * from './integrations';
 export * from './notifications';
 export * from './outbox';
 export * from './page';

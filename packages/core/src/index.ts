@@ -1,18 +1,26 @@
 import { type Database, readInstallationId } from '@statuspage/db';
 import {
   catalogForEvents,
+  catalogForIntegrations,
   catalogForNotifications,
   catalogForUptime,
   createGroupUseCases,
   createServiceUseCases,
 } from './catalog';
-import { createEventUseCases, eventsForCatalog, eventsForNotifications, eventsForUptime } from './events';
+import {
+  createEventUseCases,
+  eventsForCatalog,
+  eventsForIntegrations,
+  eventsForNotifications,
+  eventsForUptime,
+} from './events';
 import {
   createIdentityUseCases,
   type IdentityConfig,
   type IdentityNotifier,
   identityForNotifications,
 } from './identity';
+import { createIntegrationUseCases, type IntegrationIncidents, type IntegrationTemplates } from './integrations';
 import {
   type ChannelProbe,
   createEventNotifier,
@@ -25,7 +33,7 @@ import { writeOutbox } from './outbox/write';
 import { createPageUseCases } from './page';
 import { type Clock, systemClock } from './shared/clock';
 import { createSyndicationUseCases } from './syndication';
-import { assertTemplateExists, createTemplateUseCases } from './templates';
+import { assertTemplateExists, createTemplateUseCases, templatesForIntegrations } from './templates';
 import { createUptimeUseCases } from './uptime';
 
 export { effectiveStatusSql, hasActiveEventsSql } from './catalog';
@@ -44,6 +52,7 @@ export {
   type SessionUser,
   verifyPassword,
 } from './identity';
+export { type AlertDelivery, type AlertsOutcome, type IgnoredReason, ignoredReasons } from './integrations';
 export {
   type ChannelProbe,
   type ChatMessage,
@@ -146,15 +155,14 @@ const notificationPorts: NotificationPorts = {
 /** The delivery lifecycle the worker drives (fan-out, direct messages, sending, repair), wired with its ports. */
 export const notificationPipeline = createNotificationPipeline(notificationPorts);
 
+/** What the events use-cases are given besides the database. */
+function eventDeps(clock: Clock) {
+  return { clock, assertTemplateExists, notifier: createEventNotifier(notificationPorts), catalog: catalogForEvents };
+}
+
 /** The events use-cases alone, wired as createCore wires them (the worker's scheduled maintenance). */
 export function createEventsCore(db: Database, clock: Clock = systemClock) {
-  return createEventUseCases({
-    db,
-    clock,
-    assertTemplateExists,
-    notifier: createEventNotifier(notificationPorts),
-    catalog: catalogForEvents,
-  });
+  return createEventUseCases({ db, ...eventDeps(clock) });
 }
 export type EventsCore = ReturnType<typeof createEventsCore>;
 
@@ -253,6 +261,15 @@ export function createCore(options: CoreOptions) {
   const groups = createGroupUseCases({ db, clock, events: eventsForCatalog });
   const events = createEventsCore(db, clock);
   const page = createPageUseCases({ db, clock });
+  const incidents: IntegrationIncidents = eventsForIntegrations(eventDeps(clock));
+  const integrationTemplates: IntegrationTemplates = templatesForIntegrations;
+  const integrations = createIntegrationUseCases({
+    db,
+    clock,
+    catalog: catalogForIntegrations,
+    incidents,
+    templates: integrationTemplates,
+  });
   const syndication = wireSyndication(db, clock, options.publicBaseUrl, { services, groups, events, page });
   return {
     auth,
@@ -262,6 +279,7 @@ export function createCore(options: CoreOptions) {
     groups,
     templates: createTemplateUseCases({ db, clock }),
     events,
+    integrations,
     syndication,
     channels,
     subscriptions: notifications.subscriptions,

@@ -84,6 +84,7 @@ describe('core module boundaries', () => {
     ],
     events: ['events', 'eventUpdates', 'eventServices', 'eventGroups', 'eventServiceChanges', 'cancelledMaintenances'],
     identity: ['users', 'sessions', 'refreshTokens', 'passwordResetTokens', 'apiKeys'],
+    integrations: ['integrations', 'integrationAlerts', 'integrationIncidents'],
     notifications: [
       'notificationChannels',
       'channelVerifications',

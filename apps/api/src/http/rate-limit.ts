@@ -170,6 +170,8 @@ export interface ApiKeyRateLimitSettings {
   windowSeconds: number;
   /** Key prefix in Redis (tests use their own). */
   keyPrefix?: string;
+  /** What is counted (`api-key`, `integration`): part of the Redis key. */
+  name?: string;
 }
 
 /**
@@ -177,7 +179,7 @@ export interface ApiKeyRateLimitSettings {
  * outcome, in Redis when configured (shared by the replicas, memory while it is away).
  */
 export function createApiKeyRateLimiter(settings: ApiKeyRateLimitSettings, redis?: Redis) {
-  const keyPrefix = `${settings.keyPrefix ?? 'rl'}:api-key`;
+  const keyPrefix = `${settings.keyPrefix ?? 'rl'}:${settings.name ?? 'api-key'}`;
   const memory = new RateLimiterMemory({ keyPrefix, points: settings.requests, duration: settings.windowSeconds });
   const limiter: RateLimiterAbstract = redis
     ? new RateLimiterRedis({
@@ -202,3 +204,11 @@ export function createApiKeyRateLimiter(settings: ApiKeyRateLimitSettings, redis
   };
 }
 export type ApiKeyRateLimiter = ReturnType<typeof createApiKeyRateLimiter>;
+
+/**
+ * The budget of each integration's endpoint, per client ip (`name: 'integration'`): a monitoring
+ * system sends from its own address, so a stranger's flood does not spend its budget.
+ */
+export function createIntegrationRateLimiter(settings: Omit<ApiKeyRateLimitSettings, 'name'>, redis?: Redis) {
+  return createApiKeyRateLimiter({ ...settings, name: 'integration' }, redis);
+}

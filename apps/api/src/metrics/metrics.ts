@@ -4,6 +4,7 @@ import { registerDatabaseMetrics } from '@statuspage/db/metrics';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import type { PublicCache } from '../http/public-cache';
 import { routeTemplatePattern } from '../http/rest';
+import { type AlertMetrics, createAlertMetrics } from './alerts';
 
 /** Requests the pre-router answered from the public cache, without Express. */
 export const CACHE_ROUTE = 'cache';
@@ -50,9 +51,11 @@ export interface ApiMetrics {
   instrument(listener: RequestListener): RequestListener;
   /** Marks a request as handed to Express (wrap the app with it; the rest were cache hits). */
   markRouted(app: RequestListener): RequestListener;
+  /** The counters of incoming alerts (the integration endpoints record into them). */
+  alerts: AlertMetrics;
 }
 
-/** The api's Prometheus registry: default process metrics, HTTP, outbox, DB pool and public cache. */
+/** The api's Prometheus registry: default process metrics, HTTP, outbox, DB pool, public cache and incoming alerts. */
 export function createApiMetrics(options: {
   db: DbClient;
   publicCache: PublicCache;
@@ -60,6 +63,8 @@ export function createApiMetrics(options: {
 }): ApiMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  const alerts = createAlertMetrics();
+  alerts.register(registry);
   const requests = new Counter({
     name: 'http_requests_total',
     help: 'HTTP requests answered, by method, route template and status.',
@@ -91,6 +96,7 @@ export function createApiMetrics(options: {
   const methods = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
   return {
     registry,
+    alerts,
     markRouted(app) {
       return (req, res) => {
         (req as RoutedRequest)[routed] = true;

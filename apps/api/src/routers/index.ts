@@ -3,6 +3,7 @@ import { authRouter } from './auth';
 import { channelsRouter } from './channels';
 import { eventsRouter } from './events';
 import { groupsRouter } from './groups';
+import { integrationsRouter } from './integrations';
 import { keysRouter } from './keys';
 import { notificationsRouter } from './notifications';
 import { servicesRouter } from './services';
@@ -20,6 +21,7 @@ export const appRouter = router({
   services: servicesRouter,
   groups: groupsRouter,
   events: eventsRouter,
+  integrations: integrationsRouter,
   status: statusRouter,
   templates: templatesRouter,
   channels: channelsRouter,

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { ACCESS_COOKIE, type CookieSettings, REFRESH_COOKIE } from '../http/cookies';
 import type { PublicCacheInvalidator } from '../http/public-cache';
 import type { ApiKeyRateLimiter, AuthRateLimiter } from '../http/rate-limit';
+import type { AlertMetrics } from '../metrics/alerts';
 
 /** What every request's procedures can reach. */
 export interface AppServices {
@@ -15,6 +16,10 @@ export interface AppServices {
   rateLimiter: AuthRateLimiter;
   /** Each API key's own request budget (trpc/init.ts, on every protected procedure a key calls). */
   apiKeyRateLimiter: ApiKeyRateLimiter;
+  /** Each integration endpoint's budget per client ip (`meta.rateLimit` with `budget: 'integration'`). */
+  integrationRateLimiter: ApiKeyRateLimiter;
+  /** Counts what the integration endpoints received (statuspage_alerts_*_total). */
+  alertMetrics: AlertMetrics;
   /** E-mail delivery is configured (forgot-password answers 400 otherwise). */
   emailEnabled: boolean;
   /** The public read cache, cleared after every successful write (trpc/init.ts). */

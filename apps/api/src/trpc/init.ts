@@ -22,8 +22,8 @@ const t = initTRPC
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-/** The routers of sign-in, tokens and the caller's own account (`/auth/*`, `/me`) and of API keys (`/keys`). */
-const PRIVATE_ROUTER_PREFIXES = ['auth.', 'keys.'];
+/** The routers of sign-in, tokens and the caller's own account (`/auth/*`, `/me`), of API keys (`/keys`) and integrations (their secrets). */
+const PRIVATE_ROUTER_PREFIXES = ['auth.', 'keys.', 'integrations.'];
 
 /**
  * Every procedure: domain and schema errors become their transport form here, once; a
@@ -109,6 +109,10 @@ const rateLimit = t.middleware(async ({ ctx, meta, getRawInput, next }) => {
   if (!policy) return next();
   const account = rateLimitAccount(policy.account, await getRawInput(), ctx);
   if (account === null) return next();
+  if ('budget' in policy) {
+    await refusingWith429(ctx, () => ctx.integrationRateLimiter.consume(`${ctx.ip}:${account}`));
+    return next();
+  }
   if ('attempts' in policy) {
     await refusingWith429(ctx, () => ctx.rateLimiter.consume(policy.attempts, ctx.ip, account));
     const result = await next();

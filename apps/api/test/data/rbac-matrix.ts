@@ -54,4 +54,10 @@ export const leastRole: Record<string, 'user' | 'operator' | 'admin'> = {
   retryNotificationDelivery: 'admin',
   createTemplate: 'admin',
   deleteTemplate: 'admin',
+  listIntegrations: 'admin',
+  createIntegration: 'admin',
+  getIntegration: 'admin',
+  updateIntegration: 'admin',
+  rotateIntegrationSecret: 'admin',
+  deleteIntegration: 'admin',
 };

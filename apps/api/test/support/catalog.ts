@@ -48,7 +48,8 @@ export interface WireStatusLogEntry {
   source_type: 'manual' | 'event' | 'webhook';
   event_id: string | null;
   reason: string;
-  created_by: string;
+  created_by: string | null;
+  integration_id: string | null;
   created_at: string;
 }
 
@@ -120,8 +121,15 @@ export function expectGroupShape(group: unknown): asserts group is WireGroup {
   if (value.archived_at !== null) expectTimestamp(value.archived_at);
 }
 
-/** A contract `ServiceStatusLogEntry`. */
-export function expectStatusLogEntryShape(entry: unknown): asserts entry is WireStatusLogEntry {
+/**
+ * A contract `ServiceStatusLogEntry`. Made by a person (default): `created_by` names them; made by an
+ * integration's alerts (`by: 'integration'`): no person, and webhook entries name the integration
+ * (null once it is deleted).
+ */
+export function expectStatusLogEntryShape(
+  entry: unknown,
+  options: { by?: 'person' | 'integration' } = {},
+): asserts entry is WireStatusLogEntry {
   const value = entry as Record<string, unknown>;
   expect(value.id).toMatch(UUID);
   expect(value.service_id).toMatch(UUID);
@@ -129,7 +137,14 @@ export function expectStatusLogEntryShape(entry: unknown): asserts entry is Wire
   expect(serviceStatuses).toContain(value.new_status);
   expect(['manual', 'event', 'webhook']).toContain(value.source_type);
   if (value.event_id !== null && value.event_id !== undefined) expect(value.event_id).toMatch(UUID);
-  expect(value.created_by).toMatch(UUID);
+  if (options.by === 'integration') {
+    expect(value.created_by).toBeNull();
+    if (value.source_type === 'webhook' && value.integration_id !== null) expect(value.integration_id).toMatch(UUID);
+    if (value.source_type !== 'webhook') expect(value.integration_id).toBeNull();
+  } else {
+    expect(value.created_by).toMatch(UUID);
+    expect(value.integration_id).toBeNull();
+  }
   expectTimestamp(value.created_at);
 }
 

@@ -411,3 +411,27 @@ export async function serviceNamesInOrder(tx: Database, ids: readonly string[]) 
     .orderBy(asc(services.order), asc(services.name));
   return rows.map((row) => row.name);
 }
+
+/** Ids of the services with these slugs that are not archived (slug → id). */
+export async function activeServiceIdsBySlugs(tx: Database, slugs: readonly string[]) {
+  if (slugs.length === 0) return new Map<string, string>();
+  const rows = await tx
+    .select({ id: services.id, slug: services.slug })
+    .from(services)
+    .where(and(inArray(services.slug, [...slugs]), isNull(services.archivedAt)));
+  return new Map(rows.map((row) => [row.slug, row.id]));
+}
+
+/** The source of each service's latest status-log entry (services without entries are absent). */
+export async function latestLogSources(tx: Database, serviceIds: readonly string[]) {
+  if (serviceIds.length === 0) return new Map<string, StatusLogRow['sourceType']>();
+  const rows = await tx
+    .selectDistinctOn([serviceStatusLog.serviceId], {
+      serviceId: serviceStatusLog.serviceId,
+      sourceType: serviceStatusLog.sourceType,
+    })
+    .from(serviceStatusLog)
+    .where(inArray(serviceStatusLog.serviceId, [...serviceIds]))
+    .orderBy(serviceStatusLog.serviceId, desc(serviceStatusLog.createdAt), desc(serviceStatusLog.id));
+  return new Map(rows.map((row) => [row.serviceId, row.sourceType]));
+}

@@ -57,6 +57,7 @@ export function toStatusLogEntryDto(entry: StatusLogRow): StatusLogEntry {
     event_id: entry.eventId,
     reason: entry.reason,
     created_by: entry.createdBy,
+    integration_id: entry.integrationId,
     created_at: entry.createdAt.toISOString(),
   };
 }

@@ -1,4 +1,11 @@
-import type { AddEventUpdateInput, CreateEventInput, EventStatus, UpdateEventInput } from '@statuspage/contracts';
+import type {
+  AddEventUpdateInput,
+  CreateEventInput,
+  EventStatus,
+  ServiceStatus,
+  Severity,
+  UpdateEventInput,
+} from '@statuspage/contracts';
 import type { Database } from '@statuspage/db';
 import { deleteEvent } from './delete-event';
 import { editEvent } from './edit-event';
@@ -23,10 +30,12 @@ import {
   type TimelineFilter,
   timelines,
 } from './reads';
+import { isClosedStatus } from './rules';
 import {
   eventServiceIds,
   eventServiceIdsOfSql,
   eventServiceIdsSql,
+  findEvent,
   groupInActiveEvent,
   openEventIdsSql,
   selectServiceEventSpans,
@@ -67,7 +76,7 @@ export function createEventUseCases(deps: EventDeps) {
     timelines: (filter: TimelineFilter) => timelines(deps, filter),
     cancellations: (serviceId?: string) => cancellations(deps, serviceId),
     lastChange: () => lastChange(deps),
-    create: (actorId: string, input: CreateEventInput) => openEvent(deps, actorId, input),
+    create: (actorId: string | null, input: CreateEventInput) => openEvent(deps, actorId, input),
     addUpdate: (actorId: string | null, input: AddEventUpdateInput) => postUpdate(deps, actorId, input),
     transitionIfStatus: (eventId: string, from: EventStatus, to: EventStatus, message: string) =>
       transitionIfStatus(deps, eventId, from, to, message),
@@ -105,3 +114,73 @@ export const eventsForNotifications = {
 export const eventsForUptime = {
   spans: selectServiceEventSpans,
 };
+
+/**
+ * What integrations asks of events (an incident per alert group, opened, read and updated inside
+ * the payload's transaction: the use-cases run over it, so their own transactions nest in it as
+ * savepoints). Implements the integrations module's `IntegrationIncidents` port (checked where
+ * createCore wires it; events imports nothing of integrations).
+ */
+export function eventsForIntegrations(deps: Omit<EventDeps, 'db'>) {
+  const over = (tx: Database) => createEventUseCases({ ...deps, db: tx });
+  return {
+    async open(
+      tx: Database,
+      input: {
+        title: string;
+        description: string;
+        severity: Severity;
+        services: ReadonlyMap<string, ServiceStatus>;
+        notify: boolean;
+        templateId: string | null;
+      },
+    ) {
+      const event = await over(tx).create(null, {
+        title: input.title,
+        type: 'incident',
+        status: 'investigating',
+        severity: input.severity,
+        description: input.description.slice(0, 20_000),
+        notify_subscribers: input.notify,
+        ...(input.templateId ? { template_id: input.templateId } : {}),
+        affected_services: [...input.services].map(([service_id, status]) => ({ service_id, status })),
+        affected_groups: [],
+      });
+      return event.id;
+    },
+    async get(tx: Database, eventId: string) {
+      const event = await findEvent(tx, eventId);
+      if (!event) return null;
+      return {
+        status: event.status,
+        closed: isClosedStatus(event.status),
+        serviceIds: await eventServiceIds(tx, eventId),
+      };
+    },
+    async update(
+      tx: Database,
+      eventId: string,
+      input: {
+        status: EventStatus;
+        message: string;
+        notify: boolean;
+        serviceUpdates: ReadonlyMap<string, ServiceStatus>;
+        add: ReadonlyMap<string, ServiceStatus>;
+        remove: readonly string[];
+      },
+    ) {
+      const pairs = (map: ReadonlyMap<string, ServiceStatus>) =>
+        [...map].map(([service_id, status]) => ({ service_id, status }));
+      await over(tx).addUpdate(null, {
+        id: eventId,
+        status: input.status,
+        message: input.message.slice(0, 20_000),
+        notify_subscribers: input.notify,
+        service_updates: pairs(input.serviceUpdates),
+        add_services: pairs(input.add),
+        add_groups: [],
+        remove_service_ids: [...input.remove],
+      });
+    },
+  };
+}

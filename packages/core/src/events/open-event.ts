@@ -22,7 +22,7 @@ import { addEventGroups, addEventServices, type ChangeRow, insertChanges, insert
  * events (started_at and resolved_at given) are created closed and do not
  * touch service statuses. Status changes it causes are logged.
  */
-export async function openEvent(deps: EventDeps, actorId: string, input: CreateEventInput): Promise<Event> {
+export async function openEvent(deps: EventDeps, actorId: string | null, input: CreateEventInput): Promise<Event> {
   const { db, catalog } = deps;
   const now = deps.clock();
   assertStatusOfType(input.type, input.status);

@@ -1,7 +1,9 @@
 // The templates module: event templates with Go-style macros (the engine is `macros.ts`).
 import type { CreateTemplateInput, PreviewTemplateInput } from '@statuspage/contracts';
+import type { Database } from '@statuspage/db';
 import type { TemplateDeps } from './ports';
-import { getTemplate, getTemplateById, listTemplates, previewTemplate } from './reads';
+import { assertTemplateExists, getTemplate, getTemplateById, listTemplates, previewTemplate } from './reads';
+import { renderEventTemplate } from './rules';
 import { createTemplate, deleteTemplate } from './writes';
 
 export { TemplateErrors } from './errors';
@@ -33,3 +35,16 @@ export function createTemplateUseCases(deps: TemplateDeps) {
   };
 }
 export type TemplateUseCases = ReturnType<typeof createTemplateUseCases>;
+
+/**
+ * What integrations asks of templates (an incident's title and body from the chosen template):
+ * implements the integrations module's `IntegrationTemplates` port, checked where createCore wires it.
+ */
+export const templatesForIntegrations = {
+  async render(tx: Database, templateId: string, values: { serviceName: string; startedAt: Date }) {
+    const template = await getTemplateById(tx, templateId);
+    if (!template) return null;
+    return renderEventTemplate(template, { ServiceName: values.serviceName, StartedAt: values.startedAt });
+  },
+  assertExists: assertTemplateExists,
+};

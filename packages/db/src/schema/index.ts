@@ -2,6 +2,7 @@ export * from './catalog';
 export * from './enums';
 export * from './events';
 export * from './identity';
+export * from './integrations';
 export * from './notifications';
 export * from './outbox';
 export * from './page';

@@ -3,6 +3,7 @@ import { services } from './catalog';
 import { serviceStatusEnum, statusSourceEnum } from './enums';
 import { events } from './events';
 import { users } from './identity';
+import { integrations } from './integrations';
 
 // The status log refers to a service and to the event that caused a change: in its own file, catalog and
 // events need not import each other. Its per-day rollup (the uptime bars) lives here too: both belong to
@@ -29,6 +30,8 @@ export const serviceStatusLog = pgTable(
     eventId: uuid('event_id').references(() => events.id, { onDelete: 'cascade' }),
     reason: text('reason').notNull().default(''),
     createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    // The integration whose alerts made the change (source `webhook`); kept when it is deleted, as history.
+    integrationId: uuid('integration_id').references(() => integrations.id, { onDelete: 'set null' }),
     createdAt: tz('created_at').notNull().defaultNow(),
   },
   (t) => [

@@ -28,7 +28,9 @@ export type RateLimitPolicy =
    * failing with the domain error `wrongCode`); 429 when this ip is out of
    * guesses, a growing delay when the account is under attack.
    */
-  | { guesses: GuessedSecret; account: RateLimitAccount; wrongCode: string };
+  | { guesses: GuessedSecret; account: RateLimitAccount; wrongCode: string }
+  /** Every call counts against the account's own budget from this ip (an integration's endpoint); 429 past it. */
+  | { budget: 'integration'; account: RateLimitAccount };
 
 /** What each procedure declares about itself besides its REST identity (`openapi`). */
 export type RestExtras = {
