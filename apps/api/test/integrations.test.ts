@@ -58,7 +58,8 @@ async function statusOf(slug: string) {
 
 async function webhookEntries(slug: string) {
   const entries = await getStatusLog(t.http, t.operator.token, slug);
-  for (const entry of entries) expectStatusLogEntryShape(entry, { by: entry.created_by ? 'person' : 'integration' });
+  for (const entry of entries)
+    expectStatusLogEntryShape(entry, { by: entry.integration_id ? 'integration' : 'person' });
   return entries.filter((entry) => entry.source_type === 'webhook');
 }
 
@@ -225,7 +226,8 @@ describe('integrations alertmanager', () => {
       new_status: 'major_outage',
       source_type: 'webhook',
       event_id: null,
-      created_by: null,
+      // The contract's created_by is a user: the admin who set the integration up.
+      created_by: t.adminId,
       integration_id: integration.id,
       reason: 'alert firing: HighErrorRate: More than 5% of requests fail',
     });
@@ -657,7 +659,7 @@ describe('integrations auto-incident', () => {
       description: `Our monitoring noticed a problem with Service ${api.slug}.`,
       severity: 'minor',
       notify_subscribers: true,
-      created_by: null,
+      created_by: t.adminId,
     });
     const eventId = opened?.id as string;
     expect((await getService(t.http, api.slug)).effective_status).toBe('degraded');

@@ -34,7 +34,7 @@ export const catalogForIntegrations: IntegrationCatalog = {
     );
   },
 
-  async setStatusFromAlerts(tx, changes, integrationId, at) {
+  async setStatusFromAlerts(tx, changes, integrationId, actorId, at) {
     if (changes.length === 0) return;
     for (const change of changes) await setServicesStatus(tx, [change.serviceId], change.newStatus, at);
     const serviceIds = changes.map((change) => change.serviceId);
@@ -50,7 +50,7 @@ export const catalogForIntegrations: IntegrationCatalog = {
         sourceType: 'webhook' as const,
         integrationId,
         reason: change.reason,
-        createdBy: null,
+        createdBy: actorId,
         createdAt: at,
       })),
     );

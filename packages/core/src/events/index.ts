@@ -126,6 +126,7 @@ export function eventsForIntegrations(deps: Omit<EventDeps, 'db'>) {
   return {
     async open(
       tx: Database,
+      actorId: string | null,
       input: {
         title: string;
         description: string;
@@ -135,7 +136,7 @@ export function eventsForIntegrations(deps: Omit<EventDeps, 'db'>) {
         templateId: string | null;
       },
     ) {
-      const event = await over(tx).create(null, {
+      const event = await over(tx).create(actorId, {
         title: input.title,
         type: 'incident',
         status: 'investigating',
@@ -159,6 +160,7 @@ export function eventsForIntegrations(deps: Omit<EventDeps, 'db'>) {
     },
     async update(
       tx: Database,
+      actorId: string | null,
       eventId: string,
       input: {
         status: EventStatus;
@@ -171,7 +173,7 @@ export function eventsForIntegrations(deps: Omit<EventDeps, 'db'>) {
     ) {
       const pairs = (map: ReadonlyMap<string, ServiceStatus>) =>
         [...map].map(([service_id, status]) => ({ service_id, status }));
-      await over(tx).addUpdate(null, {
+      await over(tx).addUpdate(actorId, {
         id: eventId,
         status: input.status,
         message: input.message.slice(0, 20_000),

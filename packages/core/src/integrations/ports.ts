@@ -18,11 +18,16 @@ export interface IntegrationCatalog {
     tx: Database,
     ids: readonly string[],
   ): Promise<Map<string, ServiceState & { slug: string; name: string }>>;
-  /** Sets stored statuses and logs each change (source `webhook`, the integration as author), at `at`. */
+  /**
+   * Sets stored statuses and logs each change at `at`: source `webhook`, the integration as its
+   * author (`integration_id`), and `actorId` — the integration's creator — as `created_by`, which
+   * the contract requires to be a user.
+   */
   setStatusFromAlerts(
     tx: Database,
     changes: readonly { serviceId: string; oldStatus: ServiceStatus; newStatus: ServiceStatus; reason: string }[],
     integrationId: string,
+    actorId: string | null,
     at: Date,
   ): Promise<void>;
 }
@@ -40,8 +45,13 @@ export interface IncidentView {
  * events use-cases over that transaction, so they nest in it).
  */
 export interface IntegrationIncidents {
+  /**
+   * `actorId`: whom the event's records name as their author — the integration's creator, the
+   * admin who set it up (the contract's `created_by` is a user id).
+   */
   open(
     tx: Database,
+    actorId: string | null,
     input: {
       title: string;
       description: string;
@@ -54,6 +64,7 @@ export interface IntegrationIncidents {
   get(tx: Database, eventId: string): Promise<IncidentView | null>;
   update(
     tx: Database,
+    actorId: string | null,
     eventId: string,
     input: {
       status: EventStatus;

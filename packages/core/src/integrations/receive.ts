@@ -217,7 +217,7 @@ async function moveServices(
     changes.push({ serviceId, oldStatus: state.stored, newStatus: decision.status, reason: describe(alerts) });
     changedServices.push(state.slug);
   }
-  await deps.catalog.setStatusFromAlerts(tx, changes, row.id, now);
+  await deps.catalog.setStatusFromAlerts(tx, changes, row.id, row.createdBy, now);
   return { held, changedServices };
 }
 
@@ -261,7 +261,7 @@ async function followIncidents(
       const rendered = row.templateId
         ? await deps.templates.render(tx, row.templateId, { serviceName, startedAt })
         : null;
-      const eventId = await deps.incidents.open(tx, {
+      const eventId = await deps.incidents.open(tx, row.createdBy, {
         title: (rendered?.title.trim() || firing[0]?.summary || `Alerts on ${serviceName}`).slice(0, 500),
         description: rendered?.body.trim() || message,
         severity: incidentSeverity(plan.services.values()),
@@ -275,7 +275,7 @@ async function followIncidents(
     }
     if (!open) continue;
     if (plan.kind === 'resolve') {
-      await deps.incidents.update(tx, open.eventId, {
+      await deps.incidents.update(tx, row.createdBy, open.eventId, {
         status: 'resolved',
         message,
         notify: row.notifySubscribers,
@@ -287,7 +287,7 @@ async function followIncidents(
       for (const id of open.given.keys()) touchedIds.add(id);
       continue;
     }
-    await deps.incidents.update(tx, open.eventId, {
+    await deps.incidents.update(tx, row.createdBy, open.eventId, {
       status: open.status,
       message,
       notify: row.notifySubscribers,
