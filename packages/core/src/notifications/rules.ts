@@ -299,6 +299,17 @@ export function subscribeAction(
   return existing.state === 'pending' ? 'resend_confirmation' : 'send_manage_link';
 }
 
+/** How a confirmation e-mail names a URL subscriber's destination: its kind and origin (never the path: it may hold a token). */
+export function subscriberDestinationLabel(channel: { type: ChannelType; target: string }): string {
+  const kinds: Partial<Record<ChannelType, string>> = {
+    webhook: 'a webhook',
+    slack: 'a Slack channel',
+    discord: 'a Discord channel',
+    teams: 'a Microsoft Teams channel',
+  };
+  return `${kinds[channel.type] ?? channel.type} at ${destinationOf(channel.target)}`;
+}
+
 /** Whether a pending confirmation token may confirm now (it is cleared when used, so it works once). */
 export function confirmationValid(subscriber: { state: string; confirmExpiresAt: Date | null }, now: Date): boolean {
   return subscriber.state === 'pending' && subscriber.confirmExpiresAt !== null && subscriber.confirmExpiresAt > now;
