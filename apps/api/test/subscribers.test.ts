@@ -283,6 +283,7 @@ describe('subscribers confirm', () => {
     const response = await t.http.post('/api/v1/subscribers/confirm', { body: { token: confirmToken } });
     expect(response.status, response.text).toBe(200);
     expect(Object.keys(response.body.data).sort()).toEqual([
+      'destination',
       'email',
       'group_ids',
       'manage_token',
@@ -381,6 +382,7 @@ describe('subscribers manage', () => {
     expect(response.status).toBe(200);
     expect(response.body.data).toEqual({
       email,
+      destination: null,
       state: 'confirmed',
       subscribe_to_all_services: true,
       service_ids: [],
@@ -459,6 +461,7 @@ describe('subscribers admin', () => {
     expect(found.total).toBe(1);
     expect(Object.keys(found.subscribers[0] ?? {}).sort()).toEqual([
       'channel_id',
+      'contact_email',
       'created_at',
       'group_ids',
       'kind',
@@ -545,7 +548,7 @@ describe('subscribers admin', () => {
     );
     expect(exported.filename).toMatch(/^subscribers-\d{4}-\d{2}-\d{2}\.csv$/);
     const lines = exported.csv.trim().split('\n');
-    expect(lines[0]).toBe('type,email,components,groups,subscribe all,state,created at');
+    expect(lines[0]).toBe('type,email,components,groups,subscribe all,state,created at,destination');
     const ours = lines.filter((line) => line.includes(chosen.email) || line.includes(everything.email));
     expect(ours).toHaveLength(2);
     // Delete both, then bring them back from the CSV.

@@ -178,7 +178,12 @@ export type EventMessagePayload = z.infer<typeof EventMessagePayload>;
 export const VerificationPayload = z.object({ code: z.string() });
 export const PasswordResetPayload = z.object({ first_name: z.string(), token: z.string(), expires_at: z.string() });
 /** The confirmation e-mail of an account-less subscriber: its single-use token (removed once sent). */
-export const SubscriberConfirmationPayload = z.object({ token: z.string(), expires_at: z.string() });
+export const SubscriberConfirmationPayload = z.object({
+  token: z.string(),
+  expires_at: z.string(),
+  /** A URL subscriber's destination in words (its kind and origin); absent for an e-mail subscriber. */
+  destination: z.string().optional(),
+});
 /** The "manage your subscription" e-mail: the subscriber's manage token (removed once sent). */
 export const SubscriberManagePayload = z.object({ token: z.string() });
 

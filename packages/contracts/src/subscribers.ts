@@ -23,13 +23,35 @@ const choice = {
   group_ids: z.array(Uuid).max(1000).default([]),
 };
 
+export const subscriberDestinationTypes = ['webhook', 'slack', 'discord', 'teams'] as const;
+export const SubscriberDestinationType = z.enum(subscriberDestinationTypes);
+export type SubscriberDestinationType = z.infer<typeof SubscriberDestinationType>;
+
 /**
- * Subscribe without an account (double opt-in). `website` is a honeypot: a
+ * Where a subscriber's notifications go instead of its address: a signed webhook receiver, or a
+ * Slack, Discord or Teams incoming-webhook URL. Only the scheme is checked here; where it may point
+ * is judged by the address guard (private and local networks refused unless allowed).
+ */
+export const SubscriberDestination = z.strictObject({
+  type: SubscriberDestinationType,
+  url: z
+    .string()
+    .trim()
+    .max(2048)
+    .pipe(z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' })),
+});
+export type SubscriberDestination = z.infer<typeof SubscriberDestination>;
+
+/**
+ * Subscribe without an account (double opt-in). With a `destination`, the
+ * notifications go to that URL and `email` is only the contact address (the
+ * confirmation, the manage link and the notice when the URL keeps failing). `website` is a honeypot: a
  * person leaves it empty (the form hides it); anything in it makes the
  * request a no-op answered like any other.
  */
 export const CreateSubscriberInput = z.strictObject({
   email: z.string().trim().max(254).pipe(z.email()),
+  destination: SubscriberDestination.optional(),
   ...choice,
   website: z.string().max(2048).optional(),
 });
@@ -50,7 +72,10 @@ export type SubscriptionChoice = {
 
 /** A subscriber as its manage link shows it. */
 export const Subscription = z.object({
+  /** The contact address (for an e-mail subscriber also where its notifications go). */
   email: z.string(),
+  /** Where the notifications go when not to the address: the type and the URL's scheme and host only. */
+  destination: z.object({ type: SubscriberDestinationType, host: z.string() }).nullable(),
   state: SubscriberState,
   subscribe_to_all_services: z.boolean(),
   service_ids: z.array(Uuid),
@@ -58,8 +83,13 @@ export const Subscription = z.object({
 });
 export type Subscription = z.infer<typeof Subscription>;
 export const SubscriptionResponse = envelope(Subscription);
-/** Confirming answers the subscription and the token of its manage link. */
-export const ConfirmedSubscriptionResponse = envelope(Subscription.extend({ manage_token: z.string() }));
+/**
+ * Confirming answers the subscription and the token of its manage link; a webhook subscriber also
+ * gets its signing secret, here and only here (the confirmation link works once).
+ */
+export const ConfirmedSubscriptionResponse = envelope(
+  Subscription.extend({ manage_token: z.string(), signing_secret: z.string().optional() }),
+);
 
 // ---- admin
 
@@ -72,6 +102,8 @@ export const AdminSubscriber = z.object({
   subscriber_id: Uuid.nullable(),
   type: ChannelType,
   target: z.string(),
+  /** An account-less subscriber's contact address (its target too for an e-mail one); null for account channels. */
+  contact_email: z.string().nullable(),
   /** pending: not confirmed (or not verified) yet; confirmed: receives; disabled: turned off. */
   state: z.enum(['pending', 'confirmed', 'disabled']),
   subscribe_to_all_services: z.boolean(),

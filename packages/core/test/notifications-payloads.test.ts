@@ -213,3 +213,51 @@ describe('notifications statuspage webhook body', () => {
     expect(statuspageWebhookBody(meta, { page, incident })).toEqual({ meta, page, incident });
   });
 });
+
+describe('notifications subscriber manage link in chats', () => {
+  const manage = 'https://status.example.com/subscribers/manage?token=m1.abc';
+
+  it('an account channel message has no manage link; a subscriber one has it in every chat format', () => {
+    expect(chatMessageOf('initial', payload(), baseUrl).manage).toBeUndefined();
+    const message = chatMessageOf('initial', payload(), baseUrl, manage);
+    expect(message.manage).toEqual({ url: manage, label: 'Manage your subscription' });
+
+    const slack = slackPayload(message);
+    expect(slack.blocks.at(-1)).toEqual({
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: '<https://status.example.com/events/11111111-1111-4111-8111-111111111111|View on the status page>',
+        },
+        { type: 'mrkdwn', text: `<${manage}|Manage your subscription>` },
+      ],
+    });
+
+    const [embed] = discordPayload(message).embeds;
+    expect(embed?.fields?.at(-1)).toEqual({
+      name: 'Subscription',
+      value: `[Manage your subscription](${manage})`,
+      inline: false,
+    });
+
+    const card = teamsPayload(message).attachments[0]?.content as { actions: { title: string; url: string }[] };
+    expect(card.actions.map((action) => action.title)).toEqual(['View on the status page', 'Manage your subscription']);
+    expect(card.actions[1]?.url).toBe(manage);
+  });
+
+  it('Discord keeps the manage link when the facts overflow the embed, within the limits', () => {
+    const message = chatMessageOf('update', payload({}, 'x'.repeat(20_000)), baseUrl, manage);
+    message.facts.push(...Array.from({ length: 30 }, (_, i) => ({ name: `n${i}`, value: 'v'.repeat(1000) })));
+    const [embed] = discordPayload(message).embeds;
+    if (!embed) throw new Error('no embed');
+    expect(embed.fields?.at(-1)?.value).toBe(`[Manage your subscription](${manage})`);
+    expect(embed.fields?.length).toBeLessThanOrEqual(discordLimits.fields);
+    const total =
+      [...embed.title].length +
+      [...(embed.description ?? '')].length +
+      [...embed.footer.text].length +
+      (embed.fields ?? []).reduce((sum, field) => sum + [...field.name].length + [...field.value].length, 0);
+    expect(total).toBeLessThanOrEqual(discordLimits.total);
+  });
+});

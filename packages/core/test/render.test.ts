@@ -109,6 +109,20 @@ describe('notifications subscriber e-mails', () => {
     expect(message.html).toContain(`href="${link}"`);
   });
 
+  it('the confirmation e-mail of a URL subscriber names its destination and this address as its contact', () => {
+    const plain = renderSubscriberConfirmation({ token, expires_at: '2030-01-02T10:00:00.000Z' }, context);
+    expect(plain.text).toContain('status notifications at this address.');
+    const message = renderSubscriberConfirmation(
+      { token, expires_at: '2030-01-02T10:00:00.000Z', destination: 'a Slack channel at https://hooks.slack.com' },
+      context,
+    );
+    expect(message.text).toContain(
+      'status notifications at a Slack channel at https://hooks.slack.com, with this address as its contact.',
+    );
+    expect(message.html).toContain('at a Slack channel at https://hooks.slack.com, with this address as its contact');
+    expect(message.text).toContain('https://status.example.org/subscribers/confirm?token=abc%2B%2F%3Dtoken');
+  });
+
   it('the manage e-mail links to the manage page with its token', () => {
     const message = renderSubscriberManage({ token }, { baseUrl: 'https://status.example.org/' });
     expect(message.text).toContain('https://status.example.org/subscribers/manage?token=abc%2B%2F%3Dtoken');

@@ -7,6 +7,7 @@ import {
   normalizeSubscriberEmail,
   PENDING_SUBSCRIBER_LIFETIME_MS,
   subscribeAction,
+  subscriberDestinationLabel,
   subscriberImportLines,
   subscriberIpHash,
   subscriptionChoiceError,
@@ -143,5 +144,22 @@ describe('subscribers import lines', () => {
       { line: 1, email: 'x@example.com', components: [], groups: [] },
       { line: 2, email: 'y@example.com', components: [], groups: [] },
     ]);
+  });
+});
+
+describe('subscribers destination label', () => {
+  it('names the kind and the origin of a URL destination, never its path or query (they may hold a token)', () => {
+    expect(subscriberDestinationLabel({ type: 'webhook', target: 'https://hooks.example.com/in/s3cr3t?k=v' })).toBe(
+      'a webhook at https://hooks.example.com',
+    );
+    expect(subscriberDestinationLabel({ type: 'slack', target: 'https://hooks.slack.com/services/T/B/X' })).toBe(
+      'a Slack channel at https://hooks.slack.com',
+    );
+    expect(subscriberDestinationLabel({ type: 'discord', target: 'http://127.0.0.1:8080/api/webhooks/1/abc' })).toBe(
+      'a Discord channel at http://127.0.0.1:8080',
+    );
+    expect(subscriberDestinationLabel({ type: 'teams', target: 'https://example.webhook.office.com/x' })).toBe(
+      'a Microsoft Teams channel at https://example.webhook.office.com',
+    );
   });
 });

@@ -15,6 +15,7 @@ import { renderServicePage } from './service-page';
 import { createRowMemo, renderStatusPage } from './status-page';
 import {
   type ChoiceCatalog,
+  renderConfirmedPage,
   renderConfirmPage,
   renderManagePage,
   renderMessagePage,
@@ -305,6 +306,8 @@ export function createPages(options: PagesOptions): Pages {
       const ctx = await contextOf(req);
       const email = fieldOf(req.body, 'email');
       const choice = choiceOf(req.body);
+      const destinationType = fieldOf(req.body, 'destination_type') || 'email';
+      const destinationUrl = fieldOf(req.body, 'destination_url').slice(0, 2048);
       const again = async (status: number, error: string) =>
         sendPrivatePage(
           res,
@@ -316,19 +319,31 @@ export function createPages(options: PagesOptions): Pages {
             all: choice.subscribe_to_all_services,
             serviceIds: choice.service_ids,
             groupIds: choice.group_ids,
+            destinationType,
+            destinationUrl,
           }),
         );
       if (!(await withinLimit(req, res, ctx, 'subscribe', email.trim().toLowerCase()))) return;
+      const withDestination = destinationType !== 'email';
       const input = CreateSubscriberInput.safeParse({
         email,
+        ...(withDestination ? { destination: { type: destinationType, url: destinationUrl } } : {}),
         ...choice,
         ...(fieldOf(req.body, 'website') ? { website: fieldOf(req.body, 'website').slice(0, 2048) } : {}),
       });
-      if (!input.success) return again(400, ctx.t.subscribeInvalid);
+      const destinationRefused = (issues: readonly { path: readonly PropertyKey[] }[]) =>
+        issues.some((issue) => issue.path[0] === 'destination');
+      if (!input.success) {
+        return again(400, destinationRefused(input.error.issues) ? ctx.t.destinationInvalid : ctx.t.subscribeInvalid);
+      }
       try {
         await core.subscribers.subscribe(input.data, req.ip ?? 'unknown');
       } catch (error) {
-        if (isDomain(error, 'invalid')) return again(400, ctx.t.subscribeInvalid);
+        if (isDomain(error, 'invalid')) {
+          const fields = error instanceof DomainError ? (error.fields ?? []) : [];
+          const aboutDestination = fields.some((field) => field.field.startsWith('destination'));
+          return again(400, aboutDestination ? ctx.t.destinationInvalid : ctx.t.subscribeInvalid);
+        }
         if (isDomain(error, 'rate_limited')) {
           sendPrivatePage(res, ctx, 429, renderMessagePage(ctx, ctx.t.tooManyTitle, ctx.t.tooManyText));
           return;
@@ -358,20 +373,22 @@ export function createPages(options: PagesOptions): Pages {
       const token = fieldOf(req.body, 'token');
       if (!SubscriberToken.safeParse(token).success) return linkInvalid(res, ctx);
       if (!(await withinLimit(req, res, ctx, 'subscriber_link', tokenHash(token)))) return;
+      let unverified = false;
       const confirmed = await core.subscribers.confirm(token).catch((error: unknown) => {
         if (isDomain(error, 'not_found')) return undefined;
+        if (isDomain(error, 'unprocessable')) {
+          unverified = true;
+          return undefined;
+        }
         throw error;
       });
+      if (unverified) {
+        const text = ctx.t.destinationUnverifiedText;
+        return sendPrivatePage(res, ctx, 422, renderMessagePage(ctx, ctx.t.destinationUnverifiedTitle, text));
+      }
       if (!confirmed) return linkInvalid(res, ctx);
-      sendPrivatePage(
-        res,
-        ctx,
-        200,
-        renderMessagePage(ctx, ctx.t.confirmedTitle, ctx.t.confirmedText, {
-          href: pageHref(ctx, '/subscribers/manage', { token: confirmed.manage_token }),
-          text: ctx.t.manageLink,
-        }),
-      );
+      const manageHref = pageHref(ctx, '/subscribers/manage', { token: confirmed.manage_token });
+      sendPrivatePage(res, ctx, 200, renderConfirmedPage(ctx, manageHref, confirmed.signing_secret));
     }),
   );
 

@@ -80,11 +80,53 @@ function ChoiceFields({
   );
 }
 
+/** Where the notifications go: e-mail to the address, or a webhook or chat URL (the address then is the contact). */
+function DestinationFields({ ctx, type, url }: { ctx: PageContext; type: string; url: string }) {
+  const { t } = ctx;
+  const choices = [
+    ['email', t.destinationEmail],
+    ['webhook', t.destinationWebhook],
+    ['slack', t.destinationSlack],
+    ['discord', t.destinationDiscord],
+    ['teams', t.destinationTeams],
+  ] as const;
+  return (
+    <fieldset>
+      <legend>{t.destinationLegend}</legend>
+      {choices.map(([value, label]) => (
+        <label class="check" for={`destination-${value}`}>
+          <input
+            type="radio"
+            id={`destination-${value}`}
+            name="destination_type"
+            value={value}
+            checked={type === value}
+          />
+          <span>{label}</span>
+        </label>
+      ))}
+      <label for="destination_url">
+        {t.destinationUrlLabel}
+        <input type="url" id="destination_url" name="destination_url" inputmode="url" value={url} />
+      </label>
+      <p class="hint">{t.destinationHint}</p>
+    </fieldset>
+  );
+}
+
 /** The subscribe form (with an error notice after a refused post, keeping what was entered). */
 export function renderSubscribePage(
   ctx: PageContext,
   catalog: ChoiceCatalog,
-  state: { email?: string; error?: string; all?: boolean; serviceIds?: string[]; groupIds?: string[] } = {},
+  state: {
+    email?: string;
+    error?: string;
+    all?: boolean;
+    serviceIds?: string[];
+    groupIds?: string[];
+    destinationType?: string;
+    destinationUrl?: string;
+  } = {},
 ) {
   const { t } = ctx;
   return renderDocument({
@@ -110,6 +152,7 @@ export function renderSubscribePage(
               <input type="text" id="website" name="website" tabindex={-1} autocomplete="off" />
             </label>
           </div>
+          <DestinationFields ctx={ctx} type={state.destinationType ?? 'email'} url={state.destinationUrl ?? ''} />
           <ChoiceFields
             ctx={ctx}
             catalog={catalog}
@@ -141,6 +184,36 @@ export function renderMessagePage(
         <h1>{title}</h1>
         <p>{text}</p>
         <p>{link ? <a href={link.href}>{link.text}</a> : <a href={pageHref(ctx, '/')}>{ctx.t.backToStatus}</a>}</p>
+      </>
+    ),
+  });
+}
+
+/**
+ * The answer to a confirmation: the link to manage the subscription and, for a webhook subscriber,
+ * its signing secret (shown here only: the confirmation link works once).
+ */
+export function renderConfirmedPage(ctx: PageContext, manageHref: string, signingSecret?: string) {
+  const { t } = ctx;
+  return renderDocument({
+    ctx,
+    title: `${t.confirmedTitle} — ${ctx.settings.name}`,
+    children: (
+      <>
+        <h1>{t.confirmedTitle}</h1>
+        <p>{t.confirmedText}</p>
+        {signingSecret ? (
+          <>
+            <h2>{t.signingSecretHeading}</h2>
+            <p>{t.signingSecretText}</p>
+            <p>
+              <code id="signing-secret">{signingSecret}</code>
+            </p>
+          </>
+        ) : null}
+        <p>
+          <a href={manageHref}>{t.manageLink}</a>
+        </p>
       </>
     ),
   });
@@ -180,7 +253,15 @@ export function renderManagePage(
     children: (
       <>
         <h1>{t.manageTitle}</h1>
-        <p class="lead">{t.manageLead(subscription.email)}</p>
+        <p class="lead">
+          {subscription.destination
+            ? t.manageLeadDestination(
+                t.destinationKinds[subscription.destination.type] ?? subscription.destination.type,
+                subscription.destination.host,
+                subscription.email,
+              )
+            : t.manageLead(subscription.email)}
+        </p>
         {notice ? (
           <p class="notice" role="status">
             {notice}

@@ -31,9 +31,10 @@ export const subscribersRouter = router({
         path: '/api/v1/subscribers',
         operationId: 'createSubscriber',
         tags,
-        summary: 'Subscribe an e-mail address without an account (double opt-in)',
+        summary:
+          'Subscribe an e-mail address, or a webhook, Slack, Discord or Teams URL, without an account (double opt-in)',
         description:
-          'Answers the same whether the address is new, pending or confirmed: a new address gets a confirmation e-mail (its link works once, for 24 h), a pending one a new confirmation, a confirmed one a link to manage its subscription — at most one e-mail per address per SUBSCRIBERS_MAIL_COOLDOWN. `website` is a honeypot: leave it empty.',
+          'Answers the same whether the address is new, pending or confirmed: a new address gets a confirmation e-mail (its link works once, for 24 h), a pending one a new confirmation, a confirmed one a link to manage its subscription — at most one e-mail per address per SUBSCRIBERS_MAIL_COOLDOWN. With `destination`, the notifications go to that URL (one subscriber per URL) and `email` is its contact address: the confirmation goes there, nothing goes to the URL before it is confirmed; a URL on a private or local network (unless allowed) or of a disabled type is refused (400). `website` is a honeypot: leave it empty.',
       },
       rateLimit: { attempts: 'subscribe', account: { field: 'email' } },
       invalidatesPublicData: false,
@@ -52,8 +53,9 @@ export const subscribersRouter = router({
         operationId: 'confirmSubscriber',
         tags,
         summary: 'Confirm a subscription by the token of its confirmation e-mail',
-        description: 'The token works once, for 24 hours. Answers the subscription and the token of its manage link.',
-        errorResponses: [404],
+        description:
+          "The token works once, for 24 hours. Answers the subscription and the token of its manage link, and a webhook subscriber's signing secret (only here). A URL subscriber's destination must first answer a test message with a 2xx: if it does not, 422 and nothing changes (the token keeps working).",
+        errorResponses: [404, 422],
       },
       rateLimit: linkLimit,
       invalidatesPublicData: false,

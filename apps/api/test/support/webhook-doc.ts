@@ -1,5 +1,5 @@
 /**
- * The signature check of docs/api/webhooks.md, run as written: its ```js block is taken from the
+ * The signature check of docs/api/11-webhooks.md, run as written: its ```js block is taken from the
  * guide and imported, so the tests verify our signatures with exactly what integrators copy.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-const guide = join(import.meta.dirname, '../../../../docs/api/webhooks.md');
+const guide = join(import.meta.dirname, '../../../../docs/api/11-webhooks.md');
 
 export type VerifySignature = (rawBody: string, header: unknown, secret: string, nowSeconds?: number) => boolean;
 

@@ -71,17 +71,19 @@ function jsonBody(
   kind: MessageKind,
   payload: EventMessagePayload,
   snapshot: WebhookSnapshot | undefined,
+  manage: string | undefined,
 ): string | undefined {
   const { channelType } = delivery;
   if (channelType === 'slack' || channelType === 'discord' || channelType === 'teams') {
-    const chat = chatMessageOf(kind, payload, settings.baseUrl);
+    const chat = chatMessageOf(kind, payload, settings.baseUrl, manage);
     const build = { slack: slackPayload, discord: discordPayload, teams: teamsPayload }[channelType];
     return JSON.stringify(build(chat));
   }
   if (channelType !== 'webhook') return undefined;
   if (!snapshot?.incident) throw new UnrenderableMessage('the event of this message no longer exists');
   const meta = {
-    unsubscribe: delivery.channelId ? unsubscribeUrl(settings, delivery.channelId) : null,
+    // An account-less subscriber stops these by its manage link; an account's channel by its one-click link.
+    unsubscribe: manage ?? (delivery.channelId ? unsubscribeUrl(settings, delivery.channelId) : null),
     documentation: webhookDocumentationUrl(settings.baseUrl),
     generated_at: new Date().toISOString(),
   };
@@ -122,15 +124,16 @@ export function renderDelivery(
   const payload = parse(EventMessagePayload);
   const link =
     delivery.channelType === 'email' && delivery.channelId ? unsubscribeUrl(settings, delivery.channelId) : undefined;
+  const manage =
+    delivery.subscriberId && delivery.subscriberTokenVersion
+      ? manageUrl(settings, delivery.subscriberId, delivery.subscriberTokenVersion)
+      : undefined;
   const rendered = renderEventMessage(kind, payload, delivery.channelType, {
     baseUrl: settings.baseUrl,
     unsubscribeUrl: link,
-    manageUrl:
-      delivery.subscriberId && delivery.subscriberTokenVersion
-        ? manageUrl(settings, delivery.subscriberId, delivery.subscriberTokenVersion)
-        : undefined,
+    manageUrl: manage,
   });
-  const json = jsonBody(settings, delivery, kind, payload, snapshot);
+  const json = jsonBody(settings, delivery, kind, payload, snapshot, manage);
   if (json !== undefined) return { ...rendered, json, signingSecret: delivery.signingSecret };
   if (!link) return rendered;
   return {

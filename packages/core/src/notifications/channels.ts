@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { CreateChannelInput, NotificationChannel } from '@statuspage/contracts';
 import type { Database } from '@statuspage/db';
 import { changedColumns } from '../shared/patch';
@@ -7,7 +6,7 @@ import { NotificationErrors } from './errors';
 import type { NotificationDeps } from './ports';
 import { channelTarget, httpChannelTypes } from './rules';
 import { deleteChannel, insertChannel, ownChannel, selectUserChannels, updateChannel } from './store';
-import { sendCode, sendRefusal } from './verification';
+import { newSigningSecret, sendCode, sendRefusal } from './verification';
 import { toChannelDto } from './views';
 
 // A user's notification channels: listing, adding, enabling and deleting (verification: verification.ts).
@@ -47,7 +46,7 @@ export async function createChannel(
   }
   try {
     return await deps.db.transaction(async (tx) => {
-      const signingSecret = input.type === 'webhook' ? `whsec_${randomBytes(32).toString('base64url')}` : null;
+      const signingSecret = input.type === 'webhook' ? newSigningSecret() : null;
       const row = await insertChannel(tx, { userId, type: input.type, target, signingSecret });
       if (!row) throw new Error('insert returned no row');
       if (row.type === 'email') {

@@ -106,6 +106,21 @@ export const NotificationErrors = {
     new DomainError('invalid', 'notifications.address_refused', `this URL may not be called: ${reason}`, [
       { field: 'target', message: `this URL may not be called: ${reason}` },
     ]),
+  destinationAddressRefused: (reason: string) =>
+    new DomainError('invalid', 'notifications.address_refused', `this URL may not be called: ${reason}`, [
+      { field: 'destination.url', message: `this URL may not be called: ${reason}` },
+    ]),
+  destinationTypeDisabled: (type: string) =>
+    new DomainError('invalid', 'notifications.type_disabled', `${type} notifications are not enabled on this server`, [
+      { field: 'destination.type', message: `${type} notifications are not enabled on this server` },
+    ]),
+  /** The confirmation link still works: the visitor fixes the receiver and follows it again. */
+  destinationUnverified: (message: string) =>
+    new DomainError(
+      'unprocessable',
+      'notifications.destination_unverified',
+      `the subscription is not confirmed: ${message}; fix the receiver and follow the confirmation link again`,
+    ),
   verificationFailed: (message: string) =>
     new DomainError('unprocessable', 'notifications.verification_failed', `channel verification failed: ${message}`),
   deliveryNotFound: () => new DomainError('not_found', 'notifications.delivery_not_found', 'delivery not found'),

@@ -17,6 +17,8 @@ export interface ChatMessage {
   /** The operator's text (plain; each format escapes it). */
   text: string;
   link?: { url: string; label: string } | undefined;
+  /** An account-less subscriber's manage link (change services, unsubscribe). */
+  manage?: { url: string; label: string } | undefined;
   tone: ChatTone;
 }
 
@@ -34,8 +36,16 @@ function toneOf(kind: MessageKind, event: EventMessagePayload['event']): ChatTon
   return 'major';
 }
 
-/** An event message as a chat message: the same headline, facts, text and link as the other channels. */
-export function chatMessageOf(kind: MessageKind, payload: EventMessagePayload, baseUrl: string): ChatMessage {
+/**
+ * An event message as a chat message: the same headline, facts, text and link as the other
+ * channels, and for an account-less subscriber its manage link.
+ */
+export function chatMessageOf(
+  kind: MessageKind,
+  payload: EventMessagePayload,
+  baseUrl: string,
+  manageUrl?: string,
+): ChatMessage {
   const { event } = payload;
   const facts = [{ name: 'Status', value: statusInWords(event.status) }];
   if (event.severity) facts.push({ name: 'Severity', value: event.severity });
@@ -49,6 +59,7 @@ export function chatMessageOf(kind: MessageKind, payload: EventMessagePayload, b
     facts,
     text: payload.text,
     link: { url: eventLink(baseUrl, event.id), label: 'View on the status page' },
+    ...(manageUrl ? { manage: { url: manageUrl, label: 'Manage your subscription' } } : {}),
     tone: toneOf(kind, event),
   };
 }
@@ -87,10 +98,11 @@ export function slackPayload(message: ChatMessage) {
       text: { type: 'mrkdwn', text: clip(slackEscape(message.text), slackLimits.sectionText) },
     });
   }
-  if (message.link) {
+  const links = [message.link, message.manage].filter((link) => link !== undefined);
+  if (links.length > 0) {
     blocks.push({
       type: 'context',
-      elements: [{ type: 'mrkdwn', text: `<${message.link.url}|${slackEscape(message.link.label)}>` }],
+      elements: links.map((link) => ({ type: 'mrkdwn', text: `<${link.url}|${slackEscape(link.label)}>` })),
     });
   }
   const fallback = [message.title, message.text].filter((part) => part.trim() !== '').join('\n');
@@ -129,9 +141,14 @@ export function discordPayload(message: ChatMessage) {
   const footer = 'StatusPage';
   const length = (text: string) => [...text].length;
   let used = length(title) + length(footer);
+  // The manage link first: it is how a subscriber stops these, so it is never the one dropped.
+  const manage = message.manage
+    ? { name: 'Subscription', value: `[${message.manage.label}](${message.manage.url})`, inline: false }
+    : undefined;
+  if (manage) used += length(manage.name) + length(manage.value);
   // Fields as long as they fit in the embed's total (the rest is dropped); the description gets what is left.
   const fields: { name: string; value: string; inline: boolean }[] = [];
-  for (const fact of message.facts.slice(0, discordLimits.fields)) {
+  for (const fact of message.facts.slice(0, discordLimits.fields - (manage ? 1 : 0))) {
     const field = {
       name: clip(fact.name, discordLimits.fieldName),
       value: clip(fact.value === '' ? '—' : fact.value, discordLimits.fieldValue),
@@ -142,6 +159,7 @@ export function discordPayload(message: ChatMessage) {
     fields.push(field);
     used += size;
   }
+  if (manage) fields.push(manage);
   const room = Math.max(0, Math.min(discordLimits.description, discordLimits.total - used));
   const description = message.text.trim() === '' || room < 2 ? undefined : clip(message.text, room);
   return {
@@ -199,7 +217,9 @@ export function teamsPayload(message: ChatMessage) {
     version: '1.4',
     body,
   };
-  if (message.link) content.actions = [{ type: 'Action.OpenUrl', title: message.link.label, url: message.link.url }];
+  const links = [message.link, message.manage].filter((link) => link !== undefined);
+  if (links.length > 0)
+    content.actions = links.map((link) => ({ type: 'Action.OpenUrl', title: link.label, url: link.url }));
   return {
     type: 'message',
     attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content }],
@@ -210,7 +230,10 @@ export function teamsPayload(message: ChatMessage) {
 
 /** The `meta` object of every webhook body. */
 export interface WebhookMeta {
-  /** Where the subscriber stops these (our one-click unsubscribe link of the channel). */
+  /**
+   * Where the subscriber stops these: an account channel's one-click unsubscribe link, an
+   * account-less subscriber's manage link (change services, unsubscribe).
+   */
   unsubscribe: string | null;
   /** How to read and verify these requests. */
   documentation: string;

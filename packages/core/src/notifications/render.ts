@@ -131,15 +131,16 @@ const pageLink = (baseUrl: string, path: string, token: string) =>
 
 /** The confirmation e-mail of an account-less subscriber (its link works once, for 24 hours). */
 export function renderSubscriberConfirmation(
-  payload: { token: string; expires_at: string },
+  payload: { token: string; expires_at: string; destination?: string | undefined },
   context: RenderContext,
 ): RenderedMessage {
   const link = pageLink(context.baseUrl, CONFIRM_PATH, payload.token);
-  const text = `Someone, probably you, asked to receive status notifications at this address.\nConfirm here (the link works once, until ${utc(payload.expires_at)}):\n${link}\n\nIf it was not you, ignore this e-mail: nothing will be sent to you.`;
+  const where = payload.destination ? `at ${payload.destination}, with this address as its contact` : 'at this address';
+  const text = `Someone, probably you, asked to receive status notifications ${where}.\nConfirm here (the link works once, until ${utc(payload.expires_at)}):\n${link}\n\nIf it was not you, ignore this e-mail: nothing will be sent.`;
   return {
     subject: 'Confirm your status notifications',
     text,
-    html: `<p>Someone, probably you, asked to receive status notifications at this address.</p><p><a href="${escapeHtml(link)}">Confirm the subscription</a> (the link works once, until ${escapeHtml(utc(payload.expires_at))}).</p><p>If it was not you, ignore this e-mail: nothing will be sent to you.</p>`,
+    html: `<p>Someone, probably you, asked to receive status notifications ${escapeHtml(where)}.</p><p><a href="${escapeHtml(link)}">Confirm the subscription</a> (the link works once, until ${escapeHtml(utc(payload.expires_at))}).</p><p>If it was not you, ignore this e-mail: nothing will be sent.</p>`,
   };
 }
 

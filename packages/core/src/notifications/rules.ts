@@ -188,7 +188,7 @@ export function disablesChannel(type: ChannelType, failuresInARow: number, enabl
 
 /** The header a signed webhook carries. */
 export const SIGNATURE_HEADER = 'X-StatusPage-Signature';
-/** How far a receiver should accept a signature's time from its own clock (docs/api/webhooks.md). */
+/** How far a receiver should accept a signature's time from its own clock (docs/api/11-webhooks.md). */
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
 
 /**
@@ -297,6 +297,17 @@ export function subscribeAction(
     existing.lastMailAt !== null && now.getTime() - existing.lastMailAt.getTime() < cooldownSeconds * 1000;
   if (cooling) return 'nothing';
   return existing.state === 'pending' ? 'resend_confirmation' : 'send_manage_link';
+}
+
+/** How a confirmation e-mail names a URL subscriber's destination: its kind and origin (never the path: it may hold a token). */
+export function subscriberDestinationLabel(channel: { type: ChannelType; target: string }): string {
+  const kinds: Partial<Record<ChannelType, string>> = {
+    webhook: 'a webhook',
+    slack: 'a Slack channel',
+    discord: 'a Discord channel',
+    teams: 'a Microsoft Teams channel',
+  };
+  return `${kinds[channel.type] ?? channel.type} at ${destinationOf(channel.target)}`;
 }
 
 /** Whether a pending confirmation token may confirm now (it is cleared when used, so it works once). */

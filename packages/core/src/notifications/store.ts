@@ -190,15 +190,27 @@ export async function replaceGroupSubscriptions(tx: Database, channelId: string,
 const sub = subscribers;
 export type SubscriberRow = typeof subscribers.$inferSelect;
 
-/** Serialises the requests for one address (subscribe, import), so it gets one subscriber and one mail per cooldown. */
-export async function lockSubscriberAddress(tx: Database, email: string) {
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`subscriber-address:${email}`}))`);
+/**
+ * Serialises the requests for one destination (subscribe, import): an e-mail subscriber's address,
+ * or a URL subscriber's type and URL, so it gets one subscriber and one mail per cooldown.
+ */
+export async function lockSubscriberDestination(tx: Database, type: ChannelType, target: string) {
+  const key = type === 'email' ? `subscriber-address:${target}` : `subscriber-destination:${type}:${target}`;
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${key}))`);
 }
 
-/** The subscriber of an address. */
-export async function findSubscriberByEmail(tx: Database, email: string): Promise<SubscriberRow | undefined> {
-  const [row] = await tx.select().from(sub).where(eq(sub.email, email));
-  return row;
+/** The account-less subscriber whose channel is this destination (one at most: a unique index). */
+export async function findSubscriberByDestination(
+  tx: Database,
+  type: ChannelType,
+  target: string,
+): Promise<SubscriberRow | undefined> {
+  const [row] = await tx
+    .select({ subscriber: sub })
+    .from(c)
+    .innerJoin(sub, eq(sub.id, c.subscriberId))
+    .where(and(eq(c.type, type), eq(c.target, target)));
+  return row?.subscriber;
 }
 
 /** The subscriber with this id, optionally locked for update. */
@@ -214,7 +226,7 @@ export async function lockSubscriberByConfirmHash(tx: Database, hash: string): P
   return row;
 }
 
-/** Inserts a subscriber; undefined when the address already has one. */
+/** Inserts a subscriber (its destination is its channel's: callers hold the destination's lock). */
 export async function insertSubscriber(
   tx: Database,
   values: typeof subscribers.$inferInsert,
@@ -258,13 +270,13 @@ export async function deletePendingSubscribers(tx: Database, before: Date): Prom
   return rows.length;
 }
 
-/** Addresses of these that already have a subscriber. */
+/** Addresses of these that already have an e-mail subscriber. */
 export async function existingSubscriberEmails(tx: Database, emails: readonly string[]): Promise<Set<string>> {
   if (emails.length === 0) return new Set();
   const rows = await tx
-    .select({ email: sub.email })
-    .from(sub)
-    .where(inArray(sub.email, [...emails]));
+    .select({ email: c.target })
+    .from(c)
+    .where(and(isNotNull(c.subscriberId), eq(c.type, 'email'), inArray(c.target, [...emails])));
   return new Set(rows.map((row) => row.email));
 }
 

@@ -12,9 +12,10 @@ import {
   deleteSubscriber,
   existingSubscriberEmails,
   findChannel,
+  findSubscriberByDestination,
   insertChannel,
   insertSubscriber,
-  lockSubscriberAddress,
+  lockSubscriberDestination,
   receiverFilterSql,
   replaceGroupSubscriptions,
   replaceSubscriptions,
@@ -82,7 +83,12 @@ export async function removeSubscriber(deps: NotificationDeps, channelId: string
   });
 }
 
-/** Every account-less subscriber as CSV (`type,email,components,groups,subscribe all,state,created at`), importable again. */
+/**
+ * Every account-less subscriber as CSV (`type,email,components,groups,subscribe all,state,created
+ * at,destination`): `email` is the contact address, `destination` the URL of a webhook or chat
+ * subscriber (empty for e-mail ones). The e-mail lines are importable again; the others are refused
+ * by the import, as they need a confirmation from their contact.
+ */
 export async function exportSubscribers(deps: NotificationDeps, includePending: boolean) {
   const rows: AdminSubscriber[] = [];
   for (let offset = 0; ; offset += 200) {
@@ -99,15 +105,19 @@ export async function exportSubscribers(deps: NotificationDeps, includePending: 
   const groupNames = await deps.catalog.groupNames(deps.db);
   const csv = stringify(
     rows.map((row) => [
-      'email',
-      row.target,
+      row.type,
+      row.contact_email ?? row.target,
       row.service_ids.map((id) => serviceNames.get(id) ?? id).join(';'),
       row.group_ids.map((id) => groupNames.get(id) ?? id).join(';'),
       row.subscribe_to_all_services ? 'true' : 'false',
       row.state,
       row.created_at,
+      row.type === 'email' ? '' : row.target,
     ]),
-    { header: true, columns: ['type', 'email', 'components', 'groups', 'subscribe all', 'state', 'created at'] },
+    {
+      header: true,
+      columns: ['type', 'email', 'components', 'groups', 'subscribe all', 'state', 'created at', 'destination'],
+    },
   );
   return { filename: `subscribers-${deps.clock().toISOString().slice(0, 10)}.csv`, csv };
 }
@@ -167,7 +177,9 @@ export async function importSubscribers(deps: NotificationDeps, csv: string, dry
     await deps.db.transaction(async (tx) => {
       const now = deps.clock();
       for (const item of toCreate) {
-        await lockSubscriberAddress(tx, item.email);
+        await lockSubscriberDestination(tx, 'email', item.email);
+        // Subscribed meanwhile: it is present, not created.
+        if (await findSubscriberByDestination(tx, 'email', item.email)) continue;
         const subscriber = await insertSubscriber(tx, {
           email: item.email,
           state: 'confirmed',
@@ -175,8 +187,7 @@ export async function importSubscribers(deps: NotificationDeps, csv: string, dry
           confirmedAt: now,
           updatedAt: now,
         });
-        // Subscribed meanwhile: it is present, not created.
-        if (!subscriber) continue;
+        if (!subscriber) throw new Error('insert returned no row');
         const all = item.serviceIds.length === 0 && item.groupIds.length === 0;
         const channel = await insertChannel(tx, {
           subscriberId: subscriber.id,

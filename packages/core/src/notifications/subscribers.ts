@@ -1,34 +1,43 @@
-import type { CreateSubscriberInput, Subscription, SubscriptionChoice } from '@statuspage/contracts';
+import type {
+  ChannelType,
+  CreateSubscriberInput,
+  SubscriberDestinationType,
+  Subscription,
+  SubscriptionChoice,
+} from '@statuspage/contracts';
 import type { Database } from '@statuspage/db';
 import { writeOutbox } from '../outbox/write';
 import { generateToken, hashToken } from '../shared/crypto';
 import { NotificationErrors } from './errors';
-import type { NotificationDeps } from './ports';
+import { type NotificationDeps, ProbeFailure } from './ports';
 import {
   CONFIRMATION_TTL_MS,
   channelMayReceiveSql,
   confirmationValid,
+  destinationOf,
   manageToken,
   normalizeSubscriberEmail,
   PENDING_SUBSCRIBER_LIFETIME_MS,
   subscribeAction,
+  subscriberDestinationLabel,
   subscriberIpHash,
   subscriptionChoiceError,
   verifyManageToken,
 } from './rules';
 import {
   addChannelToOpenEvents,
+  type ChannelRow,
   countPendingByIp,
   deletePendingSubscribers,
   deleteSubscriber,
   findSubscriber,
-  findSubscriberByEmail,
+  findSubscriberByDestination,
   insertChannel,
   insertDelivery,
   insertMessage,
   insertSubscriber,
-  lockSubscriberAddress,
   lockSubscriberByConfirmHash,
+  lockSubscriberDestination,
   replaceGroupSubscriptions,
   replaceSubscriptions,
   type SubscriberRow,
@@ -38,10 +47,13 @@ import {
   updateChannel,
   updateSubscriber,
 } from './store';
+import { newSigningSecret, probeRequest } from './verification';
 
 // Account-less subscribers: subscribe (double opt-in), confirm, manage by token, unsubscribe, and
-// the pruning of unconfirmed ones. Each owns one e-mail channel, a normal channel row, so subscriber
-// sets, fan-out and deliveries treat it like any account's channel.
+// the pruning of unconfirmed ones. Each owns one channel, a normal channel row (e-mail, or a webhook,
+// Slack, Discord or Teams URL), so subscriber sets, fan-out and deliveries treat it like any
+// account's channel. A URL subscriber's address is its contact: every e-mail about the subscription
+// goes there, nothing goes to the URL before the contact confirmed and the URL took a test message.
 
 /** What the API answers to every subscribe request, whatever the address (no enumeration). */
 export const SUBSCRIBE_ANSWER =
@@ -77,10 +89,14 @@ export async function applyChoice(deps: NotificationDeps, tx: Database, channelI
   await replaceGroupSubscriptions(tx, channelId, choice.group_ids);
 }
 
-/** Queues a direct e-mail (confirmation or manage link) to a subscriber's channel, ahead of event messages. */
+/**
+ * Queues a direct e-mail (confirmation or manage link) to a subscriber's contact address, ahead of
+ * event messages: through its channel when that is the address, else to the address alone.
+ */
 async function queueSubscriberMail(
   tx: Database,
-  channel: { id: string; target: string },
+  subscriber: Pick<SubscriberRow, 'email'>,
+  channel: Pick<ChannelRow, 'id' | 'type'>,
   kind: 'subscriber_confirmation' | 'subscriber_manage',
   payload: Record<string, string>,
 ) {
@@ -88,9 +104,9 @@ async function queueSubscriberMail(
   if (messageId === undefined) throw new Error('insert returned no row');
   const deliveryId = await insertDelivery(tx, {
     messageId,
-    channelId: channel.id,
+    ...(channel.type === 'email' ? { channelId: channel.id } : {}),
     channelType: 'email',
-    target: channel.target,
+    target: subscriber.email,
   });
   if (deliveryId === undefined) throw new Error('insert returned no row');
   await writeOutbox(tx, 'notification.deliver', { delivery_id: deliveryId, priority: 'high' });
@@ -109,19 +125,40 @@ async function sendConfirmation(deps: NotificationDeps, tx: Database, subscriber
     lastMailAt: now,
     updatedAt: now,
   });
-  await queueSubscriberMail(tx, channel, 'subscriber_confirmation', { token, expires_at: expiresAt.toISOString() });
+  const payload: Record<string, string> = { token, expires_at: expiresAt.toISOString() };
+  if (channel.type !== 'email') payload.destination = subscriberDestinationLabel(channel);
+  await queueSubscriberMail(tx, subscriber, channel, 'subscriber_confirmation', payload);
+}
+
+/** Where a subscribe request's notifications go: its address, or its destination URL. */
+function destinationOfInput(email: string, input: CreateSubscriberInput): { type: ChannelType; target: string } {
+  return input.destination
+    ? { type: input.destination.type, target: input.destination.url }
+    : { type: 'email', target: email };
 }
 
 /**
- * Subscribes an address (double opt-in). A new address gets a confirmation
- * e-mail, a pending one a new confirmation, a confirmed one its manage link
- * (its subscriptions are not changed by someone who only knows the address);
- * at most one e-mail per address per cooldown. A filled honeypot does
- * nothing. The caller answers the same in every case.
+ * Subscribes an address, or a URL with its contact address (double opt-in by
+ * e-mail to the address). A new destination gets a confirmation e-mail, a
+ * pending one a new confirmation (to this request's address, which becomes its
+ * contact: nothing was proved by the earlier one), a confirmed one its manage
+ * link to its own contact (its subscriptions are not changed by someone who
+ * only knows the destination); at most one e-mail per destination per
+ * cooldown. A filled honeypot does nothing. The caller answers the same in
+ * every case.
  */
 export async function subscribe(deps: NotificationDeps, input: CreateSubscriberInput, ip: string): Promise<void> {
   if (input.website) return;
   const email = normalizeSubscriberEmail(input.email);
+  const destination = destinationOfInput(email, input);
+  if (destination.type !== 'email') {
+    // Judged from the request alone (the same whatever is stored): nothing to enumerate.
+    if (!deps.settings.availableTypes.includes(destination.type)) {
+      throw NotificationErrors.destinationTypeDisabled(destination.type);
+    }
+    const refusal = deps.probe.addressRefusal(destination.target);
+    if (refusal) throw NotificationErrors.destinationAddressRefused(refusal);
+  }
   await deps.db.transaction(async (tx) => {
     const choice = await checkedChoice(deps, tx, input);
     // Asked of every request, known address or not: refusing only new ones would tell which are known.
@@ -129,33 +166,37 @@ export async function subscribe(deps: NotificationDeps, input: CreateSubscriberI
     if ((await countPendingByIp(tx, ipHash)) >= deps.settings.maxPendingSubscribersPerIp) {
       throw NotificationErrors.tooManyPending();
     }
-    await lockSubscriberAddress(tx, email);
-    const existing = await findSubscriberByEmail(tx, email);
+    await lockSubscriberDestination(tx, destination.type, destination.target);
+    const existing = await findSubscriberByDestination(tx, destination.type, destination.target);
     const now = deps.clock();
     const action = subscribeAction(existing, now, deps.settings.subscriberMailCooldownSeconds);
     if (action === 'nothing') return;
     if (existing && action === 'resend_confirmation') {
       const channel = await subscriberChannel(tx, existing.id);
-      if (channel) await applyChoice(deps, tx, channel.id, choice);
-      await sendConfirmation(deps, tx, existing);
+      if (!channel) return;
+      await applyChoice(deps, tx, channel.id, choice);
+      const contact = { ...existing, email };
+      if (existing.email !== email) await updateSubscriber(tx, existing.id, { email, updatedAt: now });
+      await sendConfirmation(deps, tx, contact);
       return;
     }
     if (existing && action === 'send_manage_link') {
       const channel = await subscriberChannel(tx, existing.id);
       if (!channel) return;
       await updateSubscriber(tx, existing.id, { lastMailAt: now, updatedAt: now });
-      await queueSubscriberMail(tx, channel, 'subscriber_manage', {
+      await queueSubscriberMail(tx, existing, channel, 'subscriber_manage', {
         token: manageToken(existing.id, existing.tokenVersion, deps.secret),
       });
       return;
     }
     const subscriber = await insertSubscriber(tx, { email, ipHash, createdAt: now, updatedAt: now });
-    if (!subscriber) throw new Error('the address lock did not hold');
+    if (!subscriber) throw new Error('insert returned no row');
     const channel = await insertChannel(tx, {
       subscriberId: subscriber.id,
-      type: 'email',
-      target: email,
+      type: destination.type,
+      target: destination.target,
       isVerified: false,
+      signingSecret: destination.type === 'webhook' ? newSigningSecret() : null,
       createdAt: now,
       updatedAt: now,
     });
@@ -174,6 +215,10 @@ async function subscriptionOf(deps: NotificationDeps, tx: Database, subscriber: 
   const all = channel?.subscribeToAll ?? false;
   return {
     email: subscriber.email,
+    destination:
+      channel && channel.type !== 'email'
+        ? { type: channel.type as SubscriberDestinationType, host: destinationOf(channel.target) }
+        : null,
     state: subscriber.state,
     subscribe_to_all_services: all,
     service_ids: all ? [] : await deps.catalog.followableServices(tx, services),
@@ -182,13 +227,34 @@ async function subscriptionOf(deps: NotificationDeps, tx: Database, subscriber: 
 }
 
 /**
+ * Sends a URL subscriber's destination its test message (signed, for a webhook); it must answer
+ * 2xx. A failure leaves the subscriber pending with its confirmation link still working.
+ */
+async function verifyDestination(deps: NotificationDeps, channel: ChannelRow) {
+  try {
+    await deps.probe.webhook(channel.target, probeRequest(deps, channel));
+  } catch (error) {
+    if (error instanceof ProbeFailure) throw NotificationErrors.destinationUnverified(error.message);
+    throw error;
+  }
+}
+
+/**
  * Confirms a subscriber by the token of its confirmation e-mail (once, within
  * 24 h): its channel becomes verified and joins the subscriber sets of the
  * open events it follows, so it gets their next messages and none of the past.
+ * A URL subscriber's destination must first take a test message (outside the
+ * transaction: a network call); until it does, the link keeps working. A
+ * webhook subscriber's signing secret is answered here, once.
  */
 export async function confirmSubscriber(deps: NotificationDeps, token: string) {
+  const hash = hashToken(token);
+  const candidate = await deps.db.transaction((tx) => lockSubscriberByConfirmHash(tx, hash));
+  if (!candidate || !confirmationValid(candidate, deps.clock())) throw NotificationErrors.subscriberLinkInvalid();
+  const destination = await subscriberChannel(deps.db, candidate.id);
+  if (destination && destination.type !== 'email') await verifyDestination(deps, destination);
   return deps.db.transaction(async (tx) => {
-    const subscriber = await lockSubscriberByConfirmHash(tx, hashToken(token));
+    const subscriber = await lockSubscriberByConfirmHash(tx, hash);
     const now = deps.clock();
     if (!subscriber || !confirmationValid(subscriber, now)) throw NotificationErrors.subscriberLinkInvalid();
     await updateSubscriber(tx, subscriber.id, {
@@ -214,6 +280,7 @@ export async function confirmSubscriber(deps: NotificationDeps, token: string) {
     return {
       ...(await subscriptionOf(deps, tx, confirmed)),
       manage_token: manageToken(subscriber.id, subscriber.tokenVersion, deps.secret),
+      ...(channel?.type === 'webhook' && channel.signingSecret ? { signing_secret: channel.signingSecret } : {}),
     };
   });
 }

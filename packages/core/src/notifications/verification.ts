@@ -1,4 +1,4 @@
-import { randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import type { NotificationChannel } from '@statuspage/contracts';
 import type { Database } from '@statuspage/db';
 import { writeOutbox } from '../outbox/write';
@@ -39,6 +39,11 @@ import { toChannelDto } from './views';
 // Verifying a channel: e-mail codes (their limits, sending, checking) and test messages to chats.
 
 const HOUR_MS = 3_600_000;
+
+/** A new webhook signing secret (random; the HMAC-SHA256 key of `X-StatusPage-Signature`). */
+export function newSigningSecret(): string {
+  return `whsec_${randomBytes(32).toString('base64url')}`;
+}
 
 /** The account of a channel that is verified by code (an account-less subscriber's is confirmed by its link instead). */
 function accountOf(channel: ChannelRow): string {

@@ -89,6 +89,7 @@ export function toAdminSubscriber(
     subscriber_id: channel.subscriberId,
     type: channel.type,
     target: channel.target,
+    contact_email: row.subscriber?.email ?? null,
     state: row.state,
     subscribe_to_all_services: channel.subscribeToAll,
     service_ids: channel.subscribeToAll ? [] : [...serviceIds],

@@ -30,7 +30,11 @@ export const subscribers = pgTable(
   'subscribers',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    /** The contact address, normalised (trimmed, lower case); for an e-mail channel also its target. */
+    /**
+     * The contact address, normalised (trimmed, lower case): where its confirmation, manage and
+     * failure e-mails go; for an e-mail channel also its target. Not unique: one address may own an
+     * e-mail subscription and several webhook or chat ones (one subscriber per destination, below).
+     */
     email: text('email').notNull(),
     state: subscriberStateEnum('state').notNull().default('pending'),
     /** SHA-256 of the pending confirmation token (null once confirmed: it works once). */
@@ -47,7 +51,7 @@ export const subscribers = pgTable(
     updatedAt: tz('updated_at').notNull().defaultNow(),
   },
   (t) => [
-    uniqueIndex('subscribers_email_key').on(t.email),
+    index('subscribers_email_idx').on(t.email),
     uniqueIndex('subscribers_confirm_token_key').on(t.confirmTokenHash),
     index('subscribers_pending_idx').on(t.state, t.createdAt),
     index('subscribers_ip_idx').on(t.ipHash, t.state),
@@ -83,6 +87,10 @@ export const notificationChannels = pgTable(
   (t) => [
     uniqueIndex('notification_channels_user_target_key').on(t.userId, t.type, t.target),
     uniqueIndex('notification_channels_subscriber_key').on(t.subscriberId),
+    /** One account-less subscriber per destination: an e-mail address, or a webhook or chat URL. */
+    uniqueIndex('notification_channels_subscriber_target_key')
+      .on(t.type, t.target)
+      .where(sql`${t.subscriberId} is not null`),
     index('notification_channels_all_idx').on(t.subscribeToAll),
     check('notification_channels_one_owner', sql`(${t.userId} is null) <> (${t.subscriberId} is null)`),
   ],

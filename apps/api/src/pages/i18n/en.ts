@@ -130,6 +130,29 @@ export const en = {
   unsubscribeButton: 'Unsubscribe',
   unsubscribedTitle: 'You are unsubscribed',
   unsubscribedText: 'This address will not receive status notifications any more.',
+  destinationLegend: 'Where to send the notifications',
+  destinationEmail: 'By e-mail to the address above',
+  destinationWebhook: 'To a webhook (signed JSON in the Statuspage format)',
+  destinationSlack: 'To a Slack channel (incoming webhook)',
+  destinationDiscord: 'To a Discord channel (webhook)',
+  destinationTeams: 'To a Microsoft Teams channel (incoming webhook)',
+  destinationUrlLabel: 'Webhook URL',
+  destinationHint:
+    'With a URL, the address above is the contact: it gets the confirmation link and a notice if the URL keeps failing. The URL gets a test message when you confirm.',
+  destinationInvalid:
+    'Please check the form: for a webhook or chat, enter its http(s) URL; URLs on private or local networks and disabled kinds are refused.',
+  destinationUnverifiedTitle: 'The URL did not take the test message',
+  destinationUnverifiedText:
+    'The subscription is not confirmed yet: the URL must answer the test message with a 2xx status. Fix the receiver, then follow the confirmation link again (it keeps working until it expires).',
+  signingSecretHeading: 'Your signing secret',
+  signingSecretText:
+    'Every request to your webhook is signed with this secret (the X-StatusPage-Signature header). Keep it now: it is shown only this once.',
+  manageLeadDestination: (kind: string, host: string, email: string) =>
+    `Notifications go to ${kind} at ${host}; ${email} is the contact.`,
+  destinationKinds: { webhook: 'a webhook', slack: 'Slack', discord: 'Discord', teams: 'Microsoft Teams' } as Record<
+    string,
+    string
+  >,
   lessThanAMinute: 'less than a minute',
 };
 

@@ -137,5 +137,25 @@ export const ru: Messages = {
   unsubscribeButton: 'Отписаться',
   unsubscribedTitle: 'Вы отписаны',
   unsubscribedText: 'На этот адрес больше не будут приходить уведомления о состоянии.',
+  destinationLegend: 'Куда присылать уведомления',
+  destinationEmail: 'Письмом на адрес выше',
+  destinationWebhook: 'На вебхук (подписанный JSON в формате Statuspage)',
+  destinationSlack: 'В канал Slack (входящий вебхук)',
+  destinationDiscord: 'В канал Discord (вебхук)',
+  destinationTeams: 'В канал Microsoft Teams (входящий вебхук)',
+  destinationUrlLabel: 'URL вебхука',
+  destinationHint:
+    'При указании URL адрес выше служит для связи: на него придут ссылка для подтверждения и сообщение, если URL будет постоянно отказывать. При подтверждении на URL придёт тестовое сообщение.',
+  destinationInvalid:
+    'Проверьте форму: для вебхука или чата укажите его URL с http(s); адреса в частных и локальных сетях и отключённые виды не принимаются.',
+  destinationUnverifiedTitle: 'URL не принял тестовое сообщение',
+  destinationUnverifiedText:
+    'Подписка ещё не подтверждена: URL должен ответить на тестовое сообщение статусом 2xx. Исправьте приёмник и снова перейдите по ссылке для подтверждения (она действует, пока не истечёт).',
+  signingSecretHeading: 'Ваш секрет подписи',
+  signingSecretText:
+    'Каждый запрос к вашему вебхуку подписан этим секретом (заголовок X-StatusPage-Signature). Сохраните его сейчас: он показывается только один раз.',
+  manageLeadDestination: (kind: string, host: string, email: string) =>
+    `Уведомления приходят в ${kind} на ${host}; адрес для связи — ${email}.`,
+  destinationKinds: { webhook: 'вебхук', slack: 'Slack', discord: 'Discord', teams: 'Microsoft Teams' },
   lessThanAMinute: 'меньше минуты',
 };

@@ -15,7 +15,7 @@ export function createSenders(env: WorkerEnv, logger: Logger): Record<ChannelTyp
   const timeoutMs = env.NOTIFICATIONS_SEND_TIMEOUT;
   // One address guard for every outgoing webhook, whatever its type.
   const allowedNetworks = env.NOTIFICATIONS_MATTERMOST_ALLOWED_NETWORKS;
-  // Webhooks, Slack, Discord and Teams count as delivered only when answered within 10 s (docs/api/webhooks.md).
+  // Webhooks, Slack, Discord and Teams count as delivered only when answered within 10 s (docs/api/11-webhooks.md).
   const http = { timeoutMs: Math.min(timeoutMs, HTTP_CHANNEL_TIMEOUT_MS), allowedNetworks };
   if (!env.NOTIFICATIONS_ENABLED) {
     const off = 'NOTIFICATIONS_ENABLED is false';
