@@ -317,19 +317,48 @@ export async function selectDayDurations(
     lte(serviceStatusDays.month, monthOf(query.to)),
     byId,
   );
-  // Which months exist and their versions, as one string: thousands of rows cost more to map than to split.
-  const [listing] = await db
+  // Per service, its months and their versions (`month:version,…` in month order), all as one
+  // string: a thousand rows cost more to map than one string to split.
+  const perService = db
     .select({
-      text: sql<string>`coalesce(string_agg(${serviceStatusDays.serviceId}::text || ' ' || ${serviceStatusDays.month}::text || ' ' || ${rowVersion}, ','), '')`,
+      serviceId: serviceStatusDays.serviceId,
+      signature:
+        sql<string>`string_agg(${serviceStatusDays.month}::text || ':' || ${rowVersion}, ',' order by ${serviceStatusDays.month})`.as(
+          'signature',
+        ),
     })
     .from(serviceStatusDays)
-    .where(inRange);
-  const versions: { serviceId: string; month: string; version: string }[] = [];
-  for (const entry of listing?.text ? listing.text.split(',') : []) {
-    const [serviceId = '', month = '', version = ''] = entry.split(' ');
-    if (wanted.has(serviceId)) versions.push({ serviceId, month, version });
+    .where(inRange)
+    .groupBy(serviceStatusDays.serviceId)
+    .as('per_service');
+  const [listing] = await db
+    .select({
+      text: sql<string>`coalesce(string_agg(${perService.serviceId}::text || '=' || ${perService.signature}, ';'), '')`,
+    })
+    .from(perService);
+  const rangeKey = `${query.timeZone}|${query.from}|${query.to}`;
+  let assembled = assembledRanges.get(rangeKey);
+  if (!assembled) {
+    if (assembledRanges.size >= MAX_ASSEMBLED_RANGES) assembledRanges.clear();
+    assembled = new Map();
+    assembledRanges.set(rangeKey, assembled);
   }
-  const stale = versions.filter(
+  const services: { serviceId: string; signature: string }[] = [];
+  // The months of services whose signature changed since the last read of this range.
+  const changed: { serviceId: string; month: string; version: string }[] = [];
+  for (const entry of listing?.text ? listing.text.split(';') : []) {
+    const split = entry.indexOf('=');
+    const serviceId = entry.slice(0, split);
+    if (!wanted.has(serviceId)) continue;
+    const signature = entry.slice(split + 1);
+    services.push({ serviceId, signature });
+    if (assembled.get(serviceId)?.signature === signature) continue;
+    for (const part of signature.split(',')) {
+      const colon = part.indexOf(':');
+      changed.push({ serviceId, month: part.slice(0, colon), version: part.slice(colon + 1) });
+    }
+  }
+  const stale = changed.filter(
     (row) => decodedMonths.get(monthKey(query.timeZone, row.month, row.serviceId))?.version !== row.version,
   );
   if (stale.length > 0) {
@@ -364,28 +393,51 @@ export async function selectDayDurations(
     }
   }
   const days = dayOffset(query.from, query.to) + 1;
+  const width = days * STATUSES_PER_DAY;
+  // One allocation for every service's range (a thousand small buffers cost the collector more).
+  const block = new Float64Array(services.length * width);
   const result = new Map<string, Float64Array>();
-  for (const row of versions) {
-    const decoded = decodedMonths.get(monthKey(query.timeZone, row.month, row.serviceId));
-    if (!decoded) throw new Error(`rollup month ${row.month} of ${row.serviceId} was not read`);
-    let packed = result.get(row.serviceId);
-    if (!packed) {
-      packed = new Float64Array(days * STATUSES_PER_DAY);
-      result.set(row.serviceId, packed);
+  const offsets = new Map<string, number>();
+  let slot = 0;
+  for (const { serviceId, signature } of services) {
+    const packed = block.subarray(slot * width, (slot + 1) * width);
+    slot += 1;
+    result.set(serviceId, packed);
+    // The same months in the same versions as the last read of this range: the same durations
+    // (copied: the reader adds the open interval to them).
+    const known = assembled.get(serviceId);
+    if (known?.signature === signature) {
+      packed.set(known.packed);
+      continue;
     }
-    // Day d of the month is day offset + d of the range.
-    const offset = dayOffset(query.from, row.month);
-    const first = Math.max(0, -offset);
-    const last = Math.min(decoded.packed.length / STATUSES_PER_DAY, days - offset);
-    if (last > first) {
-      packed.set(
-        decoded.packed.subarray(first * STATUSES_PER_DAY, last * STATUSES_PER_DAY),
-        (offset + first) * STATUSES_PER_DAY,
-      );
+    for (const part of signature.split(',')) {
+      const month = part.slice(0, part.indexOf(':'));
+      const decoded = decodedMonths.get(monthKey(query.timeZone, month, serviceId));
+      if (!decoded) throw new Error(`rollup month ${month} of ${serviceId} was not read`);
+      // Day d of the month is day offset + d of the range.
+      let offset = offsets.get(month);
+      if (offset === undefined) {
+        offset = dayOffset(query.from, month);
+        offsets.set(month, offset);
+      }
+      const first = Math.max(0, -offset);
+      const last = Math.min(decoded.packed.length / STATUSES_PER_DAY, days - offset);
+      if (last > first) {
+        packed.set(
+          decoded.packed.subarray(first * STATUSES_PER_DAY, last * STATUSES_PER_DAY),
+          (offset + first) * STATUSES_PER_DAY,
+        );
+      }
     }
+    assembled.set(serviceId, { signature, packed: packed.slice() });
   }
   return result;
 }
+
+/** The last assembled durations of each service, per time zone and range, with its months' versions. */
+const assembledRanges = new Map<string, Map<string, { signature: string; packed: Float64Array }>>();
+/** Ranges kept (a range a day per time zone read). */
+const MAX_ASSEMBLED_RANGES = 16;
 
 /** Decodes a month's packed seconds ("s,s,s,…", storage order) into milliseconds in the order of severity. */
 function unpackMonth(text: string, packed: Float64Array) {

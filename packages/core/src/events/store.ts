@@ -304,7 +304,8 @@ export function selectScheduledMaintenance(db: Database): Promise<EventRow[]> {
 }
 
 /** Started events of these services that overlap [from, to): when each began and ended (null while open). */
-export function selectServiceEventSpans(db: Database, serviceIds: readonly string[], from: Date, to: Date) {
+/** Incidents and maintenance on these services (on every service: undefined) that overlap [from, to). */
+export function selectServiceEventSpans(db: Database, serviceIds: readonly string[] | undefined, from: Date, to: Date) {
   return db
     .select({
       eventId: events.id,
@@ -317,7 +318,9 @@ export function selectServiceEventSpans(db: Database, serviceIds: readonly strin
     .where(
       and(
         // One array parameter, however many services (a list of a thousand parameters is planned slowly).
-        sql`${eventServices.serviceId} = any(${`{${serviceIds.join(',')}}`}::uuid[])`,
+        serviceIds === undefined
+          ? undefined
+          : sql`${eventServices.serviceId} = any(${`{${serviceIds.join(',')}}`}::uuid[])`,
         lt(events.startedAt, to),
         or(isNull(events.resolvedAt), gte(events.resolvedAt, from)),
       ),

@@ -72,7 +72,8 @@ async function readDurations(
       const stored = await deps.catalog.dayDurations(tx, { timeZone, from: query.from, to: query.to, serviceIds });
       const start = new Date(grid.starts[0] ?? now);
       const end = new Date(Math.min(grid.starts[grid.days.length] ?? now, now));
-      const spans = end > start ? await deps.events.spans(tx, serviceIds, start, end) : [];
+      // Every service's events when the read is of every service (the page): no list of ids to send.
+      const spans = end > start ? await deps.events.spans(tx, query.serviceIds && serviceIds, start, end) : [];
       return { services, stored, spans };
     },
     { isolationLevel: 'repeatable read', accessMode: 'read only' },
@@ -99,15 +100,22 @@ export async function uptimeDays(deps: UptimeDeps, query: DaysQuery, memo?: DayM
     const before = memo?.get(service.serviceId);
     // Where the earlier read's days line up with this one's (the range moves on at midnight).
     const shift = before ? before.dates.indexOf(grid.days[0] ?? '') : -1;
-    const days = new Array<DayUptime>(grid.days.length);
-    for (let index = 0; index < days.length; index++) {
+    // Without events on either side, the leading days whose durations are the same are taken as a
+    // whole (after a write: every day but today); the rest is compared day by day.
+    let from = 0;
+    if (before && shift >= 0 && !before.events && !read.events) {
+      from = sameLeadingDays(before.packed, shift * STATUSES_PER_DAY, service.packed, before.days.length - shift);
+    }
+    const days = from > 0 && before ? before.days.slice(shift, shift + from) : [];
+    for (let index = from; index < grid.days.length; index++) {
       const known = before && shift >= 0 ? before.days[index + shift] : undefined;
-      days[index] =
+      days.push(
         known && before && sameInputs(before, index + shift, read, index)
           ? known
           : frozenDay(
               summarizeDay(service.packed, index, grid.days[index] as string, [...(service.events?.get(index) ?? [])]),
-            );
+            ),
+      );
     }
     read.days = days;
     memo?.set(service.serviceId, read);
@@ -152,6 +160,14 @@ function sameInputs(a: MemoEntry, i: number, b: MemoEntry, j: number) {
 }
 
 const noEvents: readonly string[] = [];
+
+/** How many whole days from the start of `b` equal those of `a` from `offset` on (at most `limit`). */
+function sameLeadingDays(a: Float64Array, offset: number, b: Float64Array, limit: number): number {
+  const end = Math.min(limit * STATUSES_PER_DAY, b.length, a.length - offset);
+  let k = 0;
+  while (k < end && a[offset + k] === b[k]) k++;
+  return Math.floor(k / STATUSES_PER_DAY);
+}
 
 /**
  * Each service's last read. The next read summarises again only the days whose durations or

@@ -44,8 +44,8 @@ export interface ServiceEventSpan {
 
 /** What the uptime module needs from the events module. Declared here; events implements it. */
 export interface UptimeEvents {
-  /** Incidents and maintenance (started) on these services that overlap [from, to). */
-  spans(db: Database, serviceIds: readonly string[], from: Date, to: Date): Promise<ServiceEventSpan[]>;
+  /** Incidents and maintenance (started) on these services (every service: undefined) that overlap [from, to). */
+  spans(db: Database, serviceIds: readonly string[] | undefined, from: Date, to: Date): Promise<ServiceEventSpan[]>;
 }
 
 /** Everything the uptime use-cases are given by createCore. */
