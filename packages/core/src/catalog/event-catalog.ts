@@ -1,9 +1,9 @@
 import type { Database } from '@statuspage/db';
 import type { EventCatalog, StatusSnapshot } from '../events';
-import { deleteEventEntries, refreshAfterEntries } from './status-days';
+import { deleteEventEntries } from './status-days';
+import { logStatusChanges } from './status-log';
 import {
   activeMembersOfGroups,
-  insertStatusLogEntries,
   lockServiceRows,
   missingGroups,
   missingServices,
@@ -44,25 +44,20 @@ export const catalogForEvents: EventCatalog = {
   },
 
   async writeStatusLog(tx, entries, at) {
-    if (entries.length === 0) return;
-    const serviceIds = [...new Set(entries.map((entry) => entry.serviceId))];
-    const views = await selectServiceViews(tx, { ids: serviceIds, includeArchived: true });
-    const effective = new Map(views.map((view) => [view.id, view.effective_status]));
-    await insertStatusLogEntries(
+    await logStatusChanges(
       tx,
       entries.map((entry) => ({
         serviceId: entry.serviceId,
         oldStatus: entry.oldStatus,
         newStatus: entry.newStatus,
-        effectiveStatus: effective.get(entry.serviceId) ?? entry.newStatus,
         sourceType: 'event' as const,
         eventId: entry.eventId,
         reason: entry.reason,
         createdBy: entry.actorId,
         createdAt: at,
       })),
+      at,
     );
-    await refreshAfterEntries(tx, serviceIds, at);
   },
 
   deleteStatusLogOf: deleteEventEntries,

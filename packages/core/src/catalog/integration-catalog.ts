@@ -1,12 +1,6 @@
 import type { IntegrationCatalog } from '../integrations';
-import { refreshAfterEntries } from './status-days';
-import {
-  activeServiceIdsBySlugs,
-  insertStatusLogEntries,
-  latestLogSources,
-  lockServiceRows,
-  setServicesStatus,
-} from './store';
+import { logStatusChanges } from './status-log';
+import { activeServiceIdsBySlugs, latestLogSources, lockServiceRows, setServicesStatus } from './store';
 import { selectServiceViews } from './views';
 
 /** The catalog's side of the integrations module's `IntegrationCatalog` port. */
@@ -37,23 +31,19 @@ export const catalogForIntegrations: IntegrationCatalog = {
   async setStatusFromAlerts(tx, changes, integrationId, actorId, at) {
     if (changes.length === 0) return;
     for (const change of changes) await setServicesStatus(tx, [change.serviceId], change.newStatus, at);
-    const serviceIds = changes.map((change) => change.serviceId);
-    const views = await selectServiceViews(tx, { ids: serviceIds, includeArchived: true });
-    const effective = new Map(views.map((view) => [view.id, view.effective_status]));
-    await insertStatusLogEntries(
+    await logStatusChanges(
       tx,
       changes.map((change) => ({
         serviceId: change.serviceId,
         oldStatus: change.oldStatus,
         newStatus: change.newStatus,
-        effectiveStatus: effective.get(change.serviceId) ?? change.newStatus,
         sourceType: 'webhook' as const,
         integrationId,
         reason: change.reason,
         createdBy: actorId,
         createdAt: at,
       })),
+      at,
     );
-    await refreshAfterEntries(tx, serviceIds, at);
   },
 };
