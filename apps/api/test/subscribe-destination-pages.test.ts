@@ -1,9 +1,9 @@
-import { parse } from 'node-html-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unique } from './support/api';
 import { type FakeWebhooks, startFakeWebhooks } from './support/fakes';
 import { useApiFixture } from './support/fixture';
-import { expectHtmlPage, getPage, textOf } from './support/pages';
+import { expectHtmlPage, getPage } from './support/pages';
+import { clientAddresses, subscribeForms } from './support/subscribe-forms';
 
 // The subscribe form's destination fields (a webhook or chat URL instead of the address, which then
 // is the contact), in English and Russian; the confirmation page's signing secret, and its answer
@@ -18,29 +18,8 @@ afterAll(async () => {
   await webhooks.close();
 });
 
-let clients = 0;
-const newIp = () => {
-  clients += 1;
-  return `10.98.${Math.floor(clients / 250)}.${(clients % 250) + 1}`;
-};
+const { postForm, confirmTokenOf } = subscribeForms(t, clientAddresses('10.98'));
 const address = () => `${unique('page-dest')}@example.test`;
-
-async function postForm(path: string, fields: [string, string][], ip = newIp()) {
-  const response = await t.http.post(path, {
-    raw: new URLSearchParams(fields).toString(),
-    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', 'x-forwarded-for': ip },
-  });
-  const root = parse(response.text);
-  return { ...response, root, textOf: (selector: string) => textOf(root.querySelector(selector)) };
-}
-
-async function confirmTokenOf(email: string) {
-  const [row] = await t.sql<{ token: string }[]>`
-    select m.payload->>'token' as token from notification_messages m
-    join notification_deliveries d on d.message_id = m.id
-    where d.target = ${email} and m.kind = 'subscriber_confirmation' order by m.id desc limit 1`;
-  return row?.token ?? '';
-}
 
 const destinationFields = (email: string, type: string, url: string): [string, string][] => [
   ['email', email],

@@ -1,10 +1,10 @@
-import { parse } from 'node-html-parser';
 import { describe, expect, it } from 'vitest';
 import { publicRoutes } from '../src/http/public-routes';
 import { unique } from './support/api';
 import { createGroup, createService } from './support/factories';
 import { useApiFixture } from './support/fixture';
-import { expectHtmlPage, getPage, textOf } from './support/pages';
+import { expectHtmlPage, getPage } from './support/pages';
+import { clientAddresses, subscribeForms } from './support/subscribe-forms';
 
 // The subscriber pages over HTTP: /subscribe (form, answer, errors, honeypot, limits),
 // /subscribers/confirm (a GET shows a button, the POST confirms once), /subscribers/manage
@@ -17,30 +17,8 @@ const t = useApiFixture({
   SUBSCRIBERS_RATE_LIMIT_PER_ADDRESS: String(PER_ADDRESS),
 });
 
-let clients = 0;
-const newIp = () => {
-  clients += 1;
-  return `10.99.${Math.floor(clients / 250)}.${(clients % 250) + 1}`;
-};
+const { postForm, confirmTokenOf } = subscribeForms(t, clientAddresses('10.99'));
 const address = () => `${unique('page')}@example.test`;
-
-/** Posts a form as a browser does (application/x-www-form-urlencoded) and parses the answer. */
-async function postForm(path: string, fields: [string, string][], ip = newIp()) {
-  const response = await t.http.post(path, {
-    raw: new URLSearchParams(fields).toString(),
-    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', 'x-forwarded-for': ip },
-  });
-  const root = parse(response.text);
-  return { ...response, root, textOf: (selector: string) => textOf(root.querySelector(selector)) };
-}
-
-async function confirmTokenOf(email: string) {
-  const [row] = await t.sql<{ token: string }[]>`
-    select m.payload->>'token' as token from notification_messages m
-    join notification_deliveries d on d.message_id = m.id
-    where d.target = ${email} and m.kind = 'subscriber_confirmation' order by m.id desc limit 1`;
-  return row?.token ?? '';
-}
 
 async function stateOf(email: string) {
   const [row] = await t.sql<{ state: string; all: boolean }[]>`
