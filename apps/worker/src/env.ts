@@ -46,6 +46,8 @@ export const WorkerEnvSchema = z
     WORKER_SHUTDOWN_TIMEOUT: durationSetting('30s', 'ms'),
     /** How long before a scheduled maintenance starts its subscribers are reminded (0: no reminder). */
     MAINTENANCE_REMINDER_LEAD: durationSetting('60m', 'ms'),
+    /** How long audit-log entries are kept (0: for ever); older ones are deleted every hour. */
+    AUDIT_RETENTION: durationSetting('365d', 's'),
     /** Port of the Prometheus `/metrics` endpoint (0: any free port). */
     WORKER_METRICS_PORT: portSetting(9091, { allowAny: true }),
     /** Where /metrics listens: loopback unless Prometheus scrapes from elsewhere (0.0.0.0 in a container). */

@@ -7,13 +7,14 @@ import {
   OutboxJob,
   queueNames,
 } from '@statuspage/contracts';
-import { createEventsCore, createWebhookSnapshots } from '@statuspage/core';
+import { createEventsCore, createWebhookSnapshots, withAuditContext } from '@statuspage/core';
 import { type DbClient, readInstallationId } from '@statuspage/db';
 import { type MetricsServer, startMetricsServer } from '@statuspage/platform';
 import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { pruneAuditLog } from './audit/prune';
 import { describeDatabase, openDatabase } from './database';
 import { DEVELOPMENT_SECRET, type WorkerEnv } from './env';
 import { createMaintenanceAutomation } from './maintenance/automation';
@@ -51,6 +52,8 @@ export interface RunningWorker {
 const reconcileEveryMs = 60_000;
 /** How often unconfirmed subscribers older than a week are deleted. */
 const pruneSubscribersEveryMs = 3_600_000;
+/** Audit entries past AUDIT_RETENTION are deleted hourly (a range delete on the `at` index). */
+const pruneAuditEveryMs = 3_600_000;
 
 /** Outbox jobs handled at once: fan-outs are one statement and a few bulk adds each. */
 const outboxConcurrency = 4;
@@ -163,14 +166,24 @@ export function startWorker(env: WorkerEnv, logger: Logger): RunningWorker {
         queue: queueNames.maintenance,
         schema: MaintenanceJob,
         concurrency: outboxConcurrency,
-        process: (data, _job, log) =>
-          data.action === 'prune_subscribers' ? pruneUnconfirmedSubscribers(db?.db, log) : maintenance.run(data, log),
+        process: (data, _job, log) => {
+          if (data.action === 'prune_subscribers') return pruneUnconfirmedSubscribers(db?.db, log);
+          if (data.action === 'prune_audit') return pruneAuditLog(db?.db, env.AUDIT_RETENTION, log);
+          // What a scheduled transition changes is the system's, named by the job (the audit log).
+          const audit = { actor: { type: 'system' as const }, operation: `maintenance.${data.action}` };
+          return withAuditContext(audit, () => maintenance.run(data, log));
+        },
       }),
     );
     await queues.maintenance.upsertJobScheduler(
       'prune-subscribers',
       { every: pruneSubscribersEveryMs },
       { name: 'prune_subscribers', data: { action: 'prune_subscribers' } satisfies MaintenanceJob },
+    );
+    await queues.maintenance.upsertJobScheduler(
+      'prune-audit',
+      { every: pruneAuditEveryMs },
+      { name: 'prune_audit', data: { action: 'prune_audit' } satisfies MaintenanceJob },
     );
     await queues.maintenance.upsertJobScheduler(
       'maintenance-reconcile',

@@ -143,6 +143,14 @@ describe('maintenance automation', () => {
     ]);
     const kinds = worker.metrics.maintenance.snapshot().transitions.filter((entry) => entry.source === 'automatic');
     expect(kinds.map((entry) => entry.kind).sort()).toEqual(['complete', 'start']);
+    // The audit log names the system and the job for what the transitions changed.
+    const audited = await t.sql<{ actor_type: string; operation: string; changes: Record<string, unknown> }[]>`
+      select actor_type, operation, changes from audit_entries
+      where target_type = 'event' and target_id = ${event.id} and action = 'update' order by id`;
+    expect(audited.map((entry) => [entry.actor_type, entry.operation, entry.changes.status])).toEqual([
+      ['system', 'maintenance.start', { old: 'scheduled', new: 'in_progress' }],
+      ['system', 'maintenance.complete', { old: 'in_progress', new: 'completed' }],
+    ]);
   });
 
   it('rescheduling moves the transitions and replaces the pending jobs', async () => {

@@ -1,3 +1,4 @@
+export * from './audit';
 export * from './cache';
 export * from './catalog';
 export * from './common';

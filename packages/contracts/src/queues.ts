@@ -52,7 +52,14 @@ export type DeliveryJob = z.infer<typeof DeliveryJob>;
  * subscribers, reconcile; or, scheduled on the same queue, delete the
  * account-less subscribers left unconfirmed for a week.
  */
-export const maintenanceActions = ['start', 'complete', 'reminder', 'reconcile', 'prune_subscribers'] as const;
+export const maintenanceActions = [
+  'start',
+  'complete',
+  'reminder',
+  'reconcile',
+  'prune_subscribers',
+  'prune_audit',
+] as const;
 export const MaintenanceJob = z.object({
   action: z.enum(maintenanceActions),
   /** Absent for `reconcile`. */

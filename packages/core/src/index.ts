@@ -1,4 +1,5 @@
 import { type Database, readInstallationId } from '@statuspage/db';
+import { auditedDatabase, createAuditUseCases } from './audit';
 import {
   catalogForEvents,
   catalogForIntegrations,
@@ -36,6 +37,18 @@ import { createSyndicationUseCases } from './syndication';
 import { assertTemplateExists, createTemplateUseCases, templatesForIntegrations } from './templates';
 import { createUptimeUseCases } from './uptime';
 
+export {
+  type AuditActor,
+  type AuditContext,
+  type AuditedTable,
+  auditedTables,
+  pruneAuditEntries,
+  triggerArguments,
+  unauditedTables,
+  withAuditActor,
+  withAuditContext,
+  withoutAuditContext,
+} from './audit';
 export { effectiveStatusSql, hasActiveEventsSql } from './catalog';
 export { worstStatusOf } from './events';
 export {
@@ -162,7 +175,7 @@ function eventDeps(clock: Clock) {
 
 /** The events use-cases alone, wired as createCore wires them (the worker's scheduled maintenance). */
 export function createEventsCore(db: Database, clock: Clock = systemClock) {
-  return createEventUseCases({ db, ...eventDeps(clock) });
+  return createEventUseCases({ db: auditedDatabase(db), ...eventDeps(clock) });
 }
 export type EventsCore = ReturnType<typeof createEventsCore>;
 
@@ -235,7 +248,8 @@ export interface CoreOptions {
 /** Wires the use-cases of every module over one database handle. */
 export function createCore(options: CoreOptions) {
   const clock = options.clock ?? systemClock;
-  const { db } = options;
+  // Every transaction opened inside an audit context records who it was opened for (the audit module).
+  const db = auditedDatabase(options.db);
   const notifications = createNotificationUseCases({
     ...notificationPorts,
     db,
@@ -272,6 +286,7 @@ export function createCore(options: CoreOptions) {
   });
   const syndication = wireSyndication(db, clock, options.publicBaseUrl, { services, groups, events, page });
   return {
+    audit: createAuditUseCases({ db, clock }),
     auth,
     users,
     apiKeys,

@@ -1,5 +1,6 @@
 import { type Core, UNSUBSCRIBE_PATH } from '@statuspage/core';
 import express, { type Router } from 'express';
+import { auditedForm } from './audit';
 
 export { UNSUBSCRIBE_PATH };
 
@@ -26,24 +27,29 @@ export function createUnsubscribeRouter(core: Pick<Core, 'unsubscribe'>): Router
         ),
       );
   });
-  router.post(UNSUBSCRIBE_PATH, express.urlencoded({ extended: false, limit: '1kb' }), async (req, res, next) => {
-    try {
-      const token = typeof req.query.token === 'string' ? req.query.token : '';
-      if (!(await core.unsubscribe.unsubscribe(token))) {
-        res.status(400).type('html').send(page('Unsubscribe', '<h1>This link is not valid</h1>'));
-        return;
+  router.post(
+    UNSUBSCRIBE_PATH,
+    express.urlencoded({ extended: false, limit: '1kb' }),
+    auditedForm,
+    async (req, res, next) => {
+      try {
+        const token = typeof req.query.token === 'string' ? req.query.token : '';
+        if (!(await core.unsubscribe.unsubscribe(token))) {
+          res.status(400).type('html').send(page('Unsubscribe', '<h1>This link is not valid</h1>'));
+          return;
+        }
+        res
+          .type('html')
+          .send(
+            page(
+              'Unsubscribed',
+              '<h1>You are unsubscribed</h1><p>This channel will not receive status notifications any more.</p>',
+            ),
+          );
+      } catch (error) {
+        next(error);
       }
-      res
-        .type('html')
-        .send(
-          page(
-            'Unsubscribed',
-            '<h1>You are unsubscribed</h1><p>This channel will not receive status notifications any more.</p>',
-          ),
-        );
-    } catch (error) {
-      next(error);
-    }
-  });
+    },
+  );
   return router;
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { CreateSubscriberInput, type Group, SubscriberToken, Uuid } from '@statuspage/contracts';
 import { type Core, DomainError } from '@statuspage/core';
 import express, { type Request, type Response, type Router } from 'express';
+import { auditedForm } from '../http/audit';
 import { type AuthRateLimiter, RateLimited } from '../http/rate-limit';
 import { type PageContext, pageHref } from './context';
 import { pageCsp } from './csp';
@@ -302,6 +303,7 @@ export function createPages(options: PagesOptions): Pages {
   router.post(
     '/subscribe',
     formBody,
+    auditedForm,
     page(async (req, res) => {
       const ctx = await contextOf(req);
       const email = fieldOf(req.body, 'email');
@@ -368,6 +370,7 @@ export function createPages(options: PagesOptions): Pages {
   router.post(
     '/subscribers/confirm',
     formBody,
+    auditedForm,
     page(async (req, res) => {
       const ctx = await contextOf(req);
       const token = fieldOf(req.body, 'token');
@@ -411,6 +414,7 @@ export function createPages(options: PagesOptions): Pages {
   router.post(
     '/subscribers/manage',
     formBody,
+    auditedForm,
     page(async (req, res) => {
       const token = fieldOf(req.body, 'token');
       const ctx = await contextOf(req, { token });

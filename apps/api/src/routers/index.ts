@@ -1,4 +1,5 @@
 import { router } from '../trpc/init';
+import { auditRouter } from './audit';
 import { authRouter } from './auth';
 import { channelsRouter } from './channels';
 import { eventsRouter } from './events';
@@ -15,6 +16,7 @@ import { usersRouter } from './users';
 
 /** The root router: one sub-router per domain. */
 export const appRouter = router({
+  audit: auditRouter,
   auth: authRouter,
   users: usersRouter,
   keys: keysRouter,

@@ -10,7 +10,7 @@ import {
   IntegrationWithSecretResponse,
   UpdateIntegrationInput,
 } from '@statuspage/contracts';
-import type { AlertDelivery } from '@statuspage/core';
+import { type AlertDelivery, withAuditActor } from '@statuspage/core';
 import { z } from 'zod';
 import type { Context } from '../trpc/context';
 import { readCredentials } from '../trpc/context';
@@ -34,7 +34,10 @@ function presentedSecret(ctx: Context): string | null {
 }
 
 async function receive(ctx: Context, id: string, delivery: AlertDelivery) {
-  const outcome = await ctx.core.integrations.receive(id, presentedSecret(ctx), delivery);
+  // What a payload changes is the integration's doing (the secret proves it; a wrong one changes nothing).
+  const outcome = await withAuditActor({ type: 'integration', id }, () =>
+    ctx.core.integrations.receive(id, presentedSecret(ctx), delivery),
+  );
   ctx.alertMetrics.record(outcome);
   const { integration_id: _, ...data } = outcome;
   return { data };

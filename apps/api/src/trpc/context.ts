@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { type AuthenticatedSession, type Core, isApiKeyFormat } from '@statuspage/core';
+import { type AuthenticatedSession, type Core, isApiKeyFormat, withoutAuditContext } from '@statuspage/core';
 import { parseCookie } from 'cookie';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
@@ -65,7 +65,11 @@ export function sessionOf(
 ): Promise<AuthenticatedSession | null> {
   let session = sessionsOf.get(req);
   if (!session) {
-    session = credentials ? core.auth.authenticate(credentials.token) : Promise.resolve(null);
+    // Signing in is no change of the page: its writes (a session extended, a key's last use) are
+    // outside the audit context — and the context's actor is this very session.
+    session = credentials
+      ? withoutAuditContext(() => core.auth.authenticate(credentials.token))
+      : Promise.resolve(null);
     sessionsOf.set(req, session);
     // A failed lookup (the database away) is not remembered: a later layer asks again.
     session.catch(() => sessionsOf.delete(req));

@@ -1,5 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { DomainError, type SessionUser } from '@statuspage/core';
+import {
+  type AuditActor,
+  type AuthenticatedSession,
+  DomainError,
+  type SessionUser,
+  withAuditContext,
+} from '@statuspage/core';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { CSRF_COOKIE, refreshAccessCookie } from '../http/cookies';
 import { RateLimited } from '../http/rate-limit';
@@ -25,16 +31,36 @@ export const createCallerFactory = t.createCallerFactory;
 /** The routers of sign-in, tokens and the caller's own account (`/auth/*`, `/me`), of API keys (`/keys`) and integrations (their secrets). */
 const PRIVATE_ROUTER_PREFIXES = ['auth.', 'keys.', 'integrations.'];
 
+/** Who the audit log names for a caller: the person, or the API key and its owner; no session, a visitor. */
+export function auditActorOf(session: AuthenticatedSession | null): AuditActor {
+  if (!session) return { type: 'anonymous' };
+  const { user } = session;
+  if (session.apiKeyId) return { type: 'api_key', id: session.apiKeyId, userId: user.id, label: user.email };
+  return { type: 'user', id: user.id, userId: user.id, label: user.email };
+}
+
 /**
  * Every procedure: domain and schema errors become their transport form here, once; a
  * successful write clears the public read cache (here and on the other replicas) before
  * its response is sent, so the writer's next read already sees it — unless its meta says
- * it changes no public data (`invalidatesPublicData: false`).
+ * it changes no public data (`invalidatesPublicData: false`). A mutation runs in an audit
+ * context: what its transactions change is recorded with the caller, ip, request and procedure.
  */
 const baseProcedure = t.procedure.use(async ({ ctx, next, meta, type, path }) => {
   // Tokens, keys, cookies and the caller's own account: never kept by a browser or a proxy, errors included.
   if (PRIVATE_ROUTER_PREFIXES.some((prefix) => path.startsWith(prefix))) ctx.res.setHeader('Cache-Control', 'no-store');
-  const result = await next();
+  const result =
+    type === 'mutation'
+      ? await withAuditContext(
+          {
+            actor: async () => auditActorOf(await ctx.getSession()),
+            ip: ctx.ip,
+            requestId: ctx.requestId,
+            operation: path,
+          },
+          () => next(),
+        )
+      : await next();
   if (!result.ok) {
     const cause = result.error.cause;
     if (cause instanceof DomainError && cause.retryAfterSeconds) {

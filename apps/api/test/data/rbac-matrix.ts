@@ -30,6 +30,7 @@ export const leastRole: Record<string, 'user' | 'operator' | 'admin'> = {
   revokeApiKey: 'operator',
   // admin
   listUsers: 'admin',
+  listAuditEntries: 'admin',
   listSubscribers: 'admin',
   countSubscribers: 'admin',
   exportSubscribers: 'admin',

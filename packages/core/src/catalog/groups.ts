@@ -56,13 +56,15 @@ export function createGroupUseCases(deps: CatalogDeps) {
     /** Creates an empty group. */
     async create(input: CreateGroupInput): Promise<Group> {
       try {
-        const row = await insertGroup(db, {
-          name: input.name,
-          slug: input.slug,
-          description: input.description,
-          order: input.order,
+        return await db.transaction(async (tx) => {
+          const row = await insertGroup(tx, {
+            name: input.name,
+            slug: input.slug,
+            description: input.description,
+            order: input.order,
+          });
+          return view(tx, row.id);
         });
-        return view(db, row.id);
       } catch (error) {
         if (isUniqueViolation(error)) throw CatalogErrors.groupSlugTaken();
         throw error;

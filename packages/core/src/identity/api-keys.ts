@@ -55,15 +55,17 @@ export async function createApiKey(
   const creatorKey = caller.apiKeyId ? await findApiKey(ctx.db, caller.apiKeyId) : undefined;
   const expiresAt = newKeyExpiry(requested, creatorKey?.key.expiresAt);
   const secret = formatApiKey(randomAlphanumeric(API_KEY_ID_LENGTH), randomAlphanumeric(API_KEY_SECRET_LENGTH));
-  const key = await insertApiKey(ctx.db, {
-    userId: caller.id,
-    name: input.name,
-    role: input.role,
-    prefix: apiKeyDisplayPrefix(secret),
-    secretHash: hashToken(secret),
-    expiresAt,
-    createdAt: now,
-  });
+  const key = await ctx.db.transaction((tx) =>
+    insertApiKey(tx, {
+      userId: caller.id,
+      name: input.name,
+      role: input.role,
+      prefix: apiKeyDisplayPrefix(secret),
+      secretHash: hashToken(secret),
+      expiresAt,
+      createdAt: now,
+    }),
+  );
   const found = await findApiKey(ctx.db, key.id);
   if (!found) throw IdentityErrors.apiKeyNotFound();
   return { ...toApiKeyDto(found), secret };
@@ -85,7 +87,7 @@ export async function getApiKey(ctx: IdentityContext, caller: KeyCaller, id: str
 /** Revokes a key at once (admins: any key; others: their own); a revoked key is not found again. */
 export async function revokeApiKey(ctx: IdentityContext, caller: KeyCaller, id: string): Promise<void> {
   const ownerId = managesAllKeys(caller.role) ? undefined : caller.id;
-  const revoked = await revokeApiKeyRow(ctx.db, id, ctx.clock(), ownerId);
+  const revoked = await ctx.db.transaction((tx) => revokeApiKeyRow(tx, id, ctx.clock(), ownerId));
   if (!revoked) throw IdentityErrors.apiKeyNotFound();
 }
 
@@ -101,7 +103,10 @@ export async function authenticateApiKey(ctx: IdentityContext, presented: string
   const role = apiKeyAuthority(found.key, found.owner, now);
   if (!role) return null;
   if (lastUseDue(found.key.lastUsedAt, now)) {
-    await touchApiKey(ctx.db, found.key.id, now, after(now, -API_KEY_LAST_USED_RESOLUTION_SECONDS));
+    // In a transaction like every write of an audited table (bookkeeping: the audit log skips it).
+    await ctx.db.transaction((tx) =>
+      touchApiKey(tx, found.key.id, now, after(now, -API_KEY_LAST_USED_RESOLUTION_SECONDS)),
+    );
   }
   return {
     user: { id: found.owner.id, ...toSessionUserAttributes(found.owner), role },

@@ -18,7 +18,7 @@ export async function updateProfile(ctx: IdentityContext, userId: string, input:
   const current = await findUser(ctx, userId);
   const changed = changedColumns(current, { firstName: input.first_name, lastName: input.last_name });
   if (Object.keys(changed).length === 0) return toUserDto(current);
-  const row = await updateUser(ctx.db, userId, { ...changed, updatedAt: ctx.clock() });
+  const row = await ctx.db.transaction((tx) => updateUser(tx, userId, { ...changed, updatedAt: ctx.clock() }));
   if (!row) throw IdentityErrors.userNotFound();
   return toUserDto(row);
 }

@@ -102,5 +102,5 @@ export function rotateIntegrationSecret(deps: IntegrationDeps, id: string): Prom
 
 /** Deletes an integration and its alerts; the statuses and incidents it set stay as they are. */
 export async function removeIntegration(deps: IntegrationDeps, id: string): Promise<void> {
-  if (!(await deleteIntegration(deps.db, id))) throw IntegrationErrors.notFound();
+  if (!(await deps.db.transaction((tx) => deleteIntegration(tx, id)))) throw IntegrationErrors.notFound();
 }

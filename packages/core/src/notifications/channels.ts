@@ -73,7 +73,7 @@ export async function updateOwnChannel(
   const current = await ownChannel(deps.db, userId, id);
   const changed = changedColumns(current, { isEnabled: patch.is_enabled });
   if (Object.keys(changed).length === 0) return toChannelDto(current);
-  const row = await updateChannel(deps.db, id, { ...changed, updatedAt: deps.clock() });
+  const row = await deps.db.transaction((tx) => updateChannel(tx, id, { ...changed, updatedAt: deps.clock() }));
   if (!row) throw NotificationErrors.channelNotFound();
   return toChannelDto(row);
 }
@@ -82,5 +82,5 @@ export async function updateOwnChannel(
 export async function deleteOwnChannel(deps: NotificationDeps, userId: string, id: string) {
   const row = await ownChannel(deps.db, userId, id);
   if (row.isDefault) throw NotificationErrors.defaultChannel();
-  await deleteChannel(deps.db, id);
+  await deps.db.transaction((tx) => deleteChannel(tx, id));
 }

@@ -161,7 +161,9 @@ async function verifyByProbe(deps: NotificationDeps, channel: ChannelRow): Promi
     }
     throw error;
   }
-  const row = await updateChannel(deps.db, channel.id, { isVerified: true, updatedAt: deps.clock() });
+  const row = await deps.db.transaction((tx) =>
+    updateChannel(tx, channel.id, { isVerified: true, updatedAt: deps.clock() }),
+  );
   if (!row) throw NotificationErrors.channelNotFound();
   return toChannelDto(row);
 }

@@ -17,7 +17,7 @@ export function createPageUseCases(deps: PageDeps) {
     /** Replaces the settings (a field left out takes its default). */
     async update(input: UpdatePageSettingsInput): Promise<PageSettings> {
       const next = replacedSettings(input);
-      const row = await writeSettings(db, {
+      const values = {
         name: next.name,
         description: next.description,
         logoUrl: next.logo_url,
@@ -28,7 +28,8 @@ export function createPageUseCases(deps: PageDeps) {
         language: next.language,
         footerText: next.footer_text,
         updatedAt: clock(),
-      });
+      };
+      const row = await db.transaction((tx) => writeSettings(tx, values));
       return pageSettingsView(row, pageLanguages);
     },
   };

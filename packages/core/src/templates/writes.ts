@@ -11,14 +11,16 @@ export async function createTemplate(deps: TemplateDeps, input: CreateTemplateIn
   assertValidTemplate(input);
   const now = deps.clock();
   try {
-    const row = await insertTemplate(deps.db, {
-      slug: input.slug,
-      type: input.type,
-      titleTemplate: input.title_template,
-      bodyTemplate: input.body_template,
-      createdAt: now,
-      updatedAt: now,
-    });
+    const row = await deps.db.transaction((tx) =>
+      insertTemplate(tx, {
+        slug: input.slug,
+        type: input.type,
+        titleTemplate: input.title_template,
+        bodyTemplate: input.body_template,
+        createdAt: now,
+        updatedAt: now,
+      }),
+    );
     return toTemplate(row);
   } catch (error) {
     if (isUniqueViolation(error)) throw TemplateErrors.slugTaken();
@@ -28,5 +30,5 @@ export async function createTemplate(deps: TemplateDeps, input: CreateTemplateIn
 
 /** Deletes a template; events made from it keep their text (their template_id becomes null). */
 export async function deleteTemplate(deps: TemplateDeps, id: string): Promise<void> {
-  if (!(await deleteTemplateRow(deps.db, id))) throw TemplateErrors.notFound();
+  if (!(await deps.db.transaction((tx) => deleteTemplateRow(tx, id)))) throw TemplateErrors.notFound();
 }

@@ -1,3 +1,4 @@
+export * from './audit';
 export * from './catalog';
 export * from './enums';
 export * from './events';
