@@ -7,6 +7,7 @@ import type { RequestOptions } from './support/client';
 import { getStatusLog, incidentBody } from './support/events';
 import { createService, login } from './support/factories';
 import { useApiFixture } from './support/fixture';
+import { verifiedEmailChannel } from './support/notifications';
 import { clientAddresses, subscribeForms } from './support/subscribe-forms';
 
 // The audit log over HTTP: every kind of change (catalogue, events, templates, users, settings,
@@ -430,6 +431,38 @@ describe('the audit log records every kind of change', () => {
     const [deletion] = await deleted.entries();
     expect(deletion).toMatchObject({ action: 'delete', target: { type: 'channel', id: channel.id } });
     expect(deletion?.changes.target).toEqual({ old: 'https://chat.example.test/…' });
+  });
+
+  it('subscriptions of an account: following a service and following them all', async () => {
+    const service = await createService(t.http, t.admin);
+    const email = (await verifiedEmailChannel(t.http, t.sql, t.user.token)).id;
+    const follow = await act('PUT', `/api/v1/me/channels/${email}/subscriptions`, {
+      token: t.user.token,
+      body: { service_ids: [service.id] },
+    });
+    expect(follow.response.status, follow.response.text).toBe(200);
+    expect((await follow.entries()).map((entry) => [entry.action, entry.target, entry.actor.id])).toEqual([
+      ['insert', { type: 'channel_service', id: `${email}:${service.id}` }, t.user.id],
+    ]);
+    const all = await act('PUT', `/api/v1/me/channels/${email}/subscriptions`, {
+      token: t.user.token,
+      body: { subscribe_to_all_services: true },
+    });
+    expect(all.response.status, all.response.text).toBe(200);
+    expect(kinds(await all.entries())).toEqual(['delete channel_service', 'update channel']);
+  });
+
+  it('tRPC: the same procedure over /trpc is recorded the same', async () => {
+    const slug = unique('audtrpc');
+    const created = await act('POST', '/trpc/services.create', {
+      token: t.admin,
+      body: { name: 'Over tRPC', slug },
+    });
+    expect(created.response.status).toBe(200);
+    const [entry] = await created.entries();
+    expectAdmin(entry);
+    expect(entry).toMatchObject({ action: 'insert', operation: 'services.create', target: { type: 'service' } });
+    expect(entry?.changes.slug).toEqual({ new: slug });
   });
 });
 
