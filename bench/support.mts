@@ -1,15 +1,14 @@
 /**
  * What the benchmarks share: the load generator (autocannon in a child
  * process, with the CPU this process spent meanwhile) and the real api
- * started as in production (JSON logs to /dev/null, a random APP_SECRET).
+ * started as in production (JSON logs to /dev/null, written synchronously as pino writes standard output; a random APP_SECRET).
  */
 
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadEnv } from '../apps/api/src/env';
-import { createLogger } from '../apps/api/src/logger';
+import { createLogger, fileDestination } from '../apps/api/src/logger';
 import { startApiServer } from '../apps/api/src/server';
 
 /** autocannon's JSON summary, the parts the benchmarks read. */
@@ -81,7 +80,7 @@ export function startBenchApi(extraEnv: Record<string, string> = {}) {
     level: 'info',
     format: 'json',
     name: 'api',
-    destination: createWriteStream('/dev/null'),
+    destination: fileDestination('/dev/null'),
   });
   return startApiServer(env, { logger });
 }

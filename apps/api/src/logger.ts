@@ -41,6 +41,14 @@ export function serializeRequest(req: { url?: string; query?: unknown; [key: str
   return { ...req, url: redactUrl(req.url), query: redactQuery(req.query) };
 }
 
+/**
+ * A file written the way standard output is by default (pino's synchronous sonic-boom): what the
+ * benchmarks log into (/dev/null) so that logging costs what it costs in production.
+ */
+export function fileDestination(path: string): DestinationStream {
+  return pino.destination({ dest: path, sync: true });
+}
+
 /** The process logger: JSON lines (or pretty for development), secrets redacted. */
 export function createLogger(options: {
   level: string;

@@ -9,7 +9,8 @@ import {
 } from '@statuspage/db';
 import { and, asc, count, desc, eq, inArray, isNull, ne, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
 import { inActiveEventSql, worstActiveStatusSql } from '../events';
-import { qualified } from '../shared/sql';
+import { preparedQuery } from '../shared/prepared';
+import { qualified, windowTotal } from '../shared/sql';
 
 // The SQL of the catalog module. Every function takes the db or the transaction first, so the
 // use-case owns the transaction.
@@ -184,8 +185,18 @@ export async function missingGroups(tx: Database, ids: readonly string[]): Promi
 
 /** The service row with this slug, or undefined; `lock` locks it for the transaction. */
 export async function findServiceRow(tx: Database, slug: string, lock = false) {
-  const query = tx.select().from(services).where(eq(services.slug, slug));
-  const [row] = lock ? await query.for('update') : await query;
+  if (lock) {
+    const [locked] = await tx.select().from(services).where(eq(services.slug, slug)).for('update');
+    return locked;
+  }
+  const query = preparedQuery(tx, 'find_service_row', (handle) =>
+    handle
+      .select()
+      .from(services)
+      .where(eq(services.slug, sql.placeholder('slug')))
+      .prepare('find_service_row'),
+  );
+  const [row] = await query.execute({ slug });
   return row;
 }
 
@@ -198,16 +209,21 @@ export async function findGroupRow(tx: Database, slug: string) {
 /** One page of a service's status log, newest first, and the number of its entries. */
 export async function selectStatusLog(db: Database, serviceId: string, page: { limit: number; offset: number }) {
   const where = eq(serviceStatusLog.serviceId, serviceId);
-  const [entries, totals] = await Promise.all([
-    db
-      .select()
+  // The page and the total in one prepared statement; a page past the end is counted apart.
+  const query = preparedQuery(db, 'status_log_page', (handle) =>
+    handle
+      .select({ entry: serviceStatusLog, total: windowTotal })
       .from(serviceStatusLog)
-      .where(where)
+      .where(eq(serviceStatusLog.serviceId, sql.placeholder('serviceId')))
       .orderBy(desc(serviceStatusLog.createdAt), desc(serviceStatusLog.id))
-      .limit(page.limit)
-      .offset(page.offset),
-    db.select({ total: count() }).from(serviceStatusLog).where(where),
-  ]);
+      .limit(sql.placeholder('limit'))
+      .offset(sql.placeholder('offset'))
+      .prepare('status_log_page'),
+  );
+  const found = await query.execute({ serviceId, limit: page.limit, offset: page.offset });
+  const entries = found.map((row) => row.entry);
+  if (found[0]) return { entries, total: found[0].total };
+  const totals = await db.select({ total: count() }).from(serviceStatusLog).where(where);
   return { entries, total: totals[0]?.total ?? 0 };
 }
 export type StatusLogRow = typeof serviceStatusLog.$inferSelect;

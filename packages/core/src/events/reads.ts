@@ -24,7 +24,9 @@ import {
   requireEvent,
   selectCancellations,
   selectChanges,
+  selectEventRowById,
   selectEventRows,
+  selectEventRowsFiltered,
   selectLastChange,
   selectLatestUpdates,
   selectUpdates,
@@ -47,21 +49,20 @@ export async function selectEventViews(db: Database, query: EventQuery = {}): Pr
 
 /** One event in its wire shape; not found fails. */
 export async function eventView(tx: Database, id: string): Promise<Event> {
-  const [event] = await selectEventViews(tx, { where: eq(events.id, id) });
-  if (!event) throw EventErrors.notFound();
-  return event;
+  const row = await selectEventRowById(tx, id);
+  if (!row) throw EventErrors.notFound();
+  return toEventDto(row);
 }
 
 /** Events, newest first, optionally of one type and status, one page of them when a limit is given. */
-export function listEvents({ db }: EventDeps, filter: ListEventsInput) {
-  const conditions: SQL[] = [];
-  if (filter.type) conditions.push(eq(events.type, filter.type));
-  if (filter.status) conditions.push(eq(events.status, filter.status));
-  return selectEventViews(db, {
-    where: and(...conditions),
+export async function listEvents({ db }: EventDeps, filter: ListEventsInput) {
+  const rows = await selectEventRowsFiltered(db, {
+    type: filter.type,
+    status: filter.status,
     ...(filter.limit !== undefined ? { limit: filter.limit } : {}),
     ...(filter.offset ? { offset: filter.offset } : {}),
   });
+  return rows.map(toEventDto);
 }
 
 /** One event with its timeline. */

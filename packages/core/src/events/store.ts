@@ -27,6 +27,7 @@ import {
   type SQL,
   sql,
 } from 'drizzle-orm';
+import { preparedQuery } from '../shared/prepared';
 import { literalList, qualified } from '../shared/sql';
 import { EventErrors } from './errors';
 import type { EventRow } from './ports';
@@ -115,6 +116,51 @@ export async function selectEventRows(db: Database, query: EventQuery = {}) {
 }
 export type EventViewRow = Awaited<ReturnType<typeof selectEventRows>>[number];
 
+/** Events of a type and status (each optional), newest first, one page when a limit is given: prepared per shape. */
+export function selectEventRowsFiltered(
+  db: Database,
+  filter: {
+    type?: EventRow['type'] | undefined;
+    status?: EventRow['status'] | undefined;
+    limit?: number;
+    offset?: number;
+  },
+): Promise<EventViewRow[]> {
+  const paged = filter.limit !== undefined;
+  const skipped = Boolean(filter.offset);
+  const name = `events_list_${filter.type ? 't' : ''}${filter.status ? 's' : ''}${paged ? 'l' : ''}${skipped ? 'o' : ''}`;
+  const query = preparedQuery(db, name, (handle) => {
+    let statement = handle
+      .select({ event: events, serviceIds: serviceIdsSql, groupIds: groupIdsSql })
+      .from(events)
+      .where(
+        and(
+          filter.type ? eq(events.type, sql.placeholder('type')) : undefined,
+          filter.status ? eq(events.status, sql.placeholder('status')) : undefined,
+        ),
+      )
+      .orderBy(desc(events.createdAt), desc(events.id))
+      .$dynamic();
+    if (paged) statement = statement.limit(sql.placeholder('limit'));
+    if (skipped) statement = statement.offset(sql.placeholder('offset'));
+    return statement.prepare(name);
+  });
+  return query.execute({ type: filter.type, status: filter.status, limit: filter.limit, offset: filter.offset });
+}
+
+/** One event with its services and groups (prepared), or undefined. */
+export async function selectEventRowById(db: Database, id: string): Promise<EventViewRow | undefined> {
+  const query = preparedQuery(db, 'event_by_id', (handle) =>
+    handle
+      .select({ event: events, serviceIds: serviceIdsSql, groupIds: groupIdsSql })
+      .from(events)
+      .where(eq(events.id, sql.placeholder('id')))
+      .prepare('event_by_id'),
+  );
+  const [row] = await query.execute({ id });
+  return row;
+}
+
 /** Counts events matching a condition. */
 export async function countEvents(db: Database, where: SQL | undefined) {
   const [row] = await db.select({ total: count() }).from(events).where(where);
@@ -137,11 +183,15 @@ export async function requireEvent(tx: Database, id: string, lock = false): Prom
 
 /** The timeline of an event, newest first. */
 export function selectUpdates(db: Database, eventId: string): Promise<UpdateRow[]> {
-  return db
-    .select()
-    .from(eventUpdates)
-    .where(eq(eventUpdates.eventId, eventId))
-    .orderBy(desc(eventUpdates.createdAt), desc(eventUpdates.id));
+  const query = preparedQuery(db, 'event_updates', (handle) =>
+    handle
+      .select()
+      .from(eventUpdates)
+      .where(eq(eventUpdates.eventId, sql.placeholder('eventId')))
+      .orderBy(desc(eventUpdates.createdAt), desc(eventUpdates.id))
+      .prepare('event_updates'),
+  );
+  return query.execute({ eventId });
 }
 
 /** The latest update of each of these events (one query; events without updates are absent). */

@@ -1,6 +1,8 @@
 import type { Role } from '@statuspage/contracts';
 import { apiKeys, type Database, passwordResetTokens, refreshTokens, sessions, users } from '@statuspage/db';
 import { and, asc, count, desc, eq, gt, isNull, lte, or, type SQL, sql } from 'drizzle-orm';
+import { preparedQuery } from '../shared/prepared';
+import { windowTotal } from '../shared/sql';
 import { normalizeEmail } from './rules';
 
 // The SQL of the identity module (users, sessions, refresh and reset tokens, API keys). Every function
@@ -54,13 +56,22 @@ export async function selectUsersPage(
   filter: { role?: Role | undefined; limit: number; offset: number },
 ) {
   const where = filter.role ? eq(users.role, filter.role) : undefined;
-  const rows = await tx
-    .select()
-    .from(users)
-    .where(where)
-    .orderBy(asc(users.createdAt), asc(users.id))
-    .limit(filter.limit)
-    .offset(filter.offset);
+  // The page and the total in one statement (one snapshot, one round trip); a page past the end
+  // has no row to carry the total, so only then is it counted apart.
+  const name = filter.role ? 'users_page_of_role' : 'users_page';
+  const query = preparedQuery(tx, name, (handle) =>
+    handle
+      .select({ user: users, total: windowTotal })
+      .from(users)
+      .where(filter.role ? eq(users.role, sql.placeholder('role')) : undefined)
+      .orderBy(asc(users.createdAt), asc(users.id))
+      .limit(sql.placeholder('limit'))
+      .offset(sql.placeholder('offset'))
+      .prepare(name),
+  );
+  const found = await query.execute({ role: filter.role, limit: filter.limit, offset: filter.offset });
+  const rows = found.map((row) => row.user);
+  if (found[0]) return { rows, total: found[0].total };
   const totals = await tx.select({ total: count() }).from(users).where(where);
   return { rows, total: totals[0]?.total ?? 0 };
 }
@@ -80,11 +91,16 @@ export async function findSession(db: Database, id: string) {
 
 /** The session with this id and its user, or undefined. */
 export async function findSessionAndUser(db: Database, id: string) {
-  const [row] = await db
-    .select({ session: sessions, user: users })
-    .from(sessions)
-    .innerJoin(users, eq(users.id, sessions.userId))
-    .where(eq(sessions.id, id));
+  // Every request with an access token asks: prepared once.
+  const query = preparedQuery(db, 'find_session_and_user', (handle) =>
+    handle
+      .select({ session: sessions, user: users })
+      .from(sessions)
+      .innerJoin(users, eq(users.id, sessions.userId))
+      .where(eq(sessions.id, sql.placeholder('id')))
+      .prepare('find_session_and_user'),
+  );
+  const [row] = await query.execute({ id });
   return row;
 }
 
@@ -247,11 +263,16 @@ export async function findApiKey(db: Database, id: string) {
 
 /** The key with this secret hash (revoked or not) and its owner, or undefined: what authentication decides on. */
 export async function findApiKeyBySecret(db: Database, secretHash: string) {
-  const [row] = await db
-    .select({ key: apiKeys, owner: users })
-    .from(apiKeys)
-    .innerJoin(users, eq(users.id, apiKeys.userId))
-    .where(eq(apiKeys.secretHash, secretHash));
+  // Every request with an API key asks: prepared once.
+  const query = preparedQuery(db, 'find_api_key_by_secret', (handle) =>
+    handle
+      .select({ key: apiKeys, owner: users })
+      .from(apiKeys)
+      .innerJoin(users, eq(users.id, apiKeys.userId))
+      .where(eq(apiKeys.secretHash, sql.placeholder('secretHash')))
+      .prepare('find_api_key_by_secret'),
+  );
+  const [row] = await query.execute({ secretHash });
   return row;
 }
 

@@ -13,11 +13,8 @@ import { toUserDto } from './views';
 
 /** Lists users, optionally of one role, oldest first. */
 export async function listUsers(ctx: IdentityContext, input: ListUsersInput) {
-  // One snapshot for the page and the total, so a concurrent sign-up cannot make them disagree.
-  const { rows, total } = await ctx.db.transaction(
-    (tx) => selectUsersPage(tx, { role: input.role, limit: input.limit, offset: input.offset }),
-    { isolationLevel: 'repeatable read', accessMode: 'read only' },
-  );
+  // One statement for the page and the total: a concurrent sign-up cannot make them disagree.
+  const { rows, total } = await selectUsersPage(ctx.db, { role: input.role, limit: input.limit, offset: input.offset });
   return { users: rows.map(toUserDto), total, limit: input.limit, offset: input.offset };
 }
 

@@ -23,3 +23,6 @@ export function normaliseArray(value: unknown): string[] {
 export function literalList(values: readonly string[]): string {
   return `(${values.map((value) => `'${value.replaceAll("'", "''")}'`).join(', ')})`;
 }
+
+/** The number of rows the query would answer without its limit and offset (`count(*) over ()`). */
+export const windowTotal = sql<number>`count(*) over ()`.mapWith(Number);
