@@ -95,6 +95,12 @@ export const EnvSchema = z
     AUTH_SESSION_MAX_AGE: durationSetting('24h', 's'),
     AUTH_REFRESH_FAMILY_MAX_AGE: durationSetting('90d', 's'),
     AUTH_REFRESH_REUSE_GRACE: durationSetting('30s', 's'),
+    /**
+     * How long this replica trusts an access token or API key it has just checked without asking the
+     * database again (0: every request asks). Sign-outs, revocations and account changes made through
+     * this replica apply at once; made through another replica, within this time.
+     */
+    AUTH_CACHE_TTL: durationSetting('2s', 's'),
     /** argon2 hashes/verifications at once (default: the number of cores) and calls waiting at most (default 8 per slot). */
     AUTH_PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(256).optional(),
     AUTH_PASSWORD_HASH_QUEUE: z.coerce.number().int().min(0).max(100_000).optional(),

@@ -117,6 +117,7 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
       sessionMaxAgeSeconds: env.AUTH_SESSION_MAX_AGE,
       familyMaxAgeSeconds: env.AUTH_REFRESH_FAMILY_MAX_AGE,
       refreshGraceSeconds: env.AUTH_REFRESH_REUSE_GRACE,
+      authCacheTtlSeconds: env.AUTH_CACHE_TTL,
       resetTtlSeconds: 3600,
       resetCooldownSeconds: 300,
     },

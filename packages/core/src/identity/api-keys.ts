@@ -36,6 +36,8 @@ export interface KeyCaller {
 export interface AuthenticatedKey {
   user: SessionUser;
   apiKeyId: string;
+  /** When the key stops working (null: never). */
+  expiresAt: Date | null;
 }
 
 /**
@@ -111,5 +113,6 @@ export async function authenticateApiKey(ctx: IdentityContext, presented: string
   return {
     user: { id: found.owner.id, ...toSessionUserAttributes(found.owner), role },
     apiKeyId: found.key.id,
+    expiresAt: found.key.expiresAt,
   };
 }

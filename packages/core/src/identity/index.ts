@@ -10,6 +10,7 @@ import type {
   User,
 } from '@statuspage/contracts';
 import { register } from './accounts';
+import { createAuthCache } from './auth-cache';
 import { createApiKey, getApiKey, type KeyCaller, listApiKeys, revokeApiKey } from './api-keys';
 import { forgotPassword, resetPassword } from './password-reset';
 import type { IdentityContext, IdentityDeps } from './ports';
@@ -57,33 +58,46 @@ export function createIdentityUseCases(deps: IdentityDeps) {
     notifier: deps.notifier,
     settings,
     sessions: createSessionManager(deps.db, settings.accessTtlSeconds, settings.sessionMaxAgeSeconds),
+    authCache: createAuthCache(deps.config.authCacheTtlSeconds ?? 0),
   };
+  /** A use-case that writes identity data: the authentication cache is emptied once it is done, failed or not. */
+  const writing =
+    <A extends unknown[], R>(useCase: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await useCase(...args);
+      } finally {
+        ctx.authCache.invalidate();
+      }
+    };
   const auth = {
-    register: (input: RegisterInput): Promise<User> => register(ctx, input),
-    login: (input: LoginInput) => login(ctx, input),
-    refresh: (refreshToken: string) => refresh(ctx, refreshToken),
-    logout: (opts: Parameters<typeof logout>[1]) => logout(ctx, opts),
+    register: writing((input: RegisterInput): Promise<User> => register(ctx, input)),
+    login: writing((input: LoginInput) => login(ctx, input)),
+    refresh: writing((refreshToken: string) => refresh(ctx, refreshToken)),
+    logout: writing((opts: Parameters<typeof logout>[1]) => logout(ctx, opts)),
     authenticate: (accessToken: string) => authenticate(ctx, accessToken),
     me: (userId: string) => me(ctx, userId),
-    updateProfile: (userId: string, input: UpdateProfileInput) => updateProfile(ctx, userId, input),
-    changePassword: (userId: string, currentPassword: string, newPassword: string) =>
+    updateProfile: writing((userId: string, input: UpdateProfileInput) => updateProfile(ctx, userId, input)),
+    changePassword: writing((userId: string, currentPassword: string, newPassword: string) =>
       changePassword(ctx, userId, currentPassword, newPassword),
-    forgotPassword: (email: string) => forgotPassword(ctx, email),
-    resetPassword: (token: string, newPassword: string) => resetPassword(ctx, token, newPassword),
+    ),
+    forgotPassword: writing((email: string) => forgotPassword(ctx, email)),
+    resetPassword: writing((token: string, newPassword: string) => resetPassword(ctx, token, newPassword)),
   };
   const users = {
     list: (input: ListUsersInput) => listUsers(ctx, input),
-    create: (input: AdminCreateUserInput) => createUser(ctx, input),
+    create: writing((input: AdminCreateUserInput) => createUser(ctx, input)),
     get: (id: string) => getUser(ctx, id),
-    update: (actorId: string, input: AdminUpdateUserInput) => updateUserByAdmin(ctx, actorId, input),
-    resetPassword: (actorId: string, id: string, newPassword: string) =>
+    update: writing((actorId: string, input: AdminUpdateUserInput) => updateUserByAdmin(ctx, actorId, input)),
+    resetPassword: writing((actorId: string, id: string, newPassword: string) =>
       resetPasswordByAdmin(ctx, actorId, id, newPassword),
+    ),
   };
   const apiKeys = {
-    create: (caller: KeyCaller, input: CreateApiKeyInput) => createApiKey(ctx, caller, input),
+    create: writing((caller: KeyCaller, input: CreateApiKeyInput) => createApiKey(ctx, caller, input)),
     list: (caller: KeyCaller) => listApiKeys(ctx, caller),
     get: (caller: KeyCaller, id: string) => getApiKey(ctx, caller, id),
-    revoke: (caller: KeyCaller, id: string) => revokeApiKey(ctx, caller, id),
+    revoke: writing((caller: KeyCaller, id: string) => revokeApiKey(ctx, caller, id)),
   };
   return { auth, users, apiKeys };
 }

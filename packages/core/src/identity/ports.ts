@@ -2,6 +2,7 @@ import type { OutboxPayload } from '@statuspage/contracts';
 import type { Database } from '@statuspage/db';
 import type { Clock } from '../shared/clock';
 import type { IdentitySettings } from './rules';
+import type { AuthCache } from './auth-cache';
 import type { SessionManager } from './session-manager';
 
 export interface IdentityConfig {
@@ -19,6 +20,11 @@ export interface IdentityConfig {
   familyMaxAgeSeconds?: number | undefined;
   /** How long a rotated refresh token still rotates, for concurrent refreshes (default 30 s). */
   refreshGraceSeconds?: number | undefined;
+  /**
+   * How long an authenticated access token or API key is trusted without asking the database again
+   * (default 0: every request asks). Identity writes of the same process take effect at once.
+   */
+  authCacheTtlSeconds?: number | undefined;
 }
 
 /** What other modules do for a new account, in its transaction (notifications: the default e-mail channel). */
@@ -50,4 +56,6 @@ export interface IdentityDeps {
 export interface IdentityContext extends Omit<IdentityDeps, 'config'> {
   settings: IdentitySettings;
   sessions: SessionManager;
+  /** Recently authenticated credentials (auth-cache.ts); emptied by every identity write. */
+  authCache: AuthCache;
 }

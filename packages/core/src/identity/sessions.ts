@@ -101,13 +101,25 @@ export async function logout(
  * an access token; null when unknown, expired, revoked or deactivated.
  */
 export async function authenticate(ctx: IdentityContext, accessToken: string): Promise<AuthenticatedSession | null> {
+  const cache = ctx.authCache;
+  const key = cache.enabled ? hashToken(accessToken) : '';
+  const startedIn = cache.generation();
+  if (cache.enabled) {
+    const known = cache.get(key, ctx.clock().getTime());
+    if (known) return known;
+  }
   if (isApiKeyFormat(accessToken)) {
-    const key = await authenticateApiKey(ctx, accessToken);
-    return key && { user: key.user, sessionId: null, apiKeyId: key.apiKeyId, fresh: false };
+    const found = await authenticateApiKey(ctx, accessToken);
+    if (!found) return null;
+    const session = { user: found.user, sessionId: null, apiKeyId: found.apiKeyId, fresh: false };
+    if (cache.enabled) cache.set(key, session, found.expiresAt, ctx.clock().getTime(), startedIn);
+    return session;
   }
   const { session, user } = await ctx.sessions.validateSession(hashToken(accessToken));
   if (!session || !user) return null;
   const sessionUser = user as unknown as SessionUser;
   if (!sessionUser.isActive) return null;
-  return { user: sessionUser, sessionId: session.id, apiKeyId: null, fresh: session.fresh };
+  const authenticated = { user: sessionUser, sessionId: session.id, apiKeyId: null, fresh: session.fresh };
+  if (cache.enabled) cache.set(key, authenticated, session.expiresAt, ctx.clock().getTime(), startedIn);
+  return authenticated;
 }
