@@ -10,8 +10,8 @@ import type {
   User,
 } from '@statuspage/contracts';
 import { register } from './accounts';
-import { createAuthCache } from './auth-cache';
 import { createApiKey, getApiKey, type KeyCaller, listApiKeys, revokeApiKey } from './api-keys';
+import { createAuthCache } from './auth-cache';
 import { forgotPassword, resetPassword } from './password-reset';
 import type { IdentityContext, IdentityDeps } from './ports';
 import { changePassword, me, updateProfile } from './profile';

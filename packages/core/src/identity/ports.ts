@@ -1,8 +1,8 @@
 import type { OutboxPayload } from '@statuspage/contracts';
 import type { Database } from '@statuspage/db';
 import type { Clock } from '../shared/clock';
-import type { IdentitySettings } from './rules';
 import type { AuthCache } from './auth-cache';
+import type { IdentitySettings } from './rules';
 import type { SessionManager } from './session-manager';
 
 export interface IdentityConfig {
