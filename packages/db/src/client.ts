@@ -27,6 +27,16 @@ export interface DbClient {
    * for PGlite, which has no pool.
    */
   poolStats(): Promise<PoolStats | undefined>;
+  /**
+   * The server's WAL position now (`pg_current_wal_lsn()`, as `X/Y` text): after a write
+   * committed, what a read replica must have replayed to show it. Fails on a server in recovery.
+   */
+  currentWalPosition(): Promise<string>;
+  /**
+   * How far this server has replayed the primary's WAL (`pg_last_wal_replay_lsn()`); null when it
+   * is not in recovery (a primary, PGlite): then it has everything that committed.
+   */
+  replayedWalPosition(): Promise<string | null>;
 }
 
 export interface PoolStats {
@@ -41,6 +51,12 @@ export interface DbOptions {
   poolSize?: number;
   /** Folder of the embedded database; `memory://` keeps it in memory. */
   dataDir?: string;
+  /**
+   * Server-side prepared statements (postgres.js `prepare`, default true). Off for PgBouncer in
+   * transaction pooling before 1.21 (it cannot follow a named statement from one server
+   * connection to the next): every statement is then unnamed, parsed with its execution.
+   */
+  preparedStatements?: boolean;
 }
 
 // Resolved through the package (not this file's URL) so that it holds when an
@@ -53,11 +69,11 @@ export const defaultPgliteDir = path.join(repoRoot, '.data', 'pglite');
 
 /** Opens the database: postgres.js when a URL is given, PGlite otherwise. */
 export async function createDb(options: DbOptions = {}): Promise<DbClient> {
-  if (options.url) return createPostgres(options.url, options.poolSize ?? 10);
+  if (options.url) return createPostgres(options.url, options.poolSize ?? 10, options.preparedStatements ?? true);
   return createPglite(options.dataDir ?? defaultPgliteDir);
 }
 
-async function createPostgres(url: string, poolSize: number): Promise<DbClient> {
+async function createPostgres(url: string, poolSize: number, prepare: boolean): Promise<DbClient> {
   const { default: postgres } = await import('postgres');
   const { drizzle } = await import('drizzle-orm/postgres-js');
   const { migrate } = await import('drizzle-orm/postgres-js/migrator');
@@ -65,6 +81,7 @@ async function createPostgres(url: string, poolSize: number): Promise<DbClient> 
   const applicationName = `statuspage-${process.pid}-${randomBytes(4).toString('hex')}`;
   const sql = postgres(url, {
     max: poolSize,
+    prepare,
     onnotice: () => {},
     connection: { application_name: applicationName },
   });
@@ -88,6 +105,14 @@ async function createPostgres(url: string, poolSize: number): Promise<DbClient> 
                count(*) filter (where state = 'idle' or pid = pg_backend_pid())::int as idle
         from pg_stat_activity where application_name = ${applicationName}`;
       return { max: poolSize, inUse: row?.in_use ?? 0, idle: row?.idle ?? 0 };
+    },
+    async currentWalPosition() {
+      const [row] = await sql<{ lsn: string }[]>`select pg_current_wal_lsn()::text as lsn`;
+      return walPositionOf(row?.lsn);
+    },
+    async replayedWalPosition() {
+      const [row] = await sql<{ lsn: string | null }[]>`select pg_last_wal_replay_lsn()::text as lsn`;
+      return row?.lsn ?? null;
     },
   };
 }
@@ -115,5 +140,25 @@ async function createPglite(dataDir: string): Promise<DbClient> {
     async poolStats() {
       return undefined;
     },
+    async currentWalPosition() {
+      const result = await client.query<{ lsn: string }>('select pg_current_wal_lsn()::text as lsn');
+      return walPositionOf(result.rows[0]?.lsn);
+    },
+    async replayedWalPosition() {
+      // The embedded database is never a replica.
+      return null;
+    },
   };
+}
+
+/** A WAL position (`16/B374D848`) as a number, to compare two of them. */
+export function walPositionValue(position: string): bigint {
+  const match = /^([0-9A-F]{1,8})\/([0-9A-F]{1,8})$/i.exec(position);
+  if (!match) throw new Error(`not a WAL position: ${position}`);
+  return (BigInt(`0x${match[1]}`) << 32n) | BigInt(`0x${match[2]}`);
+}
+
+function walPositionOf(text: string | undefined) {
+  if (!text) throw new Error('the server did not tell its WAL position');
+  return text;
 }
