@@ -92,6 +92,18 @@ export function createApiMetrics(options: {
       this.inc({ result: 'miss' }, stats.misses);
     },
   });
+  new Counter({
+    name: 'public_cache_refills_total',
+    help: 'With a read replica (DATABASE_READ_URL): cache refills by the database that answered (replica, or primary while the replica had not replayed the latest write).',
+    labelNames: ['database'] as const,
+    registers: [registry],
+    collect() {
+      const stats = options.publicCache.stats();
+      this.reset();
+      this.inc({ database: 'replica' }, stats.replicaRefills);
+      this.inc({ database: 'primary' }, stats.primaryRefills);
+    },
+  });
 
   const methods = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
   return {
