@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import type { Sql } from 'postgres';
 import * as schema from './schema';
 
 export type Schema = typeof schema;
@@ -79,42 +80,65 @@ async function createPostgres(url: string, poolSize: number, prepare: boolean): 
   const { migrate } = await import('drizzle-orm/postgres-js/migrator');
   // Unique per client, so that pg_stat_activity tells this pool's connections from others'.
   const applicationName = `statuspage-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const sql = postgres(url, {
+  const pool = postgres(url, {
     max: poolSize,
     prepare,
     onnotice: () => {},
     connection: { application_name: applicationName },
   });
+  const sql = prepare ? pool : oneQueryAtATime(pool);
   const db = drizzle(sql, { schema });
   return {
     db: db as unknown as Database,
     driver: 'postgres',
     async ping() {
-      await sql`select 1`;
+      await sql.unsafe('select 1', []);
     },
     async migrate() {
       await migrate(db, { migrationsFolder });
     },
     async close() {
-      await sql.end({ timeout: 5 });
+      await pool.end({ timeout: 5 });
     },
     async poolStats() {
       // The connection asking is counted as idle: it is only busy because of this question.
-      const [row] = await sql<{ in_use: number; idle: number }[]>`
-        select count(*) filter (where state <> 'idle' and pid <> pg_backend_pid())::int as in_use,
-               count(*) filter (where state = 'idle' or pid = pg_backend_pid())::int as idle
-        from pg_stat_activity where application_name = ${applicationName}`;
+      const [row] = await sql.unsafe<{ in_use: number; idle: number }[]>(
+        `select count(*) filter (where state <> 'idle' and pid <> pg_backend_pid())::int as in_use,
+                count(*) filter (where state = 'idle' or pid = pg_backend_pid())::int as idle
+         from pg_stat_activity where application_name = $1`,
+        [applicationName],
+      );
       return { max: poolSize, inUse: row?.in_use ?? 0, idle: row?.idle ?? 0 };
     },
     async currentWalPosition() {
-      const [row] = await sql<{ lsn: string }[]>`select pg_current_wal_lsn()::text as lsn`;
+      const [row] = await sql.unsafe<{ lsn: string }[]>('select pg_current_wal_lsn()::text as lsn', []);
       return walPositionOf(row?.lsn);
     },
     async replayedWalPosition() {
-      const [row] = await sql<{ lsn: string | null }[]>`select pg_last_wal_replay_lsn()::text as lsn`;
+      const [row] = await sql.unsafe<{ lsn: string | null }[]>('select pg_last_wal_replay_lsn()::text as lsn', []);
       return row?.lsn ?? null;
     },
   };
+}
+
+/**
+ * The pool, but a connection outside a transaction is given its next statement only once the
+ * previous one has answered. Without named statements postgres.js describes each statement that
+ * has parameters first (Parse, Describe, Flush, then Bind, Execute, Sync once it knows the
+ * types). PgBouncer in transaction pooling counts the ReadyForQuery answers a client still
+ * expects, not a Flush: a describe pipelined behind another statement is left on the server
+ * connection that the earlier ReadyForQuery released, and its answer reaches another client
+ * (seen on 1.18; pgbouncer/pgbouncer#759). Inside a transaction PgBouncer keeps the server
+ * connection, so statements there still pipeline (`begin` gives them the transaction's own
+ * client, not this one).
+ */
+function oneQueryAtATime(pool: Sql): Sql {
+  // postgres.js asks `onexecute` whether the connection may take another statement at once.
+  const unsafe = (query: string, parameters?: unknown[], options?: object) =>
+    pool.unsafe(query, (parameters ?? []) as never[], { ...options, onexecute: () => false } as object);
+  return new Proxy(pool, {
+    get: (target, property, receiver) => (property === 'unsafe' ? unsafe : Reflect.get(target, property, receiver)),
+  });
 }
 
 async function createPglite(dataDir: string): Promise<DbClient> {
