@@ -243,11 +243,11 @@ describe('read replica lag (a streaming standby of this test, its replay paused)
 
   it('a new api refills from the primary until it knows the primary position, then from the caught-up standby', async () => {
     expect(first.publicCache.requirement().unknown).toBe(true);
-    expect(dataOf(await http.get('/api/v1/groups')).length).toBeGreaterThan(0);
+    expect(dataOf<unknown[]>(await http.get('/api/v1/groups')).length).toBeGreaterThan(0);
     expect(refills(first)).toEqual({ replica: 0, primary: 1 });
     await until('the primary position known', () => !first.publicCache.requirement().unknown);
     await waitForReplay(onPrimary, onStandby);
-    expect(dataOf(await http.get('/api/v1/services')).length).toBeGreaterThan(0);
+    expect(dataOf<unknown[]>(await http.get('/api/v1/services')).length).toBeGreaterThan(0);
     expect(refills(first)).toEqual({ replica: 1, primary: 1 });
   });
 
@@ -313,7 +313,7 @@ describe('read replica lag (a streaming standby of this test, its replay paused)
       await resumeReplay();
     }
     const before = refills(first);
-    expect(dataOf(await http.get('/api/v1/groups')).length).toBeGreaterThan(0);
+    expect(dataOf<unknown[]>(await http.get('/api/v1/groups')).length).toBeGreaterThan(0);
     expect(refills(first)).toEqual({ replica: before.replica + 1, primary: before.primary });
   });
 

@@ -210,6 +210,8 @@ export async function startPgBouncer(options: {
       'min_pool_size = 0',
       'reserve_pool_size = 0',
       'max_client_conn = 200',
+      // PGBOUNCER_VERBOSE=3 logs every packet (what a hanging client sent last): see log().
+      `verbose = ${process.env.PGBOUNCER_VERBOSE ?? 0}`,
       `logfile = ${logFile}`,
       // It refuses to run as root; started as root it switches to this user.
       ...(asRoot ? ['user = postgres'] : []),
@@ -247,7 +249,9 @@ export async function startPgBouncer(options: {
     async stop() {
       if (child.exitCode === null) {
         child.kill('SIGTERM');
+        const stubborn = setTimeout(() => child.kill('SIGKILL'), 5000);
         await exited;
+        clearTimeout(stubborn);
       }
       rmSync(dir, { recursive: true, force: true });
     },
