@@ -334,4 +334,26 @@ describe('read replica lag (a streaming standby of this test, its replay paused)
       select count(*)::int as n from service_status_day_zones where time_zone = ${saved.body.data.time_zone}`;
     expect(kept[0]?.n).toBe(1);
   });
+  it('a standby that goes away costs no answer: its reads are read again on the primary, later refills read the primary', async () => {
+    await waitForReplay(onPrimary, onStandby);
+    await learnPosition(first, http);
+    await waitForReplay(onPrimary, onStandby);
+    // Seen caught up: the next refills trust it without asking again (until a write).
+    const seen = refills(first);
+    expect((await http.get(`/api/v1/groups?seen=${unique()}`)).status).toBe(200);
+    expect(refills(first)).toEqual({ replica: seen.replica + 1, primary: seen.primary });
+    await onStandby.end({ timeout: 1 }).catch(() => {});
+    await standby.stop();
+    const before = { ...refills(first), fallbacks: first.publicCache.stats().replicaFallbacks };
+    const services = dataOf<WireService[]>(await http.get(`/api/v1/services?gone=${unique()}`));
+    expect(services.length).toBeGreaterThan(0);
+    expect({ ...refills(first), fallbacks: first.publicCache.stats().replicaFallbacks }).toEqual({
+      replica: before.replica + 1,
+      primary: before.primary,
+      fallbacks: before.fallbacks + 1,
+    });
+    // Checked anew, and away: the primary answers the refill.
+    expect((await http.get(`/api/v1/events?after=${unique()}`)).status).toBe(200);
+    expect(refills(first)).toEqual({ replica: before.replica + 1, primary: before.primary + 1 });
+  });
 });

@@ -175,6 +175,41 @@ async function createPglite(dataDir: string): Promise<DbClient> {
   };
 }
 
+/** Codes of postgres.js and Node for a connection that could not be made or was lost. */
+const connectionFailures = new Set([
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'CONNECT_TIMEOUT',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EPIPE',
+  'ETIMEDOUT',
+]);
+
+/**
+ * Whether a failed query failed because of the server rather than the query: no connection,
+ * a connection lost, the server shutting down or starting (SQLSTATE class 08, 57P01–57P03), or
+ * a hot standby cancelling it for a conflict with recovery (40001 there). The same read may
+ * succeed on another server. Looks through drizzle's wrapping (`cause`).
+ */
+export function isServerUnavailable(error: unknown): boolean {
+  for (let current = error, depth = 0; current && depth < 4; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') {
+      if (connectionFailures.has(code) || code.startsWith('08') || /^57P0[1-3]$/.test(code)) return true;
+      if (code === '40001' && /conflict with recovery/i.test(String((current as { message?: unknown }).message))) {
+        return true;
+      }
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 /** A WAL position (`16/B374D848`) as a number, to compare two of them. */
 export function walPositionValue(position: string): bigint {
   const match = /^([0-9A-F]{1,8})\/([0-9A-F]{1,8})$/i.exec(position);

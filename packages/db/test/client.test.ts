@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDb, type DbClient, walPositionValue } from '../src/client';
+import { createDb, type DbClient, isServerUnavailable, walPositionValue } from '../src/client';
 import { installation } from '../src/schema';
 import { createTestDatabase } from '../src/testing';
 
@@ -74,6 +74,34 @@ describe('walPositionValue', () => {
     expect(walPositionValue('a/b')).toBe(walPositionValue('A/B'));
     for (const bad of ['', '16B3748', '0/', 'x/1', '0/1/2', '123456789/0']) {
       expect(() => walPositionValue(bad), bad).toThrow(/not a WAL position/);
+    }
+  });
+});
+
+describe('isServerUnavailable', () => {
+  it('is true for a connection refused, lost or shutting down and a recovery conflict, also wrapped by drizzle', () => {
+    for (const error of [
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }),
+      Object.assign(new Error('write CONNECTION_CLOSED'), { code: 'CONNECTION_CLOSED' }),
+      Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
+      Object.assign(new Error('the database system is starting up'), { code: '57P03' }),
+      Object.assign(new Error('connection failure'), { code: '08006' }),
+      Object.assign(new Error('canceling statement due to conflict with recovery'), { code: '40001' }),
+      new Error('Failed query: select 1', { cause: Object.assign(new Error('x'), { code: 'CONNECT_TIMEOUT' }) }),
+    ]) {
+      expect(isServerUnavailable(error), error.message).toBe(true);
+    }
+  });
+
+  it('is false for what the query itself did wrong, and for a serialization failure on the primary', () => {
+    for (const error of [
+      Object.assign(new Error('permission denied for table services'), { code: '42501' }),
+      Object.assign(new Error('duplicate key value'), { code: '23505' }),
+      Object.assign(new Error('could not serialize access'), { code: '40001' }),
+      new Error('not found'),
+      undefined,
+    ]) {
+      expect(isServerUnavailable(error), String(error)).toBe(false);
     }
   });
 });

@@ -104,6 +104,15 @@ export function createApiMetrics(options: {
       this.inc({ database: 'primary' }, stats.primaryRefills);
     },
   });
+  new Counter({
+    name: 'public_cache_replica_fallbacks_total',
+    help: 'Reads of refills routed to the read replica that it could not answer (no connection, shutting down, a recovery conflict), read again on the primary.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(options.publicCache.stats().replicaFallbacks);
+    },
+  });
 
   const methods = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
   return {

@@ -75,16 +75,20 @@ export interface PostgresServer {
   url(database?: string): string;
   /** Connects as postgres (for what the test checks itself). */
   connect(database?: string): postgres.Sql;
+  /** Stops it at once (as a crash would) and removes its files; again: nothing. */
   stop(): Promise<void>;
 }
 
 function serverAt(bin: string, dir: string, data: string, port: number): PostgresServer {
   const url = (database = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${database}`;
+  let stopped = false;
   return {
     port,
     url,
     connect: (database) => postgres(url(database), { max: 2, onnotice: () => {} }),
     async stop() {
+      if (stopped) return;
+      stopped = true;
       if (existsSync(path.join(data, 'postmaster.pid'))) {
         runTool(path.join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop']);
       }

@@ -129,8 +129,19 @@ export function createPreRouter(
       return end.call(this, body, callback);
     } as ServerResponse['end'];
     // Where the answer is read is decided after the fill's generation: a write meanwhile keeps it out.
-    if (replica) replica.route(req).then(() => app(req, res));
-    else app(req, res);
+    if (!replica) {
+      app(req, res);
+      return;
+    }
+    replica
+      .route(req)
+      .then(() => app(req, res))
+      .catch((error: unknown) => {
+        // As a throw of the app outside Express would: this request is lost, not the process.
+        logger.error({ err: error, url: redactUrl(req.url) }, 'public cache refill failed');
+        if (!res.headersSent) res.writeHead(500).end();
+        else res.destroy();
+      });
   }
 
   /** HEAD reaches the GET procedure (Node already knows to send no body). */

@@ -21,10 +21,14 @@
  * replica was seen at or past the position (until the next write); a write, one query to the
  * primary. Only requests that refill the cache (anonymous GET/HEAD of a cached route) are ever
  * routed here; every other request, and any request this module did not mark, reads the primary.
+ *
+ * A replica that does not answer costs no answer: the check gives up after a moment, and a read
+ * that fails because of the server (`isServerUnavailable`: no connection, shutting down, a
+ * recovery conflict) is read again on the primary; the replica is checked anew next time.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Core, PublicReads } from '@statuspage/core';
-import { type DbClient, walPositionValue } from '@statuspage/db';
+import { type DbClient, isServerUnavailable, walPositionValue } from '@statuspage/db';
 import type { Logger } from 'pino';
 import type { CacheStore } from './store';
 
@@ -38,15 +42,61 @@ export interface ReplicaDatabases {
   replica: WalSource;
 }
 
-/** The refills the routing sent to the replica (the rest, and every other request, use the primary). */
-const fromReplica = new WeakSet<IncomingMessage>();
+/** How long a refill waits for the replica to tell its replay position before reading the primary. */
+const CHECK_TIMEOUT_MS = 1000;
+
+/** The refills the routing sent to the replica, with their routing (every other request uses the primary). */
+const fromReplica = new WeakMap<IncomingMessage, ReplicaRouting>();
 
 /**
  * The public reads a request's handler uses: over the read replica when the public cache routed
- * this refill there, otherwise the primary's (`core` itself).
+ * this refill there (read again on the primary when the replica cannot answer), otherwise the
+ * primary's (`core` itself).
  */
 export function publicReadsOf(core: Core, req: IncomingMessage): PublicReads {
-  return fromReplica.has(req) ? core.replicaReads : core;
+  return fromReplica.get(req)?.readsOf(core) ?? core;
+}
+
+/**
+ * The replica's reads, each one read again on the primary when it fails because of the server
+ * (the same use-case, the primary's instance); other failures (not found, bad input) stay.
+ */
+function withFallback(replica: PublicReads, primary: PublicReads, failed: (error: unknown) => void): PublicReads {
+  const module = <M extends object>(onReplica: M, onPrimary: M): M => {
+    const methods = onReplica as Record<string, unknown>;
+    const fallbacks = onPrimary as Record<string, (...args: unknown[]) => unknown>;
+    const wrapped: Record<string, unknown> = {};
+    for (const name of Object.keys(methods)) {
+      if (typeof methods[name] !== 'function') continue;
+      wrapped[name] = async (...args: unknown[]) => {
+        try {
+          return await (methods[name] as (...args: unknown[]) => unknown)(...args);
+        } catch (error) {
+          if (!isServerUnavailable(error)) throw error;
+          failed(error);
+          return fallbacks[name]?.(...args);
+        }
+      };
+    }
+    return wrapped as M;
+  };
+  return {
+    services: module(replica.services, primary.services),
+    groups: module(replica.groups, primary.groups),
+    events: module(replica.events, primary.events),
+    page: module(replica.page, primary.page),
+    uptime: module(replica.uptime, primary.uptime),
+    syndication: module(replica.syndication, primary.syndication),
+  };
+}
+
+/** Settles as `promise`, or rejects after `ms`. */
+function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 export type ReplicaRouting = ReturnType<typeof createReplicaRouting>;
@@ -87,14 +137,22 @@ export function createReplicaRouting(store: CacheStore, databases: ReplicaDataba
       return false;
     }
     if (confirmed >= required.position) return true;
-    const replayed = await replica.replayedWalPosition();
+    const replayed = await within(replica.replayedWalPosition(), CHECK_TIMEOUT_MS);
     // Not in recovery: it has every committed write, at least up to what is asked now.
     const reached = replayed === null ? required.position : walPositionValue(replayed);
     if (reached > confirmed) confirmed = reached;
     return reached >= required.position;
   }
 
-  return {
+  /** A read on the replica failed because of the server: read the primary, and check the replica next time. */
+  function replicaFailed(error: unknown) {
+    confirmed = -1n;
+    counters.replicaFallbacks += 1;
+    warnOnce(error, 'read replica unavailable: public refills read the primary');
+  }
+  const readsByCore = new WeakMap<Core, PublicReads>();
+
+  const routing = {
     /** Decides where this refill reads (never throws: a replica that does not answer leaves it on the primary). */
     async route(req: IncomingMessage) {
       let useReplica = false;
@@ -102,14 +160,25 @@ export function createReplicaRouting(store: CacheStore, databases: ReplicaDataba
         useReplica = await replicaMayAnswer();
         warned = false;
       } catch (error) {
+        confirmed = -1n;
         warnOnce(error, 'read replica unavailable: public refills read the primary');
       }
       if (useReplica) {
-        fromReplica.add(req);
+        fromReplica.set(req, routing);
         counters.replicaRefills += 1;
       } else {
         counters.primaryRefills += 1;
       }
+    },
+
+    /** The reads of a refill routed to the replica: its own, each falling back to the primary's. */
+    readsOf(core: Core): PublicReads {
+      let reads = readsByCore.get(core);
+      if (!reads) {
+        reads = withFallback(core.replicaReads, core, replicaFailed);
+        readsByCore.set(core, reads);
+      }
+      return reads;
     },
 
     /** The primary's WAL position now (after a write committed); undefined when it does not answer. */
@@ -122,4 +191,5 @@ export function createReplicaRouting(store: CacheStore, databases: ReplicaDataba
       }
     },
   };
+  return routing;
 }

@@ -70,6 +70,8 @@ export interface PublicCacheStats {
   /** With a read replica (DATABASE_READ_URL): refills it answered, and refills the primary answered instead. */
   replicaRefills: number;
   primaryRefills: number;
+  /** Of the replica's refills, reads it could not answer (the server away), read again on the primary. */
+  replicaFallbacks: number;
   entries: number;
   bytes: number;
   generation: number;
@@ -160,6 +162,7 @@ export function createCacheStore(options: CacheStoreOptions) {
     invalidations: 0,
     replicaRefills: 0,
     primaryRefills: 0,
+    replicaFallbacks: 0,
   };
   // Unknown at start: writes made before this process started, by other replicas, were not told.
   let requirement: ReadRequirement = { position: 0n, unknown: true, epoch: 0 };
