@@ -20,7 +20,7 @@ export const PublicCacheInvalidation = z.object({
   /** The event it is about, when one (scheduled-maintenance transitions), for logs and tests. */
   event_id: z.string().optional(),
   /**
-   * The primary's WAL position after the write (`pg_current_wal_lsn()`, e.g. `16/B374D848`): a
+   * The primary's WAL position after the write (`pg_current_wal_insert_lsn()`, e.g. `16/B374D848`): a
    * read replica must have replayed it before it refills a public cache. Without it, the
    * receiver treats the position as unknown and refills from the primary until it asked anew.
    */

@@ -29,8 +29,11 @@ export interface DbClient {
    */
   poolStats(): Promise<PoolStats | undefined>;
   /**
-   * The server's WAL position now (`pg_current_wal_lsn()`, as `X/Y` text): after a write
-   * committed, what a read replica must have replayed to show it. Fails on a server in recovery.
+   * The server's WAL position now, as `X/Y` text: after a write committed, what a read replica
+   * must have replayed to show it. The insert position (`pg_current_wal_insert_lsn()`), not the
+   * write position (`pg_current_wal_lsn()`): with `synchronous_commit = off` a commit returns
+   * before its record is written, and only the insert position is sure to be past it. Fails on
+   * a server in recovery.
    */
   currentWalPosition(): Promise<string>;
   /**
@@ -111,7 +114,7 @@ async function createPostgres(url: string, poolSize: number, prepare: boolean): 
       return { max: poolSize, inUse: row?.in_use ?? 0, idle: row?.idle ?? 0 };
     },
     async currentWalPosition() {
-      const [row] = await sql.unsafe<{ lsn: string }[]>('select pg_current_wal_lsn()::text as lsn', []);
+      const [row] = await sql.unsafe<{ lsn: string }[]>('select pg_current_wal_insert_lsn()::text as lsn', []);
       return walPositionOf(row?.lsn);
     },
     async replayedWalPosition() {
@@ -165,7 +168,7 @@ async function createPglite(dataDir: string): Promise<DbClient> {
       return undefined;
     },
     async currentWalPosition() {
-      const result = await client.query<{ lsn: string }>('select pg_current_wal_lsn()::text as lsn');
+      const result = await client.query<{ lsn: string }>('select pg_current_wal_insert_lsn()::text as lsn');
       return walPositionOf(result.rows[0]?.lsn);
     },
     async replayedWalPosition() {

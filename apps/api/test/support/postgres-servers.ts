@@ -151,7 +151,8 @@ export async function startStandby(primary: PostgresServer): Promise<PostgresSer
 
 /** Waits until the standby has replayed everything the primary has written so far. */
 export async function waitForReplay(primary: postgres.Sql, standby: postgres.Sql, timeoutMs = 30_000) {
-  const [{ lsn }] = (await primary`select pg_current_wal_lsn()::text as lsn`) as unknown as [{ lsn: string }];
+  // The insert position, as the api asks it after a write.
+  const [{ lsn }] = (await primary`select pg_current_wal_insert_lsn()::text as lsn`) as unknown as [{ lsn: string }];
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const [row] = await standby`select pg_last_wal_replay_lsn() >= ${lsn}::pg_lsn as caught_up`;

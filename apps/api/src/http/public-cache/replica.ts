@@ -6,7 +6,8 @@
  *
  * The rule:
  * - Every clear carries the primary's WAL position after the write that caused it: the writer
- *   asks `pg_current_wal_lsn()` once its transaction committed (`writePosition`), and the
+ *   asks the primary's WAL insert position (`pg_current_wal_insert_lsn()`, past the commit
+ *   record even with `synchronous_commit = off`) once its transaction committed (`writePosition`), and the
  *   position travels with the invalidation to the other api replicas (bus.ts). The cache keeps
  *   the highest one (store.ts, `requirement`).
  * - A refill reads the replica only when the replica's `pg_last_wal_replay_lsn()` is at least
