@@ -60,6 +60,14 @@ export const EnvSchema = z
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     DATABASE_URL: z.url().optional(),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    /**
+     * A read replica of DATABASE_URL for the public reads that refill the public cache (README,
+     * "PgBouncer and read replicas"); everything else stays on DATABASE_URL.
+     */
+    DATABASE_READ_URL: z.url({ protocol: /^postgres(ql)?$/, message: 'expected a postgres:// URL' }).optional(),
+    DATABASE_READ_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    /** Server-side prepared statements; off behind PgBouncer in transaction pooling before 1.21. */
+    DATABASE_PREPARED_STATEMENTS: boolSetting(true),
     PGLITE_DATA_DIR: z.string().optional(),
     REDIS_URL: z.url().optional(),
     REDIS_CONNECT_TIMEOUT: durationSetting('3s', 's'),
@@ -136,7 +144,16 @@ export const EnvSchema = z
     SUBSCRIBERS_MAIL_COOLDOWN: durationSetting('1m', 's'),
     ...appSecretSettings(DEVELOPMENT_SECRET),
   })
-  .superRefine(refineProductionSecrets);
+  .superRefine((env, ctx) => {
+    refineProductionSecrets(env, ctx);
+    if (env.DATABASE_READ_URL && !env.DATABASE_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DATABASE_READ_URL'],
+        message: 'DATABASE_READ_URL needs DATABASE_URL: a read replica is of a PostgreSQL primary, not of PGlite',
+      });
+    }
+  });
 export type Env = z.infer<typeof EnvSchema>;
 
 /**

@@ -27,6 +27,8 @@ import { sessionOf } from './trpc/context';
 export interface ApiServer {
   url: string;
   db: DbClient;
+  /** The read replica's pool (DATABASE_READ_URL), when configured: only public cache refills use it. */
+  readDb: DbClient | undefined;
   /** The public read cache (its counters, for metrics and tests). */
   publicCache: PublicCache;
   /** Where Prometheus scrapes this process: `/metrics` on SERVER_METRICS_PORT, never on the public port. */
@@ -35,7 +37,7 @@ export interface ApiServer {
   server: Server;
   /**
    * Graceful shutdown: readiness off → stop accepting and finish in-flight requests →
-   * cache invalidation subscriber → Redis → database.
+   * cache invalidation subscriber → Redis → databases.
    */
   close(): Promise<void>;
 }
@@ -51,7 +53,20 @@ export interface StartOptions {
 /** Wires configuration, database, Redis and the app, and starts listening. */
 export async function startApiServer(env: Env, options: StartOptions = {}): Promise<ApiServer> {
   const logger = options.logger ?? createLogger({ level: env.LOG_LEVEL, format: env.LOG_FORMAT, name: 'api' });
-  const db = await createDb({ url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE, dataDir: env.PGLITE_DATA_DIR });
+  const db = await createDb({
+    url: env.DATABASE_URL,
+    poolSize: env.DATABASE_POOL_SIZE,
+    dataDir: env.PGLITE_DATA_DIR,
+    preparedStatements: env.DATABASE_PREPARED_STATEMENTS,
+  });
+  // Only the public reads that refill the public cache use it, and only once it has replayed the latest write.
+  const readDb = env.DATABASE_READ_URL
+    ? await createDb({
+        url: env.DATABASE_READ_URL,
+        poolSize: env.DATABASE_READ_POOL_SIZE,
+        preparedStatements: env.DATABASE_PREPARED_STATEMENTS,
+      })
+    : undefined;
   if (db.driver === 'pglite') {
     // The embedded database belongs to this process alone: bring its schema up to date here.
     await db.migrate();
@@ -79,7 +94,13 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
     logger.info('no REDIS_URL: rate limits are kept in memory; the outbox accumulates until a worker runs');
   }
 
-  const publicCache = createPublicCache({ ttlSeconds: env.PUBLIC_CACHE_TTL, logger });
+  const publicCache = createPublicCache({
+    ttlSeconds: env.PUBLIC_CACHE_TTL,
+    logger,
+    replica: readDb ? { primary: db, replica: readDb } : undefined,
+  });
+  if (readDb)
+    logger.info({ database: databaseAddress(env.DATABASE_READ_URL) }, 'public reads may use the read replica');
   let cacheBus: PublicCacheBus | undefined;
   if (env.REDIS_URL && redis) {
     // Other replicas clear their caches on our writes and we on theirs.
@@ -110,6 +131,7 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
   });
   const core = createCore({
     db: db.db,
+    readDb: readDb?.db,
     publicBaseUrl: env.NOTIFICATIONS_BASE_URL,
     identity: {
       accessTtlSeconds: env.AUTH_ACCESS_TOKEN_TTL,
@@ -244,6 +266,7 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
       probe.close();
       await cacheBus?.close();
       await redis?.quit().catch(() => redis?.disconnect());
+      await readDb?.close();
       await db.close();
       throw error;
     });
@@ -257,6 +280,7 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
   return {
     url,
     db,
+    readDb,
     publicCache,
     metricsUrl,
     server,
@@ -275,6 +299,7 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
         probe.close();
         await cacheBus?.close();
         await redis?.quit().catch(() => redis?.disconnect());
+        await readDb?.close();
         await db.close();
         logger.info('api stopped');
       })();
@@ -299,4 +324,11 @@ function routeResolver() {
     procedures: procedures.map((procedure) => procedure.path),
     fixed: ['/healthz', '/readyz', '/api/openapi.json', '/api/openapi.yaml', UNSUBSCRIBE_PATH],
   });
+}
+
+/** Where a PostgreSQL URL points, without credentials (for log lines). */
+function databaseAddress(url: string | undefined) {
+  if (!url) return undefined;
+  const target = new URL(url);
+  return `${target.hostname}:${target.port || '5432'}${target.pathname}`;
 }

@@ -84,3 +84,40 @@ describe('api configuration: only what the api reads', () => {
     expect(loadEnv({ NOTIFICATIONS_VERIFICATION_CODE_TTL: '15m' }).NOTIFICATIONS_VERIFICATION_CODE_TTL).toBe(900);
   });
 });
+
+describe('api configuration of the databases (PgBouncer, read replica)', () => {
+  const primary = 'postgres://postgres@db.internal:5432/statuspage';
+
+  it('prepares statements and reads only the primary unless told otherwise', () => {
+    const env = loadEnv({ DATABASE_URL: primary });
+    expect(env).toMatchObject({ DATABASE_PREPARED_STATEMENTS: true, DATABASE_READ_POOL_SIZE: 10 });
+    expect(env.DATABASE_READ_URL).toBeUndefined();
+  });
+
+  it('reads DATABASE_PREPARED_STATEMENTS=false (PgBouncer in transaction pooling before 1.21)', () => {
+    expect(loadEnv({ DATABASE_PREPARED_STATEMENTS: 'false' }).DATABASE_PREPARED_STATEMENTS).toBe(false);
+    expect(problems({ DATABASE_PREPARED_STATEMENTS: 'off' })).toMatch(/DATABASE_PREPARED_STATEMENTS/);
+  });
+
+  it('takes a read replica of a PostgreSQL primary, with its own pool size', () => {
+    const env = loadEnv({
+      DATABASE_URL: primary,
+      DATABASE_READ_URL: 'postgresql://reader@replica.internal:5432/statuspage',
+      DATABASE_READ_POOL_SIZE: '4',
+    });
+    expect(env).toMatchObject({
+      DATABASE_READ_URL: 'postgresql://reader@replica.internal:5432/statuspage',
+      DATABASE_READ_POOL_SIZE: 4,
+    });
+  });
+
+  it('refuses a read replica without DATABASE_URL (of PGlite), one that is not a postgres:// URL, and a bad pool size', () => {
+    expect(problems({ DATABASE_READ_URL: 'postgres://reader@replica.internal/statuspage' })).toMatch(
+      /DATABASE_READ_URL: DATABASE_READ_URL needs DATABASE_URL/,
+    );
+    expect(problems({ DATABASE_URL: primary, DATABASE_READ_URL: 'mysql://replica.internal/statuspage' })).toMatch(
+      /DATABASE_READ_URL: expected a postgres:\/\/ URL/,
+    );
+    expect(problems({ DATABASE_URL: primary, DATABASE_READ_POOL_SIZE: '0' })).toMatch(/DATABASE_READ_POOL_SIZE/);
+  });
+});

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { corsMiddleware, requestIdOf } from '../src/app';
 import { loadEnv } from '../src/env';
 import { createPublicCache, PUBLIC_CACHE_CONTROL } from '../src/http/public-cache';
+import { createCacheStore } from '../src/http/public-cache/store';
 import type { PublicRoute } from '../src/http/public-routes';
 import { createLogger } from '../src/logger';
 import { type ApiServer, startApiServer } from '../src/server';
@@ -634,5 +635,48 @@ describe('public cache pre-router', () => {
         await stub.close();
       }
     });
+  });
+});
+
+describe('public cache: what a refill from a read replica must see', () => {
+  const position = (text: string) => {
+    const [high, low] = text.split('/');
+    return (BigInt(`0x${high}`) << 32n) | BigInt(`0x${low}`);
+  };
+  const newCache = () =>
+    createCacheStore({ ttlSeconds: 30, logger: createLogger({ level: 'silent', format: 'json', name: 'cache-test' }) });
+
+  it('is unknown at start, and after a clear without a position, until a position asked since is settled', () => {
+    const cache = newCache();
+    const start = cache.requirement();
+    expect(start.unknown).toBe(true);
+    // A position asked before the clear does not settle it.
+    cache.clear('remote: maintenance.start');
+    cache.settle(start.epoch, '0/10');
+    expect(cache.requirement().unknown).toBe(true);
+    cache.settle(cache.requirement().epoch, '0/20');
+    expect(cache.requirement()).toMatchObject({ unknown: false, position: position('0/20') });
+  });
+
+  it('keeps the highest position of the writes here and elsewhere, and a malformed one counts as none', () => {
+    const cache = newCache();
+    cache.settle(cache.requirement().epoch, '0/10');
+    cache.invalidate('services.create', '1/A');
+    cache.clear('remote: services.update', '0/FFFFFFFF');
+    expect(cache.requirement()).toMatchObject({ unknown: false, position: position('1/A') });
+    cache.clear('remote: garbage', 'not-a-position');
+    expect(cache.requirement().unknown).toBe(true);
+  });
+
+  it('stays unknown while paused (messages may be lost) and after resuming, until settled again', () => {
+    const cache = newCache();
+    cache.settle(cache.requirement().epoch, '0/10');
+    cache.pause('invalidation channel disconnected');
+    cache.settle(cache.requirement().epoch, '0/30');
+    expect(cache.requirement().unknown).toBe(true);
+    cache.resume('subscribed to the invalidation channel');
+    expect(cache.requirement().unknown).toBe(true);
+    cache.settle(cache.requirement().epoch, '0/40');
+    expect(cache.requirement()).toMatchObject({ unknown: false, position: position('0/40') });
   });
 });

@@ -14,11 +14,15 @@ export function describeDatabase(url: string) {
  * waits. Resolves undefined when `stopped` turns true first.
  */
 export async function openDatabase(
-  options: { url: string; poolSize: number; logger: Logger },
+  options: { url: string; poolSize: number; preparedStatements: boolean; logger: Logger },
   stopped: { readonly value: boolean; sleep(ms: number): Promise<void> },
 ): Promise<DbClient | undefined> {
   const where = describeDatabase(options.url);
-  const client = await createDb({ url: options.url, poolSize: options.poolSize });
+  const client = await createDb({
+    url: options.url,
+    poolSize: options.poolSize,
+    preparedStatements: options.preparedStatements,
+  });
   let said: string | undefined;
   while (!stopped.value) {
     try {

@@ -28,6 +28,8 @@ export const WorkerEnvSchema = z
         'DATABASE_URL is required: the worker needs PostgreSQL (postgres://…); the embedded PGlite database cannot be shared between processes',
     }),
     DATABASE_POOL_SIZE: countSetting(10, 200),
+    /** Off behind PgBouncer in transaction pooling before 1.21 (see the api's). */
+    DATABASE_PREPARED_STATEMENTS: boolSetting(true),
     REDIS_URL: z.url({ message: 'REDIS_URL is required: the worker needs Redis (e.g. redis://127.0.0.1:6379)' }),
     /** Prefix of every BullMQ key; the installation id is appended (`<prefix>-<12 hex digits>`). */
     WORKER_QUEUE_PREFIX: z

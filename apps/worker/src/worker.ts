@@ -119,7 +119,15 @@ export function startWorker(env: WorkerEnv, logger: Logger): RunningWorker {
       port: env.WORKER_METRICS_PORT,
       host: env.WORKER_METRICS_HOST,
     });
-    db = await openDatabase({ url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE, logger }, stop);
+    db = await openDatabase(
+      {
+        url: env.DATABASE_URL,
+        poolSize: env.DATABASE_POOL_SIZE,
+        preparedStatements: env.DATABASE_PREPARED_STATEMENTS,
+        logger,
+      },
+      stop,
+    );
     if (!db) return;
     await Promise.race([ready, stopped]);
     if (stopping) return;

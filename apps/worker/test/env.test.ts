@@ -9,6 +9,7 @@ describe('worker configuration', () => {
     const env = loadWorkerEnv(required);
     expect(env).toMatchObject({
       DATABASE_POOL_SIZE: 10,
+      DATABASE_PREPARED_STATEMENTS: true,
       WORKER_CONCURRENCY: 20,
       WORKER_OUTBOX_POLL_INTERVAL: 200,
       WORKER_SHUTDOWN_TIMEOUT: 30_000,
@@ -25,6 +26,10 @@ describe('worker configuration', () => {
     expect(
       loadWorkerEnv({ ...required, NOTIFICATIONS_RETRY_INITIAL_BACKOFF: '250ms', WORKER_SHUTDOWN_TIMEOUT: '10' }),
     ).toMatchObject({ NOTIFICATIONS_RETRY_INITIAL_BACKOFF: 250, WORKER_SHUTDOWN_TIMEOUT: 10_000 });
+    // Behind PgBouncer in transaction pooling before 1.21, as for the api.
+    expect(loadWorkerEnv({ ...required, DATABASE_PREPARED_STATEMENTS: 'false' }).DATABASE_PREPARED_STATEMENTS).toBe(
+      false,
+    );
   });
 
   it('names the variable that is missing or wrong', () => {

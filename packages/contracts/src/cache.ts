@@ -19,5 +19,14 @@ export const PublicCacheInvalidation = z.object({
   reason: z.string().optional(),
   /** The event it is about, when one (scheduled-maintenance transitions), for logs and tests. */
   event_id: z.string().optional(),
+  /**
+   * The primary's WAL position after the write (`pg_current_wal_insert_lsn()`, e.g. `16/B374D848`): a
+   * read replica must have replayed it before it refills a public cache. Without it, the
+   * receiver treats the position as unknown and refills from the primary until it asked anew.
+   */
+  wal_lsn: z
+    .string()
+    .regex(/^[0-9A-F]{1,8}\/[0-9A-F]{1,8}$/i)
+    .optional(),
 });
 export type PublicCacheInvalidation = z.infer<typeof PublicCacheInvalidation>;

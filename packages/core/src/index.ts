@@ -7,6 +7,8 @@ import {
   catalogForUptime,
   createGroupUseCases,
   createServiceUseCases,
+  type GroupUseCases,
+  type ServiceUseCases,
 } from './catalog';
 import {
   createEventUseCases,
@@ -31,11 +33,11 @@ import {
   type NotificationSettings,
 } from './notifications';
 import { writeOutbox } from './outbox/write';
-import { createPageUseCases } from './page';
+import { createPageUseCases, type PageUseCases } from './page';
 import { type Clock, systemClock } from './shared/clock';
-import { createSyndicationUseCases } from './syndication';
+import { createSyndicationUseCases, type SyndicationUseCases } from './syndication';
 import { assertTemplateExists, createTemplateUseCases, templatesForIntegrations } from './templates';
-import { createUptimeUseCases } from './uptime';
+import { createUptimeUseCases, type UptimeUseCases } from './uptime';
 
 export {
   type AuditActor,
@@ -179,11 +181,24 @@ export function createEventsCore(db: Database, clock: Clock = systemClock) {
 }
 export type EventsCore = ReturnType<typeof createEventsCore>;
 
+/** The installation's id, read once (it never changes); a failed read is tried again next time. */
+function installationIdOf(db: Database) {
+  let pageId: Promise<string> | undefined;
+  return () => {
+    // On the primary: the read creates the row when a restore lost it.
+    pageId ??= readInstallationId(db).catch((error: unknown) => {
+      pageId = undefined;
+      throw error;
+    });
+    return pageId;
+  };
+}
+
 /** Syndication over the other modules' use-cases (the api's machine views, the worker's Statuspage webhooks). */
 function wireSyndication(
-  db: Database,
   clock: Clock,
   publicBaseUrl: string | undefined,
+  pageId: () => Promise<string>,
   uses: {
     services: ReturnType<typeof createServiceUseCases>;
     groups: ReturnType<typeof createGroupUseCases>;
@@ -192,18 +207,11 @@ function wireSyndication(
   },
 ) {
   const { services, groups, events, page } = uses;
-  let pageId: Promise<string> | undefined;
   return createSyndicationUseCases({
     baseUrl: (publicBaseUrl ?? 'http://localhost:8080').replace(/\/+$/, ''),
     clock,
     page: page.get,
-    pageId: () => {
-      pageId ??= readInstallationId(db).catch((error: unknown) => {
-        pageId = undefined;
-        throw error;
-      });
-      return pageId;
-    },
+    pageId,
     catalog: {
       services: () => services.list({ include_archived: true }),
       groups: () => groups.list({ include_archived: false }),
@@ -219,7 +227,7 @@ function wireSyndication(
 
 /** The Statuspage view of an event and the page, wired as createCore wires it (the worker's webhook deliveries). */
 export function createWebhookSnapshots(db: Database, publicBaseUrl: string, clock: Clock = systemClock) {
-  const syndication = wireSyndication(db, clock, publicBaseUrl, {
+  const syndication = wireSyndication(clock, publicBaseUrl, installationIdOf(db), {
     services: createServiceUseCases({ db, clock, events: eventsForCatalog }),
     groups: createGroupUseCases({ db, clock, events: eventsForCatalog }),
     events: createEventsCore(db, clock),
@@ -228,8 +236,52 @@ export function createWebhookSnapshots(db: Database, publicBaseUrl: string, cloc
   return syndication.webhookSnapshot;
 }
 
+/**
+ * The reads behind the public page, its REST reads and its feeds: what a read replica may
+ * answer. Only reads: none of them writes (the one that would, building an uptime time zone,
+ * is sent to the primary).
+ */
+export interface PublicReads {
+  services: Pick<ServiceUseCases, 'list' | 'get'>;
+  groups: Pick<GroupUseCases, 'list' | 'get'>;
+  events: Pick<
+    EventsCore,
+    'list' | 'get' | 'byIds' | 'forService' | 'publicStatus' | 'history' | 'historyPage' | 'latestUpdates'
+  >;
+  page: Pick<PageUseCases, 'get'>;
+  uptime: UptimeUseCases;
+  syndication: SyndicationUseCases;
+}
+
+/** The public reads over a read replica; the primary builds uptime zones and keeps the installation id. */
+function createReplicaReads(
+  readDb: Database,
+  primary: Database,
+  clock: Clock,
+  publicBaseUrl: string | undefined,
+): PublicReads {
+  const db = auditedDatabase(readDb);
+  const services = createServiceUseCases({ db, clock, events: eventsForCatalog });
+  const groups = createGroupUseCases({ db, clock, events: eventsForCatalog });
+  const events = createEventsCore(db, clock);
+  const page = createPageUseCases({ db, clock });
+  return {
+    services,
+    groups,
+    events,
+    page,
+    uptime: createUptimeUseCases({ db, primary, clock, catalog: catalogForUptime, events: eventsForUptime }),
+    syndication: wireSyndication(clock, publicBaseUrl, installationIdOf(primary), { services, groups, events, page }),
+  };
+}
+
 export interface CoreOptions {
   db: Database;
+  /**
+   * A read replica of `db` (DATABASE_READ_URL): only `replicaReads` run on it. Every write,
+   * and every other read, stays on `db`.
+   */
+  readDb?: Database | undefined;
   identity: IdentityConfig;
   notifications: {
     settings: NotificationSettings;
@@ -284,7 +336,16 @@ export function createCore(options: CoreOptions) {
     incidents,
     templates: integrationTemplates,
   });
-  const syndication = wireSyndication(db, clock, options.publicBaseUrl, { services, groups, events, page });
+  const syndication = wireSyndication(clock, options.publicBaseUrl, installationIdOf(db), {
+    services,
+    groups,
+    events,
+    page,
+  });
+  const uptime = createUptimeUseCases({ db, clock, catalog: catalogForUptime, events: eventsForUptime });
+  const replicaReads: PublicReads = options.readDb
+    ? createReplicaReads(options.readDb, db, clock, options.publicBaseUrl)
+    : { services, groups, events, page, uptime, syndication };
   return {
     audit: createAuditUseCases({ db, clock }),
     auth,
@@ -303,8 +364,13 @@ export function createCore(options: CoreOptions) {
     subscribers: notifications.subscribers,
     subscriberAdmin: notifications.subscriberAdmin,
     page,
-    uptime: createUptimeUseCases({ db, clock, catalog: catalogForUptime, events: eventsForUptime }),
+    uptime,
     notificationsConfig: notifications.config,
+    /**
+     * The public reads over the read replica (`readDb`), for the api's public cache refills
+     * that may use it; without a replica, the same use-cases as above, on the primary.
+     */
+    replicaReads,
   };
 }
 export type Core = ReturnType<typeof createCore>;

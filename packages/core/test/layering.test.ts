@@ -13,7 +13,7 @@ function sources(dir: string): string[] {
   });
 }
 
-/** What an app may take from the db package: the client factory and its types, never a table. */
+/** What an app may take from the db package: the client factory, its types and helpers, never a table. */
 const allowedFromDb = new Set([
   'createDb',
   'DbClient',
@@ -22,6 +22,9 @@ const allowedFromDb = new Set([
   'defaultPgliteDir',
   'readInstallationId',
   'registerDatabaseMetrics',
+  // The client's read-replica helpers (client.ts): WAL positions compared, a server that cannot answer.
+  'walPositionValue',
+  'isServerUnavailable',
 ]);
 
 describe('layering', () => {

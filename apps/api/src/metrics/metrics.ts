@@ -92,6 +92,27 @@ export function createApiMetrics(options: {
       this.inc({ result: 'miss' }, stats.misses);
     },
   });
+  new Counter({
+    name: 'public_cache_refills_total',
+    help: 'With a read replica (DATABASE_READ_URL): cache refills by the database that answered (replica, or primary while the replica had not replayed the latest write).',
+    labelNames: ['database'] as const,
+    registers: [registry],
+    collect() {
+      const stats = options.publicCache.stats();
+      this.reset();
+      this.inc({ database: 'replica' }, stats.replicaRefills);
+      this.inc({ database: 'primary' }, stats.primaryRefills);
+    },
+  });
+  new Counter({
+    name: 'public_cache_replica_fallbacks_total',
+    help: 'Reads of refills routed to the read replica that it could not answer (no connection, shutting down, a recovery conflict), read again on the primary.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(options.publicCache.stats().replicaFallbacks);
+    },
+  });
 
   const methods = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
   return {

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { CreateSubscriberInput, type Group, SubscriberToken, Uuid } from '@statuspage/contracts';
-import { type Core, DomainError } from '@statuspage/core';
+import { type Core, DomainError, type PublicReads } from '@statuspage/core';
 import express, { type Request, type Response, type Router } from 'express';
 import { auditedForm } from '../http/audit';
+import { publicReadsOf } from '../http/public-cache/replica';
 import { type AuthRateLimiter, RateLimited } from '../http/rate-limit';
 import { type PageContext, pageHref } from './context';
 import { pageCsp } from './csp';
@@ -40,12 +41,12 @@ export interface PagesOptions {
 
 /** The context of one page: the settings, the language the visitor gets, its formatters. */
 async function pageContext(
-  core: Core,
+  reads: PublicReads,
   req: Request,
   baseUrl: string,
   query: Record<string, string> = {},
 ): Promise<PageContext> {
-  const settings = await core.page.get();
+  const settings = await reads.page.get();
   const fallback = isLanguage(settings.language) ? settings.language : 'en';
   const lang = chooseLanguage(req.query.lang, req.get('accept-language'), fallback);
   const timeZone = knownTimeZone(settings.time_zone);
@@ -130,7 +131,9 @@ export function createPages(options: PagesOptions): Pages {
   const now = options.now ?? (() => new Date());
   const router = express.Router();
   const rows = createRowMemo();
-  const contextOf = (req: Request, query?: Record<string, string>) => pageContext(core, req, baseUrl, query);
+  // The public pages read where the public cache routed their refill (the read replica or the primary).
+  const contextOf = (req: Request, query?: Record<string, string>) =>
+    pageContext(publicReadsOf(core, req), req, baseUrl, query);
 
   const notFound = async (req: Request, res: Response) => {
     const ctx = await contextOf(req);
@@ -140,19 +143,20 @@ export function createPages(options: PagesOptions): Pages {
   router.get(
     '/',
     page(async (req, res) => {
+      const reads = publicReadsOf(core, req);
       const ctx = await contextOf(req);
       const { from, to } = lastNinetyDays(ctx.timeZone, now());
       // Four independent reads at once; the updates and the day's event titles follow their own read.
       const [services, groups, { openEvents, latestUpdates }, { uptime, eventTitles }] = await Promise.all([
-        core.services.list({ include_archived: false }),
-        core.groups.list({ include_archived: false }),
-        core.events.publicStatus().then(async (openEvents) => ({
+        reads.services.list({ include_archived: false }),
+        reads.groups.list({ include_archived: false }),
+        reads.events.publicStatus().then(async (openEvents) => ({
           openEvents,
-          latestUpdates: await core.events.latestUpdates(openEvents.map((event) => event.id)),
+          latestUpdates: await reads.events.latestUpdates(openEvents.map((event) => event.id)),
         })),
-        core.uptime.days({ from, to, timeZone: ctx.timeZone }).then(async (uptime) => ({
+        reads.uptime.days({ from, to, timeZone: ctx.timeZone }).then(async (uptime) => ({
           uptime,
-          eventTitles: await titlesOf(core, uptime),
+          eventTitles: await titlesOf(reads, uptime),
         })),
       ]);
       sendPage(
@@ -176,14 +180,15 @@ export function createPages(options: PagesOptions): Pages {
   router.get(
     '/events/:id',
     page(async (req, res) => {
+      const reads = publicReadsOf(core, req);
       const id = req.params.id;
       if (!Uuid.safeParse(id).success) return notFound(req, res);
-      const event = await core.events.get(id as string).catch(orNotFound);
+      const event = await reads.events.get(id as string).catch(orNotFound);
       if (!event) return notFound(req, res);
       const ctx = await contextOf(req);
       const [services, groups] = await Promise.all([
-        event.service_ids.length > 0 ? core.services.list({ include_archived: true }) : [],
-        event.group_ids.length > 0 ? core.groups.list({ include_archived: true }) : ([] as Group[]),
+        event.service_ids.length > 0 ? reads.services.list({ include_archived: true }) : [],
+        event.group_ids.length > 0 ? reads.groups.list({ include_archived: true }) : ([] as Group[]),
       ]);
       const serviceIds = new Set(event.service_ids);
       const groupIds = new Set(event.group_ids);
@@ -203,6 +208,7 @@ export function createPages(options: PagesOptions): Pages {
   router.get(
     '/history',
     page(async (req, res) => {
+      const reads = publicReadsOf(core, req);
       const pageNo = pageNumber(req.query.page);
       if (pageNo === undefined) {
         const ctx = await contextOf(req);
@@ -211,8 +217,8 @@ export function createPages(options: PagesOptions): Pages {
       }
       const ctx = await contextOf(req, pageNo > 1 ? { page: String(pageNo) } : {});
       const [{ events, total }, services] = await Promise.all([
-        core.events.historyPage({ limit: HISTORY_PAGE_SIZE, offset: (pageNo - 1) * HISTORY_PAGE_SIZE }),
-        core.services.list({ include_archived: true }),
+        reads.events.historyPage({ limit: HISTORY_PAGE_SIZE, offset: (pageNo - 1) * HISTORY_PAGE_SIZE }),
+        reads.services.list({ include_archived: true }),
       ]);
       const pages = Math.max(1, Math.ceil(total / HISTORY_PAGE_SIZE));
       if (pageNo > pages) return notFound(req, res);
@@ -233,15 +239,16 @@ export function createPages(options: PagesOptions): Pages {
   router.get(
     '/services/:slug',
     page(async (req, res) => {
+      const reads = publicReadsOf(core, req);
       const slug = req.params.slug as string;
-      const service = slug.length <= 255 ? await core.services.get(slug).catch(orNotFound) : undefined;
+      const service = slug.length <= 255 ? await reads.services.get(slug).catch(orNotFound) : undefined;
       if (!service || service.archived_at) return notFound(req, res);
       const ctx = await contextOf(req);
       const { from, to } = lastNinetyDays(ctx.timeZone, now());
       const [uptime, months, recent] = await Promise.all([
-        core.uptime.days({ from, to, timeZone: ctx.timeZone, serviceIds: [service.id] }),
-        core.uptime.months({ serviceId: service.id, months: 12, timeZone: ctx.timeZone }),
-        core.events.forService(slug, { limit: 10, offset: 0 }),
+        reads.uptime.days({ from, to, timeZone: ctx.timeZone, serviceIds: [service.id] }),
+        reads.uptime.months({ serviceId: service.id, months: 12, timeZone: ctx.timeZone }),
+        reads.events.forService(slug, { limit: 10, offset: 0 }),
       ]);
       sendPage(
         res,
@@ -253,7 +260,7 @@ export function createPages(options: PagesOptions): Pages {
           days: { from, to },
           months,
           recentEvents: recent.events,
-          eventTitles: await titlesOf(core, uptime),
+          eventTitles: await titlesOf(reads, uptime),
         }),
       );
     }),
@@ -464,10 +471,10 @@ function orNotFound(error: unknown): undefined {
 }
 
 /** Titles of the events the uptime days name. */
-async function titlesOf(core: Core, uptime: readonly { eventIds: readonly string[] }[]) {
+async function titlesOf(reads: PublicReads, uptime: readonly { eventIds: readonly string[] }[]) {
   const ids = new Set<string>();
   for (const entry of uptime) for (const id of entry.eventIds) ids.add(id);
-  const events = await core.events.byIds([...ids]);
+  const events = await reads.events.byIds([...ids]);
   return new Map(events.map((event) => [event.id, event.title]));
 }
 

@@ -25,7 +25,7 @@ export const eventsRouter = router({
     })
     .input(ListEventsInput)
     .output(EventsResponse)
-    .query(async ({ ctx, input }) => ({ data: await ctx.core.events.list(input) })),
+    .query(async ({ ctx, input }) => ({ data: await ctx.publicReads.events.list(input) })),
 
   create: operatorProcedure
     .meta({
@@ -57,7 +57,7 @@ export const eventsRouter = router({
     })
     .input(EventIdQuery)
     .output(EventDetailResponse)
-    .query(async ({ ctx, input }) => ({ data: await ctx.core.events.get(input.id) })),
+    .query(async ({ ctx, input }) => ({ data: await ctx.publicReads.events.get(input.id) })),
 
   update: operatorProcedure
     .meta({

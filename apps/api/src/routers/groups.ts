@@ -20,7 +20,7 @@ export const groupsRouter = router({
     })
     .input(ListGroupsInput)
     .output(GroupsResponse)
-    .query(async ({ ctx, input }) => ({ data: await ctx.core.groups.list(input) })),
+    .query(async ({ ctx, input }) => ({ data: await ctx.publicReads.groups.list(input) })),
 
   create: adminProcedure
     .meta({
@@ -45,7 +45,7 @@ export const groupsRouter = router({
     })
     .input(GroupSlugQuery)
     .output(GroupResponse)
-    .query(async ({ ctx, input }) => ({ data: await ctx.core.groups.get(input.slug) })),
+    .query(async ({ ctx, input }) => ({ data: await ctx.publicReads.groups.get(input.slug) })),
 
   update: adminProcedure
     .meta({

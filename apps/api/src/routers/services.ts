@@ -26,7 +26,7 @@ export const servicesRouter = router({
     })
     .input(ListServicesInput)
     .output(ServicesResponse)
-    .query(async ({ ctx, input }) => ({ data: await ctx.core.services.list(input) })),
+    .query(async ({ ctx, input }) => ({ data: await ctx.publicReads.services.list(input) })),
 
   create: adminProcedure
     .meta({
@@ -57,7 +57,7 @@ export const servicesRouter = router({
     })
     .input(ServiceSlugQuery)
     .output(ServiceResponse)
-    .query(async ({ ctx, input }) => ({ data: await ctx.core.services.get(input.slug) })),
+    .query(async ({ ctx, input }) => ({ data: await ctx.publicReads.services.get(input.slug) })),
 
   update: adminProcedure
     .meta({

@@ -22,7 +22,7 @@ export const settingsRouter = router({
     })
     .input(z.void())
     .output(PageSettingsResponse)
-    .query(async ({ ctx }) => ({ data: await ctx.core.page.get() })),
+    .query(async ({ ctx }) => ({ data: await ctx.publicReads.page.get() })),
 
   updatePage: adminProcedure
     .meta({

@@ -18,7 +18,7 @@ export const statusRouter = router({
     })
     .input(z.void())
     .output(PublicStatusResponse)
-    .query(async ({ ctx }) => ({ data: { events: await ctx.core.events.publicStatus() } })),
+    .query(async ({ ctx }) => ({ data: { events: await ctx.publicReads.events.publicStatus() } })),
 
   history: publicProcedure
     .meta({
@@ -33,5 +33,5 @@ export const statusRouter = router({
     })
     .input(z.void())
     .output(PublicStatusResponse)
-    .query(async ({ ctx }) => ({ data: { events: await ctx.core.events.history() } })),
+    .query(async ({ ctx }) => ({ data: { events: await ctx.publicReads.events.history() } })),
 });

@@ -11,6 +11,7 @@ import { type BadgeTarget, type Core, DomainError } from '@statuspage/core';
 import cors from 'cors';
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { PUBLIC_CACHE_CONTROL } from '../http/public-cache/policy';
+import { publicReadsOf } from '../http/public-cache/replica';
 import type { PublicRoute } from '../http/public-routes';
 import type { FeedLink } from '../pages/slots';
 import { fieldErrors } from '../trpc/errors';
@@ -188,7 +189,7 @@ function sendError(res: Response, status: number, message: string, details?: unk
 }
 
 /** The router of the page for machines (mounted before the app's credentialed CORS). */
-export function createSyndicationRouter(core: Pick<Core, 'syndication'>, options: { baseUrl: string }): Router {
+export function createSyndicationRouter(core: Core, options: { baseUrl: string }): Router {
   const router = express.Router();
   const links = { baseUrl: options.baseUrl.replace(/\/+$/, '') };
   for (const route of syndicationRoutes) {
@@ -196,7 +197,8 @@ export function createSyndicationRouter(core: Pick<Core, 'syndication'>, options
     router.options(path, embeddable, anyOrigin);
     router.get(path, embeddable, anyOrigin, async (req, res, next) => {
       try {
-        const { type, body } = await route.produce(core.syndication, req, links);
+        // Read where the public cache routed this refill (the read replica or the primary).
+        const { type, body } = await route.produce(publicReadsOf(core, req).syndication, req, links);
         res.status(200).type(type).setHeader('Cache-Control', route.cacheControl);
         res.send(body);
       } catch (error) {

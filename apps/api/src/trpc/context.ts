@@ -6,6 +6,7 @@ import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { ACCESS_COOKIE, type CookieSettings, REFRESH_COOKIE } from '../http/cookies';
 import type { PublicCacheInvalidator } from '../http/public-cache';
+import { publicReadsOf } from '../http/public-cache/replica';
 import type { ApiKeyRateLimiter, AuthRateLimiter } from '../http/rate-limit';
 import type { AlertMetrics } from '../metrics/alerts';
 
@@ -92,6 +93,11 @@ export function createContextFactory(services: AppServices) {
       requestCookies: cookies,
       credentials,
       refreshCookie: cookies[REFRESH_COOKIE],
+      /**
+       * The reads of the procedures whose answers the public cache keeps (`meta.publicCache`):
+       * the read replica's when the cache routed this refill there, else the primary's.
+       */
+      publicReads: publicReadsOf(services.core, req),
       /** The signed-in session, resolved once per request. */
       getSession() {
         return sessionOf(services.core, req, credentials);

@@ -43,7 +43,8 @@ export function auditActorOf(session: AuthenticatedSession | null): AuditActor {
  * Every procedure: domain and schema errors become their transport form here, once; a
  * successful write clears the public read cache (here and on the other replicas) before
  * its response is sent, so the writer's next read already sees it — unless its meta says
- * it changes no public data (`invalidatesPublicData: false`). A mutation runs in an audit
+ * it changes no public data (`invalidatesPublicData: false`); with a read replica, the clear
+ * carries the primary's WAL position after the write (http/public-cache/replica.ts). A mutation runs in an audit
  * context: what its transactions change is recorded with the caller, ip, request and procedure.
  */
 const baseProcedure = t.procedure.use(async ({ ctx, next, meta, type, path }) => {
@@ -68,7 +69,10 @@ const baseProcedure = t.procedure.use(async ({ ctx, next, meta, type, path }) =>
     }
     throw toTransportError(result.error, meta?.errorDetails ?? 'fields', pathParameters(meta?.openapi?.path));
   }
-  if (type === 'mutation' && meta?.invalidatesPublicData !== false) ctx.publicCache.invalidate(path);
+  if (type === 'mutation' && meta?.invalidatesPublicData !== false) {
+    // Committed: where the primary's WAL is now, for refills from a read replica (none: no query).
+    ctx.publicCache.invalidate(path, await ctx.publicCache.writePosition());
+  }
   return result;
 });
 

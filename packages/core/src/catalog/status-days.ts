@@ -246,20 +246,21 @@ export async function deleteEventEntries(tx: Database, eventId: string) {
   );
 }
 
-/** Keeps the rollup for this time zone: the first time, builds it from the whole status log. */
-export async function prepareTimeZone(db: Database, timeZone: string) {
+/** Whether the rollup is kept for this time zone. */
+export async function timeZoneKept(db: Database, timeZone: string) {
   const kept = await db
     .select({ timeZone: serviceStatusDayZones.timeZone })
     .from(serviceStatusDayZones)
     .where(eq(serviceStatusDayZones.timeZone, timeZone));
-  if (kept.length > 0) return;
+  return kept.length > 0;
+}
+
+/** Keeps the rollup for this time zone: the first time, builds it from the whole status log. */
+export async function prepareTimeZone(db: Database, timeZone: string) {
+  if (await timeZoneKept(db, timeZone)) return;
   await db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(${LOCK})`);
-    const again = await tx
-      .select({ timeZone: serviceStatusDayZones.timeZone })
-      .from(serviceStatusDayZones)
-      .where(eq(serviceStatusDayZones.timeZone, timeZone));
-    if (again.length > 0) return;
+    if (await timeZoneKept(tx, timeZone)) return;
     await tx.insert(serviceStatusDayZones).values({ timeZone });
     const stale = await tx
       .select({ timeZone: serviceStatusDayZones.timeZone })

@@ -1,7 +1,7 @@
 import { type Database, serviceStatusLog, services } from '@statuspage/db';
 import { and, asc, inArray, isNull, sql } from 'drizzle-orm';
 import { qualified } from '../shared/sql';
-import { prepareTimeZone, selectDayDurations } from './status-days';
+import { prepareTimeZone, selectDayDurations, timeZoneKept } from './status-days';
 import { effectiveStatusSql } from './store';
 
 // Uses the (service_id, created_at) index of the log: one lookup per service.
@@ -31,5 +31,6 @@ export const catalogForUptime = {
     }));
   },
   prepareTimeZone,
+  timeZoneKept,
   dayDurations: selectDayDurations,
 };

@@ -52,6 +52,20 @@ interface ServiceDurations {
 }
 
 /**
+ * The database to read a time zone's rollup from, with the zone kept: `db`; or, when `db` is a
+ * read replica that does not have the zone yet, the primary, which builds it (a write).
+ */
+async function databaseWithZone(deps: UptimeDeps, timeZone: string) {
+  if (!deps.primary) {
+    await deps.catalog.prepareTimeZone(deps.db, timeZone);
+    return deps.db;
+  }
+  if (await deps.catalog.timeZoneKept(deps.db, timeZone)) return deps.db;
+  await deps.catalog.prepareTimeZone(deps.primary, timeZone);
+  return deps.primary;
+}
+
+/**
  * Reads, in one snapshot, the catalog's per-day rollup and the status each service has shown
  * since its latest change (not in the rollup yet: it lasts until now), and adds them up per day.
  */
@@ -63,8 +77,8 @@ async function readDurations(
   const { timeZone } = query;
   const grid = dayGrid(query.from, query.to, timeZone);
   const now = deps.clock().getTime();
-  await deps.catalog.prepareTimeZone(deps.db, timeZone);
-  const { services, stored, spans } = await deps.db.transaction(
+  const db = await databaseWithZone(deps, timeZone);
+  const { services, stored, spans } = await db.transaction(
     async (tx) => {
       const services = await deps.catalog.services(tx, query.serviceIds);
       const serviceIds = services.map((service) => service.id);

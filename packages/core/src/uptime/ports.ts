@@ -23,6 +23,8 @@ export interface UptimeCatalog {
   services(db: Database, ids?: readonly string[]): Promise<UptimeService[]>;
   /** Makes sure the rollup is kept for this time zone (building it from the log the first time). */
   prepareTimeZone(db: Database, timeZone: string): Promise<void>;
+  /** Whether the rollup is kept for this time zone (a read: what a read replica can answer). */
+  timeZoneKept(db: Database, timeZone: string): Promise<boolean>;
   /**
    * The rollup of these services for the local days from `from` to `to` of the time zone: per
    * service that has any, its closed-interval time as packed durations (see `addIntervalPacked`
@@ -51,6 +53,11 @@ export interface UptimeEvents {
 /** Everything the uptime use-cases are given by createCore. */
 export interface UptimeDeps {
   db: Database;
+  /**
+   * The primary, when `db` is a read replica: a time zone's rollup is built there (a write), and
+   * the read that needed it is answered there too, until the replica has the new rows.
+   */
+  primary?: Database;
   clock: Clock;
   catalog: UptimeCatalog;
   events: UptimeEvents;

@@ -24,8 +24,9 @@ export interface PublicCacheBus {
 
 /**
  * Keeps the public caches of all api replicas in step over Redis pub/sub:
- * publishes each local invalidation, clears the local cache on every message
- * from elsewhere (its own are skipped). A subscriber that is not subscribed
+ * publishes each local invalidation (with the write's WAL position, for the
+ * replicas whose refills read a read replica), clears the local cache on every
+ * message from elsewhere (its own are skipped). A subscriber that is not subscribed
  * may be missing messages, so the cache is paused while it is down and starts
  * empty when it is back.
  */
@@ -71,12 +72,13 @@ export async function startPublicCacheBus(options: PublicCacheBusOptions): Promi
       parsed = undefined;
     }
     if (parsed?.origin === origin) return;
-    cache.clear(`remote: ${parsed?.reason ?? 'invalidation'}`);
+    // A message without the write's WAL position leaves it unknown: refills read the primary until it is known.
+    cache.clear(`remote: ${parsed?.reason ?? 'invalidation'}`, parsed?.wal_lsn);
   });
 
   let publishWarned = false;
-  const stopPublishing = cache.onInvalidate((reason) => {
-    const message: PublicCacheInvalidation = { origin, reason };
+  const stopPublishing = cache.onInvalidate((reason, position) => {
+    const message: PublicCacheInvalidation = { origin, reason, ...(position ? { wal_lsn: position } : {}) };
     publisher.publish(channel, JSON.stringify(message)).then(
       () => {
         publishWarned = false;

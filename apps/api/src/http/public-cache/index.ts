@@ -20,6 +20,8 @@
  *   mutation (unless its meta says `invalidatesPublicData: false`), before the response is sent, so the writer's next read sees its
  *   write. A fill that started in an earlier generation is not stored. Other
  *   replicas hear of it over Redis (bus.ts).
+ * - With a read replica (DATABASE_READ_URL), a refill reads it only when it has replayed the
+ *   latest write the cache was cleared for, and the primary otherwise (replica.ts).
  * - Entries also expire after `ttlSeconds`, a bound for changes that reach
  *   the database without an api write (a worker that does not publish yet,
  *   answers that depend on the clock).
@@ -29,21 +31,27 @@ import { appRouter } from '../../routers';
 import { type PublicRoute, publicRoutes } from '../public-routes';
 import { cachedRoutesOf } from './policy';
 import { createPreRouter, type PreRouterOptions } from './pre-router';
-import { type CacheStoreOptions, createCacheStore, type PublicCacheControl } from './store';
+import { createReplicaRouting, type ReplicaDatabases } from './replica';
+import { type CacheStoreOptions, createCacheStore, type PublicCacheControl, type ReadRequirement } from './store';
 
 export { type PublicCacheBus, type PublicCacheBusOptions, startPublicCacheBus } from './bus';
 export { PUBLIC_CACHE_CONTROL } from './policy';
 export type { CorsMiddleware, PreRouterOptions } from './pre-router';
-export type { PublicCacheControl, PublicCacheInvalidator, PublicCacheStats } from './store';
+export { publicReadsOf, type ReplicaDatabases, type WalSource } from './replica';
+export type { PublicCacheControl, PublicCacheInvalidator, PublicCacheStats, ReadRequirement } from './store';
 
 export interface PublicCache extends PublicCacheControl {
   /** The http server's request listener: answers hits, hands everything else to the app. */
   handler(options: PreRouterOptions): RequestListener;
+  /** What a refill from the read replica must see now (replica.ts). */
+  requirement(): ReadRequirement;
 }
 
 export interface PublicCacheOptions extends CacheStoreOptions {
   /** The non-procedure public routes; `public-routes.ts` by default (tests give their own). */
   publicRoutes?: readonly PublicRoute[];
+  /** A read replica refills the cache when it has replayed the latest write (replica.ts); the primary otherwise. */
+  replica?: ReplicaDatabases | undefined;
 }
 
 /**
@@ -56,13 +64,16 @@ const routes = cachedRoutesOf(appRouter, publicRoutes);
 export function createPublicCache(options: PublicCacheOptions): PublicCache {
   const store = createCacheStore(options);
   const cached = options.publicRoutes ? cachedRoutesOf(appRouter, options.publicRoutes) : routes;
+  const replica = options.replica ? createReplicaRouting(store, options.replica, options.logger) : undefined;
   return {
     invalidate: store.invalidate,
+    writePosition: replica ? replica.writePosition : async () => undefined,
     clear: store.clear,
     pause: store.pause,
     resume: store.resume,
     onInvalidate: store.onInvalidate,
+    requirement: store.requirement,
     stats: store.stats,
-    handler: (preRouter) => createPreRouter(store, cached, preRouter),
+    handler: (preRouter) => createPreRouter(store, cached, preRouter, replica),
   };
 }

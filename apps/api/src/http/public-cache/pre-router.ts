@@ -10,6 +10,7 @@ import type { IncomingHttpHeaders, IncomingMessage, RequestListener, ServerRespo
 import { redactUrl } from '../../logger';
 import { etagMatches, etagOf } from './etag';
 import { ANY_ORIGIN_HEADERS, bodyHeaders, type CachedRoute, cacheKey, hasCredentials } from './policy';
+import type { ReplicaRouting } from './replica';
 import type { CacheStore, Entry } from './store';
 
 /** The cors middleware of the app (the `cors` package's signature). */
@@ -35,11 +36,12 @@ export interface PreRouterOptions {
 
 const MAX_MEMOISED_ORIGINS = 256;
 
-/** The pre-router over a store, for the paths of `routes`. */
+/** The pre-router over a store, for the paths of `routes`; `replica` routes its refills to a read replica. */
 export function createPreRouter(
   cache: CacheStore,
   routes: CachedRoute[],
   { app, cors, requestId, authenticates }: PreRouterOptions,
+  replica?: ReplicaRouting,
 ): RequestListener {
   const { counters, logger } = cache;
   const logHits = logger.isLevelEnabled('debug');
@@ -91,7 +93,7 @@ export function createPreRouter(
   }
 
   /**
-   * Hands the request to Express and, when it answers 200, adds ETag,
+   * Hands the request to Express (reading the replica or the primary, replica.ts) and, when it answers 200, adds ETag,
    * Cache-Control and Content-Length, answers 304 to a matching
    * If-None-Match, and stores the answer if the generation has not changed.
    */
@@ -126,7 +128,20 @@ export function createPreRouter(
       }
       return end.call(this, body, callback);
     } as ServerResponse['end'];
-    app(req, res);
+    // Where the answer is read is decided after the fill's generation: a write meanwhile keeps it out.
+    if (!replica) {
+      app(req, res);
+      return;
+    }
+    replica
+      .route(req)
+      .then(() => app(req, res))
+      .catch((error: unknown) => {
+        // As a throw of the app outside Express would: this request is lost, not the process.
+        logger.error({ err: error, url: redactUrl(req.url) }, 'public cache refill failed');
+        if (!res.headersSent) res.writeHead(500).end();
+        else res.destroy();
+      });
   }
 
   /** HEAD reaches the GET procedure (Node already knows to send no body). */

@@ -5,26 +5,50 @@
  * earlier one is not stored.
  */
 import type { ServerResponse } from 'node:http';
+import { walPositionValue } from '@statuspage/db';
 import type { Logger } from 'pino';
 import { bodyHeaders, keyCoversVary, perRequestHeaders, variesOnlyOnOrigin } from './policy';
 
 /** Clears the cache; what the base procedure middleware needs. */
 export interface PublicCacheInvalidator {
-  /** Clears every entry here and, through the listeners, on the other replicas. */
-  invalidate(reason: string): void;
+  /**
+   * Clears every entry here and, through the listeners, on the other replicas. `position`: the
+   * primary's WAL position after the write (`writePosition`), which a read replica must have
+   * replayed before it refills the cache; without it, refills read the primary until it is known.
+   */
+  invalidate(reason: string, position?: string): void;
+  /**
+   * The primary's WAL position now, asked after a write committed, when a read replica answers
+   * refills (replica.ts); undefined, without a query, when none does (or the primary did not answer).
+   */
+  writePosition(): Promise<string | undefined>;
 }
 
 /** Clearing, pausing and watching the cache (what the bus between replicas needs). */
 export interface PublicCacheControl extends PublicCacheInvalidator {
-  /** Clears every entry here only (a message from another replica, a reconnect). */
-  clear(reason: string): void;
+  /** Clears every entry here only (a message from another replica, with its write's WAL position if it sent one). */
+  clear(reason: string, position?: string): void;
   /** Stops serving and storing, and clears (the invalidation channel is down). */
   pause(reason: string): void;
   /** Serves and stores again, from an empty cache. */
   resume(reason: string): void;
-  /** Called after each `invalidate` (the Redis bus publishes from here). */
-  onInvalidate(listener: (reason: string) => void): () => void;
+  /** Called after each `invalidate`, with its WAL position if any (the Redis bus publishes from here). */
+  onInvalidate(listener: (reason: string, position: string | undefined) => void): () => void;
   stats(): PublicCacheStats;
+}
+
+/**
+ * What a refill from a read replica must see (replica.ts): the highest primary WAL position a
+ * clear was told, unless a clear without one (the worker's message, an older api's, a reconnect
+ * of the invalidation channel, the start of the process) left it unknown since.
+ */
+export interface ReadRequirement {
+  /** The highest WAL position told (0 when none). */
+  position: bigint;
+  /** A clear without a position happened, or the cache is paused (messages may be lost). */
+  unknown: boolean;
+  /** Counts what made it unknown: `settle` with a position asked before the latest one does not settle it. */
+  epoch: number;
 }
 
 export interface PublicCacheStats {
@@ -43,6 +67,11 @@ export interface PublicCacheStats {
   unauthenticated: number;
   /** Times the cache was cleared: writes here or on another replica, pauses and resumes. */
   invalidations: number;
+  /** With a read replica (DATABASE_READ_URL): refills it answered, and refills the primary answered instead. */
+  replicaRefills: number;
+  primaryRefills: number;
+  /** Of the replica's refills, reads it could not answer (the server away), read again on the primary. */
+  replicaFallbacks: number;
   entries: number;
   bytes: number;
   generation: number;
@@ -78,6 +107,9 @@ export interface CacheStoreOptions {
 }
 
 const DEFAULT_MAX_BYTES = 32 * 1024 * 1024;
+
+/** The later of two WAL positions (Math.max takes no bigint). */
+const laterOf = (a: bigint, b: bigint) => (a > b ? a : b);
 
 /** The stored form of an Express answer, or undefined when it must not be shared. */
 function toEntry(
@@ -118,7 +150,7 @@ export function createCacheStore(options: CacheStoreOptions) {
   const logger = options.logger;
   const entries = new Map<string, Entry>();
   const fills = new Map<string, Fill>();
-  const listeners = new Set<(reason: string) => void>();
+  const listeners = new Set<(reason: string, position: string | undefined) => void>();
   const counters: PublicCacheCounters = {
     hits: 0,
     notModified: 0,
@@ -128,7 +160,12 @@ export function createCacheStore(options: CacheStoreOptions) {
     bypasses: 0,
     unauthenticated: 0,
     invalidations: 0,
+    replicaRefills: 0,
+    primaryRefills: 0,
+    replicaFallbacks: 0,
   };
+  // Unknown at start: writes made before this process started, by other replicas, were not told.
+  let requirement: ReadRequirement = { position: 0n, unknown: true, epoch: 0 };
   let bytes = 0;
   let generation = 0;
   let paused = false;
@@ -137,7 +174,22 @@ export function createCacheStore(options: CacheStoreOptions) {
 
   const active = () => ttlMs > 0 && !paused;
 
-  function clear(reason: string) {
+  /** A refill from a read replica must see this write (a WAL position), or a write whose position is not known. */
+  function requireWrite(position: string | undefined) {
+    let value: bigint | undefined;
+    try {
+      value = position === undefined ? undefined : walPositionValue(position);
+    } catch {
+      value = undefined;
+    }
+    requirement =
+      value === undefined
+        ? { position: requirement.position, unknown: true, epoch: requirement.epoch + 1 }
+        : { ...requirement, position: laterOf(value, requirement.position) };
+  }
+
+  function clear(reason: string, position?: string) {
+    requireWrite(position);
     generation += 1;
     entries.clear();
     fills.clear();
@@ -221,14 +273,15 @@ export function createCacheStore(options: CacheStoreOptions) {
       return entry && store(key, entry) ? entry : undefined;
     },
 
-    invalidate(reason: string) {
-      clear(reason);
-      for (const listener of listeners) listener(reason);
+    invalidate(reason: string, position?: string) {
+      clear(reason, position);
+      for (const listener of listeners) listener(reason, position);
     },
     clear,
     pause(reason: string) {
       if (!paused && resumedOnce) logger.warn({ reason }, 'public cache paused: reads go to the database meanwhile');
       paused = true;
+      // Messages from now on may be lost: what a refill must see is unknown until resumed.
       clear(reason);
     },
     resume(reason: string) {
@@ -237,7 +290,21 @@ export function createCacheStore(options: CacheStoreOptions) {
       resumedOnce = true;
       clear(reason);
     },
-    onInvalidate(listener: (reason: string) => void) {
+    /** What a refill from a read replica must see. */
+    requirement(): ReadRequirement {
+      return requirement;
+    },
+    /**
+     * The primary's WAL position, asked when the requirement's epoch was `epoch`: it covers every
+     * write committed before, so the requirement is known again — unless it became unknown once
+     * more meanwhile, or the cache is paused.
+     */
+    settle(epoch: number, position: string) {
+      if (paused || epoch !== requirement.epoch) return;
+      const value = walPositionValue(position);
+      requirement = { position: laterOf(value, requirement.position), unknown: false, epoch };
+    },
+    onInvalidate(listener: (reason: string, position: string | undefined) => void) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
