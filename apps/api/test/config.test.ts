@@ -1,3 +1,4 @@
+import { PUBLIC_CACHE_INVALIDATION_CHANNEL } from '@statuspage/contracts';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DEVELOPMENT_SECRET, loadEnv } from '../src/env';
 
@@ -82,5 +83,16 @@ describe('api configuration: only what the api reads', () => {
 
   it('reads NOTIFICATIONS_VERIFICATION_CODE_TTL in seconds, as the worker does', () => {
     expect(loadEnv({ NOTIFICATIONS_VERIFICATION_CODE_TTL: '15m' }).NOTIFICATIONS_VERIFICATION_CODE_TTL).toBe(900);
+  });
+});
+
+describe('api configuration PUBLIC_CACHE_CHANNEL', () => {
+  it('defaults to the channel the worker publishes on, and takes another name', () => {
+    expect(loadEnv({}).PUBLIC_CACHE_CHANNEL).toBe(PUBLIC_CACHE_INVALIDATION_CHANNEL);
+    expect(loadEnv({ PUBLIC_CACHE_CHANNEL: 'site-b:public-cache' }).PUBLIC_CACHE_CHANNEL).toBe('site-b:public-cache');
+  });
+
+  it.each([['with space'], ['a*b'], ['x'.repeat(201)]])('refuses %j, naming the variable', (value) => {
+    expect(problems({ PUBLIC_CACHE_CHANNEL: value })).toContain('PUBLIC_CACHE_CHANNEL');
   });
 });
