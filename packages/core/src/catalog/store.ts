@@ -55,6 +55,11 @@ function serviceViewQuery(db: Database, conditions: SQL[]) {
     .orderBy(asc(services.order), asc(services.name), asc(services.id));
 }
 export type ServiceViewRow = Awaited<ReturnType<typeof serviceViewQuery>>[number];
+
+/** The statement of the unfiltered services list the public reads run (`bench/effective-status.mts` explains it). */
+export function serviceListStatement(db: Database) {
+  return serviceViewQuery(db, filterConditions({}));
+}
 type PreparedServiceViews = { execute(values: Record<string, unknown>): Promise<ServiceViewRow[]> };
 
 /**
