@@ -22,7 +22,7 @@
 
 import { createRequire } from 'node:module';
 import { type CreateEventInput, CreateEventInput as CreateEventSchema } from '../packages/contracts/src/index';
-import { effectiveStatusSql, serviceListStatement } from '../packages/core/src/catalog/store';
+import { effectiveStatusSql, selectServicesWithStatus, serviceListStatement } from '../packages/core/src/catalog/store';
 import { selectServiceViews } from '../packages/core/src/catalog/views';
 import { createCore } from '../packages/core/src/index';
 import { createDb, services, users } from '../packages/db/src/index';
@@ -201,9 +201,7 @@ try {
   );
 
   // 1. Effective status of every service: the one expression, over the services list.
-  const effectiveQuery = db
-    .select({ id: services.id, effectiveStatus: effectiveStatusSql })
-    .from(services)
+  const effectiveQuery = selectServicesWithStatus(db, { id: services.id, effectiveStatus: effectiveStatusSql })
     .where(isNull(services.archivedAt))
     .orderBy(asc(services.order), asc(services.name), asc(services.id));
   const effective = effectiveQuery.prepare('bench_effective_status');

@@ -8,21 +8,35 @@ import {
   serviceTags,
 } from '@statuspage/db';
 import { and, asc, count, desc, eq, inArray, isNull, ne, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
-import { inActiveEventSql, worstActiveStatusSql } from '../events';
+import type { SelectedFields } from 'drizzle-orm/pg-core';
+import { worstActiveStatusesSql } from '../events';
 import { qualified } from '../shared/sql';
 
 // The SQL of the catalog module. Every function takes the db or the transaction first, so the
 // use-case owns the transaction.
 
 /**
- * The one place where a service's `effective_status` and `has_active_events`
- * are computed: the worst status the service has in its active events (the
- * events module's subquery), else its stored status. SQL correlated with the
- * outer `services` row, so a whole list is answered by one query.
+ * The services in active events with the worst status their active events give them: the events
+ * module's derived table, as `active_status`. Every query that shows effective status selects
+ * from `services` joined to it (`selectServicesWithStatus`).
  */
-export const effectiveStatusSql: SQL<ServiceStatus> = sql<ServiceStatus>`coalesce((${worstActiveStatusSql(qualified(services.id))}), ${qualified(services.status)})`;
+const activeStatus = sql`${worstActiveStatusesSql()} as active_status`;
+const activeStatusOfService = sql`active_status.service_id = ${qualified(services.id)}`;
 
-export const hasActiveEventsSql: SQL<boolean> = inActiveEventSql(qualified(services.id));
+/**
+ * The one place where a service's `effective_status` and `has_active_events` are computed: the
+ * worst status the service has in its active events, else its stored status. Over the join of
+ * `selectServicesWithStatus`, so a whole list is answered by one query that reads the active
+ * events once (not each service's history).
+ */
+export const effectiveStatusSql: SQL<ServiceStatus> = sql<ServiceStatus>`coalesce(active_status.worst_status, ${qualified(services.status)})`;
+
+export const hasActiveEventsSql: SQL<boolean> = sql<boolean>`(active_status.service_id is not null)`;
+
+/** `select fields from services`, joined to what effective status needs (`effectiveStatusSql`, `hasActiveEventsSql`). */
+export function selectServicesWithStatus<T extends SelectedFields>(db: Database, fields: T) {
+  return db.select(fields).from(services).leftJoin(activeStatus, activeStatusOfService);
+}
 
 // Group memberships of each service, hiding archived groups, in the groups' display order
 // (the order of the group list): clients take the first as the service's primary group.
@@ -43,14 +57,12 @@ export interface ServiceFilter {
 }
 
 function serviceViewQuery(db: Database, conditions: SQL[]) {
-  return db
-    .select({
-      service: services,
-      effectiveStatus: effectiveStatusSql,
-      hasActiveEvents: hasActiveEventsSql,
-      groupIds: groupIdsSql,
-    })
-    .from(services)
+  return selectServicesWithStatus(db, {
+    service: services,
+    effectiveStatus: effectiveStatusSql,
+    hasActiveEvents: hasActiveEventsSql,
+    groupIds: groupIdsSql,
+  })
     .where(and(...conditions))
     .orderBy(asc(services.order), asc(services.name), asc(services.id));
 }
