@@ -2,7 +2,8 @@
  * Effective status of 1,000 services under 200 active events: the one query that computes it for
  * every service (`effectiveStatusSql` of packages/core/src/catalog/store.ts) and the services list
  * query the public reads run (`selectServiceViews`, which adds `has_active_events` and the groups),
- * each timed over many runs (median, p95), then their plans (`EXPLAIN (ANALYZE, BUFFERS)`).
+ * each timed over many runs (median, p95) — and one service by slug, the same statement —, then
+ * the plans of the first two (`EXPLAIN (ANALYZE, BUFFERS)`).
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/<scratch> pnpm bench:effective
  *   pnpm bench:effective        (no DATABASE_URL: PGlite in memory)
@@ -221,6 +222,8 @@ try {
   for (const [name, run] of [
     ['effective status of every service (effectiveStatusSql)', () => effective.execute()],
     ['services list (selectServiceViews)', list],
+    // One service (the `/services/{slug}` read): the same statement with a slug.
+    ['one service by slug (selectServiceViews)', () => selectServiceViews(db, { slug: `${tag}-s500` })],
   ] as const) {
     for (let i = 0; i < 30; i++) await run(); // warm-up: plans cached, pages in memory
     const times: number[] = [];

@@ -39,14 +39,19 @@ export function selectServicesWithStatus<T extends SelectedFields>(db: Database,
 }
 
 // Group memberships of each service, hiding archived groups, in the groups' display order
-// (the order of the group list): clients take the first as the service's primary group.
-const groupIdsSql = sql<string[]>`coalesce((
-  select array_agg(${qualified(serviceGroupMembers.groupId)} order by ${qualified(serviceGroups.order)}, ${qualified(serviceGroups.name)}, ${qualified(serviceGroups.id)})
+// (the order of the group list): clients take the first as the service's primary group. A derived
+// table joined once (`service_group_ids`), not a lookup per service: a list of 1,000 services
+// spent most of its time there.
+const groupIdsOfServices = sql`(
+  select ${qualified(serviceGroupMembers.serviceId)} as service_id,
+    array_agg(${qualified(serviceGroupMembers.groupId)} order by ${qualified(serviceGroups.order)}, ${qualified(serviceGroups.name)}, ${qualified(serviceGroups.id)}) as group_ids
   from ${serviceGroupMembers}
   join ${serviceGroups} on ${qualified(serviceGroups.id)} = ${qualified(serviceGroupMembers.groupId)}
     and ${qualified(serviceGroups.archivedAt)} is null
-  where ${qualified(serviceGroupMembers.serviceId)} = ${qualified(services.id)}
-), '{}')`;
+  group by ${qualified(serviceGroupMembers.serviceId)}
+) as service_group_ids`;
+const groupIdsOfService = sql`service_group_ids.service_id = ${qualified(services.id)}`;
+const groupIdsSql = sql<string[]>`coalesce(service_group_ids.group_ids, '{}')`;
 
 export interface ServiceFilter {
   slug?: string;
@@ -63,6 +68,7 @@ function serviceViewQuery(db: Database, conditions: SQL[]) {
     hasActiveEvents: hasActiveEventsSql,
     groupIds: groupIdsSql,
   })
+    .leftJoin(groupIdsOfServices, groupIdsOfService)
     .where(and(...conditions))
     .orderBy(asc(services.order), asc(services.name), asc(services.id));
 }
