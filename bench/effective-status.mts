@@ -31,8 +31,8 @@ import { createDb, services, users } from '../packages/db/src/index';
 // drizzle-orm is a dependency of the packages, not of the repository's root.
 const { asc, isNull, sql } = createRequire(new URL('../packages/core/package.json', import.meta.url))(
   'drizzle-orm',
-) as typeof import('drizzle-orm');
-type SQL = import('drizzle-orm').SQL;
+) as typeof import('../packages/core/node_modules/drizzle-orm');
+type SQL = import('../packages/core/node_modules/drizzle-orm').SQL;
 
 const env = process.env;
 const SERVICES = Number(env.BENCH_SERVICES ?? 1000);
@@ -79,8 +79,16 @@ const core = createCore({
       resendCooldownSeconds: 60,
       maxCodesPerAddressPerHour: 5,
       maxCodesPerUserPerHour: 10,
+      subscriberMailCooldownSeconds: 60,
+      maxPendingSubscribersPerIp: 5,
     },
-    probe: { telegramStarted: async () => false, telegram: async () => {}, mattermost: async () => {} },
+    probe: {
+      telegramStarted: async () => false,
+      telegram: async () => {},
+      mattermost: async () => {},
+      webhook: async () => {},
+      addressRefusal: () => undefined,
+    },
     secret: 'bench-secret-bench-secret-bench-secret',
   },
 });
