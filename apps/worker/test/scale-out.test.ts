@@ -12,7 +12,7 @@
  * one process), and apps/api/test/public-cache.test.ts (two api servers in one
  * process).
  */
-import { CreateApiKeyInput } from '@statuspage/contracts';
+import { AddEventUpdateInput, CreateApiKeyInput } from '@statuspage/contracts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createHttp, type Http, type HttpResult } from '../../api/test/support/client';
 import {
@@ -50,6 +50,9 @@ let workers: WorkerProcess[];
 let a: Http;
 let b: Http;
 let adminKey: string;
+let adminId: string;
+/** The incidents this file opens: resolved at the end, as other files read the page's overall status. */
+const incidents: string[] = [];
 
 /** The api's environment: the run's database, the shared Redis, this file's prefix and channel. */
 function apiEnv(): Record<string, string> {
@@ -95,6 +98,7 @@ beforeAll(async () => {
     insert into users (email, password_hash, role)
     values (${`${unique('admin')}@example.test`}, 'not-a-password-hash', 'admin') returning id`;
   if (!admin) throw new Error('insert returned no row');
+  adminId = admin.id;
   const key = await t.core.apiKeys.create(
     { id: admin.id, role: 'admin' },
     CreateApiKeyInput.parse({ name: 'scale-out test', role: 'admin' }),
@@ -105,6 +109,10 @@ beforeAll(async () => {
 afterAll(async () => {
   // SIGTERM to all four, SIGKILL for any that does not stop in time.
   await stopChildren();
+  for (const id of incidents) {
+    if (!t || (await t.core.events.get(id)).status === 'resolved') continue;
+    await t.core.events.addUpdate(adminId, AddEventUpdateInput.parse({ id, status: 'resolved', message: 'Test over' }));
+  }
   await Promise.all([t?.close(), smtp?.close()]);
 });
 
@@ -173,6 +181,7 @@ describe('scale-out: two api processes and two workers on one PostgreSQL and one
     });
     expect(opened.status, opened.text).toBe(201);
     const eventId = opened.body.data.id as string;
+    incidents.push(eventId);
     const since = Date.now();
 
     const status = await readUntil(b, '/api/v1/status', since, (read) =>
@@ -223,6 +232,7 @@ describe('scale-out: two api processes and two workers on one PostgreSQL and one
     });
     expect(opened.status, opened.text).toBe(201);
     const eventId = opened.body.data.id as string;
+    incidents.push(eventId);
 
     const rows = await settled(t, { eventId, targets: addresses }, RECIPIENTS, 45_000);
     expect(rows.every((row) => row.state === 'sent' && row.attempts === 1)).toBe(true);
