@@ -23,7 +23,6 @@ import {
   bulkSubscribers,
   confirmedSubscriber,
   createTestCore,
-  freePort,
   settled,
   spawnApi,
   spawnWorker,
@@ -75,13 +74,11 @@ function apiEnv(): Record<string, string> {
 
 beforeAll(async () => {
   [t, smtp] = await Promise.all([createTestCore(), startFakeSmtp()]);
-  const metricsPorts = await Promise.all(senders.map(() => freePort()));
-  workers = senders.map((from, index) =>
+  workers = senders.map((from) =>
     spawnWorker(
       testEnvVars({
         WORKER_QUEUE_PREFIX: prefix,
         PUBLIC_CACHE_CHANNEL: channel,
-        WORKER_METRICS_PORT: String(metricsPorts[index]),
         NOTIFICATIONS_EMAIL_SMTP_PORT: String(smtp.port),
         NOTIFICATIONS_EMAIL_FROM_ADDRESS: from,
         MAINTENANCE_REMINDER_LEAD: '0',
