@@ -1,3 +1,4 @@
+import { PUBLIC_CACHE_INVALIDATION_CHANNEL } from '@statuspage/contracts';
 import {
   appSecretSettings,
   boolSetting,
@@ -8,6 +9,7 @@ import {
   loadSettings,
   networkListSetting,
   portSetting,
+  redisChannelSetting,
   refineProductionSecrets,
 } from '@statuspage/platform';
 import { z } from 'zod';
@@ -84,6 +86,8 @@ export const EnvSchema = z
       .default('statuspage'),
     TRUST_PROXY: trustProxySetting(),
     PUBLIC_CACHE_TTL: durationSetting('30s', 's'),
+    /** Redis channel on which the replicas (and the worker) announce writes that clear the public cache. */
+    PUBLIC_CACHE_CHANNEL: redisChannelSetting(PUBLIC_CACHE_INVALIDATION_CHANNEL),
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
     LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
     CORS_ALLOWED_ORIGINS: z

@@ -46,7 +46,7 @@ export interface StartOptions {
   logger?: Logger;
   /** Prefix of the rate-limit keys in Redis (tests isolate their runs with it). */
   rateLimitPrefix?: string;
-  /** Redis channel of the public cache invalidations (tests isolate their runs with it). */
+  /** Redis channel of the public cache invalidations, instead of PUBLIC_CACHE_CHANNEL (tests isolate their runs with it). */
   publicCacheChannel?: string;
 }
 
@@ -109,7 +109,7 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
       publisher: redis,
       cache: publicCache,
       logger,
-      ...(options.publicCacheChannel ? { channel: options.publicCacheChannel } : {}),
+      channel: options.publicCacheChannel ?? env.PUBLIC_CACHE_CHANNEL,
       readyTimeoutMs: env.REDIS_CONNECT_TIMEOUT * 1000,
     });
   }

@@ -1,3 +1,4 @@
+import { PUBLIC_CACHE_INVALIDATION_CHANNEL } from '@statuspage/contracts';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DEVELOPMENT_SECRET, loadEnv } from '../src/env';
 
@@ -119,5 +120,16 @@ describe('api configuration of the databases (PgBouncer, read replica)', () => {
       /DATABASE_READ_URL: expected a postgres:\/\/ URL/,
     );
     expect(problems({ DATABASE_URL: primary, DATABASE_READ_POOL_SIZE: '0' })).toMatch(/DATABASE_READ_POOL_SIZE/);
+  });
+});
+
+describe('api configuration PUBLIC_CACHE_CHANNEL', () => {
+  it('defaults to the channel the worker publishes on, and takes another name', () => {
+    expect(loadEnv({}).PUBLIC_CACHE_CHANNEL).toBe(PUBLIC_CACHE_INVALIDATION_CHANNEL);
+    expect(loadEnv({ PUBLIC_CACHE_CHANNEL: 'site-b:public-cache' }).PUBLIC_CACHE_CHANNEL).toBe('site-b:public-cache');
+  });
+
+  it.each([['with space'], ['a*b'], ['x'.repeat(201)]])('refuses %j, naming the variable', (value) => {
+    expect(problems({ PUBLIC_CACHE_CHANNEL: value })).toContain('PUBLIC_CACHE_CHANNEL');
   });
 });

@@ -1,3 +1,4 @@
+import { PUBLIC_CACHE_INVALIDATION_CHANNEL } from '@statuspage/contracts';
 import {
   appSecretSettings,
   boolSetting,
@@ -8,6 +9,7 @@ import {
   loadSettings,
   networkListSetting,
   portSetting,
+  redisChannelSetting,
   refineProductionSecrets,
 } from '@statuspage/platform';
 import { z } from 'zod';
@@ -46,6 +48,8 @@ export const WorkerEnvSchema = z
     WORKER_REPAIR_STALE_AFTER: durationSetting('2m', 'ms'),
     /** How long in-hand jobs get on SIGTERM before they are handed back. */
     WORKER_SHUTDOWN_TIMEOUT: durationSetting('30s', 'ms'),
+    /** Where a scheduled transition tells the api replicas to clear their public cache (the api's PUBLIC_CACHE_CHANNEL). */
+    PUBLIC_CACHE_CHANNEL: redisChannelSetting(PUBLIC_CACHE_INVALIDATION_CHANNEL),
     /** How long before a scheduled maintenance starts its subscribers are reminded (0: no reminder). */
     MAINTENANCE_REMINDER_LEAD: durationSetting('60m', 'ms'),
     /** How long audit-log entries are kept (0: for ever); older ones are deleted every hour. */

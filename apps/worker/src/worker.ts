@@ -156,6 +156,7 @@ export function startWorker(env: WorkerEnv, logger: Logger): RunningWorker {
       events: createEventsCore(db.db),
       queue: queues.maintenance,
       redis,
+      cacheChannel: env.PUBLIC_CACHE_CHANNEL,
       metrics: maintenanceMetrics,
       reminderLeadMs: env.MAINTENANCE_REMINDER_LEAD,
     });

@@ -1,3 +1,4 @@
+import { PUBLIC_CACHE_INVALIDATION_CHANNEL } from '@statuspage/contracts';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DEVELOPMENT_SECRET, loadWorkerEnv } from '../src/env';
 import { cappedExponentialBackoff } from '../src/queues/backoff';
@@ -53,6 +54,14 @@ describe('worker configuration', () => {
       'NOTIFICATIONS_TELEGRAM_BOT_TOKEN is required when NOTIFICATIONS_TELEGRAM_ENABLED is true',
     );
     expect(problems({ ...required, WORKER_QUEUE_PREFIX: 'a:b' })).toContain('WORKER_QUEUE_PREFIX');
+    expect(problems({ ...required, PUBLIC_CACHE_CHANNEL: 'two words' })).toContain('PUBLIC_CACHE_CHANNEL');
+  });
+
+  it('publishes scheduled transitions on the api’s default invalidation channel unless told another', () => {
+    expect(loadWorkerEnv(required).PUBLIC_CACHE_CHANNEL).toBe(PUBLIC_CACHE_INVALIDATION_CHANNEL);
+    expect(loadWorkerEnv({ ...required, PUBLIC_CACHE_CHANNEL: 'site-b:cache' }).PUBLIC_CACHE_CHANNEL).toBe(
+      'site-b:cache',
+    );
   });
 
   it('refuses to start in production with a development, placeholder or short APP_SECRET, naming it', () => {

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 
 /**
- * Redis pub/sub channel on which a write announces that the public read
- * cache of every api replica must be cleared. The api publishes on it after
- * each successful mutation; any other writer of public data (the worker's
+ * The default Redis pub/sub channel (setting `PUBLIC_CACHE_CHANNEL` of the api
+ * and the worker) on which a write announces that the public read cache of
+ * every api replica must be cleared. The api publishes on it after each
+ * successful mutation; any other writer of public data (the worker's
  * scheduled transitions) publishes the same message.
  */
 export const PUBLIC_CACHE_INVALIDATION_CHANNEL = 'statuspage:public-cache:invalidate';

@@ -51,7 +51,7 @@ export {
   withAuditContext,
   withoutAuditContext,
 } from './audit';
-export { effectiveStatusSql, hasActiveEventsSql } from './catalog';
+export { effectiveStatusSql, hasActiveEventsSql, selectServicesWithStatus } from './catalog';
 export { worstStatusOf } from './events';
 export {
   type AuthenticatedSession,

@@ -18,6 +18,7 @@ import {
   severityOf,
   severitySql,
   statusChanges,
+  statusOfSeveritySql,
   validateTimes,
   worseStatus,
   worstStatusOf,
@@ -91,6 +92,12 @@ describe('events service status severity', () => {
   it('ranks the same way in SQL', () => {
     expect(render(severitySql(sql.raw('es.status')))).toBe(
       "case es.status when 'major_outage' then 4 when 'partial_outage' then 3 when 'degraded' then 2 when 'maintenance' then 1 else 0 end",
+    );
+  });
+
+  it('turns a rank back into its status in SQL, in the same order', () => {
+    expect(render(statusOfSeveritySql(sql.raw('r')))).toBe(
+      "(array['operational', 'maintenance', 'degraded', 'partial_outage', 'major_outage']::service_status[])[1 + r]",
     );
   });
 

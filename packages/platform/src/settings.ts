@@ -46,6 +46,17 @@ export const portSetting = (fallback: number, options: { allowAny?: boolean } = 
 export const countSetting = (fallback: number, max = 10_000) =>
   z.coerce.number().int().min(1).max(max).default(fallback);
 
+/**
+ * The name of a Redis pub/sub channel (letters, digits, `_`, `.`, `:` and `-`): processes that
+ * must hear each other name the same one.
+ */
+export const redisChannelSetting = (fallback: string) =>
+  z
+    .string()
+    .max(200)
+    .regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits, `_`, `.`, `:` and `-` only')
+    .default(fallback);
+
 /** The secrets that ship with the code (api, worker and docker-compose defaults): public, so never for production. */
 export const DEVELOPMENT_SECRETS: readonly string[] = [
   'statuspage-development-secret-change-me',

@@ -1,9 +1,4 @@
-import {
-  type MaintenanceJob,
-  maintenanceJobId,
-  PUBLIC_CACHE_INVALIDATION_CHANNEL,
-  type PublicCacheInvalidation,
-} from '@statuspage/contracts';
+import { type MaintenanceJob, maintenanceJobId, type PublicCacheInvalidation } from '@statuspage/contracts';
 import type { EventsCore } from '@statuspage/core';
 import type { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -17,6 +12,8 @@ export interface MaintenanceDeps {
   events: EventsCore;
   queue: Queue;
   redis: Redis;
+  /** The api replicas' invalidation channel (PUBLIC_CACHE_CHANNEL). */
+  cacheChannel: string;
   metrics: MaintenanceMetrics;
   /** Reminder lead in ms (0: none). */
   reminderLeadMs: number;
@@ -74,7 +71,7 @@ export function createMaintenanceAutomation(deps: MaintenanceDeps) {
 
   async function publishInvalidation(reason: string, eventId: string) {
     const message: PublicCacheInvalidation = { origin: 'worker', reason, event_id: eventId };
-    await deps.redis.publish(PUBLIC_CACHE_INVALIDATION_CHANNEL, JSON.stringify(message));
+    await deps.redis.publish(deps.cacheChannel, JSON.stringify(message));
   }
 
   /** One conditional transition; true when this call made it. */

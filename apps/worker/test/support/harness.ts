@@ -1,7 +1,7 @@
 /**
  * What the worker tests share: the run's database and queue prefix, the
  * worker's configuration pointed at local protocol peers, an in-process or
- * child-process worker, the api's use-cases (`createCore`, as the api wires
+ * child-process worker, the api as a child process (scale-out.test.ts), the api's use-cases (`createCore`, as the api wires
  * them) to write what the api would write, and polling helpers.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -331,11 +331,11 @@ export function killChildren() {
   for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
 }
 
-/** Runs the worker's entry point as its own process and collects its output. */
-export function spawnWorker(env: Record<string, string>): WorkerProcess {
+/** Runs an app's entry point (`src/main.ts` through tsx) in `cwd` as its own process and collects its output. */
+function spawnEntryPoint(cwd: string, env: Record<string, string>, name: string): WorkerProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: workerDir,
-    // Info level: the tests wait for the worker's log lines.
+    cwd,
+    // Info level: the tests wait for the processes' log lines.
     env: { PATH: process.env.PATH ?? '', ...env, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -355,12 +355,65 @@ export function spawnWorker(env: Record<string, string>): WorkerProcess {
       const started = Date.now();
       while (!output.includes(text)) {
         if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for "${text}"; output:\n${output}`);
-        if (child.exitCode !== null) throw new Error(`worker exited (${child.exitCode}) before "${text}":\n${output}`);
+        if (child.exitCode !== null) throw new Error(`${name} exited (${child.exitCode}) before "${text}":\n${output}`);
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
     },
     output: () => output,
   };
+}
+
+/** Runs the worker's entry point as its own process and collects its output. */
+export function spawnWorker(env: Record<string, string>): WorkerProcess {
+  return spawnEntryPoint(workerDir, env, 'worker');
+}
+
+export const apiDir = path.resolve(workerDir, '..', 'api');
+
+export interface ApiProcess extends WorkerProcess {
+  /** Where it serves HTTP and its Prometheus `/metrics`, from its "api listening" line. */
+  url: string;
+  metricsUrl: string;
+}
+
+/**
+ * Runs the api's entry point as its own process (as apps/api/test/process.test.ts does) and waits
+ * until it listens. `env` is its whole environment: give it the database, Redis and channel to share.
+ */
+export async function spawnApi(env: Record<string, string>, timeoutMs = 45_000): Promise<ApiProcess> {
+  const api = spawnEntryPoint(apiDir, env, 'api');
+  await api.waitFor('"msg":"api listening"', timeoutMs);
+  const line = api
+    .output()
+    .split('\n')
+    .find((entry) => entry.includes('"msg":"api listening"'));
+  const { url, metrics } = JSON.parse(line ?? '{}') as { url?: string; metrics?: string };
+  if (!url || !metrics) throw new Error(`no addresses in the api's output:\n${api.output()}`);
+  return { ...api, url, metricsUrl: metrics };
+}
+
+/**
+ * Stops what the tests spawned: SIGTERM, then SIGKILL for whatever has not exited after
+ * `graceMs`. The exit codes of the processes that stopped by themselves, in spawn order.
+ */
+export async function stopChildren(graceMs = 15_000) {
+  const running = children.splice(0).filter((child) => child.exitCode === null && child.signalCode === null);
+  const codes = await Promise.all(
+    running.map(
+      (child) =>
+        new Promise<number | null>((resolve) => {
+          const timer = setTimeout(() => {
+            child.kill('SIGKILL');
+          }, graceMs);
+          child.once('exit', (code) => {
+            clearTimeout(timer);
+            resolve(code);
+          });
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+  return codes;
 }
 
 /** A private redis-server (for tests that stop and start it). */

@@ -7,5 +7,5 @@ export { catalogForIntegrations } from './integration-catalog';
 export { catalogForNotifications } from './notification-catalog';
 export type { CatalogDeps, CatalogEvents } from './ports';
 export { createServiceUseCases, type ServiceUseCases, type UpdateServiceCommand } from './services';
-export { effectiveStatusSql, hasActiveEventsSql } from './store';
+export { effectiveStatusSql, hasActiveEventsSql, selectServicesWithStatus } from './store';
 export { catalogForUptime } from './uptime-catalog';

@@ -8,7 +8,8 @@ import {
   serviceTags,
 } from '@statuspage/db';
 import { and, asc, count, desc, eq, inArray, isNull, ne, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
-import { inActiveEventSql, worstActiveStatusSql } from '../events';
+import type { SelectedFields } from 'drizzle-orm/pg-core';
+import { worstActiveStatusesSql } from '../events';
 import { preparedQuery } from '../shared/prepared';
 import { qualified, windowTotal } from '../shared/sql';
 
@@ -16,24 +17,42 @@ import { qualified, windowTotal } from '../shared/sql';
 // use-case owns the transaction.
 
 /**
- * The one place where a service's `effective_status` and `has_active_events`
- * are computed: the worst status the service has in its active events (the
- * events module's subquery), else its stored status. SQL correlated with the
- * outer `services` row, so a whole list is answered by one query.
+ * The services in active events with the worst status their active events give them: the events
+ * module's derived table, as `active_status`. Every query that shows effective status selects
+ * from `services` joined to it (`selectServicesWithStatus`).
  */
-export const effectiveStatusSql: SQL<ServiceStatus> = sql<ServiceStatus>`coalesce((${worstActiveStatusSql(qualified(services.id))}), ${qualified(services.status)})`;
+const activeStatus = sql`${worstActiveStatusesSql()} as active_status`;
+const activeStatusOfService = sql`active_status.service_id = ${qualified(services.id)}`;
 
-export const hasActiveEventsSql: SQL<boolean> = inActiveEventSql(qualified(services.id));
+/**
+ * The one place where a service's `effective_status` and `has_active_events` are computed: the
+ * worst status the service has in its active events, else its stored status. Over the join of
+ * `selectServicesWithStatus`, so a whole list is answered by one query that reads the active
+ * events once (not each service's history).
+ */
+export const effectiveStatusSql: SQL<ServiceStatus> = sql<ServiceStatus>`coalesce(active_status.worst_status, ${qualified(services.status)})`;
+
+export const hasActiveEventsSql: SQL<boolean> = sql<boolean>`(active_status.service_id is not null)`;
+
+/** `select fields from services`, joined to what effective status needs (`effectiveStatusSql`, `hasActiveEventsSql`). */
+export function selectServicesWithStatus<T extends SelectedFields>(db: Database, fields: T) {
+  return db.select(fields).from(services).leftJoin(activeStatus, activeStatusOfService);
+}
 
 // Group memberships of each service, hiding archived groups, in the groups' display order
-// (the order of the group list): clients take the first as the service's primary group.
-const groupIdsSql = sql<string[]>`coalesce((
-  select array_agg(${qualified(serviceGroupMembers.groupId)} order by ${qualified(serviceGroups.order)}, ${qualified(serviceGroups.name)}, ${qualified(serviceGroups.id)})
+// (the order of the group list): clients take the first as the service's primary group. A derived
+// table joined once (`service_group_ids`), not a lookup per service: a list of 1,000 services
+// spent most of its time there.
+const groupIdsOfServices = sql`(
+  select ${qualified(serviceGroupMembers.serviceId)} as service_id,
+    array_agg(${qualified(serviceGroupMembers.groupId)} order by ${qualified(serviceGroups.order)}, ${qualified(serviceGroups.name)}, ${qualified(serviceGroups.id)}) as group_ids
   from ${serviceGroupMembers}
   join ${serviceGroups} on ${qualified(serviceGroups.id)} = ${qualified(serviceGroupMembers.groupId)}
     and ${qualified(serviceGroups.archivedAt)} is null
-  where ${qualified(serviceGroupMembers.serviceId)} = ${qualified(services.id)}
-), '{}')`;
+  group by ${qualified(serviceGroupMembers.serviceId)}
+) as service_group_ids`;
+const groupIdsOfService = sql`service_group_ids.service_id = ${qualified(services.id)}`;
+const groupIdsSql = sql<string[]>`coalesce(service_group_ids.group_ids, '{}')`;
 
 export interface ServiceFilter {
   slug?: string;
@@ -44,18 +63,22 @@ export interface ServiceFilter {
 }
 
 function serviceViewQuery(db: Database, conditions: SQL[]) {
-  return db
-    .select({
-      service: services,
-      effectiveStatus: effectiveStatusSql,
-      hasActiveEvents: hasActiveEventsSql,
-      groupIds: groupIdsSql,
-    })
-    .from(services)
+  return selectServicesWithStatus(db, {
+    service: services,
+    effectiveStatus: effectiveStatusSql,
+    hasActiveEvents: hasActiveEventsSql,
+    groupIds: groupIdsSql,
+  })
+    .leftJoin(groupIdsOfServices, groupIdsOfService)
     .where(and(...conditions))
     .orderBy(asc(services.order), asc(services.name), asc(services.id));
 }
 export type ServiceViewRow = Awaited<ReturnType<typeof serviceViewQuery>>[number];
+
+/** The statement of the unfiltered services list the public reads run (`bench/effective-status.mts` explains it). */
+export function serviceListStatement(db: Database) {
+  return serviceViewQuery(db, filterConditions({}));
+}
 type PreparedServiceViews = { execute(values: Record<string, unknown>): Promise<ServiceViewRow[]> };
 
 /**

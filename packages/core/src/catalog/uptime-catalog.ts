@@ -2,7 +2,7 @@ import { type Database, serviceStatusLog, services } from '@statuspage/db';
 import { and, asc, inArray, isNull, sql } from 'drizzle-orm';
 import { qualified } from '../shared/sql';
 import { prepareTimeZone, selectDayDurations, timeZoneKept } from './status-days';
-import { effectiveStatusSql } from './store';
+import { effectiveStatusSql, selectServicesWithStatus } from './store';
 
 // Uses the (service_id, created_at) index of the log: one lookup per service.
 const latestEntrySql = sql`(select max(l.created_at) from ${serviceStatusLog} l where l.service_id = ${qualified(services.id)})`;
@@ -14,14 +14,12 @@ const latestEntrySql = sql`(select max(l.created_at) from ${serviceStatusLog} l 
 export const catalogForUptime = {
   async services(db: Database, ids?: readonly string[]) {
     if (ids?.length === 0) return [];
-    const rows = await db
-      .select({
-        id: services.id,
-        status: effectiveStatusSql,
-        createdAt: services.createdAt,
-        latestAt: latestEntrySql.mapWith(serviceStatusLog.createdAt),
-      })
-      .from(services)
+    const rows = await selectServicesWithStatus(db, {
+      id: services.id,
+      status: effectiveStatusSql,
+      createdAt: services.createdAt,
+      latestAt: latestEntrySql.mapWith(serviceStatusLog.createdAt),
+    })
       .where(ids ? inArray(services.id, [...ids]) : and(isNull(services.archivedAt)))
       .orderBy(asc(services.order), asc(services.name), asc(services.id));
     return rows.map((row) => ({

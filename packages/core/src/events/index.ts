@@ -57,7 +57,7 @@ export {
   worseStatus,
   worstStatusOf,
 } from './rules';
-export { inActiveEventSql, worstActiveStatusSql } from './store';
+export { worstActiveStatusesSql } from './store';
 export type { CancelledMaintenance, EventTimeline } from './views';
 
 /** Events: incidents and maintenance, their timeline, composition and effect on service status. */

@@ -102,6 +102,10 @@ export const severitySql = (column: SQL): SQL =>
       .join(' '),
   )} else 0 end`;
 
+/** The service status of a severity rank (an SQL integer, 0 … 4), as SQL: the inverse of `severitySql`. */
+export const statusOfSeveritySql = (rank: SQL): SQL =>
+  sql`(${sql.raw(`array[${serviceStatusSeverity.map((status) => `'${status}'`).join(', ')}]`)}::service_status[])[1 + ${rank}]`;
+
 /** Fails on an id listed twice in one field. */
 export function assertUnique(field: string, ids: readonly string[]) {
   const seen = new Set<string>();

@@ -31,7 +31,7 @@ import { preparedQuery } from '../shared/prepared';
 import { literalList, qualified } from '../shared/sql';
 import { EventErrors } from './errors';
 import type { EventRow } from './ports';
-import { activeEventStatusSql, inactiveRankSql, severitySql } from './rules';
+import { activeEventStatusSql, inactiveRankSql, severitySql, statusOfSeveritySql } from './rules';
 
 // The SQL of the events module, over its own tables only. Every function takes the db or the
 // transaction first, so the use-case owns the transaction.
@@ -60,27 +60,22 @@ export const isClosed = () => inArray(events.status, [...closedEventStatuses]);
 /** Events that are not closed. */
 export const isOpen = () => notInArray(events.status, [...closedEventStatuses]);
 
-// Active events of a service, over event_services aliased `es` and events aliased `ev`.
+// Active events, over events aliased `ev`.
 const activeEventSql = activeEventStatusSql(sql.raw('ev.status'));
 
 /**
- * A subquery: the worst status the service `serviceId` (a column of the outer
- * query) has in its active events, none when it has none (uses the
- * event_services(service_id) index). The catalog builds effective status on it.
+ * A derived table: one row per service that is in an active event, `service_id` and
+ * `worst_status` (the worst status its active events give it). It reads the active events only:
+ * their ids first, once (the partial index `events_active_idx`), then their rows of
+ * event_services by its primary key — never a service's history of closed events, so one
+ * statement answers it for every service in about the time of the active rows. The catalog
+ * joins it to `services` to build effective status (`catalog/store.ts`).
  */
-export const worstActiveStatusSql = (serviceId: SQL): SQL => sql`
-  select es.status from event_services es
-  join events ev on ev.id = es.event_id
-  where es.service_id = ${serviceId} and ${activeEventSql}
-  order by ${severitySql(sql.raw('es.status'))} desc
-  limit 1
-`;
-
-/** Whether the service `serviceId` (a column of the outer query) is in an active event, as SQL. */
-export const inActiveEventSql = (serviceId: SQL): SQL<boolean> => sql<boolean>`exists (
-  select 1 from event_services es
-  join events ev on ev.id = es.event_id
-  where es.service_id = ${serviceId} and ${activeEventSql}
+export const worstActiveStatusesSql = (): SQL => sql`(
+  select es.service_id, ${statusOfSeveritySql(sql`max(${severitySql(sql.raw('es.status'))})`)} as worst_status
+  from event_services es
+  where es.event_id = any(array(select ev.id from events ev where ${activeEventSql}))
+  group by es.service_id
 )`;
 
 /** A subquery: the service ids of the event `eventId`. */

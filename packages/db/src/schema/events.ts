@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { boolean, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { serviceGroups, services } from './catalog';
 import { changeActionEnum, eventStatusEnum, eventTypeEnum, serviceStatusEnum, severityEnum } from './enums';
@@ -42,7 +43,13 @@ export const events = pgTable(
     createdAt: tz('created_at').notNull().defaultNow(),
     updatedAt: tz('updated_at').notNull().defaultNow(),
   },
-  (t) => [index('events_status_idx').on(t.status), index('events_created_idx').on(t.createdAt)],
+  (t) => [
+    index('events_status_idx').on(t.status),
+    index('events_created_idx').on(t.createdAt),
+    // The active events (neither closed nor scheduled: `inactiveEventStatuses` of the contracts, which
+    // core's effective-status query names in the same words), found without reading the history.
+    index('events_active_idx').on(t.id).where(sql`${t.status} not in ('resolved', 'completed', 'scheduled')`),
+  ],
 );
 
 /** The timeline: one row per update (status + message). */

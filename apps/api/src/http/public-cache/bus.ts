@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
-import { PUBLIC_CACHE_INVALIDATION_CHANNEL, PublicCacheInvalidation } from '@statuspage/contracts';
+import { PublicCacheInvalidation } from '@statuspage/contracts';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { PublicCacheControl } from './store';
@@ -12,8 +12,8 @@ export interface PublicCacheBusOptions {
   publisher: Redis;
   cache: PublicCacheControl;
   logger: Logger;
-  /** The channel (tests isolate their runs with their own). */
-  channel?: string;
+  /** The channel: PUBLIC_CACHE_CHANNEL, the same for every replica and the worker (tests isolate their runs with their own). */
+  channel: string;
   /** How long `start` waits for the first subscription before going on with the cache paused. */
   readyTimeoutMs: number;
 }
@@ -32,7 +32,7 @@ export interface PublicCacheBus {
  */
 export async function startPublicCacheBus(options: PublicCacheBusOptions): Promise<PublicCacheBus> {
   const { cache, logger, publisher } = options;
-  const channel = options.channel ?? PUBLIC_CACHE_INVALIDATION_CHANNEL;
+  const { channel } = options;
   const origin = `api:${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
   cache.pause('not yet subscribed to the invalidation channel');

@@ -1,0 +1,1 @@
+CREATE INDEX "events_active_idx" ON "events" USING btree ("id") WHERE "events"."status" not in ('resolved', 'completed', 'scheduled');
