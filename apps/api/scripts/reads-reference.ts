@@ -13,20 +13,21 @@ import {
   StatusLogResponse,
   UsersListResponse,
 } from '@statuspage/contracts';
-import { effectiveStatusSql, hasActiveEventsSql } from '@statuspage/core';
 import { initTRPC } from '@trpc/server';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import express from 'express';
 import postgres from 'postgres';
 import { createOpenApiExpressMiddleware, type OpenApiMeta } from 'trpc-to-openapi';
 import { z } from 'zod';
+import { worstActiveStatusesSql } from '../../../packages/core/src/events/store';
 
 /** Starts the reference on a free loopback port; `close()` stops it and its pool. */
 export async function startReadsReference(databaseUrl: string) {
   const sql = postgres(databaseUrl, { max: 10, onnotice: () => {} });
   const reference = express();
   const dialect = new PgDialect();
-  const rendered = (fragment: Parameters<typeof dialect.sqlToQuery>[0]) => dialect.sqlToQuery(fragment).sql;
+  // The services' worst status in their active events: the same derived table the api joins.
+  const activeStatuses = dialect.sqlToQuery(worstActiveStatusesSql()).sql;
   /** Timestamps as ISO strings: the rest of a row is already its wire form. */
   const wire = (row: Record<string, unknown>) => {
     const out: Record<string, unknown> = {};
@@ -106,11 +107,14 @@ export async function startReadsReference(databaseUrl: string) {
       .output(ServicesResponse)
       .query(async () => {
         const rows = await sql.unsafe(
-          `select "services".id, "services".name, "services".slug, "services".description, "services".status,
-             ${rendered(effectiveStatusSql)} as effective_status, ${rendered(hasActiveEventsSql)} as has_active_events,
-             array(select m.group_id from service_group_members m where m.service_id = "services".id) as group_ids,
-             "services"."order", "services".created_at, "services".updated_at, "services".archived_at
-           from services where "services".archived_at is null order by "services"."order", "services".name`,
+          `select s.id, s.name, s.slug, s.description, s.status, coalesce(a.worst_status, s.status) as effective_status,
+             (a.service_id is not null) as has_active_events, coalesce(g.group_ids, '{}') as group_ids,
+             s."order", s.created_at, s.updated_at, s.archived_at
+           from services s
+           left join ${activeStatuses} a on a.service_id = s.id
+           left join (select m.service_id, array_agg(m.group_id) as group_ids from service_group_members m
+             group by m.service_id) g on g.service_id = s.id
+           where s.archived_at is null order by s."order", s.name, s.id`,
           [],
           { prepare: true },
         );

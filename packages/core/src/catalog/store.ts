@@ -83,12 +83,10 @@ type PreparedServiceViews = { execute(values: Record<string, unknown>): Promise<
 
 /**
  * The list and slug lookups (the public reads) as prepared queries, one per filter shape
- * and database handle: drizzle builds their SQL once, and on PostgreSQL postgres.js keeps
- * them as server-side prepared statements, so the server plans them once per connection
- * (planning this query costs several times its execution).
+ * and database handle (shared/prepared.ts): drizzle builds their SQL once, and on PostgreSQL
+ * postgres.js keeps them as server-side prepared statements, so the server plans them once per
+ * connection (planning this query costs several times its execution).
  */
-const preparedByDb = new WeakMap<Database, Map<string, PreparedServiceViews>>();
-
 function preparedServiceViews(db: Database, filter: ServiceFilter): PreparedServiceViews {
   const shape = [
     filter.slug !== undefined ? 'slug' : '',
@@ -96,25 +94,16 @@ function preparedServiceViews(db: Database, filter: ServiceFilter): PreparedServ
     filter.groupId !== undefined ? 'group' : '',
     filter.status !== undefined ? 'status' : '',
   ].join('_');
-  let cache = preparedByDb.get(db);
-  if (!cache) {
-    cache = new Map();
-    preparedByDb.set(db, cache);
-  }
-  let prepared = cache.get(shape);
-  if (!prepared) {
+  const name = `service_views${shape}`;
+  return preparedQuery(db, name, (handle) => {
     const placeholders = {
       ...(filter.slug !== undefined ? { slug: sql.placeholder('slug') } : {}),
       ...(filter.groupId !== undefined ? { groupId: sql.placeholder('groupId') } : {}),
       ...(filter.status !== undefined ? { status: sql.placeholder('status') } : {}),
       includeArchived: filter.includeArchived,
     };
-    prepared = serviceViewQuery(db, filterConditions(placeholders)).prepare(
-      `service_views${shape}`,
-    ) as PreparedServiceViews;
-    cache.set(shape, prepared);
-  }
-  return prepared;
+    return serviceViewQuery(handle, filterConditions(placeholders)).prepare(name) as PreparedServiceViews;
+  });
 }
 
 /** The WHERE conditions of a filter; its values may be placeholders (prepared queries). */
