@@ -8,7 +8,10 @@ import {
   loadSettings,
   networkListSetting,
   portSetting,
+  redisRefinementParams,
+  redisSettings,
   refineProductionSecrets,
+  refineRedisTopology,
 } from '@statuspage/platform';
 import { z } from 'zod';
 
@@ -61,7 +64,8 @@ export const EnvSchema = z
     DATABASE_URL: z.url().optional(),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
     PGLITE_DATA_DIR: z.string().optional(),
-    REDIS_URL: z.url().optional(),
+    /** One of REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS (none: rate limits in memory, no cache bus). */
+    ...redisSettings(),
     REDIS_CONNECT_TIMEOUT: durationSetting('3s', 's'),
     SERVER_HOST: z.string().default('0.0.0.0'),
     SERVER_PORT: portSetting(8080, { allowAny: true }),
@@ -130,7 +134,8 @@ export const EnvSchema = z
     SUBSCRIBERS_MAIL_COOLDOWN: durationSetting('1m', 's'),
     ...appSecretSettings(DEVELOPMENT_SECRET),
   })
-  .superRefine(refineProductionSecrets);
+  .superRefine(refineProductionSecrets)
+  .superRefine(refineRedisTopology({ required: false }), redisRefinementParams);
 export type Env = z.infer<typeof EnvSchema>;
 
 /**

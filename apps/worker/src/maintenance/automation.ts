@@ -5,8 +5,8 @@ import {
   type PublicCacheInvalidation,
 } from '@statuspage/contracts';
 import type { EventsCore } from '@statuspage/core';
+import type { RedisClient } from '@statuspage/platform';
 import type { Job, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { MaintenanceMetrics, TransitionKind, TransitionSource } from './metrics';
 
@@ -16,7 +16,7 @@ type JobAction = 'start' | 'complete' | 'reminder';
 export interface MaintenanceDeps {
   events: EventsCore;
   queue: Queue;
-  redis: Redis;
+  redis: RedisClient;
   metrics: MaintenanceMetrics;
   /** Reminder lead in ms (0: none). */
   reminderLeadMs: number;

@@ -2,14 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { PUBLIC_CACHE_INVALIDATION_CHANNEL, PublicCacheInvalidation } from '@statuspage/contracts';
-import { Redis } from 'ioredis';
+import type { RedisClient, RedisSubscriber } from '@statuspage/platform';
 import type { Logger } from 'pino';
 import type { PublicCacheControl } from './store';
 
 export interface PublicCacheBusOptions {
-  redisUrl: string;
+  /** Opens the connection the bus listens on (its own: a subscribed connection can run nothing else). */
+  connectSubscriber: () => RedisSubscriber;
   /** The api's command connection; publishing shares it. */
-  publisher: Redis;
+  publisher: RedisClient;
   cache: PublicCacheControl;
   logger: Logger;
   /** The channel (tests isolate their runs with their own). */
@@ -35,8 +36,8 @@ export async function startPublicCacheBus(options: PublicCacheBusOptions): Promi
   const origin = `api:${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
   cache.pause('not yet subscribed to the invalidation channel');
-  // Its own connection: a subscribed connection can run nothing else.
-  const subscriber = new Redis(options.redisUrl, { autoResubscribe: false });
+  // Subscribes again itself on each `ready` (nothing is resubscribed behind its back).
+  const subscriber = options.connectSubscriber();
   let closing = false;
   let firstSubscription: () => void = () => {};
   const subscribed = new Promise<void>((resolve) => {
