@@ -31,7 +31,8 @@ export interface WorkerFixture {
 export function useWorkerFixture(options: {
   /** Part of the queue prefix: unique per file. */
   name: string;
-  env?: Record<string, string>;
+  /** Overrides of the worker's environment; a function is read when the worker starts (after earlier hooks). */
+  env?: Record<string, string> | (() => Record<string, string>);
   telegram?: boolean;
   webhooks?: boolean;
 }): WorkerFixture {
@@ -51,7 +52,7 @@ export function useWorkerFixture(options: {
         ...(telegram
           ? { NOTIFICATIONS_TELEGRAM_ENABLED: 'true', NOTIFICATIONS_TELEGRAM_API_URL: telegram.apiRoot }
           : {}),
-        ...options.env,
+        ...(typeof options.env === 'function' ? options.env() : options.env),
       }),
     );
   });
