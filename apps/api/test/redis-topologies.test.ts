@@ -8,19 +8,22 @@
  */
 import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
+import { installationQueuePrefix, queueNames } from '@statuspage/contracts';
+import { createRedisClient, queueKeyPrefix } from '@statuspage/platform';
 import {
   startRedisCluster,
   startRedisSentinel,
   type TestRedisCluster,
   type TestRedisSentinel,
 } from '@statuspage/platform/testing';
+import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiServer } from '../src/server';
 import { startTestApi, unique } from './support/api';
 import { getService } from './support/catalog';
 import { createHttp, type Http } from './support/client';
 import { adminToken, createService } from './support/factories';
-import { expectError, registerAccount } from './support/identity';
+import { expectError, openDatabase, registerAccount } from './support/identity';
 
 async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000) {
   const deadline = Date.now() + timeoutMs;
@@ -148,6 +151,31 @@ describe('api on a Redis Cluster', () => {
 
   it('clears the cache of the other replica on a write through one', async () => {
     await expectWriteSeenByTheOther(replicas, admin);
+  });
+
+  it('shows the worker’s queues in the dashboard, under their hash-tagged prefix', async () => {
+    const sql = openDatabase();
+    const [installation] = await sql<{ id: string }[]>`select id::text as id from installation`;
+    await sql.end({ timeout: 5 });
+    // The worker's prefix: WORKER_QUEUE_PREFIX (default) and the installation, in braces on a cluster.
+    const prefix = queueKeyPrefix({ kind: 'cluster' }, installationQueuePrefix('statuspage', installation?.id ?? ''));
+    const connection = createRedisClient(
+      { kind: 'cluster', nodes: cluster.nodes, password: cluster.password },
+      { maxRetriesPerRequest: null },
+    );
+    const outbox = new Queue(queueNames.outbox, { connection, prefix });
+    try {
+      await outbox.add('waiting', {}, { jobId: unique('dashboard'), delay: 3_600_000 });
+      const listed = await replicas.otherHttp.get('/admin/queues/api/queues', { token: admin });
+      expect(listed.status, listed.text).toBe(200);
+      const queues = listed.body.queues as { name: string; counts: Record<string, number> }[];
+      expect(queues).toHaveLength(9);
+      expect(queues.find((queue) => queue.name === queueNames.outbox)?.counts.delayed).toBe(1);
+    } finally {
+      await outbox.obliterate({ force: true });
+      await outbox.close();
+      await connection.quit();
+    }
   });
 
   it('pauses the other replica’s cache when its subscriber loses its node, and resumes it listening on the cluster again', async () => {
