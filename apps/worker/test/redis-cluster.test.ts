@@ -39,7 +39,7 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-const f = useWorkerFixture({ name: 'cluster', telegram: true, env: () => clusterEnv });
+const f = useWorkerFixture({ name: 'cluster', ownDatabase: true, telegram: true, env: () => clusterEnv });
 let operatorId: string;
 beforeAll(async () => {
   operatorId = (await registerUser(f.t, unique('operator'))).id;
@@ -111,7 +111,7 @@ describe('worker on a Redis Cluster', () => {
   });
 
   it('keeps every key of the installation under one hash tag, in one slot on one master', async () => {
-    const prefix = queueKeyPrefix({ kind: 'cluster' }, await workerPrefix(f.prefix));
+    const prefix = queueKeyPrefix({ kind: 'cluster' }, await workerPrefix(f.prefix, f.databaseUrl));
     expect(prefix).toMatch(/^\{.+\}$/);
     const found = await waitFor('the queues’ keys', async () => {
       const byNode = await keysByNode(prefix);

@@ -45,7 +45,7 @@ afterAll(async () => {
   await sentinel?.stop();
 });
 
-const f = useWorkerFixture({ name: 'sentinel', env: () => sentinelEnv });
+const f = useWorkerFixture({ name: 'sentinel', ownDatabase: true, env: () => sentinelEnv });
 let operatorId: string;
 beforeAll(async () => {
   operatorId = (await registerUser(f.t, unique('operator'))).id;
@@ -68,7 +68,7 @@ describe('worker through Redis Sentinel', () => {
   it('delivers an incident to every subscriber once, its queues on the master the Sentinel names', async () => {
     await deliverIncident(20);
     const master = await sentinel.master();
-    const meta = `${await workerPrefix(f.prefix)}:${queueNames.outbox}:meta`;
+    const meta = `${await workerPrefix(f.prefix, f.databaseUrl)}:${queueNames.outbox}:meta`;
     expect(await sentinel.command(master, 'EXISTS', meta)).toBe(1);
   });
 
@@ -83,7 +83,7 @@ describe('worker through Redis Sentinel', () => {
     });
 
     await deliverIncident(20);
-    const prefix = await workerPrefix(f.prefix);
+    const prefix = await workerPrefix(f.prefix, f.databaseUrl);
     const jobs = (await sentinel.command(after, 'KEYS', `${prefix}:deliver-email:*`)) as string[];
     expect(jobs.length).toBeGreaterThan(0);
   });
