@@ -28,7 +28,8 @@ export interface PublicCacheBus {
  * publishes each local invalidation, clears the local cache on every message
  * from elsewhere (its own are skipped). A subscriber that is not subscribed
  * may be missing messages, so the cache is paused while it is down and starts
- * empty when it is back.
+ * empty when it is back; an invalidation that could not be published is
+ * published again once the publisher is back.
  */
 export async function startPublicCacheBus(options: PublicCacheBusOptions): Promise<PublicCacheBus> {
   const { cache, logger, publisher } = options;
@@ -75,21 +76,52 @@ export async function startPublicCacheBus(options: PublicCacheBusOptions): Promi
     cache.clear(`remote: ${parsed?.reason ?? 'invalidation'}`);
   });
 
+  // An invalidation that could not be published is sent again once the publisher is back: the other
+  // replicas' subscribers may well be back first (a failover, a restart, a dropped connection) and
+  // would otherwise keep what they stored before this write until its entries expire. Any message
+  // clears everything, so only the latest one waits.
   let publishWarned = false;
-  const stopPublishing = cache.onInvalidate((reason) => {
+  let sent = 0;
+  /** The latest publish that reached Redis: it covers every invalidation made before it was sent. */
+  let covered = 0;
+  /** The latest invalidation no later publish has covered yet. */
+  let unpublished: { reason: string; sequence: number } | undefined;
+  let retry: NodeJS.Timeout | undefined;
+  const publish = (reason: string) => {
+    sent += 1;
+    const sequence = sent;
     const message: PublicCacheInvalidation = { origin, reason };
     publisher.publish(channel, JSON.stringify(message)).then(
       () => {
         publishWarned = false;
+        covered = Math.max(covered, sequence);
+        // Sent after the one that failed: it clears everything the failed one would have.
+        if (unpublished && unpublished.sequence <= covered) unpublished = undefined;
       },
       (error) => {
-        // The other replicas' subscribers are most likely down too (same Redis), and paused.
-        if (!publishWarned) logger.warn({ err: error }, 'cannot publish a public cache invalidation');
+        if (!publishWarned) {
+          logger.warn({ err: error }, 'cannot publish a public cache invalidation; sending it again later');
+        }
         publishWarned = true;
+        if (closing || sequence <= covered) return;
+        if (!unpublished || unpublished.sequence < sequence) unpublished = { reason, sequence };
+        retry ??= setTimeout(publishAgain, 1000);
+        retry.unref();
       },
     );
-  });
-
+  };
+  const publishAgain = () => {
+    clearTimeout(retry);
+    retry = undefined;
+    if (unpublished === undefined || closing) return;
+    if (publisher.status === 'ready') publish(unpublished.reason);
+    else {
+      retry = setTimeout(publishAgain, 1000);
+      retry.unref();
+    }
+  };
+  publisher.on('ready', publishAgain);
+  const stopPublishing = cache.onInvalidate(publish);
   const timeout = new AbortController();
   await Promise.race([
     subscribed,
@@ -102,6 +134,8 @@ export async function startPublicCacheBus(options: PublicCacheBusOptions): Promi
     async close() {
       closing = true;
       stopPublishing();
+      clearTimeout(retry);
+      publisher.off('ready', publishAgain);
       await subscriber.quit().catch(() => subscriber.disconnect());
     },
   };
