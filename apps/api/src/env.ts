@@ -10,7 +10,10 @@ import {
   networkListSetting,
   portSetting,
   redisChannelSetting,
+  redisRefinementParams,
+  redisSettings,
   refineProductionSecrets,
+  refineRedisTopology,
 } from '@statuspage/platform';
 import { z } from 'zod';
 
@@ -71,7 +74,8 @@ export const EnvSchema = z
     /** Server-side prepared statements; off behind PgBouncer in transaction pooling before 1.21. */
     DATABASE_PREPARED_STATEMENTS: boolSetting(true),
     PGLITE_DATA_DIR: z.string().optional(),
-    REDIS_URL: z.url().optional(),
+    /** One of REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS (none: rate limits in memory, no cache bus). */
+    ...redisSettings(),
     REDIS_CONNECT_TIMEOUT: durationSetting('3s', 's'),
     SERVER_HOST: z.string().default('0.0.0.0'),
     SERVER_PORT: portSetting(8080, { allowAny: true }),
@@ -157,7 +161,8 @@ export const EnvSchema = z
         message: 'DATABASE_READ_URL needs DATABASE_URL: a read replica is of a PostgreSQL primary, not of PGlite',
       });
     }
-  });
+  })
+  .superRefine(refineRedisTopology({ required: false }), redisRefinementParams);
 export type Env = z.infer<typeof EnvSchema>;
 
 /**

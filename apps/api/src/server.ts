@@ -5,8 +5,16 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { installationQueuePrefix } from '@statuspage/contracts';
 import { configurePasswordWork, createCore, defaultPasswordWorkSettings } from '@statuspage/core';
 import { createDb, type DbClient, defaultPgliteDir, readInstallationId } from '@statuspage/db';
-import { type MetricsServer, startMetricsServer } from '@statuspage/platform';
-import { Redis } from 'ioredis';
+import {
+  createRedisClient,
+  createRedisSubscriber,
+  describeRedisTopology,
+  type MetricsServer,
+  queueKeyPrefix,
+  type RedisClient,
+  redisTopologyOf,
+  startMetricsServer,
+} from '@statuspage/platform';
 import type { Logger } from 'pino';
 import { corsMiddleware, createApp, requestIdOf } from './app';
 import { DEVELOPMENT_SECRET, type Env } from './env';
@@ -76,9 +84,11 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
     );
   }
 
-  let redis: Redis | undefined;
-  if (env.REDIS_URL) {
-    redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  const redisTopology = redisTopologyOf(env);
+  let redis: RedisClient | undefined;
+  if (redisTopology) {
+    // Fails fast: while Redis is away the rate limits count in memory rather than wait for it.
+    redis = createRedisClient(redisTopology, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
     let warned = false;
     redis.on('error', (error) => {
       if (!warned) logger.warn({ err: error }, 'redis unavailable: rate limits fall back to memory until it returns');
@@ -89,9 +99,16 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
     });
     // Start counting attempts in Redis from the first request: memory counts are lost when it takes over.
     await Promise.race([once(redis, 'ready'), delay(env.REDIS_CONNECT_TIMEOUT * 1000)]).catch(() => {});
-    if (redis.status !== 'ready') logger.warn('redis not ready yet: starting with in-memory rate limits');
+    if (redis.status !== 'ready') {
+      logger.warn(
+        { redis: describeRedisTopology(redisTopology) },
+        'redis not ready yet: starting with in-memory rate limits',
+      );
+    }
   } else {
-    logger.info('no REDIS_URL: rate limits are kept in memory; the outbox accumulates until a worker runs');
+    logger.info(
+      'no REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS: rate limits are kept in memory; the outbox accumulates until a worker runs',
+    );
   }
 
   const publicCache = createPublicCache({
@@ -102,11 +119,12 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
   if (readDb)
     logger.info({ database: databaseAddress(env.DATABASE_READ_URL) }, 'public reads may use the read replica');
   let cacheBus: PublicCacheBus | undefined;
-  if (env.REDIS_URL && redis) {
+  if (redisTopology && redis) {
+    const publisher = redis;
     // Other replicas clear their caches on our writes and we on theirs.
     cacheBus = await startPublicCacheBus({
-      redisUrl: env.REDIS_URL,
-      publisher: redis,
+      connectSubscriber: () => createRedisSubscriber(redisTopology, publisher),
+      publisher,
       cache: publicCache,
       logger,
       channel: options.publicCacheChannel ?? env.PUBLIC_CACHE_CHANNEL,
@@ -166,12 +184,17 @@ export async function startApiServer(env: Env, options: StartOptions = {}): Prom
   });
 
   // The worker keeps its queues under this installation's own prefix (only Redis needs it).
-  const queuePrefix = redis
-    ? installationQueuePrefix(
-        env.WORKER_QUEUE_PREFIX,
-        await readInstallationId(db.db).catch((error: unknown) => {
-          throw new Error(`cannot read this installation's id: are the migrations applied (pnpm db:migrate)? ${error}`);
-        }),
+  const queuePrefix = redisTopology
+    ? queueKeyPrefix(
+        redisTopology,
+        installationQueuePrefix(
+          env.WORKER_QUEUE_PREFIX,
+          await readInstallationId(db.db).catch((error: unknown) => {
+            throw new Error(
+              `cannot read this installation's id: are the migrations applied (pnpm db:migrate)? ${error}`,
+            );
+          }),
+        ),
       )
     : env.WORKER_QUEUE_PREFIX;
   const queueDashboard = createQueueDashboard({ core, redis, prefix: queuePrefix });

@@ -133,3 +133,22 @@ describe('api configuration PUBLIC_CACHE_CHANNEL', () => {
     expect(problems({ PUBLIC_CACHE_CHANNEL: value })).toContain('PUBLIC_CACHE_CHANNEL');
   });
 });
+
+describe('api configuration Redis', () => {
+  it('starts without Redis, or with one server, a cluster or Sentinel', () => {
+    expect(problems({})).toBe('');
+    expect(problems({ REDIS_URL: 'redis://127.0.0.1:6379' })).toBe('');
+    expect(problems({ REDIS_CLUSTER_NODES: 'r1:7000,r2:7000', REDIS_PASSWORD: 'pw' })).toBe('');
+    expect(problems({ REDIS_SENTINELS: 's1:26379', REDIS_SENTINEL_NAME: 'statuspage' })).toBe('');
+  });
+
+  it('refuses two topologies, Sentinels without a name and a URL that is not Redis, naming the variable', () => {
+    expect(problems({ REDIS_URL: 'redis://127.0.0.1:6379', REDIS_CLUSTER_NODES: 'r1:7000' })).toContain(
+      'REDIS_CLUSTER_NODES: set one Redis topology',
+    );
+    expect(problems({ REDIS_SENTINELS: 's1' })).toContain('REDIS_SENTINEL_NAME: REDIS_SENTINEL_NAME is required');
+    expect(problems({ REDIS_URL: 'http://127.0.0.1:6379' })).toContain(
+      'REDIS_URL: expected a redis:// or rediss:// URL',
+    );
+  });
+});

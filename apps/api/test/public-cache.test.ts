@@ -3,10 +3,12 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
+import { createRedisSubscriber } from '@statuspage/platform';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { corsMiddleware, requestIdOf } from '../src/app';
 import { loadEnv } from '../src/env';
-import { createPublicCache, PUBLIC_CACHE_CONTROL } from '../src/http/public-cache';
+import { createPublicCache, PUBLIC_CACHE_CONTROL, startPublicCacheBus } from '../src/http/public-cache';
 import { createCacheStore } from '../src/http/public-cache/store';
 import type { PublicRoute } from '../src/http/public-routes';
 import { createLogger } from '../src/logger';
@@ -678,5 +680,49 @@ describe('public cache: what a refill from a read replica must see', () => {
     expect(cache.requirement().unknown).toBe(true);
     cache.settle(cache.requirement().epoch, '0/40');
     expect(cache.requirement()).toMatchObject({ unknown: false, position: position('0/40') });
+  });
+});
+
+describe('public cache bus', () => {
+  it('publishes an invalidation that failed while its connection was down once the connection is back', async () => {
+    const logger = createLogger({ level: 'silent', format: 'json', name: 'bus-test' });
+    const channel = `statuspage:test:${randomBytes(6).toString('hex')}:public-cache`;
+    // The api's command connection fails fast: a publish while it reconnects is refused at once.
+    const publisher = new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    publisher.on('error', () => {});
+    const other = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+    const [here, there] = [0, 1].map(() => createPublicCache({ ttlSeconds: 30, logger }));
+    if (!here || !there) throw new Error('no caches');
+    const buses = await Promise.all(
+      [
+        { cache: here, publisher },
+        { cache: there, publisher: other },
+      ].map((side) =>
+        startPublicCacheBus({
+          ...side,
+          connectSubscriber: () => createRedisSubscriber({ kind: 'standalone', url: redisUrl }),
+          logger,
+          channel,
+          readyTimeoutMs: 5000,
+        }),
+      ),
+    );
+    try {
+      expect(await eventually(async () => publisher.status === 'ready')).toBe(true);
+      expect(there.stats().paused).toBe(false);
+      const clearedBefore = there.stats().invalidations;
+      // Only this publisher's connection is dropped (the subscribers stay subscribed); the write comes meanwhile.
+      const id = await publisher.client('ID');
+      const down = once(publisher, 'close');
+      await other.client('KILL', 'ID', String(id));
+      await down;
+      here.invalidate('written while the connection was down');
+      expect(await eventually(async () => there.stats().invalidations > clearedBefore, 5000)).toBe(true);
+      expect(publisher.status).toBe('ready');
+    } finally {
+      await Promise.all(buses.map((bus) => bus.close()));
+      publisher.disconnect();
+      other.disconnect();
+    }
   });
 });

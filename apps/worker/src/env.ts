@@ -9,8 +9,13 @@ import {
   loadSettings,
   networkListSetting,
   portSetting,
+  type RedisTopology,
   redisChannelSetting,
+  redisRefinementParams,
+  redisSettings,
+  redisTopologyOf,
   refineProductionSecrets,
+  refineRedisTopology,
 } from '@statuspage/platform';
 import { z } from 'zod';
 
@@ -18,8 +23,8 @@ import { z } from 'zod';
 export const DEVELOPMENT_SECRET = DEVELOPMENT_SECRETS[0] as string;
 
 /**
- * The worker's configuration (the variable names of the README's tables). PostgreSQL and Redis are
- * required: the embedded PGlite database belongs to the api process alone.
+ * The worker's configuration (the variable names of the README's tables). PostgreSQL and Redis (one
+ * server, a cluster or Sentinel) are required: the embedded PGlite database belongs to the api process alone.
  */
 export const WorkerEnvSchema = z
   .object({
@@ -32,7 +37,8 @@ export const WorkerEnvSchema = z
     DATABASE_POOL_SIZE: countSetting(10, 200),
     /** Off behind PgBouncer in transaction pooling before 1.21 (see the api's). */
     DATABASE_PREPARED_STATEMENTS: boolSetting(true),
-    REDIS_URL: z.url({ message: 'REDIS_URL is required: the worker needs Redis (e.g. redis://127.0.0.1:6379)' }),
+    /** Required: one of REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS (refineRedisTopology). */
+    ...redisSettings(),
     /** Prefix of every BullMQ key; the installation id is appended (`<prefix>-<12 hex digits>`). */
     WORKER_QUEUE_PREFIX: z
       .string()
@@ -102,7 +108,8 @@ export const WorkerEnvSchema = z
         message: 'must not be shorter than NOTIFICATIONS_RETRY_INITIAL_BACKOFF',
       });
     }
-  });
+  })
+  .superRefine(refineRedisTopology({ required: 'the worker needs Redis' }), redisRefinementParams);
 export type WorkerEnv = z.infer<typeof WorkerEnvSchema>;
 
 export { ConfigError };
@@ -110,4 +117,11 @@ export { ConfigError };
 /** Parses the environment once; a bad value names the variable (empty strings count as unset). */
 export function loadWorkerEnv(source: NodeJS.ProcessEnv = process.env): WorkerEnv {
   return loadSettings(WorkerEnvSchema, source);
+}
+
+/** The Redis topology of a parsed configuration (the schema makes sure there is one). */
+export function workerRedisTopology(env: WorkerEnv): RedisTopology {
+  const topology = redisTopologyOf(env);
+  if (!topology) throw new ConfigError('invalid configuration:\n  REDIS_URL: the worker needs Redis');
+  return topology;
 }

@@ -9,14 +9,19 @@ import {
 } from '@statuspage/contracts';
 import { createEventsCore, createWebhookSnapshots, withAuditContext } from '@statuspage/core';
 import { type DbClient, readInstallationId } from '@statuspage/db';
-import { type MetricsServer, startMetricsServer } from '@statuspage/platform';
+import {
+  createRedisClient,
+  describeRedisTopology,
+  type MetricsServer,
+  queueKeyPrefix,
+  startMetricsServer,
+} from '@statuspage/platform';
 import type { Worker } from 'bullmq';
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { pruneAuditLog } from './audit/prune';
 import { describeDatabase, openDatabase } from './database';
-import { DEVELOPMENT_SECRET, type WorkerEnv } from './env';
+import { DEVELOPMENT_SECRET, type WorkerEnv, workerRedisTopology } from './env';
 import { createMaintenanceAutomation } from './maintenance/automation';
 import { createMaintenanceMetrics, type MaintenanceMetrics } from './maintenance/metrics';
 import { createWorkerMetrics } from './metrics';
@@ -66,12 +71,12 @@ const outboxConcurrency = 4;
  * finish, raced against the deadline) → queues → senders → Redis → PostgreSQL.
  */
 export function startWorker(env: WorkerEnv, logger: Logger): RunningWorker {
-  const target = new URL(env.REDIS_URL);
-  const where = `${target.hostname}:${target.port || '6379'}`;
+  const topology = workerRedisTopology(env);
+  const where = describeRedisTopology(topology);
   // BullMQ requires maxRetriesPerRequest: null on worker connections.
-  const redis = new Redis(env.REDIS_URL, {
+  const redis = createRedisClient(topology, {
     maxRetriesPerRequest: null,
-    retryStrategy: (attempt) => Math.min(attempt * 500, 5000),
+    retryDelay: (attempt) => Math.min(attempt * 500, 5000),
   });
   let waitingLogged = false;
   redis.on('error', (error) => {
@@ -135,7 +140,8 @@ export function startWorker(env: WorkerEnv, logger: Logger): RunningWorker {
     // Every key lives under this installation's own prefix: another installation (or this database
     // created again) on the same Redis and WORKER_QUEUE_PREFIX never meets these jobs.
     const installationId = await readInstallationId(db.db);
-    const prefix = installationQueuePrefix(env.WORKER_QUEUE_PREFIX, installationId);
+    // On a cluster the prefix is a hash tag: every key of every queue in one slot.
+    const prefix = queueKeyPrefix(topology, installationQueuePrefix(env.WORKER_QUEUE_PREFIX, installationId));
     queues = createQueues(redis, {
       prefix,
       deliveryAttempts: env.NOTIFICATIONS_RETRY_MAX_ATTEMPTS,

@@ -1,6 +1,6 @@
 import { PUBLIC_CACHE_INVALIDATION_CHANNEL } from '@statuspage/contracts';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEVELOPMENT_SECRET, loadWorkerEnv } from '../src/env';
+import { ConfigError, DEVELOPMENT_SECRET, loadWorkerEnv, workerRedisTopology } from '../src/env';
 import { cappedExponentialBackoff } from '../src/queues/backoff';
 
 const required = { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/statuspage', REDIS_URL: 'redis://127.0.0.1:6379' };
@@ -62,6 +62,37 @@ describe('worker configuration', () => {
     expect(loadWorkerEnv({ ...required, PUBLIC_CACHE_CHANNEL: 'site-b:cache' }).PUBLIC_CACHE_CHANNEL).toBe(
       'site-b:cache',
     );
+  });
+
+  it('needs one Redis topology: a server, a cluster or Sentinel', () => {
+    const problems = (source: Record<string, string>) => {
+      try {
+        loadWorkerEnv(source);
+        return '';
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        return (error as Error).message;
+      }
+    };
+    const database = { DATABASE_URL: required.DATABASE_URL };
+    expect(problems(database)).toContain('REDIS_URL: REDIS_URL is required: the worker needs Redis');
+    // Reported together with the database, not after it is fixed.
+    expect(problems({})).toMatch(/DATABASE_URL: [^\n]*\n {2}REDIS_URL: REDIS_URL is required/);
+    expect(problems({ ...required, REDIS_SENTINELS: 's1', REDIS_SENTINEL_NAME: 'm' })).toContain(
+      'set one Redis topology, not REDIS_URL and REDIS_SENTINELS',
+    );
+    expect(problems({ ...database, REDIS_SENTINELS: 's1' })).toContain('REDIS_SENTINEL_NAME is required');
+    expect(workerRedisTopology(loadWorkerEnv({ ...database, REDIS_CLUSTER_NODES: 'r1:7000,r2:7000' }))).toMatchObject({
+      kind: 'cluster',
+      nodes: [
+        { host: 'r1', port: 7000 },
+        { host: 'r2', port: 7000 },
+      ],
+    });
+    expect(
+      workerRedisTopology(loadWorkerEnv({ ...database, REDIS_SENTINELS: 's1,s2', REDIS_SENTINEL_NAME: 'statuspage' })),
+    ).toMatchObject({ kind: 'sentinel', name: 'statuspage', sentinels: [{ host: 's1', port: 26379 }, { host: 's2' }] });
+    expect(workerRedisTopology(loadWorkerEnv(required))).toEqual({ kind: 'standalone', url: required.REDIS_URL });
   });
 
   it('refuses to start in production with a development, placeholder or short APP_SECRET, naming it', () => {

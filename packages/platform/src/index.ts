@@ -4,6 +4,23 @@
  */
 export { serializeError } from './error-serializer';
 export { type MetricsServer, type MetricsSource, startMetricsServer } from './metrics-server';
+export {
+  createRedisClient,
+  createRedisSubscriber,
+  describeRedisTopology,
+  queueKeyPrefix,
+  type RedisClient,
+  type RedisClientOptions,
+  type RedisNode,
+  type RedisSettings,
+  type RedisSubscriber,
+  type RedisTopology,
+  redisNodeListSetting,
+  redisRefinementParams,
+  redisSettings,
+  redisTopologyOf,
+  refineRedisTopology,
+} from './redis';
 export * from './settings';
 export { createTelegramClient, type TelegramClientSettings, type TelegramFailure, telegramFailureOf } from './telegram';
 export {

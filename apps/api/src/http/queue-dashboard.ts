@@ -3,11 +3,11 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { channelTypes, queueNames } from '@statuspage/contracts';
 import type { Core } from '@statuspage/core';
+import type { RedisClient } from '@statuspage/platform';
 import { Queue } from 'bullmq';
 import { parseCookie } from 'cookie';
 import express, { type ErrorRequestHandler, type RequestHandler, type Router } from 'express';
 import helmet from 'helmet';
-import type { Redis } from 'ioredis';
 import { ACCESS_COOKIE } from './cookies';
 
 /** Where the queue dashboard (bull-board) is mounted. */
@@ -75,7 +75,7 @@ export interface QueueDashboard {
  */
 export function createQueueDashboard(options: {
   core: Pick<Core, 'auth'>;
-  redis: Redis | undefined;
+  redis: RedisClient | undefined;
   prefix: string;
 }): QueueDashboard {
   const router = express.Router();
@@ -83,7 +83,9 @@ export function createQueueDashboard(options: {
   const { redis } = options;
   if (!redis) {
     router.use((_req, res) => {
-      res.status(503).json(errorBody('the queue dashboard needs Redis (set REDIS_URL)'));
+      res
+        .status(503)
+        .json(errorBody('the queue dashboard needs Redis (set REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS)'));
     });
     return { router, close: async () => {} };
   }

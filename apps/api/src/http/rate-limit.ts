@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@statuspage/platform';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 
 export interface RateLimitSettings {
@@ -67,7 +67,11 @@ export interface RateLimiterOptions {
  *   guess waits a growing delay (up to 5 s) instead of a refusal, so nobody
  *   can lock an account by guessing from many addresses.
  */
-export function createAuthRateLimiter(settings: RateLimitSettings, redis?: Redis, options: RateLimiterOptions = {}) {
+export function createAuthRateLimiter(
+  settings: RateLimitSettings,
+  redis?: RedisClient,
+  options: RateLimiterOptions = {},
+) {
   const prefix = settings.keyPrefix ?? 'rl';
   const wait = options.sleep ?? sleep;
   const make = (name: string, points: number, duration = settings.windowSeconds): RateLimiterAbstract => {
@@ -178,7 +182,7 @@ export interface ApiKeyRateLimitSettings {
  * The budget of each API key: every request a key authenticates counts, whatever its
  * outcome, in Redis when configured (shared by the replicas, memory while it is away).
  */
-export function createApiKeyRateLimiter(settings: ApiKeyRateLimitSettings, redis?: Redis) {
+export function createApiKeyRateLimiter(settings: ApiKeyRateLimitSettings, redis?: RedisClient) {
   const keyPrefix = `${settings.keyPrefix ?? 'rl'}:${settings.name ?? 'api-key'}`;
   const memory = new RateLimiterMemory({ keyPrefix, points: settings.requests, duration: settings.windowSeconds });
   const limiter: RateLimiterAbstract = redis
@@ -209,6 +213,6 @@ export type ApiKeyRateLimiter = ReturnType<typeof createApiKeyRateLimiter>;
  * The budget of each integration's endpoint, per client ip (`name: 'integration'`): a monitoring
  * system sends from its own address, so a stranger's flood does not spend its budget.
  */
-export function createIntegrationRateLimiter(settings: Omit<ApiKeyRateLimitSettings, 'name'>, redis?: Redis) {
+export function createIntegrationRateLimiter(settings: Omit<ApiKeyRateLimitSettings, 'name'>, redis?: RedisClient) {
   return createApiKeyRateLimiter({ ...settings, name: 'integration' }, redis);
 }

@@ -9,7 +9,8 @@ export const redisUrl = process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379';
 /** Starts the real api (Express, PostgreSQL, Redis) on a free port against the run's database. */
 export async function startTestApi(
   overrides: Record<string, string> = {},
-  options: { publicCacheChannel?: string } = {},
+  /** Its own rate-limit keys unless `rateLimitPrefix` (replicas sharing their counts) is given. */
+  options: { publicCacheChannel?: string; rateLimitPrefix?: string } = {},
 ): Promise<ApiServer> {
   const env = loadEnv({
     DATABASE_URL: inject('databaseUrl'),

@@ -1,7 +1,7 @@
 import { type MaintenanceJob, maintenanceJobId, type PublicCacheInvalidation } from '@statuspage/contracts';
 import type { EventsCore } from '@statuspage/core';
+import type { RedisClient } from '@statuspage/platform';
 import type { Job, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { MaintenanceMetrics, TransitionKind, TransitionSource } from './metrics';
 
@@ -11,7 +11,7 @@ type JobAction = 'start' | 'complete' | 'reminder';
 export interface MaintenanceDeps {
   events: EventsCore;
   queue: Queue;
-  redis: Redis;
+  redis: RedisClient;
   /** The api replicas' invalidation channel (PUBLIC_CACHE_CHANNEL). */
   cacheChannel: string;
   metrics: MaintenanceMetrics;

@@ -1,8 +1,8 @@
 import { type JobPriority, jobPriorities, type OutboxJob, outboxJobId } from '@statuspage/contracts';
 import { outboxStore } from '@statuspage/core';
 import type { Database } from '@statuspage/db';
+import type { RedisClient } from '@statuspage/platform';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { addBulkChecked, type CheckedJob } from '../queues/add-checked';
 
@@ -14,7 +14,7 @@ export interface JobConflictObserver {
 export interface OutboxRelayOptions {
   db: Database;
   queue: Queue;
-  redis: Redis;
+  redis: RedisClient;
   logger: Logger;
   pollIntervalMs: number;
   /** Rows per transaction. */

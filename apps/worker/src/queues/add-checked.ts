@@ -1,5 +1,5 @@
+import type { RedisClient } from '@statuspage/platform';
 import type { JobsOptions, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 
 export interface CheckedJob<T> {
   name: string;
@@ -16,7 +16,7 @@ export interface CheckedJob<T> {
  * is already gone (done and removed) is not a conflict: it was ours.
  */
 export async function addBulkChecked<T>(
-  redis: Redis,
+  redis: RedisClient,
   queue: Queue,
   jobs: readonly CheckedJob<T>[],
   sameRow: (stored: unknown, ours: T) => boolean,

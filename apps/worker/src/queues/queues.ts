@@ -1,12 +1,12 @@
 import { type ChannelType, channelTypes, queueNames } from '@statuspage/contracts';
+import type { RedisClient } from '@statuspage/platform';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { cappedExponential } from './backoff';
 
 export interface Queues {
   /** The connection the queues use (for reads of our own around BullMQ's). */
-  connection: Redis;
+  connection: RedisClient;
   outbox: Queue;
   maintenance: Queue;
   delivery: Record<ChannelType, Queue>;
@@ -22,7 +22,7 @@ export interface Queues {
  * again is a no-op.
  */
 export function createQueues(
-  connection: Redis,
+  connection: RedisClient,
   options: { prefix: string; deliveryAttempts: number; logger: Logger },
 ): Queues {
   const backoff = { type: cappedExponential };

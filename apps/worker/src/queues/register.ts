@@ -1,12 +1,12 @@
+import type { RedisClient } from '@statuspage/platform';
 import { DelayedError, type Job, RateLimitError, type RateLimiterOptions, UnrecoverableError, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { cappedExponentialBackoff } from './backoff';
 
 /** What every processor of this process shares. */
 export interface RegisterContext {
-  connection: Redis;
+  connection: RedisClient;
   prefix: string;
   logger: Logger;
   backoffStrategy: ReturnType<typeof cappedExponentialBackoff>;

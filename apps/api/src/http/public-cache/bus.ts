@@ -2,14 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { PublicCacheInvalidation } from '@statuspage/contracts';
-import { Redis } from 'ioredis';
+import type { RedisClient, RedisSubscriber } from '@statuspage/platform';
 import type { Logger } from 'pino';
 import type { PublicCacheControl } from './store';
 
 export interface PublicCacheBusOptions {
-  redisUrl: string;
+  /** Opens the connection the bus listens on (its own: a subscribed connection can run nothing else). */
+  connectSubscriber: () => RedisSubscriber;
   /** The api's command connection; publishing shares it. */
-  publisher: Redis;
+  publisher: RedisClient;
   cache: PublicCacheControl;
   logger: Logger;
   /** The channel: PUBLIC_CACHE_CHANNEL, the same for every replica and the worker (tests isolate their runs with their own). */
@@ -28,7 +29,8 @@ export interface PublicCacheBus {
  * replicas whose refills read a read replica), clears the local cache on every
  * message from elsewhere (its own are skipped). A subscriber that is not subscribed
  * may be missing messages, so the cache is paused while it is down and starts
- * empty when it is back.
+ * empty when it is back; an invalidation that could not be published is
+ * published again once the publisher is back.
  */
 export async function startPublicCacheBus(options: PublicCacheBusOptions): Promise<PublicCacheBus> {
   const { cache, logger, publisher } = options;
@@ -36,8 +38,8 @@ export async function startPublicCacheBus(options: PublicCacheBusOptions): Promi
   const origin = `api:${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
   cache.pause('not yet subscribed to the invalidation channel');
-  // Its own connection: a subscribed connection can run nothing else.
-  const subscriber = new Redis(options.redisUrl, { autoResubscribe: false });
+  // Subscribes again itself on each `ready` (nothing is resubscribed behind its back).
+  const subscriber = options.connectSubscriber();
   let closing = false;
   let firstSubscription: () => void = () => {};
   const subscribed = new Promise<void>((resolve) => {
@@ -76,21 +78,52 @@ export async function startPublicCacheBus(options: PublicCacheBusOptions): Promi
     cache.clear(`remote: ${parsed?.reason ?? 'invalidation'}`, parsed?.wal_lsn);
   });
 
+  // An invalidation that could not be published is sent again once the publisher is back: the other
+  // replicas' subscribers may well be back first (a failover, a restart, a dropped connection) and
+  // would otherwise keep what they stored before this write until its entries expire. Any message
+  // clears everything, so only the latest one waits.
   let publishWarned = false;
-  const stopPublishing = cache.onInvalidate((reason, position) => {
+  let sent = 0;
+  /** The latest publish that reached Redis: it covers every invalidation made before it was sent. */
+  let covered = 0;
+  /** The latest invalidation no later publish has covered yet (with its write's WAL position). */
+  let unpublished: { reason: string; position: string | undefined; sequence: number } | undefined;
+  let retry: NodeJS.Timeout | undefined;
+  const publish = (reason: string, position?: string) => {
+    sent += 1;
+    const sequence = sent;
     const message: PublicCacheInvalidation = { origin, reason, ...(position ? { wal_lsn: position } : {}) };
     publisher.publish(channel, JSON.stringify(message)).then(
       () => {
         publishWarned = false;
+        covered = Math.max(covered, sequence);
+        // Sent after the one that failed: it clears everything the failed one would have.
+        if (unpublished && unpublished.sequence <= covered) unpublished = undefined;
       },
       (error) => {
-        // The other replicas' subscribers are most likely down too (same Redis), and paused.
-        if (!publishWarned) logger.warn({ err: error }, 'cannot publish a public cache invalidation');
+        if (!publishWarned) {
+          logger.warn({ err: error }, 'cannot publish a public cache invalidation; sending it again later');
+        }
         publishWarned = true;
+        if (closing || sequence <= covered) return;
+        if (!unpublished || unpublished.sequence < sequence) unpublished = { reason, position, sequence };
+        retry ??= setTimeout(publishAgain, 1000);
+        retry.unref();
       },
     );
-  });
-
+  };
+  const publishAgain = () => {
+    clearTimeout(retry);
+    retry = undefined;
+    if (unpublished === undefined || closing) return;
+    if (publisher.status === 'ready') publish(unpublished.reason, unpublished.position);
+    else {
+      retry = setTimeout(publishAgain, 1000);
+      retry.unref();
+    }
+  };
+  publisher.on('ready', publishAgain);
+  const stopPublishing = cache.onInvalidate(publish);
   const timeout = new AbortController();
   await Promise.race([
     subscribed,
@@ -103,6 +136,8 @@ export async function startPublicCacheBus(options: PublicCacheBusOptions): Promi
     async close() {
       closing = true;
       stopPublishing();
+      clearTimeout(retry);
+      publisher.off('ready', publishAgain);
       await subscriber.quit().catch(() => subscriber.disconnect());
     },
   };
