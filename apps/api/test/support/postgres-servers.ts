@@ -6,27 +6,13 @@
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freeTcpPort as freePort } from '@statuspage/platform/testing';
 import postgres from 'postgres';
 
 /** The servers refuse to run as root: as root, they run as the `postgres` user. */
 const asRoot = process.getuid?.() === 0;
-
-/** A TCP port nothing listens on now. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 /** The folder of initdb, pg_ctl and pg_basebackup. */
 function postgresBinaries(): string {

@@ -6,7 +6,6 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateEventInput, CreateServiceInput, installationQueuePrefix } from '@statuspage/contracts';
@@ -306,17 +305,8 @@ export async function settled(
 // ---------------------------------------------------------------------------
 // Processes
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
+/** A TCP port nobody listens on right now (the platform's test helper). */
+export { freeTcpPort as freePort } from '@statuspage/platform/testing';
 
 export interface WorkerProcess {
   child: ChildProcess;

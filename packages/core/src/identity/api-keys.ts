@@ -94,12 +94,12 @@ export async function revokeApiKey(ctx: IdentityContext, caller: KeyCaller, id: 
 }
 
 /**
- * Resolves a presented key to its owner acting with the lower of the key's role and the
- * owner's current role; null when unknown, revoked, expired or the owner is deactivated.
- * Records the use at most once a minute.
+ * Resolves a presented key, by its SHA-256 (`hashToken`), to its owner acting with the lower of
+ * the key's role and the owner's current role; null when unknown, revoked, expired or the owner
+ * is deactivated. Records the use at most once a minute.
  */
-export async function authenticateApiKey(ctx: IdentityContext, presented: string): Promise<AuthenticatedKey | null> {
-  const found = await findApiKeyBySecret(ctx.db, hashToken(presented));
+export async function authenticateApiKey(ctx: IdentityContext, secretHash: string): Promise<AuthenticatedKey | null> {
+  const found = await findApiKeyBySecret(ctx.db, secretHash);
   if (!found) return null;
   const now = ctx.clock();
   const role = apiKeyAuthority(found.key, found.owner, now);

@@ -102,20 +102,21 @@ export async function logout(
  */
 export async function authenticate(ctx: IdentityContext, accessToken: string): Promise<AuthenticatedSession | null> {
   const cache = ctx.authCache;
-  const key = cache.enabled ? hashToken(accessToken) : '';
+  // Sessions and keys are stored by this hash; it is the cache's key too.
+  const key = hashToken(accessToken);
   const startedIn = cache.generation();
   if (cache.enabled) {
     const known = cache.get(key, ctx.clock().getTime());
     if (known) return known;
   }
   if (isApiKeyFormat(accessToken)) {
-    const found = await authenticateApiKey(ctx, accessToken);
+    const found = await authenticateApiKey(ctx, key);
     if (!found) return null;
     const session = { user: found.user, sessionId: null, apiKeyId: found.apiKeyId, fresh: false };
     if (cache.enabled) cache.set(key, session, found.expiresAt, ctx.clock().getTime(), startedIn);
     return session;
   }
-  const { session, user } = await ctx.sessions.validateSession(hashToken(accessToken));
+  const { session, user } = await ctx.sessions.validateSession(key);
   if (!session || !user) return null;
   const sessionUser = user as unknown as SessionUser;
   if (!sessionUser.isActive) return null;
